@@ -1,0 +1,266 @@
+/**
+ * The SQLite database of a node: one long-lived read-write connection that applies write
+ * batches deterministically (so changes()/last_insert_rowid() carry over as in rqlite), and a
+ * read-only connection for queries. WAL journal mode; checkpoints only when raftlite asks.
+ */
+import type { FilePort } from '../ports/file-port.ts'
+import type { Clock } from '../ports/clock.ts'
+import { systemClock } from '../ports/clock.ts'
+import type { RandomSource } from '../ports/random.ts'
+import { loadSqlite, type Sqlite3 } from '../sqlite/sqlite-api.ts'
+import { RaftliteVfs } from '../sqlite/vfs.ts'
+import { type BoundStatement, Connection, SqliteError } from '../sqlite/connection.ts'
+import { statementSeed } from '../sqlite/seeded-random.ts'
+import type { StatementResult } from './statement-result.ts'
+import type { WriteBatch } from './write-batch.ts'
+
+export interface DatabaseOptions {
+  files: FilePort
+  /** Path of the database file; `-wal` sits beside it. */
+  path: string
+  clock?: Clock
+  random?: RandomSource
+  foreignKeys?: boolean
+  /**
+   * `full` fsyncs every commit (the database is the source of truth); `off` leaves durability to
+   * a replicated log that is fsynced before anything is acknowledged.
+   */
+  synchronous?: 'full' | 'off'
+  /** WAL size in bytes after which a batch is followed by a checkpoint (0 = never). */
+  checkpointWalBytes?: number
+}
+
+export interface QueryOptions {
+  transaction?: boolean
+  timeoutMs?: number
+}
+
+const QUERY_WRITE_ERROR = 'attempt to change database via query operation'
+
+const vfsByPort = new WeakMap<FilePort, RaftliteVfs>()
+let vfsCount = 0
+
+export class Database {
+  readonly path: string
+  readonly #sqlite3: Sqlite3
+  readonly #vfs: RaftliteVfs
+  readonly #files: FilePort
+  readonly #clock: Clock
+  readonly #rw: Connection
+  readonly #ro: Connection
+  readonly #checkpointWalBytes: number
+  readonly #synchronous: 'full' | 'off'
+  #closed = false
+
+  private constructor(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions, rw: Connection, ro: Connection) {
+    this.#sqlite3 = sqlite3
+    this.#vfs = vfs
+    this.#files = options.files
+    this.#clock = options.clock ?? systemClock
+    this.path = options.path
+    this.#rw = rw
+    this.#ro = ro
+    this.#checkpointWalBytes = options.checkpointWalBytes ?? 4 * 1024 * 1024
+    this.#synchronous = options.synchronous ?? 'full'
+  }
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const sqlite3 = await loadSqlite()
+    const vfs = sharedVfs(sqlite3, options)
+    const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name })
+    let ro: Connection | undefined
+    try {
+      const mode = rw.scalar('PRAGMA journal_mode=WAL')
+      if (mode !== 'wal') throw new Error(`could not switch ${options.path} to WAL mode (got ${String(mode)})`)
+      rw.exec(`PRAGMA synchronous=${options.synchronous === 'off' ? 'OFF' : 'FULL'}`)
+      rw.exec('PRAGMA wal_autocheckpoint=0')
+      rw.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
+      primeWal(rw)
+      ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name })
+      ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
+      return new Database(sqlite3, vfs, options, rw, ro)
+    } catch (e) {
+      ro?.close()
+      rw.close()
+      throw e
+    }
+  }
+
+  get sqliteVersion(): string {
+    return this.#sqlite3.capi.sqlite3_libversion()
+  }
+
+  /**
+   * Applies a write batch. Deterministic: SQLite sees the batch's time and, per statement, a
+   * randomness seed derived from the batch's seed, so every replica computes the same rows.
+   */
+  applyBatch(batch: WriteBatch): StatementResult[] {
+    this.#assertOpen()
+    const results: StatementResult[] = []
+    const rw = this.#rw
+    try {
+      if (batch.transaction) rw.exec('BEGIN')
+      for (let i = 0; i < batch.statements.length; i++) {
+        const stmt = batch.statements[i]
+        if (stmt.sql.trim() === '') continue
+        this.#vfs.pinTimeAndRandomness(batch.timestampMs, statementSeed(batch.seed, i))
+        const result = this.#runOne(rw, stmt, {
+          wantRows: batch.mode === 'request',
+          timeoutMs: batch.timeoutMs,
+          timeoutMessage: 'execute timeout',
+          readOnlyOnly: false,
+        })
+        results.push(result)
+        if (result.kind === 'error' && batch.transaction) break
+      }
+    } finally {
+      this.#vfs.unpin()
+      // A transaction left open (failed batch, or a client's own BEGIN) must not leak into the
+      // next batch: each batch is atomic on its own.
+      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) {
+        const failed = results.some((r) => r.kind === 'error')
+        rw.exec(batch.transaction && !failed ? 'COMMIT' : 'ROLLBACK')
+      }
+    }
+    this.#maybeCheckpoint()
+    return results
+  }
+
+  /** Runs read-only statements on the read-only connection. */
+  query(statements: BoundStatement[], options: QueryOptions = {}): StatementResult[] {
+    this.#assertOpen()
+    const results: StatementResult[] = []
+    const ro = this.#ro
+    try {
+      if (options.transaction) ro.exec('BEGIN')
+      for (const stmt of statements) {
+        if (stmt.sql.trim() === '') continue
+        const result = this.#runOne(ro, stmt, {
+          wantRows: true,
+          timeoutMs: options.timeoutMs ?? 0,
+          timeoutMessage: 'query timeout',
+          readOnlyOnly: true,
+        })
+        results.push(result)
+        if (result.kind === 'error' && options.transaction) break
+      }
+    } finally {
+      if (!this.#sqlite3.capi.sqlite3_get_autocommit(ro.db)) ro.exec('ROLLBACK')
+    }
+    return results
+  }
+
+  /** Whether every statement leaves the database unchanged; unparsable SQL counts as a write. */
+  isReadOnly(sql: string): boolean {
+    try {
+      return this.#ro.isReadOnly(sql)
+    } catch {
+      return false
+    }
+  }
+
+  /** Moves the WAL into the database file and empties it; returns false if readers blocked it. */
+  checkpoint(): boolean {
+    this.#assertOpen()
+    const row = this.#rw.run({ sql: 'PRAGMA wal_checkpoint(TRUNCATE)', positional: [], named: null }, { wantRows: true })
+    const busy = row.kind === 'rows' && row.rows.rows[0]?.[0] === 1n
+    primeWal(this.#rw)
+    return !busy
+  }
+
+  walSize(): number {
+    return this.#fileSize(`${this.path}-wal`)
+  }
+
+  fileSize(): number {
+    return this.#fileSize(this.path)
+  }
+
+  /** The database as one SQLite file image (what `/db/backup` serves). */
+  exportBytes(): Uint8Array {
+    return this.#sqlite3.capi.sqlite3_js_db_export(this.#rw.db)
+  }
+
+  pragmas(): { rw: Record<string, string>; ro: Record<string, string> } {
+    const read = (c: Connection) =>
+      Object.fromEntries(
+        ['busy_timeout', 'foreign_keys', 'journal_mode', 'synchronous', 'wal_autocheckpoint'].map((p) => [
+          p,
+          String(c.scalar(`PRAGMA ${p}`)),
+        ]),
+      )
+    return { rw: read(this.#rw), ro: read(this.#ro) }
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#ro.close()
+    if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=FULL')
+    this.#rw.close()
+  }
+
+  #runOne(
+    connection: Connection,
+    stmt: BoundStatement,
+    options: { wantRows: boolean; timeoutMs: number; timeoutMessage: string; readOnlyOnly: boolean },
+  ): StatementResult {
+    const started = this.#clock.monotonic()
+    try {
+      if (options.readOnlyOnly && !connection.isReadOnly(stmt.sql)) {
+        return { kind: 'error', error: QUERY_WRITE_ERROR }
+      }
+      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs })
+      const time = (this.#clock.monotonic() - started) / 1000
+      return result.kind === 'rows'
+        ? { kind: 'rows', rows: result.rows, time }
+        : { kind: 'exec', lastInsertId: result.lastInsertId, rowsAffected: result.rowsAffected, time }
+    } catch (e) {
+      if (!(e instanceof SqliteError)) throw e
+      const time = (this.#clock.monotonic() - started) / 1000
+      const message = (e.code & 0xff) === this.#sqlite3.capi.SQLITE_INTERRUPT ? options.timeoutMessage : e.message
+      return { kind: 'error', error: message, time }
+    }
+  }
+
+  #maybeCheckpoint(): void {
+    if (this.#checkpointWalBytes > 0 && this.walSize() > this.#checkpointWalBytes) this.checkpoint()
+  }
+
+  #fileSize(path: string): number {
+    if (!this.#files.exists(path)) return 0
+    const h = this.#files.open(path, { create: false, readOnly: true })
+    try {
+      return h.size()
+    } finally {
+      h.close()
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('database is closed')
+  }
+}
+
+/**
+ * SQLite draws WAL salts from its PRNG when it starts a fresh WAL. Doing that write here,
+ * outside any batch, keeps those draws from shifting the randomness a batch sees.
+ */
+function primeWal(rw: Connection): void {
+  const version = rw.scalar('PRAGMA user_version')
+  rw.exec(`PRAGMA user_version=${String(version)}`)
+}
+
+/** One VFS per file port; SQLite registers VFSes globally, so each gets its own name. */
+function sharedVfs(sqlite3: Sqlite3, options: DatabaseOptions): RaftliteVfs {
+  let vfs = vfsByPort.get(options.files)
+  if (!vfs) {
+    vfs = new RaftliteVfs(sqlite3, `raftlite-${++vfsCount}`, {
+      files: options.files,
+      clock: options.clock,
+      random: options.random,
+    })
+    vfsByPort.set(options.files, vfs)
+  }
+  return vfs
+}

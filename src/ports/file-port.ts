@@ -1,0 +1,60 @@
+/**
+ * The synchronous file port: everything the engine needs from a file system.
+ *
+ * Synchronous because SQLite's VFS calls are synchronous (WASM cannot await). Runtime adapters
+ * live in `runtimes/<runtime>/`; `src/storage/memory-file-port.ts` serves tests.
+ * Positions and sizes are plain numbers: exact up to 2^53 bytes, far beyond any database.
+ */
+export interface FileHandle {
+  /** Reads into `target` from `position`; returns the bytes read (short at end of file). */
+  read(target: Uint8Array, position: number): number
+  write(source: Uint8Array, position: number): void
+  truncate(size: number): void
+  /** Makes everything written so far durable (fsync/fdatasync). */
+  sync(): void
+  size(): number
+  close(): void
+}
+
+export interface OpenOptions {
+  create: boolean
+  readOnly?: boolean
+}
+
+export interface FilePort {
+  /** Throws `FileNotFoundError` when the file is missing and `create` is false. */
+  open(path: string, options: OpenOptions): FileHandle
+  exists(path: string): boolean
+  /** Deletes a file; a missing file is not an error. */
+  delete(path: string): void
+  rename(from: string, to: string): void
+  mkdirp(path: string): void
+  /** Names (not paths) of the entries of a directory; [] when it does not exist. */
+  list(path: string): string[]
+  /** Makes a directory's entries (creates, renames, deletes) durable. */
+  syncDirectory(path: string): void
+  /**
+   * Takes an exclusive, cross-process lock on `path` (creating it), so two processes never
+   * open one data directory. Returns the release function; throws `LockedError` if held.
+   */
+  lock(path: string): () => void
+}
+
+export class FileNotFoundError extends Error {
+  constructor(readonly path: string) {
+    super(`no such file: ${path}`)
+    this.name = 'FileNotFoundError'
+  }
+}
+
+export class LockedError extends Error {
+  constructor(readonly path: string, detail: string) {
+    super(`${path} is locked by another process (${detail}); is another node using this data directory?`)
+    this.name = 'LockedError'
+  }
+}
+
+/** Joins path segments with '/', the separator every runtime accepts. */
+export function joinPath(...parts: string[]): string {
+  return parts.join('/').replace(/\/{2,}/g, '/')
+}

@@ -1,0 +1,311 @@
+/**
+ * One SQLite connection: prepared-statement cache, parameter binding, result extraction.
+ * Integers come out as bigint (exact int64), REALs as number, BLOBs as Uint8Array.
+ */
+import type { SqlValue } from '../api/sql-value.ts'
+import type { Ptr, Sqlite3 } from './sqlite-api.ts'
+
+export interface BoundStatement {
+  sql: string
+  positional: SqlValue[]
+  named: Record<string, SqlValue> | null
+}
+
+export interface Rows {
+  columns: string[]
+  /** Declared column types as written in the schema ('' for expressions). */
+  decltypes: string[]
+  rows: SqlValue[][]
+}
+
+export type RunResult =
+  | { kind: 'exec'; lastInsertId: bigint; rowsAffected: bigint }
+  | { kind: 'rows'; rows: Rows }
+
+export class SqliteError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message)
+    this.name = 'SqliteError'
+  }
+}
+
+const CACHE_LIMIT = 256
+const PREPARE_PERSISTENT = 0x01
+const encoder = new TextEncoder()
+
+export interface ConnectionOptions {
+  readOnly: boolean
+  vfs: string
+}
+
+export class Connection {
+  readonly #sqlite3: Sqlite3
+  readonly db: Ptr
+  readonly #cache = new Map<string, Ptr>()
+  /** Monotonic deadline (ms) after which the running statement is interrupted; 0 = none. */
+  #deadline = 0
+  #now: () => number = () => performance.now()
+
+  private constructor(sqlite3: Sqlite3, db: Ptr) {
+    this.#sqlite3 = sqlite3
+    this.db = db
+    // Installed once: creating a handler per statement would leak WASM function-table slots.
+    sqlite3.capi.sqlite3_progress_handler(
+      db,
+      1000,
+      () => (this.#deadline !== 0 && this.#now() > this.#deadline ? 1 : 0),
+      0,
+    )
+  }
+
+  static open(sqlite3: Sqlite3, path: string, options: ConnectionOptions): Connection {
+    const { capi, wasm } = sqlite3
+    const flags = options.readOnly
+      ? capi.SQLITE_OPEN_READONLY
+      : capi.SQLITE_OPEN_READWRITE | capi.SQLITE_OPEN_CREATE
+    const stack = wasm.pstack.pointer
+    try {
+      const ppDb = wasm.pstack.allocPtr()
+      const rc = capi.sqlite3_open_v2(path, ppDb, flags | capi.SQLITE_OPEN_EXRESCODE, options.vfs)
+      const db = wasm.peekPtr(ppDb)
+      if (rc !== 0) {
+        const message = db ? capi.sqlite3_errmsg(db) : capi.sqlite3_errstr(rc)
+        if (db) capi.sqlite3_close_v2(db)
+        throw new SqliteError(`cannot open ${path}: ${message}`, rc)
+      }
+      // rqlite (go-sqlite3) accepts double-quoted string literals: `VALUES("fiona")`.
+      capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_DQS_DML, 1, 0)
+      capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_DQS_DDL, 1, 0)
+      return new Connection(sqlite3, db)
+    } finally {
+      wasm.pstack.restore(stack)
+    }
+  }
+
+  /** Runs SQL that returns nothing of interest (pragmas, BEGIN/COMMIT); throws on error. */
+  exec(sql: string): void {
+    this.run({ sql, positional: [], named: null }, { wantRows: false })
+  }
+
+  /** Returns the first column of the first row, or null. */
+  scalar(sql: string): SqlValue {
+    const result = this.run({ sql, positional: [], named: null }, { wantRows: true })
+    return result.kind === 'rows' ? (result.rows.rows[0]?.[0] ?? null) : null
+  }
+
+  /**
+   * Runs every statement of `stmt.sql` (a string may hold several). With `wantRows` the last
+   * statement's rows are returned; otherwise a statement that writes *and* returns rows (RETURNING)
+   * still returns rows, and everything else returns the connection's counters.
+   */
+  run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number }): RunResult {
+    this.#deadline = options.timeoutMs ? this.#now() + options.timeoutMs : 0
+    try {
+      const cached = this.#cache.get(stmt.sql)
+      if (cached !== undefined) return this.#runPrepared(cached, stmt, stmt.positional, options.wantRows, false)
+      return this.#prepareAndRun(stmt, options.wantRows)
+    } finally {
+      this.#deadline = 0
+    }
+  }
+
+  /** Whether every statement in `sql` leaves the database unchanged (sqlite3_stmt_readonly). */
+  isReadOnly(sql: string): boolean {
+    let readOnly = true
+    this.#eachStatement(sql, (p) => {
+      const { capi } = this.#sqlite3
+      if (!capi.sqlite3_stmt_readonly(p) && !capi.sqlite3_stmt_isexplain(p)) readOnly = false
+    })
+    return readOnly
+  }
+
+  close(): void {
+    const { capi } = this.#sqlite3
+    for (const p of this.#cache.values()) capi.sqlite3_finalize(p)
+    this.#cache.clear()
+    capi.sqlite3_close_v2(this.db)
+  }
+
+  #prepareAndRun(stmt: BoundStatement, wantRows: boolean): RunResult {
+    const statements: Ptr[] = []
+    try {
+      this.#eachStatement(stmt.sql, (p) => statements.push(p), true)
+    } catch (e) {
+      for (const p of statements) this.#sqlite3.capi.sqlite3_finalize(p)
+      throw e
+    }
+    if (statements.length === 0) return this.#counters()
+    if (statements.length === 1) {
+      const p = statements[0]
+      this.#remember(stmt.sql, p)
+      return this.#runPrepared(p, stmt, stmt.positional, wantRows, false)
+    }
+    // Several statements in one string: run them in order, each consuming its share of the
+    // positional parameters (as go-sqlite3 does); report the last one.
+    let result: RunResult = this.#counters()
+    let remaining = stmt.positional
+    try {
+      for (const p of statements) {
+        const n = this.#sqlite3.capi.sqlite3_bind_parameter_count(p)
+        result = this.#runPrepared(p, stmt, remaining.slice(0, n), wantRows, true)
+        remaining = remaining.slice(n)
+      }
+    } finally {
+      for (const p of statements) this.#sqlite3.capi.sqlite3_finalize(p)
+    }
+    return result
+  }
+
+  /** Prepares each statement of `sql` in turn; `keep` leaves them unfinalized for the caller. */
+  #eachStatement(sql: string, visit: (p: Ptr) => void, keep = false): void {
+    const { capi, wasm } = this.#sqlite3
+    const bytes = encoder.encode(sql)
+    const buffer = wasm.alloc(bytes.length + 1)
+    const stack = wasm.pstack.pointer
+    try {
+      wasm.heap8u().set(bytes, buffer)
+      wasm.heap8u()[buffer + bytes.length] = 0
+      const ppStmt = wasm.pstack.allocPtr()
+      const pzTail = wasm.pstack.allocPtr()
+      let cursor = buffer
+      const end = buffer + bytes.length
+      while (cursor < end) {
+        const rc = capi.sqlite3_prepare_v3(this.db, cursor, end - cursor, keep ? PREPARE_PERSISTENT : 0, ppStmt, pzTail)
+        if (rc !== 0) throw this.#error(rc)
+        const p = wasm.peekPtr(ppStmt)
+        cursor = wasm.peekPtr(pzTail)
+        if (!p) continue // only whitespace or a comment
+        try {
+          visit(p)
+        } finally {
+          if (!keep) capi.sqlite3_finalize(p)
+        }
+        if (cursor === 0) break
+      }
+    } finally {
+      wasm.pstack.restore(stack)
+      wasm.dealloc(buffer)
+    }
+  }
+
+  #remember(sql: string, p: Ptr): void {
+    if (this.#cache.size >= CACHE_LIMIT) {
+      const [oldestSql, oldest] = this.#cache.entries().next().value as [string, Ptr]
+      this.#cache.delete(oldestSql)
+      this.#sqlite3.capi.sqlite3_finalize(oldest)
+    }
+    this.#cache.set(sql, p)
+  }
+
+  #runPrepared(p: Ptr, stmt: BoundStatement, positional: SqlValue[], wantRows: boolean, transient: boolean): RunResult {
+    const { capi } = this.#sqlite3
+    try {
+      this.#bind(p, positional, stmt.named)
+      const columnCount = capi.sqlite3_column_count(p)
+      const returnsRows = columnCount > 0 && (wantRows || !capi.sqlite3_stmt_readonly(p))
+      if (!returnsRows) {
+        let rc: number
+        do rc = capi.sqlite3_step(p)
+        while (rc === capi.SQLITE_ROW)
+        if (rc !== capi.SQLITE_DONE) throw this.#error(rc)
+        return this.#counters()
+      }
+      const columns: string[] = []
+      const decltypes: string[] = []
+      for (let i = 0; i < columnCount; i++) {
+        columns.push(capi.sqlite3_column_name(p, i))
+        decltypes.push(capi.sqlite3_column_decltype(p, i) ?? '')
+      }
+      const rows: SqlValue[][] = []
+      for (;;) {
+        const rc = capi.sqlite3_step(p)
+        if (rc === capi.SQLITE_DONE) break
+        if (rc !== capi.SQLITE_ROW) throw this.#error(rc)
+        const row = new Array<SqlValue>(columnCount)
+        for (let i = 0; i < columnCount; i++) row[i] = this.#column(p, i)
+        rows.push(row)
+      }
+      return { kind: 'rows', rows: { columns, decltypes, rows } }
+    } finally {
+      if (!transient) {
+        capi.sqlite3_reset(p)
+        capi.sqlite3_clear_bindings(p)
+      }
+    }
+  }
+
+  #counters(): RunResult {
+    const { capi } = this.#sqlite3
+    return {
+      kind: 'exec',
+      lastInsertId: BigInt(capi.sqlite3_last_insert_rowid(this.db)),
+      rowsAffected: BigInt(capi.sqlite3_changes64(this.db)),
+    }
+  }
+
+  #bind(p: Ptr, positional: SqlValue[], named: Record<string, SqlValue> | null): void {
+    const { capi } = this.#sqlite3
+    const count = capi.sqlite3_bind_parameter_count(p)
+    if (positional.length > count) {
+      throw new SqliteError(`expected ${count} parameters, got ${positional.length}`, capi.SQLITE_RANGE)
+    }
+    for (let i = 0; i < positional.length; i++) this.#bindValue(p, i + 1, positional[i])
+    if (named) {
+      for (let i = 1; i <= count; i++) {
+        const name = capi.sqlite3_bind_parameter_name(p, i)
+        if (!name || !':@$'.includes(name[0])) continue
+        const key = name.slice(1)
+        if (Object.hasOwn(named, key)) this.#bindValue(p, i, named[key])
+      }
+    }
+  }
+
+  #bindValue(p: Ptr, index: number, value: SqlValue): void {
+    const { capi, wasm } = this.#sqlite3
+    let rc: number
+    if (value === null) rc = capi.sqlite3_bind_null(p, index)
+    else if (typeof value === 'bigint') rc = capi.sqlite3_bind_int64(p, index, value)
+    else if (typeof value === 'number') rc = capi.sqlite3_bind_double(p, index, value)
+    else if (typeof value === 'boolean') rc = capi.sqlite3_bind_int64(p, index, value ? 1n : 0n)
+    else {
+      const bytes = typeof value === 'string' ? encoder.encode(value) : value
+      if (bytes.length === 0 && typeof value !== 'string') {
+        rc = capi.sqlite3_bind_zeroblob(p, index, 0)
+      } else {
+        // Copied into the heap; SQLite frees it (SQLITE_WASM_DEALLOC) when done.
+        const ptr = wasm.alloc(Math.max(1, bytes.length))
+        wasm.heap8u().set(bytes, ptr)
+        rc = typeof value === 'string'
+          ? capi.sqlite3_bind_text(p, index, ptr as unknown as string, bytes.length, capi.SQLITE_WASM_DEALLOC)
+          : capi.sqlite3_bind_blob(p, index, ptr, bytes.length, capi.SQLITE_WASM_DEALLOC)
+      }
+    }
+    if (rc !== 0) throw this.#error(rc)
+  }
+
+  #column(p: Ptr, i: number): SqlValue {
+    const { capi, wasm } = this.#sqlite3
+    switch (capi.sqlite3_column_type(p, i)) {
+      case capi.SQLITE_INTEGER:
+        return BigInt(capi.sqlite3_column_int64(p, i))
+      case capi.SQLITE_FLOAT:
+        return capi.sqlite3_column_double(p, i)
+      case capi.SQLITE_TEXT:
+        return capi.sqlite3_column_text(p, i)
+      case capi.SQLITE_BLOB: {
+        const ptr = capi.sqlite3_column_blob(p, i)
+        const n = capi.sqlite3_column_bytes(p, i)
+        return wasm.heap8u().slice(ptr, ptr + n)
+      }
+      default:
+        return null
+    }
+  }
+
+  #error(rc: number): SqliteError {
+    const { capi } = this.#sqlite3
+    const primary = rc & 0xff
+    if (primary === capi.SQLITE_INTERRUPT) return new SqliteError('interrupted', rc)
+    return new SqliteError(capi.sqlite3_errmsg(this.db), rc)
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * A SQLite VFS on the synchronous file port, so databases live on disk (not in the 2 GiB WASM
+ * heap) on every runtime. It also owns the two sources of non-determinism SQLite has — the
+ * clock and randomness — so a write batch can pin both (see `pinTimeAndRandomness`).
+ *
+ * Locking is tracked in process (one process owns a data directory; the node takes a lock
+ * file for that). The WAL index ("shm") lives in the WASM heap, shared by this process's
+ * connections, and is rebuilt from the WAL after a restart as SQLite expects.
+ */
+import { type FileHandle, type FilePort, FileNotFoundError } from '../ports/file-port.ts'
+import { type Clock, systemClock } from '../ports/clock.ts'
+import { type RandomSource, cryptoRandom } from '../ports/random.ts'
+import { MemoryFilePort } from '../storage/memory-file-port.ts'
+import { SeededRandom } from './seeded-random.ts'
+import { type Ptr, type Sqlite3, structs } from './sqlite-api.ts'
+
+const LOCK_NONE = 0
+const LOCK_SHARED = 1
+const LOCK_RESERVED = 2
+const LOCK_PENDING = 3
+const LOCK_EXCLUSIVE = 4
+const SHM_SLOTS = 8
+// xShmLock flags; sqlite-wasm does not export these constants.
+const SHM_UNLOCK = 1
+const SHM_SHARED = 4
+/** Julian day number of the Unix epoch, in milliseconds (what xCurrentTimeInt64 adds). */
+const UNIX_EPOCH_JULIAN_MS = 210866760000000
+
+/**
+ * What SQLite sees as "now" and its randomness, pinned while a write batch is applied. Shared by
+ * every raftlite VFS in the process: SQLite reseeds its PRNG from the default VFS, and JavaScript
+ * applies one batch at a time, so one slot is enough.
+ */
+const pinned: { time: number | null; random: SeededRandom | null } = { time: null, random: null }
+
+interface OpenFile {
+  id: number
+  path: string
+  handle: FileHandle
+  flags: number
+  lock: number
+  deleteOnClose: boolean
+  port: FilePort
+}
+
+interface ShmState {
+  regions: Ptr[]
+  regionSize: number
+  users: Set<number>
+  shared: Map<number, number>[] // per slot: owner -> count
+  exclusive: (number | null)[]
+}
+
+export interface VfsOptions {
+  files: FilePort
+  clock?: Clock
+  random?: RandomSource
+}
+
+export class RaftliteVfs {
+  readonly name: string
+  readonly #sqlite3: Sqlite3
+  readonly #files: FilePort
+  readonly #temp = new MemoryFilePort()
+  readonly #clock: Clock
+  readonly #random: RandomSource
+  readonly #open = new Map<Ptr, OpenFile>()
+  readonly #locks = new Map<string, Map<number, number>>()
+  readonly #shm = new Map<string, ShmState>()
+  #nextId = 1
+  #lastError = ''
+
+  constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
+    this.#sqlite3 = sqlite3
+    this.name = name
+    this.#files = options.files
+    this.#clock = options.clock ?? systemClock
+    this.#random = options.random ?? cryptoRandom
+    this.#install()
+  }
+
+  /**
+   * Pins what SQLite sees as "now" and its randomness seed until `unpin()`. SQLite's PRNG is
+   * reset so its next use reseeds from this VFS (it must be the default VFS for that).
+   */
+  pinTimeAndRandomness(timeMs: number, seed: bigint): void {
+    pinned.time = timeMs
+    pinned.random = new SeededRandom(seed)
+    this.#sqlite3.capi.sqlite3_randomness(new Uint8Array(0))
+  }
+
+  unpin(): void {
+    pinned.time = null
+    pinned.random = null
+    this.#sqlite3.capi.sqlite3_randomness(new Uint8Array(0))
+  }
+
+  get lastError(): string {
+    return this.#lastError
+  }
+
+  #fail(error: unknown, rc: number): number {
+    this.#lastError = error instanceof Error ? error.message : String(error)
+    const code = (error as { code?: string }).code
+    if (code === 'ENOSPC' || code === 'EDQUOT') return this.#sqlite3.capi.SQLITE_FULL
+    return rc
+  }
+
+  #nowMs(): number {
+    return pinned.time ?? this.#clock.now()
+  }
+
+  #install(): void {
+    const { capi, wasm } = this.#sqlite3
+    const { sqlite3_vfs, sqlite3_io_methods, sqlite3_file } = structs(this.#sqlite3)
+    const heap = () => wasm.heap8u()
+    const io = new sqlite3_io_methods()
+    io.$iVersion = 2 // 2 = with the xShm* methods, needed for WAL with several connections
+
+    const file = (pFile: Ptr): OpenFile => {
+      const f = this.#open.get(pFile)
+      if (!f) throw new Error(`unknown sqlite3_file ${pFile}`)
+      return f
+    }
+
+    const ioMethods = {
+      xClose: (pFile: Ptr): number => {
+        const f = this.#open.get(pFile)
+        if (!f) return 0
+        try {
+          this.#setLock(f, LOCK_NONE)
+          f.handle.close()
+          if (f.deleteOnClose) f.port.delete(f.path)
+          this.#open.delete(pFile)
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_IOERR_CLOSE)
+        }
+      },
+      xRead: (pFile: Ptr, pDest: Ptr, n: number, offset: bigint | number): number => {
+        try {
+          const target = heap().subarray(pDest, pDest + n)
+          const got = file(pFile).handle.read(target, Number(offset))
+          if (got < n) {
+            target.fill(0, got)
+            return capi.SQLITE_IOERR_SHORT_READ
+          }
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_IOERR_READ)
+        }
+      },
+      xWrite: (pFile: Ptr, pSrc: Ptr, n: number, offset: bigint | number): number => {
+        try {
+          file(pFile).handle.write(heap().subarray(pSrc, pSrc + n), Number(offset))
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_IOERR_WRITE)
+        }
+      },
+      xTruncate: (pFile: Ptr, size: bigint | number): number => {
+        try {
+          file(pFile).handle.truncate(Number(size))
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_IOERR_TRUNCATE)
+        }
+      },
+      xSync: (pFile: Ptr): number => {
+        try {
+          file(pFile).handle.sync()
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_IOERR_FSYNC)
+        }
+      },
+      xFileSize: (pFile: Ptr, pSize: Ptr): number => {
+        try {
+          wasm.poke64(pSize, BigInt(file(pFile).handle.size()))
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_IOERR_FSTAT)
+        }
+      },
+      xLock: (pFile: Ptr, level: number): number => this.#lock(file(pFile), level),
+      xUnlock: (pFile: Ptr, level: number): number => {
+        this.#setLock(file(pFile), level)
+        return 0
+      },
+      xCheckReservedLock: (pFile: Ptr, pOut: Ptr): number => {
+        const f = file(pFile)
+        const holders = this.#locks.get(f.path)
+        let reserved = false
+        if (holders) for (const [id, level] of holders) if (id !== f.id && level >= LOCK_RESERVED) reserved = true
+        wasm.poke32(pOut, reserved ? 1 : 0)
+        return 0
+      },
+      xFileControl: (): number => capi.SQLITE_NOTFOUND,
+      xSectorSize: (): number => 4096,
+      xDeviceCharacteristics: (): number => capi.SQLITE_IOCAP_POWERSAFE_OVERWRITE,
+      xShmMap: (pFile: Ptr, region: number, size: number, extend: number, ppOut: Ptr): number => {
+        const f = file(pFile)
+        const shm = this.#shmFor(f)
+        shm.users.add(f.id)
+        shm.regionSize = size
+        while (shm.regions.length <= region) {
+          if (!extend) {
+            wasm.poke32(ppOut, 0)
+            return 0
+          }
+          const p = wasm.alloc(size)
+          heap().fill(0, p, p + size)
+          shm.regions.push(p)
+        }
+        wasm.poke32(ppOut, shm.regions[region])
+        return 0
+      },
+      xShmLock: (pFile: Ptr, offset: number, n: number, flags: number): number =>
+        this.#shmLock(file(pFile), offset, n, flags),
+      xShmBarrier: (): void => {},
+      xShmUnmap: (pFile: Ptr): number => {
+        const f = file(pFile)
+        const shm = this.#shm.get(f.path)
+        if (!shm) return 0
+        shm.users.delete(f.id)
+        for (let i = 0; i < SHM_SLOTS; i++) {
+          shm.shared[i].delete(f.id)
+          if (shm.exclusive[i] === f.id) shm.exclusive[i] = null
+        }
+        if (shm.users.size === 0) {
+          for (const p of shm.regions) wasm.dealloc(p)
+          this.#shm.delete(f.path)
+        }
+        return 0
+      },
+    }
+
+    const vfs = new sqlite3_vfs()
+    vfs.$iVersion = 2
+    vfs.$szOsFile = (sqlite3_file as unknown as { structInfo: { sizeof: number } }).structInfo.sizeof
+    vfs.$mxPathname = 1024
+    const vfsMethods = {
+      xOpen: (_pVfs: Ptr, zName: Ptr, pFile: Ptr, flags: number, pOutFlags: Ptr): number => {
+        try {
+          const anonymous = !zName || heap()[zName] === 0
+          const port = anonymous ? this.#temp : this.#files
+          const path = anonymous ? `temp-${this.#nextId}` : wasm.cstrToJs(zName)
+          const readOnly = (flags & capi.SQLITE_OPEN_READONLY) !== 0
+          const create = (flags & capi.SQLITE_OPEN_CREATE) !== 0
+          const handle = port.open(path, { create, readOnly })
+          const id = this.#nextId++
+          this.#open.set(pFile, {
+            id,
+            path,
+            handle,
+            flags,
+            lock: LOCK_NONE,
+            deleteOnClose: anonymous || (flags & capi.SQLITE_OPEN_DELETEONCLOSE) !== 0,
+            port,
+          })
+          const s = new sqlite3_file(pFile)
+          s.$pMethods = io.pointer
+          s.dispose()
+          if (pOutFlags) wasm.poke32(pOutFlags, flags)
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_CANTOPEN)
+        }
+      },
+      xDelete: (_pVfs: Ptr, zName: Ptr): number => {
+        try {
+          this.#files.delete(wasm.cstrToJs(zName))
+          return 0
+        } catch (e) {
+          return this.#fail(e, capi.SQLITE_IOERR_DELETE)
+        }
+      },
+      xAccess: (_pVfs: Ptr, zName: Ptr, _flags: number, pOut: Ptr): number => {
+        try {
+          const path = wasm.cstrToJs(zName)
+          let exists = this.#files.exists(path)
+          // A zero-length journal or WAL is as good as none (SQLite's unix VFS does the same).
+          if (exists && /-(journal|wal)$/.test(path)) {
+            try {
+              const h = this.#files.open(path, { create: false, readOnly: true })
+              exists = h.size() > 0
+              h.close()
+            } catch (e) {
+              if (!(e instanceof FileNotFoundError)) throw e
+              exists = false
+            }
+          }
+          wasm.poke32(pOut, exists ? 1 : 0)
+          return 0
+        } catch (e) {
+          wasm.poke32(pOut, 0)
+          return this.#fail(e, capi.SQLITE_IOERR_ACCESS)
+        }
+      },
+      xFullPathname: (_pVfs: Ptr, zName: Ptr, nOut: number, pOut: Ptr): number =>
+        wasm.cstrncpy(pOut, zName, nOut) < nOut ? 0 : capi.SQLITE_CANTOPEN,
+      xRandomness: (_pVfs: Ptr, n: number, pOut: Ptr): number => {
+        const bytes = new Uint8Array(n)
+        if (pinned.random) pinned.random.fill(bytes)
+        else this.#random.fill(bytes)
+        heap().set(bytes, pOut)
+        return n
+      },
+      xSleep: (): number => 0,
+      xCurrentTime: (_pVfs: Ptr, pOut: Ptr): number => {
+        wasm.poke(pOut, 2440587.5 + this.#nowMs() / 86400000, 'double')
+        return 0
+      },
+      xCurrentTimeInt64: (_pVfs: Ptr, pOut: Ptr): number => {
+        wasm.poke(pOut, BigInt(UNIX_EPOCH_JULIAN_MS + Math.floor(this.#nowMs())), 'i64')
+        return 0
+      },
+      xGetLastError: (): number => 0,
+    }
+    this.#sqlite3.vfs.installVfs({
+      io: { struct: io, methods: ioMethods as unknown as Record<string, (...args: never[]) => number> },
+      vfs: {
+        struct: vfs,
+        methods: vfsMethods as unknown as Record<string, (...args: never[]) => number>,
+        name: this.name,
+        // Default, because sqlite3_randomness() reseeds from the *default* VFS.
+        asDefault: true,
+      },
+    })
+  }
+
+  #lock(f: OpenFile, level: number): number {
+    const { capi } = this.#sqlite3
+    if (f.lock >= level) return 0
+    const holders = this.#locks.get(f.path) ?? new Map<number, number>()
+    this.#locks.set(f.path, holders)
+    let others = LOCK_NONE
+    let sharedOthers = 0
+    for (const [id, l] of holders) {
+      if (id === f.id) continue
+      others = Math.max(others, l)
+      if (l >= LOCK_SHARED) sharedOthers++
+    }
+    if (level === LOCK_SHARED) {
+      if (others >= LOCK_PENDING) return capi.SQLITE_BUSY
+    } else if (level === LOCK_RESERVED) {
+      if (others >= LOCK_RESERVED) return capi.SQLITE_BUSY
+    } else if (level === LOCK_EXCLUSIVE || level === LOCK_PENDING) {
+      if (others >= LOCK_RESERVED) return capi.SQLITE_BUSY
+      if (sharedOthers > 0) {
+        f.lock = LOCK_PENDING
+        holders.set(f.id, LOCK_PENDING)
+        return capi.SQLITE_BUSY
+      }
+    }
+    f.lock = level
+    holders.set(f.id, level)
+    return 0
+  }
+
+  #setLock(f: OpenFile, level: number): void {
+    f.lock = level
+    const holders = this.#locks.get(f.path)
+    if (!holders) return
+    if (level === LOCK_NONE) holders.delete(f.id)
+    else holders.set(f.id, level)
+  }
+
+  #shmFor(f: OpenFile): ShmState {
+    let shm = this.#shm.get(f.path)
+    if (!shm) {
+      shm = {
+        regions: [],
+        regionSize: 0,
+        users: new Set(),
+        shared: Array.from({ length: SHM_SLOTS }, () => new Map<number, number>()),
+        exclusive: new Array<number | null>(SHM_SLOTS).fill(null),
+      }
+      this.#shm.set(f.path, shm)
+    }
+    return shm
+  }
+
+  #shmLock(f: OpenFile, offset: number, n: number, flags: number): number {
+    const { capi } = this.#sqlite3
+    const shm = this.#shmFor(f)
+    const slots = Array.from({ length: n }, (_, i) => offset + i)
+    if (flags & SHM_UNLOCK) {
+      for (const s of slots) {
+        if (shm.exclusive[s] === f.id) shm.exclusive[s] = null
+        shm.shared[s].delete(f.id)
+      }
+      return 0
+    }
+    if (flags & SHM_SHARED) {
+      for (const s of slots) if (shm.exclusive[s] !== null && shm.exclusive[s] !== f.id) return capi.SQLITE_BUSY
+      for (const s of slots) shm.shared[s].set(f.id, 1)
+      return 0
+    }
+    for (const s of slots) {
+      if (shm.exclusive[s] !== null && shm.exclusive[s] !== f.id) return capi.SQLITE_BUSY
+      for (const id of shm.shared[s].keys()) if (id !== f.id) return capi.SQLITE_BUSY
+    }
+    for (const s of slots) shm.exclusive[s] = f.id
+    return 0
+  }
+}
