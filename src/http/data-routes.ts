@@ -1,0 +1,146 @@
+/** `/db/execute`, `/db/query`, `/db/request` and `/db/sql`: rqlite's data API. */
+import { parseStatements, parseTextPlainBody, type Statement } from '../api/parse-statements.ts'
+import { RequestError } from '../api/request-error.ts'
+import { buildEnvelope, formatResults, type StatementResult } from '../api/result-format.ts'
+import type { QueryParams } from '../api/query-params.ts'
+import type { RaftliteNode } from '../node/raftlite-node.ts'
+import { StoreError } from '../node/store-error.ts'
+import { describeStatement } from './nondeterminism.ts'
+import { readBodyText } from './read-body.ts'
+import { empty, json, textError } from './respond.ts'
+
+export interface DataRequest {
+  request: Request
+  params: QueryParams
+  node: RaftliteNode
+  /** Monotonic ms at which the request arrived (for the top-level `time`). */
+  startedAt: number
+}
+
+type Shape = { unified: boolean }
+
+export async function handleExecute(r: DataRequest): Promise<Response> {
+  if (r.request.method !== 'POST') return empty(405)
+  if (r.params.queue) return handleQueued(r)
+  const statements = await readStatements(r, true)
+  return respondWrite(r, { unified: true }, () =>
+    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined }),
+  )
+}
+
+export async function handleQuery(r: DataRequest): Promise<Response> {
+  const method = r.request.method
+  if (method !== 'GET' && method !== 'POST') return empty(405)
+  let statements: Statement[]
+  if (method === 'GET') {
+    if (r.params.query === undefined) return respond(r, { results: [] }, { unified: false })
+    statements = [{ sql: r.params.query, positional: [], named: null }]
+  } else {
+    statements = await readStatements(r, true)
+  }
+  return respondWrite(r, { unified: false }, async () => ({
+    results: await r.node.query(statements, {
+      level: r.params.level,
+      transaction: r.params.transaction,
+      timeoutMs: r.params.dbTimeoutMs ?? undefined,
+    }),
+  }))
+}
+
+export async function handleRequest(r: DataRequest): Promise<Response> {
+  if (r.request.method !== 'POST') return empty(405)
+  const statements = await readStatements(r, false)
+  return respondWrite(r, { unified: true }, () =>
+    r.node.request(statements, { level: r.params.level, transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined }),
+  )
+}
+
+/** Shows how each statement will be made deterministic; executes nothing. */
+export async function handleSql(r: DataRequest): Promise<Response> {
+  const method = r.request.method
+  let statements: Statement[]
+  if (method === 'GET') {
+    if (r.params.query === undefined) return json({ results: [] }, { pretty: r.params.pretty })
+    statements = [{ sql: r.params.query, positional: [], named: null }]
+  } else if (method === 'POST') {
+    statements = await readStatements(r, false)
+  } else {
+    return empty(405)
+  }
+  const results = statements.map((s) => {
+    const report = describeStatement(s.sql)
+    return { original: report.original, rewritten: report.rewritten, pinned: report.pinned }
+  })
+  return json({ results }, { pretty: r.params.pretty })
+}
+
+async function handleQueued(r: DataRequest): Promise<Response> {
+  let statements: Statement[] = []
+  try {
+    statements = await readStatements(r, true)
+  } catch (e) {
+    // rqlite quirk: on the queue path only "no statements" without `wait` is an error; other
+    // unreadable bodies count as empty (with `wait`, a flush barrier).
+    if (!(e instanceof RequestError) || e.status === 413) throw e
+    if (e.message === 'no statements' && !r.params.wait) throw e
+  }
+  let queued: Awaited<ReturnType<RaftliteNode['enqueue']>>
+  try {
+    queued = await r.node.enqueue(statements)
+  } catch (e) {
+    if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, { unified: true })
+    throw e
+  }
+  if (r.params.wait) {
+    const timeoutMs = r.params.timeoutMs ?? 30_000
+    let cancel = () => {}
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      cancel = r.node.platform.timers.setTimeout(() => resolve('timeout'), timeoutMs)
+    })
+    const outcome = await Promise.race([queued.flushed, timedOut])
+    cancel()
+    if (outcome === 'timeout') return textError(408, 'queue wait timeout')
+  }
+  return json(buildEnvelope({ results: [], sequenceNumber: queued.sequence }), { pretty: r.params.pretty })
+}
+
+async function readStatements(r: DataRequest, textPlainAllowed: boolean): Promise<Statement[]> {
+  const body = await readBodyText(r.request, r.node.options.httpMaxBodyBytes)
+  const contentType = r.request.headers.get('content-type') ?? ''
+  if (textPlainAllowed && /^text\/plain\b/i.test(contentType)) return parseTextPlainBody(body)
+  return parseStatements(body)
+}
+
+async function respondWrite(
+  r: DataRequest,
+  shape: Shape,
+  run: () => Promise<{ results: StatementResult[]; raftIndex?: number }>,
+): Promise<Response> {
+  try {
+    const outcome = await run()
+    return respond(r, outcome, shape)
+  } catch (e) {
+    if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, shape)
+    throw e
+  }
+}
+
+function respond(
+  r: DataRequest,
+  outcome: { results: StatementResult[]; raftIndex?: number; error?: string },
+  shape: Shape,
+): Response {
+  const p = r.params
+  const envelope = buildEnvelope({
+    results: formatResults(outcome.results, {
+      associative: p.associative,
+      blobArray: p.blobArray,
+      timings: p.timings,
+      unified: shape.unified,
+    }),
+    error: outcome.error,
+    time: p.timings ? (r.node.platform.clock.monotonic() - r.startedAt) / 1000 : undefined,
+    raftIndex: p.raftIndex ? outcome.raftIndex : undefined,
+  })
+  return json(envelope, { pretty: p.pretty, headers: { 'X-RQLITE-SERVED-BY': r.node.options.httpAdvAddr } })
+}

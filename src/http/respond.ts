@@ -1,0 +1,29 @@
+/** Response helpers that reproduce rqlite's (Go net/http) bodies and headers. */
+import { type JsonValue, toJson } from '../api/json-writer.ts'
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const TEXT_TYPE = 'text/plain; charset=utf-8'
+
+/** Like Go's http.Error: text/plain, the message and a trailing newline. */
+export function textError(status: number, message: string): Response {
+  return new Response(`${message}\n`, {
+    status,
+    headers: { 'Content-Type': TEXT_TYPE, 'X-Content-Type-Options': 'nosniff' },
+  })
+}
+
+/** An empty-bodied response (405s, auth failures, plain successes). */
+export function empty(status: number, headers?: Record<string, string>): Response {
+  return new Response(null, { status, headers })
+}
+
+export function json(value: JsonValue, options: { pretty?: boolean; status?: number; headers?: Record<string, string> } = {}): Response {
+  return new Response(toJson(value, { pretty: options.pretty }), {
+    status: options.status ?? 200,
+    headers: { 'Content-Type': JSON_TYPE, ...options.headers },
+  })
+}
+
+export function text(body: string, status = 200): Response {
+  return new Response(body, { status, headers: { 'Content-Type': TEXT_TYPE } })
+}

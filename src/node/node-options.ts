@@ -1,0 +1,45 @@
+/** Options of a node: the `raftlited` flags as a typed object (durations in milliseconds). */
+export interface NodeOptions {
+  /** Directory holding the database, and later the Raft log and snapshots. */
+  dataDir: string
+  /** Unique, never-changing id; defaults to the advertised Raft address (as rqlite). */
+  nodeId: string
+  httpAddr: string
+  httpAdvAddr: string
+  raftAddr: string
+  raftAdvAddr: string
+  /** SQLite foreign-key enforcement (`-fk`). */
+  foreignKeys: boolean
+  writeQueueCapacity: number
+  writeQueueBatchSize: number
+  writeQueueTimeoutMs: number
+  writeQueueTx: boolean
+  /** `Access-Control-Allow-Origin` value, or '' for none. */
+  httpAllowOrigin: string
+  /** Largest request body accepted, in bytes; larger gets 413. */
+  httpMaxBodyBytes: number
+}
+
+export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
+  httpAddr: 'localhost:4001',
+  raftAddr: 'localhost:4002',
+  foreignKeys: false,
+  writeQueueCapacity: 1024,
+  writeQueueBatchSize: 128,
+  writeQueueTimeoutMs: 50,
+  writeQueueTx: false,
+  httpAllowOrigin: '',
+  httpMaxBodyBytes: 64 * 1024 * 1024,
+}
+
+/** Fills in defaults, including the ones derived from other options. */
+export function resolveNodeOptions(options: Partial<NodeOptions> & { dataDir: string }): NodeOptions {
+  const merged = { ...DEFAULT_NODE_OPTIONS, ...stripUndefined(options) }
+  const httpAdvAddr = merged.httpAdvAddr || merged.httpAddr
+  const raftAdvAddr = merged.raftAdvAddr || merged.raftAddr
+  return { ...merged, dataDir: options.dataDir, httpAdvAddr, raftAdvAddr, nodeId: merged.nodeId || raftAdvAddr }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}

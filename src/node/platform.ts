@@ -1,0 +1,25 @@
+import type { FilePort } from '../ports/file-port.ts'
+import { type Clock, systemClock } from '../ports/clock.ts'
+import { type RandomSource, cryptoRandom } from '../ports/random.ts'
+import { type Timers, globalTimers } from '../ports/timers.ts'
+
+/** Everything a node needs from its runtime. Runtime entry points (`runtimes/*`) provide it. */
+export interface Platform {
+  files: FilePort
+  clock: Clock
+  random: RandomSource
+  timers: Timers
+  /** Name and version of the runtime, for /status (e.g. `node v20.20.2`). */
+  runtime: { name: string; version: string; pid?: number; hostname?: string }
+}
+
+export function platformWith(files: FilePort, overrides: Partial<Platform> = {}): Platform {
+  return {
+    files,
+    clock: systemClock,
+    random: cryptoRandom,
+    timers: globalTimers,
+    runtime: { name: 'unknown', version: '' },
+    ...overrides,
+  }
+}
