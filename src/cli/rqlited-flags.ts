@@ -1,0 +1,341 @@
+/**
+ * The rqlited command line: `rqlited [flags] <data directory>`.
+ *
+ * Every rqlited 9.4.x flag is defined (plus the v10 renames/additions noted
+ * below) so that scripts written for rqlite parse; flags this implementation
+ * does not honour yet are `supported: false`, and setting one to anything but
+ * its default is an error rather than being silently ignored.
+ *
+ * Post-parse checks mirror rqlited's ParseFlags + Config.Validate (the ones
+ * that need no filesystem): same order, same messages, exit code 1, prefixed
+ * `fatal: `. Flag-syntax errors are Go flag's (exit 2, with usage).
+ */
+import { FlagError, parseFlags, printDefaults } from './flags.ts'
+import type { FlagSpec, FlagType, FlagValue } from './flags.ts'
+
+export interface RqlitedFlagSpec extends FlagSpec {
+  /** Key in `RqlitedOptions` (camelCase of the flag; renamed flags share a key). */
+  key: keyof RqlitedOptions | 'version'
+  supported: boolean
+  /** Release that introduced the flag when newer than 9.x, e.g. `v10`. */
+  since?: string
+}
+
+/** Options after parsing. Durations are milliseconds. */
+export interface RqlitedOptions {
+  nodeId: string
+  extensionsPath: string[]
+  httpAddr: string
+  httpAdvAddr: string
+  httpAllowOrigin: string
+  httpCaCert: string
+  httpCert: string
+  httpKey: string
+  httpVerifyClient: boolean
+  httpVerifyCommonName: string
+  nodeCaCert: string
+  nodeCert: string
+  nodeKey: string
+  nodeNoVerify: boolean
+  nodeVerifyClient: boolean
+  nodeVerifyServerName: string
+  nodeVerifyCommonName: string
+  auth: string
+  autoBackup: string
+  autoRestore: string
+  cdcConfig: string
+  raftAddr: string
+  raftAdvAddr: string
+  /** `-join`, comma-split (rqlited does not drop empty items here). */
+  join: string[]
+  joinAttempts: number
+  joinInterval: number
+  joinAs: string
+  bootstrapExpect: number
+  bootstrapExpectTimeout: number
+  discoMode: string
+  discoKey: string
+  discoConfig: string
+  onDiskPath: string
+  fk: boolean
+  autoVacuumInt: number
+  autoOptimizeInt: number
+  raftLogLevel: string
+  raftNonVoter: boolean
+  raftSnap: number
+  raftSnapWalSize: number
+  raftSnapInt: number
+  raftLeaderLeaseTimeout: number
+  /** `-raft-timeout` (9.x) / `-raft-heartbeat-timeout` (v10). */
+  raftHeartbeatTimeout: number
+  raftElectionTimeout: number
+  raftApplyTimeout: number
+  raftCommitTimeout: number
+  raftRemoveShutdown: boolean
+  raftClusterRemoveShutdown: boolean
+  raftShutdownStepdown: boolean
+  raftReapNodeTimeout: number
+  raftReapReadOnlyNodeTimeout: number
+  clusterConnectTimeout: number
+  writeQueueCapacity: number
+  writeQueueBatchSize: number
+  writeQueueTimeout: number
+  writeQueueTx: boolean
+  compressSnapTransport: boolean
+  dbMaxRoConns: number
+  httpMaxBody: number
+  cpuProfile: string
+  memProfile: string
+  traceProfile: string
+}
+
+type Row = [name: string, type: FlagType, def: FlagValue, supported: boolean, usage: string, since?: string, key?: RqlitedFlagSpec['key']]
+
+const S = 1000
+// Usage texts are rqlited's (9.4.x), so `-h` output looks familiar.
+const ROWS: Row[] = [
+  ['node-id', 'string', '', true, 'Unique ID for node. If not set, set to advertised Raft address'],
+  ['extensions-path', 'stringSlice', [], false, 'Comma-delimited list of paths to directories, zipfiles, or tar.gz files containing SQLite extensions'],
+  ['http-addr', 'string', 'localhost:4001', true, 'HTTP server bind address. To enable HTTPS, set X.509 certificate and key'],
+  ['http-adv-addr', 'string', '', true, 'Advertised HTTP address. If not set, same as HTTP server bind address'],
+  ['http-allow-origin', 'string', '', true, 'Value to set for Access-Control-Allow-Origin HTTP header'],
+  ['http-ca-cert', 'string', '', false, 'Path to X.509 CA certificate for HTTPS'],
+  ['http-cert', 'string', '', false, 'Path to HTTPS X.509 certificate'],
+  ['http-key', 'string', '', false, 'Path to HTTPS X.509 private key'],
+  ['http-verify-client', 'bool', false, false, 'Enable mutual TLS for HTTPS'],
+  ['http-verify-common-name', 'string', '', false, 'Common name to verify on HTTPS client certificates', 'v10'],
+  ['node-ca-cert', 'string', '', false, 'Path to X.509 CA certificate for node-to-node encryption'],
+  ['node-cert', 'string', '', false, 'Path to X.509 certificate for node-to-node mutual authentication and encryption'],
+  ['node-key', 'string', '', false, 'Path to X.509 private key for node-to-node mutual authentication and encryption'],
+  ['node-no-verify', 'bool', false, false, 'Skip verification of any node-node certificate'],
+  ['node-verify-client', 'bool', false, false, 'Enable mutual TLS for node-to-node communication'],
+  ['node-verify-server-name', 'string', '', false, 'Hostname to verify on certificate returned by a node'],
+  ['node-verify-common-name', 'string', '', false, 'Common name to verify on node certificates', 'v10'],
+  ['auth', 'string', '', false, 'Path to authentication and authorization file. If not set, not enabled'],
+  ['auto-backup', 'string', '', false, 'Path to automatic backup configuration file. If not set, not enabled'],
+  ['auto-restore', 'string', '', false, 'Path to automatic restore configuration file. If not set, not enabled'],
+  ['cdc-config', 'string', '', false, 'CDC config: a URL, "stdout", or path to a JSON config file. If not set, CDC is disabled'],
+  ['raft-addr', 'string', 'localhost:4002', true, 'Raft communication bind address'],
+  ['raft-adv-addr', 'string', '', true, 'Advertised Raft communication address. If not set, same as Raft bind address'],
+  ['join', 'string', '', false, 'Comma-delimited list of nodes, in host:port form, through which a cluster can be joined'],
+  ['join-attempts', 'int', 5, false, 'Number of join attempts to make'],
+  ['join-interval', 'duration', 3 * S, false, 'Period between join attempts'],
+  ['join-as', 'string', '', false, 'Username in authentication file to join as. If not set, joins anonymously'],
+  ['bootstrap-expect', 'int', 0, false, 'Minimum number of nodes required for a bootstrap'],
+  ['bootstrap-expect-timeout', 'duration', 120 * S, false, 'Maximum time for bootstrap process'],
+  ['disco-mode', 'string', '', false, 'Choose clustering discovery mode. If not set, no node discovery is performed'],
+  ['disco-key', 'string', 'rqlite', false, 'Key prefix for cluster discovery service'],
+  ['disco-config', 'string', '', false, 'Set discovery config, or path to cluster discovery config file'],
+  ['on-disk-path', 'string', '', false, 'Path for SQLite on-disk database file. If not set, use a file in data directory'],
+  ['fk', 'bool', false, true, 'Enable SQLite foreign key constraints'],
+  ['version', 'bool', false, true, 'Show version information and exit', undefined, 'version'],
+  ['auto-vacuum-int', 'duration', 0, false, 'Period between automatic VACUUMs. It not set, not enabled'],
+  ['auto-optimize-int', 'duration', 24 * 3600 * S, false, "Period between automatic 'PRAGMA optimize'. Set to 0h to disable"],
+  ['raft-non-voter', 'bool', false, false, 'Configure as non-voting node'],
+  ['raft-timeout', 'duration', 1 * S, false, 'Raft heartbeat timeout', undefined, 'raftHeartbeatTimeout'],
+  ['raft-heartbeat-timeout', 'duration', 1 * S, false, 'Raft heartbeat timeout', 'v10', 'raftHeartbeatTimeout'],
+  ['raft-election-timeout', 'duration', 1 * S, false, 'Raft election timeout'],
+  ['raft-apply-timeout', 'duration', 10 * S, false, 'Raft apply timeout'],
+  ['raft-commit-timeout', 'duration', 50, false, 'Raft commit timeout', 'v10'],
+  ['raft-snap', 'uint', 8192, false, 'Number of outstanding log entries which triggers Raft snapshot'],
+  ['raft-snap-wal-size', 'uint', 4 * 1024 * 1024, false, 'SQLite WAL file size in bytes which triggers Raft snapshot. Set to 0 to disable'],
+  ['raft-snap-int', 'duration', 10 * S, false, 'Snapshot threshold check interval'],
+  ['raft-leader-lease-timeout', 'duration', 0, false, 'Raft leader lease timeout. Use 0s for Raft default'],
+  ['raft-shutdown-stepdown', 'bool', true, false, 'If leader, stepdown before shutting down. Enabled by default'],
+  ['raft-remove-shutdown', 'bool', false, false, 'Shutdown Raft if node removed from cluster'],
+  ['raft-cluster-remove-shutdown', 'bool', false, false, 'Node removes itself from cluster on graceful shutdown'],
+  ['raft-log-level', 'string', 'WARN', false, 'Minimum log level for Raft module'],
+  ['raft-reap-node-timeout', 'duration', 0, false, 'Time after which a non-reachable voting node will be reaped. If not set, no reaping takes place'],
+  ['raft-reap-read-only-node-timeout', 'duration', 0, false, 'Time after which a non-reachable non-voting node will be reaped. If not set, no reaping takes place'],
+  ['cluster-connect-timeout', 'duration', 30 * S, false, 'Timeout for initial connection to other nodes'],
+  ['write-queue-capacity', 'int', 1024, true, 'QueuedWrites queue capacity'],
+  ['write-queue-batch-size', 'int', 128, true, 'QueuedWrites queue batch size'],
+  ['write-queue-timeout', 'duration', 50, true, 'QueuedWrites queue timeout'],
+  ['write-queue-tx', 'bool', false, true, 'Use a transaction when processing a queued write'],
+  ['http-max-body', 'int', 64 * 1024 * 1024, true, 'Largest HTTP request body accepted, in bytes; larger ones get 413 (raftlite)', 'raftlite'],
+  ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
+  ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
+  ['cpu-profile', 'string', '', false, 'Path to file for CPU profiling information'],
+  ['mem-profile', 'string', '', false, 'Path to file for memory profiling information'],
+  ['trace-profile', 'string', '', false, 'Path to file for trace profiling information'],
+]
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+}
+
+export const RQLITED_FLAGS: readonly RqlitedFlagSpec[] = ROWS.map(([name, type, def, supported, usage, since, key]) => ({
+  name, type, default: def, supported, usage, since,
+  key: key ?? (camel(name) as keyof RqlitedOptions),
+}))
+
+export type RqlitedParseResult =
+  | { kind: 'ok'; options: RqlitedOptions; dataDir: string; /** flags given explicitly */ set: string[] }
+  | { kind: 'version' }
+  | { kind: 'help'; usage: string; exitCode: 0 }
+  | {
+    kind: 'error'
+    /** The single line to print to stderr. */
+    message: string
+    exitCode: 1 | 2
+    /** Print `usage` after the message (Go flag errors do). */
+    showUsage: boolean
+    usage: string
+  }
+
+export interface UsageInfo {
+  name?: string
+  /** Data directory used when none is given (raftlited: `./data`); rqlited requires one. */
+  defaultDataDir?: string
+  description?: string
+}
+
+/** rqlited's usage text: description, `Usage: … [flags] <data directory>`, then the flag defaults. */
+export function formatUsage(info: UsageInfo = {}): string {
+  const name = info.name ?? 'raftlited'
+  const desc = info.description ?? 'raftlite is a lightweight, distributed relational database, which uses SQLite as its storage engine.'
+  return `\n${desc}\n\nUsage: ${name} [flags] <data directory>\n${printDefaults(RQLITED_FLAGS)}`
+}
+
+/** Parses `argv` (without the program name). Pure: the caller prints and exits. */
+export function parseRqlitedArgs(argv: readonly string[], info: UsageInfo = {}): RqlitedParseResult {
+  const usage = formatUsage(info)
+  const fatal = (message: string): RqlitedParseResult => ({ kind: 'error', message: `fatal: ${message}`, exitCode: 1, showUsage: false, usage })
+
+  let parsed
+  try {
+    parsed = parseFlags(RQLITED_FLAGS, argv)
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e
+    if (e.kind === 'help') return { kind: 'help', usage, exitCode: 0 }
+    return { kind: 'error', message: e.message, exitCode: 2, showUsage: true, usage }
+  }
+  if (parsed.values.get('version') === true) return { kind: 'version' }
+
+  for (const spec of RQLITED_FLAGS) {
+    if (spec.supported || !parsed.set.includes(spec.name)) continue
+    if (!sameValue(parsed.values.get(spec.name)!, spec.default)) {
+      return { kind: 'error', message: `flag -${spec.name} is not supported yet`, exitCode: 2, showUsage: false, usage }
+    }
+  }
+
+  // rqlited rejects explicitly-set, non-positive reap timeouts before anything else.
+  for (const name of ['raft-reap-node-timeout', 'raft-reap-read-only-node-timeout']) {
+    if (parsed.set.includes(name) && (parsed.values.get(name) as number) <= 0) return fatal(`-${name} must be greater than 0`)
+  }
+  if (parsed.args.length < 1 && !info.defaultDataDir) return fatal('no data directory set')
+  const dataDir = parsed.args[0] ?? info.defaultDataDir!
+  if (parsed.args.length > 1) {
+    return {
+      kind: 'error', exitCode: 1, showUsage: false, usage,
+      message: `arguments after data directory (${dataDir}) are not accepted ([${parsed.args.slice(1).join(' ')}])`,
+    }
+  }
+
+  const options = {} as Record<string, FlagValue>
+  // Later argv wins for flags sharing a key (raft-timeout / raft-heartbeat-timeout).
+  for (const spec of RQLITED_FLAGS) if (spec.key !== 'version' && !(spec.key in options)) options[spec.key] = spec.default
+  for (const name of parsed.set) {
+    const spec = RQLITED_FLAGS.find((s) => s.name === name)!
+    if (spec.key !== 'version') options[spec.key] = parsed.values.get(name)!
+  }
+  const joinRaw = parsed.values.get('join') as string
+  options.join = joinRaw === '' ? [] : joinRaw.split(',')
+  const opts = options as unknown as RqlitedOptions
+
+  const err = validate(opts)
+  if (err) return fatal(err)
+  return { kind: 'ok', options: opts, dataDir, set: parsed.set }
+}
+
+function sameValue(a: FlagValue, b: FlagValue): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
+  return a === b
+}
+
+/**
+ * rqlited's Config.Validate, minus filesystem checks. Fills in the advertised
+ * addresses (default: bind addresses) and the node ID (default: advertised
+ * Raft address). Returns an error message or undefined.
+ */
+export function validate(o: RqlitedOptions): string | undefined {
+  if ((o.httpCert === '') !== (o.httpKey === '')) return 'either both -http-cert and -http-key must be set, or neither'
+  if ((o.nodeCert === '') !== (o.nodeKey === '')) return 'either both -node-cert and -node-key must be set, or neither'
+  if (o.raftAddr === o.httpAddr) return 'HTTP and Raft addresses must differ'
+  if (o.raftAdvAddr === '') o.raftAdvAddr = o.raftAddr
+  if (o.httpAdvAddr === '') o.httpAdvAddr = o.httpAddr
+  if (o.nodeId === '') o.nodeId = o.raftAdvAddr
+
+  if (o.httpAddr.toLowerCase().startsWith('http') || o.httpAdvAddr.toLowerCase().startsWith('http')) {
+    return 'HTTP options should not include protocol (http:// or https://)'
+  }
+  if (!splitHostPort(o.httpAddr)) return 'HTTP bind address not valid'
+  const hadv = splitHostPort(o.httpAdvAddr)
+  if (!hadv) return 'HTTP advertised HTTP address not valid'
+  if (isUnspecifiedIp(hadv[0])) {
+    return `advertised HTTP address is not routable (${hadv[0]}), specify it via -http-addr or -http-adv-addr`
+  }
+  const rbind = splitHostPort(o.raftAddr)
+  if (!rbind) return 'raft bind address not valid'
+  if (!isAtoi(rbind[1])) return 'raft bind port not valid'
+  const radv = splitHostPort(o.raftAdvAddr)
+  if (!radv) return 'raft advertised address not valid'
+  if (isUnspecifiedIp(radv[0])) {
+    return `advertised Raft address is not routable (${radv[0]}), specify it via -raft-addr or -raft-adv-addr`
+  }
+  if (!isAtoi(radv[1])) return 'raft advertised port is not valid'
+  if (o.raftAdvAddr === o.httpAdvAddr) return 'advertised HTTP and Raft addresses must differ'
+
+  if (o.bootstrapExpect > 0 && o.raftNonVoter) return 'bootstrapping only applicable to voting nodes'
+  if (o.join.length > 0) {
+    for (const a of o.join) {
+      if (!splitHostPort(a)) return `${a} is an invalid join address`
+      if (o.bootstrapExpect === 0) {
+        if (a === o.raftAdvAddr || a === o.raftAddr) return 'node cannot join with itself unless bootstrapping'
+        if (o.autoRestore !== '') return 'auto-restoring cannot be used when joining a cluster'
+      }
+    }
+    if (o.discoMode !== '') return 'disco mode cannot be used when also explicitly joining a cluster'
+  }
+  switch (o.discoMode) {
+    case '':
+      break
+    case 'etcd-kv':
+    case 'consul-kv':
+      if (o.bootstrapExpect > 0) return `bootstrapping not applicable when using ${o.discoMode}`
+      break
+    case 'dns':
+    case 'dns-srv':
+      if (o.bootstrapExpect === 0 && !o.raftNonVoter) return `bootstrap-expect value required when using ${o.discoMode} with a voting node`
+      break
+    default:
+      return 'disco mode must be one of consul-kv, etcd-kv, dns, or dns-srv'
+  }
+  return undefined
+}
+
+/** Go's net.SplitHostPort: `host:port` or `[v6]:port`; the port may be empty. */
+export function splitHostPort(addr: string): [host: string, port: string] | undefined {
+  if (addr.startsWith('[')) {
+    const end = addr.indexOf(']')
+    if (end < 0 || addr[end + 1] !== ':') return undefined
+    const port = addr.slice(end + 2)
+    if (port.includes(':') || port.includes('[') || port.includes(']')) return undefined
+    return [addr.slice(1, end), port]
+  }
+  const i = addr.lastIndexOf(':')
+  if (i < 0) return undefined
+  const host = addr.slice(0, i)
+  if (host.includes(':') || host.includes('[') || host.includes(']')) return undefined
+  return [host, addr.slice(i + 1)]
+}
+
+function isAtoi(s: string): boolean {
+  return /^[+-]?\d+$/.test(s)
+}
+
+/** `0.0.0.0`, `::` and other all-zero IP spellings. */
+function isUnspecifiedIp(host: string): boolean {
+  if (!host.includes(':')) return host === '0.0.0.0'
+  return /^[0:]+$/.test(host) && (host.includes('::') || host.split(':').length === 8) || host.toLowerCase() === '::ffff:0.0.0.0'
+}

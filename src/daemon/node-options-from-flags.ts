@@ -1,0 +1,21 @@
+import type { RqlitedOptions } from '../cli/rqlited-flags.ts'
+import type { NodeOptions } from '../node/node-options.ts'
+
+/** Maps parsed `raftlited` flags onto the node's options. */
+export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Partial<NodeOptions> & { dataDir: string } {
+  return {
+    dataDir,
+    nodeId: flags.nodeId,
+    httpAddr: flags.httpAddr,
+    httpAdvAddr: flags.httpAdvAddr,
+    raftAddr: flags.raftAddr,
+    raftAdvAddr: flags.raftAdvAddr,
+    foreignKeys: flags.fk,
+    writeQueueCapacity: flags.writeQueueCapacity,
+    writeQueueBatchSize: flags.writeQueueBatchSize,
+    writeQueueTimeoutMs: flags.writeQueueTimeout,
+    writeQueueTx: flags.writeQueueTx,
+    httpAllowOrigin: flags.httpAllowOrigin,
+    httpMaxBodyBytes: flags.httpMaxBody,
+  }
+}

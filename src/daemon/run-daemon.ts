@@ -1,0 +1,69 @@
+/**
+ * `raftlited`: parse the flags, start a node, serve its API, stop cleanly on a signal. Runtime
+ * entry points (`runtimes/<runtime>/main.ts`) supply the adapters and nothing else.
+ */
+import { parseRqlitedArgs } from '../cli/rqlited-flags.ts'
+import { createApi } from '../http/create-api.ts'
+import type { Platform } from '../node/platform.ts'
+import { RAFTLITE_VERSION, RaftliteNode, apiUrl } from '../node/raftlite-node.ts'
+import type { Hono } from 'hono'
+import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
+
+export interface DaemonRuntime {
+  platform: Platform
+  /** Serves `app` on `addr` (host:port); resolves once listening. */
+  serve(app: Hono, addr: string): Promise<{ close(): Promise<void> }>
+  /** Calls `handler` once on SIGINT or SIGTERM. */
+  onShutdownSignal(handler: (signal: string) => void): void
+  stderr(line: string): void
+  stdout(line: string): void
+}
+
+/** Runs the daemon; resolves with the process exit code once it has stopped. */
+export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Promise<number> {
+  const parsed = parseRqlitedArgs(argv, { name: 'raftlited', defaultDataDir: 'data' })
+  switch (parsed.kind) {
+    case 'version':
+      rt.stdout(`raftlited v${RAFTLITE_VERSION} (${rt.platform.runtime.name} ${rt.platform.runtime.version})`)
+      return 0
+    case 'help':
+      rt.stderr(parsed.usage)
+      return 0
+    case 'error':
+      rt.stderr(parsed.message)
+      if (parsed.showUsage) rt.stderr(parsed.usage)
+      return parsed.exitCode
+  }
+
+  let node: RaftliteNode
+  try {
+    node = await RaftliteNode.start(nodeOptionsFromFlags(parsed.options, parsed.dataDir), rt.platform)
+  } catch (e) {
+    rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
+    return 1
+  }
+  node.addEventListener('error', (event) => {
+    const detail = (event as CustomEvent).detail
+    rt.stderr(`error: ${detail instanceof Error ? detail.message : String(detail)}`)
+  })
+
+  let server: { close(): Promise<void> }
+  try {
+    server = await rt.serve(createApi(node), node.options.httpAddr)
+  } catch (e) {
+    await node.stop()
+    rt.stderr(`fatal: cannot listen on ${node.options.httpAddr}: ${e instanceof Error ? e.message : String(e)}`)
+    return 1
+  }
+  rt.stderr(
+    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(node.options.httpAdvAddr)} ` +
+      `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
+  )
+
+  const signal = await new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
+  rt.stderr(`received ${signal}, shutting down`)
+  await server.close()
+  await node.stop()
+  rt.stderr('node stopped')
+  return 0
+}

@@ -1,0 +1,159 @@
+import { describe, expect, test } from 'vitest'
+import { formatUsage, parseRqlitedArgs, RQLITED_FLAGS, splitHostPort } from '../../src/cli/rqlited-flags.ts'
+import type { RqlitedOptions, RqlitedParseResult } from '../../src/cli/rqlited-flags.ts'
+
+function ok(...argv: string[]): { options: RqlitedOptions; dataDir: string; set: string[] } {
+  const r = parseRqlitedArgs(argv)
+  if (r.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r.kind === 'error' ? r.message : r)}`)
+  return r
+}
+
+function error(...argv: string[]): Extract<RqlitedParseResult, { kind: 'error' }> {
+  const r = parseRqlitedArgs(argv)
+  if (r.kind !== 'error') throw new Error(`expected error, got ${r.kind}`)
+  return r
+}
+
+describe('defaults (rqlited 9.4.x)', () => {
+  test('all defaults, resolved addresses and node id', () => {
+    const { options: o, dataDir } = ok('data')
+    expect(dataDir).toBe('data')
+    expect(o).toMatchObject({
+      nodeId: 'localhost:4002', httpAddr: 'localhost:4001', httpAdvAddr: 'localhost:4001',
+      raftAddr: 'localhost:4002', raftAdvAddr: 'localhost:4002', join: [], joinAttempts: 5, joinInterval: 3000,
+      bootstrapExpect: 0, bootstrapExpectTimeout: 120000, discoKey: 'rqlite', fk: false, autoVacuumInt: 0,
+      autoOptimizeInt: 86_400_000, raftLogLevel: 'WARN', raftNonVoter: false, raftSnap: 8192, raftSnapWalSize: 4194304,
+      raftSnapInt: 10000, raftHeartbeatTimeout: 1000, raftElectionTimeout: 1000, raftApplyTimeout: 10000,
+      raftCommitTimeout: 50, raftLeaderLeaseTimeout: 0, raftShutdownStepdown: true, raftRemoveShutdown: false,
+      raftClusterRemoveShutdown: false, raftReapNodeTimeout: 0, raftReapReadOnlyNodeTimeout: 0,
+      clusterConnectTimeout: 30000, writeQueueCapacity: 1024, writeQueueBatchSize: 128, writeQueueTimeout: 50,
+      writeQueueTx: false, extensionsPath: [], httpAllowOrigin: '', dbMaxRoConns: 256,
+    })
+  })
+
+  test('every flag has a key in the options', () => {
+    const { options } = ok('d')
+    for (const f of RQLITED_FLAGS) if (f.key !== 'version') expect(options, f.name).toHaveProperty(f.key)
+  })
+})
+
+describe('supported flags', () => {
+  test('typical cluster node', () => {
+    const { options: o, set } = ok('-node-id', '1', '-http-addr', '0.0.0.0:4001', '-http-adv-addr', 'host1:4001',
+      '-raft-addr=0.0.0.0:4002', '--raft-adv-addr', 'host1:4002', '-fk', '-raft-snap', '8192', '-raft-snap-int=10s',
+      '-write-queue-timeout', '100ms', '-http-max-body', '1048576',
+      '-http-allow-origin', 'https://example.com', '/var/lib/rqlite')
+    expect(o).toMatchObject({
+      nodeId: '1', httpAddr: '0.0.0.0:4001', httpAdvAddr: 'host1:4001', raftAddr: '0.0.0.0:4002', raftAdvAddr: 'host1:4002',
+      fk: true, raftSnap: 8192, raftSnapInt: 10000, writeQueueTimeout: 100, httpMaxBody: 1048576,
+      httpAllowOrigin: 'https://example.com',
+    })
+    expect(set).toContain('fk')
+  })
+
+  test('-raft-timeout (9.x) and -raft-heartbeat-timeout (v10) share a key', () => {
+    const keys = RQLITED_FLAGS.filter((f) => f.name === 'raft-timeout' || f.name === 'raft-heartbeat-timeout').map((f) => f.key)
+    expect(keys).toEqual(['raftHeartbeatTimeout', 'raftHeartbeatTimeout'])
+    expect(ok('-raft-timeout', '1s', 'd').options.raftHeartbeatTimeout).toBe(1000)
+  })
+
+  test('Raft tuning flags are refused until the node honours them (cluster work)', () => {
+    expect(error('-raft-snap', '1024', 'd')).toMatchObject({ message: 'flag -raft-snap is not supported yet', exitCode: 2 })
+    expect(error('-raft-election-timeout', '2s', 'd')).toMatchObject({ message: 'flag -raft-election-timeout is not supported yet' })
+    expect(ok('-raft-election-timeout', '1s', 'd').options.raftElectionTimeout).toBe(1000)
+  })
+
+  test('the data directory defaults when the caller provides a default', () => {
+    expect(parseRqlitedArgs([], { defaultDataDir: 'data' })).toMatchObject({ kind: 'ok', dataDir: 'data' })
+    expect(parseRqlitedArgs([])).toMatchObject({ kind: 'error', message: 'fatal: no data directory set' })
+  })
+
+  test('-version', () => {
+    expect(parseRqlitedArgs(['-version'])).toEqual({ kind: 'version' })
+    expect(parseRqlitedArgs(['-version=false', 'd']).kind).toBe('ok')
+  })
+
+  test('-h / -help', () => {
+    const r = parseRqlitedArgs(['-h'])
+    expect(r.kind).toBe('help')
+    if (r.kind === 'help') expect(r.usage).toContain('Usage: raftlited [flags] <data directory>')
+  })
+})
+
+describe('unsupported flags', () => {
+  test('setting to a non-default value is an error', () => {
+    const r = error('-cdc-config', 'stdout', 'd')
+    expect(r.message).toBe('flag -cdc-config is not supported yet')
+    expect(r.exitCode).toBe(2)
+    expect(error('-join', 'a:4002', 'd').message).toBe('flag -join is not supported yet')
+    expect(error('-raft-non-voter', 'd').message).toBe('flag -raft-non-voter is not supported yet')
+  })
+
+  test('setting to the default is accepted', () => {
+    expect(ok('-raft-non-voter=false', '-disco-key', 'rqlite', '-raft-shutdown-stepdown', 'd').options.raftShutdownStepdown).toBe(true)
+  })
+
+  test('flag table marks the agreed set as supported', () => {
+    const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
+    expect(supported).toEqual([
+      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'node-id', 'raft-addr', 'raft-adv-addr',
+      'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
+    ])
+  })
+})
+
+describe('errors', () => {
+  test('flag errors: Go text, exit 2, with usage', () => {
+    const r = error('-foo', 'd')
+    expect(r).toMatchObject({ message: 'flag provided but not defined: -foo', exitCode: 2, showUsage: true })
+    expect(r.usage).toContain('  -http-addr string')
+    expect(error('-raft-snap', 'x', 'd').message).toBe('invalid value "x" for flag -raft-snap: parse error')
+    expect(error('-raft-snap-int', '10', 'd').message).toBe('invalid value "10" for flag -raft-snap-int: parse error')
+  })
+
+  test('missing data directory', () => {
+    expect(error()).toMatchObject({ message: 'fatal: no data directory set', exitCode: 1, showUsage: false })
+    expect(error('-fk').message).toBe('fatal: no data directory set')
+  })
+
+  test('arguments after the data directory', () => {
+    expect(error('d', 'x', '-fk').message).toBe('arguments after data directory (d) are not accepted ([x -fk])')
+    // `-fk false`: false becomes the data directory, then `d` is extra.
+    expect(error('-fk', 'false', 'd').message).toBe('arguments after data directory (false) are not accepted ([d])')
+  })
+
+  test('address validation (Config.Validate)', () => {
+    expect(error('-http-addr', 'localhost:4002', 'd').message).toBe('fatal: HTTP and Raft addresses must differ')
+    expect(error('-http-addr', 'http://localhost:4001', 'd').message).toBe('fatal: HTTP options should not include protocol (http:// or https://)')
+    expect(error('-http-addr', 'localhost', 'd').message).toBe('fatal: HTTP bind address not valid')
+    expect(error('-http-addr', '0.0.0.0:4001', 'd').message).toBe(
+      'fatal: advertised HTTP address is not routable (0.0.0.0), specify it via -http-addr or -http-adv-addr')
+    expect(error('-raft-addr', ':abc', 'd').message).toBe('fatal: raft bind port not valid')
+    expect(error('-raft-addr', '[::]:4002', 'd').message).toBe(
+      'fatal: advertised Raft address is not routable (::), specify it via -raft-addr or -raft-adv-addr')
+    expect(error('-http-adv-addr', 'h:1', '-raft-adv-addr', 'h:1', 'd').message).toBe('fatal: advertised HTTP and Raft addresses must differ')
+  })
+})
+
+describe('usage', () => {
+  test('header and some flag lines', () => {
+    const u = formatUsage({ name: 'rqlited', description: 'rqlite is a lightweight, distributed relational database.' })
+    expect(u.startsWith('\nrqlite is a lightweight, distributed relational database.\n\nUsage: rqlited [flags] <data directory>\n  -auth string\n')).toBe(true)
+    expect(u).toContain('  -http-addr string\n    \tHTTP server bind address. To enable HTTPS, set X.509 certificate and key (default "localhost:4001")\n')
+    expect(u).toContain('  -bootstrap-expect-timeout duration\n    \tMaximum time for bootstrap process (default 2m0s)\n')
+    expect(u).toContain("  -auto-optimize-int duration\n    \tPeriod between automatic 'PRAGMA optimize'. Set to 0h to disable (default 24h0m0s)\n")
+    expect(u).toContain('  -raft-snap uint\n    \tNumber of outstanding log entries which triggers Raft snapshot (default 8192)\n')
+    expect(u).toContain('  -fk\n    \tEnable SQLite foreign key constraints\n')
+    expect(u).toContain('  -raft-shutdown-stepdown\n    \tIf leader, stepdown before shutting down. Enabled by default (default true)\n')
+    expect(u).toContain('  -extensions-path value\n')
+  })
+
+  test('splitHostPort', () => {
+    expect(splitHostPort('localhost:4001')).toEqual(['localhost', '4001'])
+    expect(splitHostPort(':4001')).toEqual(['', '4001'])
+    expect(splitHostPort('[::1]:4001')).toEqual(['::1', '4001'])
+    expect(splitHostPort('h:')).toEqual(['h', ''])
+    expect(splitHostPort('::1:4001')).toBeUndefined()
+    expect(splitHostPort('host')).toBeUndefined()
+  })
+})

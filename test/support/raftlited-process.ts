@@ -1,0 +1,95 @@
+/** Starts real `raftlited` processes on loopback for end-to-end tests. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { freePort } from './free-port.ts'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+
+export type Runtime = 'node' | 'deno' | 'bun'
+
+export interface StartOptions {
+  dataDir?: string
+  args?: string[]
+  runtime?: Runtime
+  httpPort?: number
+  raftPort?: number
+}
+
+export interface RaftlitedProcess {
+  url: string
+  httpAddr: string
+  raftAddr: string
+  dataDir: string
+  child: ChildProcess
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string
+  /** Sends a signal and waits for the process to exit; resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+export function tempDataDir(prefix = 'raftlite-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+function command(runtime: Runtime): [string, string[]] {
+  switch (runtime) {
+    case 'node':
+      return [process.execPath, [join(ROOT, 'bin/raftlited.mjs')]]
+    case 'deno':
+      return [join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', join(ROOT, 'runtimes/deno/main.ts')]]
+    case 'bun':
+      return [join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'runtimes/bun/main.ts')]]
+  }
+}
+
+export async function startRaftlited(options: StartOptions = {}): Promise<RaftlitedProcess> {
+  const httpPort = options.httpPort ?? (await freePort())
+  const raftPort = options.raftPort ?? (await freePort())
+  const dataDir = options.dataDir ?? tempDataDir()
+  const httpAddr = `127.0.0.1:${httpPort}`
+  const raftAddr = `127.0.0.1:${raftPort}`
+  const [cmd, prefix] = command(options.runtime ?? 'node')
+  const child = spawn(cmd, [...prefix, '-http-addr', httpAddr, '-raft-addr', raftAddr, ...(options.args ?? []), dataDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  const proc: RaftlitedProcess = {
+    url: `http://${httpAddr}`,
+    httpAddr,
+    raftAddr,
+    dataDir,
+    child,
+    stderr: () => stderr,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill(signal)
+      return exited
+    },
+  }
+  await waitReady(proc, exited)
+  return proc
+}
+
+async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>): Promise<void> {
+  const deadline = Date.now() + 30_000
+  let gone = false
+  void exited.then(() => (gone = true))
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`raftlited exited before becoming ready:\n${proc.stderr()}`)
+    try {
+      const res = await fetch(`${proc.url}/readyz`)
+      if (res.status === 200) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  await proc.stop('SIGKILL')
+  throw new Error(`raftlited did not become ready within 30 s:\n${proc.stderr()}`)
+}
