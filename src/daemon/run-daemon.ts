@@ -3,9 +3,10 @@
  * entry points (`runtimes/<runtime>/main.ts`) supply the adapters and nothing else.
  */
 import { parseRqlitedArgs } from '../cli/rqlited-flags.ts'
-import { createApi } from '../http/create-api.ts'
 import type { Platform } from '../node/platform.ts'
-import { RAFTLITE_VERSION, RaftliteNode, apiUrl } from '../node/raftlite-node.ts'
+import { RaftliteNode } from '../node/raftlite-node.ts'
+import { apiUrl } from '../node/api-url.ts'
+import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 
@@ -49,7 +50,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
 
   let server: { close(): Promise<void> }
   try {
-    server = await rt.serve(createApi(node), node.options.httpAddr)
+    server = await rt.serve(node.api(), node.options.httpAddr)
   } catch (e) {
     await node.stop()
     rt.stderr(`fatal: cannot listen on ${node.options.httpAddr}: ${e instanceof Error ? e.message : String(e)}`)

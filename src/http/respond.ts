@@ -12,9 +12,13 @@ export function textError(status: number, message: string): Response {
   })
 }
 
-/** An empty-bodied response (405s, auth failures, plain successes). */
+/**
+ * An empty-bodied response (405s, auth failures, plain successes). The content type is set
+ * explicitly because Node's Hono adapter adds one when it is missing and Deno and Bun do not:
+ * every runtime must answer byte for byte alike.
+ */
 export function empty(status: number, headers?: Record<string, string>): Response {
-  return new Response(null, { status, headers })
+  return new Response(null, { status, headers: { 'Content-Type': TEXT_TYPE, ...headers } })
 }
 
 export function json(value: JsonValue, options: { pretty?: boolean; status?: number; headers?: Record<string, string> } = {}): Response {

@@ -2,7 +2,9 @@
 import { formatGoDuration } from '../api/go-duration.ts'
 import { formatRfc3339Nano, fromUnix } from '../api/go-time.ts'
 import type { JsonValue } from '../api/json-writer.ts'
-import { RAFTLITE_VERSION, type RaftliteNode, apiUrl } from '../node/raftlite-node.ts'
+import type { RaftliteNode } from '../node/raftlite-node.ts'
+import { apiUrl } from '../node/api-url.ts'
+import { RAFTLITE_VERSION } from '../version.ts'
 
 export const VERSION_HEADER_VALUE = `v${RAFTLITE_VERSION}`
 

@@ -17,8 +17,10 @@ import type { Platform } from './platform.ts'
 import type { ReadLevel } from './read-level.ts'
 import { StoreError } from './store-error.ts'
 import { WriteQueue } from './write-queue.ts'
-
-export const RAFTLITE_VERSION = '0.1.0'
+import { apiUrl } from './api-url.ts'
+import type { Hono } from 'hono'
+import { createApi } from '../http/create-api.ts'
+import { Client, type ClientOptions } from '../client/client.ts'
 
 export interface WriteOptions {
   transaction?: boolean
@@ -58,6 +60,7 @@ export class RaftliteNode extends EventTarget {
   #appliedIndex = 0
   #state: NodeState = 'Leader'
   #stopping: Promise<void> | null = null
+  #api: Hono | null = null
 
   private constructor(options: NodeOptions, platform: Platform, db: Database, unlock: () => void) {
     super()
@@ -95,10 +98,11 @@ export class RaftliteNode extends EventTarget {
         synchronous: 'full',
       })
       const node = new RaftliteNode(resolved, platform, db, unlock)
-      queueMicrotask(() => {
+      // On a later task, so a caller that awaited start() has had the chance to listen.
+      platform.timers.setTimeout(() => {
         node.dispatchEvent(new CustomEvent('leader', { detail: node.leader() }))
         node.dispatchEvent(new Event('ready'))
-      })
+      }, 0)
       return node
     } catch (e) {
       unlock()
@@ -133,6 +137,20 @@ export class RaftliteNode extends EventTarget {
   /** The database, for status and diagnostics. */
   get database(): Database {
     return this.#db
+  }
+
+  /**
+   * The rqlite-compatible HTTP API as a Hono app: serve it, or mount it in your own app
+   * (`app.route('/raftlite', node.api())`). Internode routes are never part of it.
+   */
+  api(): Hono {
+    this.#api ??= createApi(this)
+    return this.#api
+  }
+
+  /** An in-process client: the same semantics as the HTTP API, without HTTP. */
+  client(options?: ClientOptions): Client {
+    return new Client(this, options)
   }
 
   leader(): LeaderInfo | null {
@@ -216,7 +234,3 @@ export class RaftliteNode extends EventTarget {
   }
 }
 
-/** `localhost:4001` → `http://localhost:4001` (TLS comes later). */
-export function apiUrl(addr: string): string {
-  return /^https?:\/\//.test(addr) ? addr : `http://${addr}`
-}

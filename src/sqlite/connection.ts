@@ -263,7 +263,7 @@ export class Connection {
   #bindValue(p: Ptr, index: number, value: SqlValue): void {
     const { capi, wasm } = this.#sqlite3
     let rc: number
-    if (value === null) rc = capi.sqlite3_bind_null(p, index)
+    if (value === null) rc = capi.sqlite3_bind_null(p, index) ?? 0
     else if (typeof value === 'bigint') rc = capi.sqlite3_bind_int64(p, index, value)
     else if (typeof value === 'number') rc = capi.sqlite3_bind_double(p, index, value)
     else if (typeof value === 'boolean') rc = capi.sqlite3_bind_int64(p, index, value ? 1n : 0n)

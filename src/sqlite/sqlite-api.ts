@@ -22,7 +22,8 @@ export interface Capi {
   sqlite3_step(stmt: Ptr): number
   sqlite3_bind_parameter_count(stmt: Ptr): number
   sqlite3_bind_parameter_name(stmt: Ptr, index: number): string | null
-  sqlite3_bind_null(stmt: Ptr, index: number): number
+  /** sqlite-wasm wraps this one as returning void: it yields undefined, not SQLITE_OK. */
+  sqlite3_bind_null(stmt: Ptr, index: number): number | undefined
   sqlite3_bind_int64(stmt: Ptr, index: number, value: bigint): number
   sqlite3_bind_double(stmt: Ptr, index: number, value: number): number
   sqlite3_bind_text(stmt: Ptr, index: number, text: string, n: number, destructor: number): number
