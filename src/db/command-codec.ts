@@ -1,0 +1,78 @@
+/**
+ * The payload of a Raft log entry: CBOR between nodes (cbor-x). A statement's parameters keep
+ * their exact types — integers stay bigint and REALs number, which cbor-x preserves both ways
+ * (pinned by test/db/command-codec.test.ts).
+ */
+import { Encoder } from 'cbor-x'
+import type { SqlValue } from '../api/sql-value.ts'
+import type { BoundStatement } from '../sqlite/connection.ts'
+import type { WriteBatch } from './write-batch.ts'
+
+/** What a log entry asks every replica to do. */
+export type Command =
+  | { kind: 'write'; batch: WriteBatch }
+  /** A `strong` read: ordered through the log; only the node that proposed it runs it. */
+  | { kind: 'read'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number }
+
+const VERSION = 1
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: true })
+
+type WireStatement = [sql: string, positional: SqlValue[], named: Record<string, SqlValue> | null]
+type Wire =
+  | [v: number, kind: 'w', statements: WireStatement[], timestampMs: number, seed: bigint, transaction: boolean, mode: 'e' | 'r', timeoutMs: number]
+  | [v: number, kind: 'r', statements: WireStatement[], transaction: boolean, timeoutMs: number]
+
+export function encodeCommand(command: Command): Uint8Array {
+  const statements = (s: BoundStatement[]): WireStatement[] => s.map((x) => [x.sql, x.positional, x.named])
+  const wire: Wire =
+    command.kind === 'write'
+      ? [
+          VERSION, 'w', statements(command.batch.statements), command.batch.timestampMs, command.batch.seed,
+          command.batch.transaction, command.batch.mode === 'request' ? 'r' : 'e', command.batch.timeoutMs,
+        ]
+      : [VERSION, 'r', statements(command.statements), command.transaction, command.timeoutMs]
+  return encoder.encode(wire)
+}
+
+export class CommandDecodeError extends Error {
+  constructor(detail: string) {
+    super(`cannot decode log entry: ${detail}`)
+    this.name = 'CommandDecodeError'
+  }
+}
+
+export function decodeCommand(bytes: Uint8Array): Command {
+  let wire: unknown
+  try {
+    wire = encoder.decode(bytes)
+  } catch (e) {
+    throw new CommandDecodeError(e instanceof Error ? e.message : String(e))
+  }
+  if (!Array.isArray(wire) || wire[0] !== VERSION) throw new CommandDecodeError(`unknown format version ${JSON.stringify(Array.isArray(wire) ? wire[0] : typeof wire)}`)
+  const statements = (s: unknown): BoundStatement[] => {
+    if (!Array.isArray(s)) throw new CommandDecodeError('statements are not a list')
+    return s.map((x) => {
+      if (!Array.isArray(x) || typeof x[0] !== 'string' || !Array.isArray(x[1])) throw new CommandDecodeError('malformed statement')
+      return { sql: x[0], positional: x[1].map(toSqlValue), named: x[2] ? Object.fromEntries(Object.entries(x[2] as Record<string, unknown>).map(([k, v]) => [k, toSqlValue(v)])) : null }
+    })
+  }
+  if (wire[1] === 'w') {
+    const [, , s, timestampMs, seed, transaction, mode, timeoutMs] = wire
+    return {
+      kind: 'write',
+      batch: { statements: statements(s), timestampMs, seed: BigInt(seed), transaction: transaction === true, mode: mode === 'r' ? 'request' : 'execute', timeoutMs },
+    }
+  }
+  if (wire[1] === 'r') {
+    const [, , s, transaction, timeoutMs] = wire
+    return { kind: 'read', statements: statements(s), transaction: transaction === true, timeoutMs }
+  }
+  throw new CommandDecodeError(`unknown command kind ${JSON.stringify(wire[1])}`)
+}
+
+function toSqlValue(v: unknown): SqlValue {
+  // Node's cbor-x hands byte strings back as Buffer; keep the core's plain Uint8Array.
+  if (v instanceof Uint8Array) return v.constructor === Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+  if (v === null || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v
+  throw new CommandDecodeError(`unsupported parameter type ${typeof v}`)
+}
