@@ -1,0 +1,53 @@
+/**
+ * Simulator CLI.
+ *   npm run sim -- --seeds 500                 run seeds 1..500 of the mixed profile
+ *   npm run sim -- --seed 42 [--trace]         replay one seed (prints the trace on failure)
+ *   npm run sim -- --profile lease --from 1000 --seeds 200
+ * Exits non-zero if any seed fails.
+ */
+import { profiles, replayCommand } from './profiles.ts'
+import { runSeeds } from './run-seeds.ts'
+import { runSimulation } from './simulation.ts'
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+const profile = arg('profile') ?? 'mixed'
+if (!profiles[profile]) {
+  console.error(`unknown profile ${profile}; known: ${Object.keys(profiles).join(', ')}`)
+  process.exit(2)
+}
+
+const one = arg('seed')
+if (one !== undefined) {
+  const seed = Number(one)
+  const trace = process.argv.includes('--trace')
+  const r = runSimulation({ ...profiles[profile], seed, trace: true })
+  console.log(JSON.stringify(r.stats))
+  if (r.ok) {
+    console.log(`seed ${seed} (${profile}): ok`)
+    if (trace) console.log((r.trace ?? []).join('\n'))
+    process.exit(0)
+  }
+  console.log((r.trace ?? []).slice(trace ? 0 : -80).join('\n'))
+  console.log(`seed ${seed} (${profile}) FAILED: ${r.failure}`)
+  process.exit(1)
+}
+
+const count = Number(arg('seeds') ?? 100)
+const from = Number(arg('from') ?? 1)
+const s = runSeeds(profile, from, count)
+const secs = s.ms / 1000
+console.log(
+  `profile=${profile} seeds=${s.seeds} (from ${from}) ops=${s.ops} ticks=${s.ticks} events=${s.events} ` +
+    `wall=${secs.toFixed(1)}s seeds/s=${(s.seeds / secs).toFixed(1)} linearizability-budget-exhausted=${s.exhausted}`,
+)
+for (const f of s.failures.slice(0, 20)) {
+  console.log(`FAIL seed ${f.seed}: ${f.failure.split('\n')[0]}\n  replay: ${replayCommand(profile, f.seed)}`)
+}
+if (s.failures.length > 0) {
+  console.log(`${s.failures.length} of ${s.seeds} seeds failed`)
+  process.exit(1)
+}

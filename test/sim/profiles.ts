@@ -1,0 +1,31 @@
+/**
+ * Named simulation profiles. A profile fixes the knobs that are not drawn from the seed, so
+ * `npm run sim -- --profile NAME --seed N` replays a run exactly.
+ */
+import type { SimOptions } from './simulation.ts'
+
+export type Profile = Omit<SimOptions, 'seed' | 'trace'>
+
+export const profiles: Record<string, Profile> = {
+  /** 3 or 5 voters (by seed), every fault kind, ReadIndex reads. */
+  mixed: {},
+  five: { nodes: 5 },
+  /** Lease-based reads (no process pauses: they violate the bounded clock drift premise). */
+  lease: { raft: { readOnlyOption: 'lease' } },
+  /** One entry per message, one message in flight, small uncommitted budget. */
+  tight: { raft: { maxSizePerMsg: 1, maxInflightMsgs: 1, maxUncommittedEntriesSize: 200 } },
+  /** A fault every 2-10 ticks. */
+  nasty: { nemesisTicks: [2, 10] },
+  /** Check-quorum off (pre-vote still on); the control for the stale-read bug below. */
+  noCheckQuorum: { raft: { checkQuorum: false } },
+
+  // Deliberately broken variants: the simulator must catch each of them.
+  bugSendBeforeSync: { sendBeforeSync: true },
+  bugSkipUpToDate: { raft: { testingFaults: { skipUpToDateCheck: true } } },
+  bugStaleReads: { raft: { checkQuorum: false, testingFaults: { readWithoutQuorum: true } } },
+  bugCommitPrevTerm: { raft: { maxSizePerMsg: 1, testingFaults: { commitPreviousTermByCounting: true } } },
+}
+
+export function replayCommand(profile: string, seed: number): string {
+  return `npm run sim -- --profile ${profile} --seed ${seed}`
+}
