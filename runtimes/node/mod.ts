@@ -11,7 +11,13 @@ export * from '../../src/mod.ts'
 export { nodePlatform } from './platform.ts'
 export { serveHttp } from './serve.ts'
 
-/** Starts a node whose data lives in `options.dataDir` (created if missing). */
-export function startNode(options: Partial<NodeOptions> & { dataDir: string }): Promise<RaftliteNode> {
-  return RaftliteNode.start(options, nodePlatform())
+/**
+ * Starts a node whose data lives in `options.dataDir` (created if missing) and, unless it must
+ * join a cluster (then serve `node.clusterApi()` on its Raft address and await `node.ready`),
+ * resolves once it is ready to serve.
+ */
+export async function startNode(options: Partial<NodeOptions> & { dataDir: string }): Promise<RaftliteNode> {
+  const node = await RaftliteNode.start(options, nodePlatform())
+  if (!options.join?.length) await node.ready
+  return node
 }

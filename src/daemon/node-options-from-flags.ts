@@ -17,5 +17,11 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     writeQueueTx: flags.writeQueueTx,
     httpAllowOrigin: flags.httpAllowOrigin,
     httpMaxBodyBytes: flags.httpMaxBody,
+    join: flags.join.filter((addr) => addr !== ''),
+    joinAttempts: flags.joinAttempts,
+    joinIntervalMs: flags.joinInterval,
+    raftNonVoter: flags.raftNonVoter,
+    raftElectionTimeoutMs: flags.raftElectionTimeout,
+    raftApplyTimeoutMs: flags.raftApplyTimeout,
   }
 }

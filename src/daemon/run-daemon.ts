@@ -48,22 +48,41 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     rt.stderr(`error: ${detail instanceof Error ? detail.message : String(detail)}`)
   })
 
-  let server: { close(): Promise<void> }
-  try {
-    server = await rt.serve(node.api(), node.options.httpAddr)
-  } catch (e) {
+  const servers: { close(): Promise<void> }[] = []
+  for (const [app, addr] of [[node.clusterApi(), node.options.raftAddr], [node.api(), node.options.httpAddr]] as const) {
+    try {
+      servers.push(await rt.serve(app, addr))
+    } catch (e) {
+      for (const s of servers) await s.close()
+      await node.stop()
+      rt.stderr(`fatal: cannot listen on ${addr}: ${e instanceof Error ? e.message : String(e)}`)
+      return 1
+    }
+  }
+  const closeServers = async () => {
+    for (const s of servers) await s.close()
+  }
+  const signalled = new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
+  // Joining a cluster or replaying the log can take a while; a signal meanwhile still stops us.
+  const started = await Promise.race([
+    node.ready.then(() => ({ kind: 'ready' as const }), (error: unknown) => ({ kind: 'failed' as const, error })),
+    signalled.then((signal) => ({ kind: 'signal' as const, signal })),
+  ])
+  if (started.kind !== 'ready') {
+    await closeServers()
     await node.stop()
-    rt.stderr(`fatal: cannot listen on ${node.options.httpAddr}: ${e instanceof Error ? e.message : String(e)}`)
+    if (started.kind === 'signal') return 0
+    rt.stderr(`fatal: ${started.error instanceof Error ? started.error.message : String(started.error)}`)
     return 1
   }
   rt.stderr(
-    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(node.options.httpAdvAddr)} ` +
+    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(node.options.httpAdvAddr)}, Raft on ${node.options.raftAdvAddr} ` +
       `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
   )
 
-  const signal = await new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
+  const signal = await signalled
   rt.stderr(`received ${signal}, shutting down`)
-  await server.close()
+  await closeServers()
   await node.stop()
   rt.stderr('node stopped')
   return 0

@@ -9,9 +9,11 @@ import { parseQueryParams, type QueryParams } from '../api/query-params.ts'
 import { RequestError } from '../api/request-error.ts'
 import { toJson } from '../api/json-writer.ts'
 import type { RaftliteNode } from '../node/raftlite-node.ts'
+import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
+import { readBodyText } from './read-body.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql } from './data-routes.ts'
 import { empty, json, text, textError } from './respond.ts'
-import { Counters, VERSION_HEADER_VALUE, pickKey, selfNodeEntry, sortDeep, statusDocument } from './status-report.ts'
+import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
 
 type Handler = (r: DataRequest) => Promise<Response> | Response
 
@@ -42,7 +44,7 @@ export function createApi(node: RaftliteNode, options: ApiOptions = {}): Hono {
     ['/status', 'status', handleStatus],
     ['/nodes', 'nodes', handleNodes],
     ['/readyz', 'readyz', handleReadyz],
-    ['/remove', 'remove', notYet('node removal (/remove)')],
+    ['/remove', 'remove', handleRemove],
   ]
   const exactRoutes: [string, string, Handler][] = [
     ['/leader', 'leader', handleLeader],
@@ -89,30 +91,102 @@ function handleStatus(r: DataRequest): Response {
   return json(r.params.key ? pickKey(doc, r.params.key) : doc, { pretty: r.params.pretty })
 }
 
-function handleNodes(r: DataRequest): Response {
+async function handleNodes(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'GET') return empty(405)
-  const self = selfNodeEntry(r.node)
-  const body = r.params.ver === '2' ? { nodes: [self] } : { [r.node.id]: self }
+  const entries = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter(
+    (e) => e.voter === true || r.params.nonvoters,
+  )
+  const body = r.params.ver === '2' ? { nodes: entries } : Object.fromEntries(entries.map((e) => [String(e.id), e]))
   return json(body, { pretty: r.params.pretty })
 }
 
-function handleReadyz(r: DataRequest): Response {
+async function handleReadyz(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'GET') return empty(405)
   if (r.params.noleader) return text('[+]node ok')
-  if (!r.node.leader()) return text('[+]node ok\n[+]leader does not exist', 503)
-  if (r.node.state === 'Shutdown') return text('[+]node ok\n[+]leader ok\n[+]store not ready', 503)
+  const leader = r.node.leader()
+  if (!leader) return text('[+]node ok\n[+]leader does not exist', 503)
+  if (leader.id !== r.node.id) {
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    if (!entry || entry.reachable !== true) {
+      return text(`[+]node ok\n[+]leader not contactable: ${String(entry?.error ?? 'unknown leader')}`, 503)
+    }
+  }
+  const ready = await settledWithin(r, r.node.ready, 0)
+  if (r.node.state === 'Shutdown' || !ready) return text('[+]node ok\n[+]leader ok\n[+]store not ready', 503)
   const body = '[+]node ok\n[+]leader ok\n[+]store ok'
-  return text(r.params.sync ? `${body}\n[+]sync ok` : body)
+  if (!r.params.sync) return text(body)
+  const synced = await settledWithin(r, r.node.waitCaughtUp(), r.params.timeoutMs ?? 30_000)
+  return synced ? text(`${body}\n[+]sync ok`) : text(`${body}\n[+]sync timeout`, 503)
 }
 
-function handleLeader(r: DataRequest): Response {
+/** Whether `p` fulfils within `ms` (0: only if it already has). */
+function settledWithin(r: DataRequest, p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const cancel = r.node.platform.timers.setTimeout(() => resolve(false), ms)
+    p.then(
+      () => {
+        cancel()
+        resolve(true)
+      },
+      () => resolve(false),
+    )
+  })
+}
+
+async function handleLeader(r: DataRequest): Promise<Response> {
   const method = r.request.method
   if (method === 'GET') {
-    if (!r.node.leader()) return textError(503, 'leader not found')
-    return json(selfNodeEntry(r.node), { pretty: r.params.pretty })
+    const leader = r.node.leader()
+    if (!leader) return textError(503, 'leader not found')
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    return json(entry, { pretty: r.params.pretty })
   }
-  if (method === 'POST') return textError(500, 'stepdown: no other voter in the cluster to transfer leadership to')
-  return empty(405)
+  if (method !== 'POST') return empty(405)
+  let target = ''
+  if (/^application\/json\b/i.test(r.request.headers.get('content-type') ?? '')) {
+    const body = (await r.request.text()).trim()
+    if (body !== '') {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(body)
+      } catch {
+        return textError(400, 'invalid JSON body')
+      }
+      const id = (parsed as { id?: unknown } | null)?.id
+      if (typeof id !== 'string') return textError(400, 'body must be {"id":"<node id>"}')
+      target = id
+    }
+  }
+  try {
+    await r.node.transferLeadership(target, { wait: r.params.wait })
+  } catch (e) {
+    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    if (e instanceof StoreError) return textError(500, e.message)
+    throw e
+  }
+  return empty(200)
+}
+
+async function handleRemove(r: DataRequest): Promise<Response> {
+  if (r.request.method !== 'DELETE') return empty(405)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(await readBodyText(r.request, r.node.options.httpMaxBodyBytes))
+  } catch (e) {
+    if (e instanceof RequestError) throw e
+    return textError(400, 'invalid JSON body')
+  }
+  const keys = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : []
+  const id = (parsed as { id?: unknown } | null)?.id
+  if (keys.length !== 1 || typeof id !== 'string') return textError(400, 'body must be exactly {"id":"<node id>"}')
+  try {
+    await r.node.removeNode(id)
+  } catch (e) {
+    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    if (e instanceof StoreError) return textError(500, e.message)
+    throw e
+  }
+  return empty(200)
 }
 
 function handleDebugVars(r: DataRequest, counters: Counters): Response {

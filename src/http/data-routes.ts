@@ -4,7 +4,7 @@ import { RequestError } from '../api/request-error.ts'
 import { buildEnvelope, formatResults, type StatementResult } from '../api/result-format.ts'
 import type { QueryParams } from '../api/query-params.ts'
 import type { RaftliteNode } from '../node/raftlite-node.ts'
-import { StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
 import { empty, json, textError } from './respond.ts'
@@ -22,6 +22,8 @@ type Shape = { unified: boolean }
 export async function handleExecute(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'POST') return empty(405)
   if (r.params.queue) return handleQueued(r)
+  const redirect = redirectToLeader(r)
+  if (redirect) return redirect
   const statements = await readStatements(r, true)
   return respondWrite(r, { unified: true }, () =>
     r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined }),
@@ -31,6 +33,10 @@ export async function handleExecute(r: DataRequest): Promise<Response> {
 export async function handleQuery(r: DataRequest): Promise<Response> {
   const method = r.request.method
   if (method !== 'GET' && method !== 'POST') return empty(405)
+  if (r.params.level !== 'none' && r.params.level !== 'auto') {
+    const redirect = redirectToLeader(r)
+    if (redirect) return redirect
+  }
   let statements: Statement[]
   if (method === 'GET') {
     if (r.params.query === undefined) return respond(r, { results: [] }, { unified: false })
@@ -43,15 +49,25 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
       level: r.params.level,
       transaction: r.params.transaction,
       timeoutMs: r.params.dbTimeoutMs ?? undefined,
+      freshnessMs: r.params.freshnessMs,
+      freshnessStrict: r.params.freshnessStrict,
     }),
   }))
 }
 
 export async function handleRequest(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'POST') return empty(405)
+  const redirect = redirectToLeader(r)
+  if (redirect) return redirect
   const statements = await readStatements(r, false)
   return respondWrite(r, { unified: true }, () =>
-    r.node.request(statements, { level: r.params.level, transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined }),
+    r.node.request(statements, {
+      level: r.params.level,
+      transaction: r.params.transaction,
+      timeoutMs: r.params.dbTimeoutMs ?? undefined,
+      freshnessMs: r.params.freshnessMs,
+      freshnessStrict: r.params.freshnessStrict,
+    }),
   )
 }
 
@@ -88,6 +104,7 @@ async function handleQueued(r: DataRequest): Promise<Response> {
   try {
     queued = await r.node.enqueue(statements)
   } catch (e) {
+    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
     if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, { unified: true })
     throw e
   }
@@ -114,20 +131,34 @@ async function readStatements(r: DataRequest, textPlainAllowed: boolean): Promis
 async function respondWrite(
   r: DataRequest,
   shape: Shape,
-  run: () => Promise<{ results: StatementResult[]; raftIndex?: number }>,
+  run: () => Promise<{ results: StatementResult[]; raftIndex?: number; servedBy?: string }>,
 ): Promise<Response> {
   try {
     const outcome = await run()
     return respond(r, outcome, shape)
   } catch (e) {
+    // rqlite answers 503 when it cannot forward for want of a leader.
+    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
     if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, shape)
     throw e
   }
 }
 
+/** With `?redirect`, a follower sends the client to the leader (301) instead of forwarding. */
+function redirectToLeader(r: DataRequest): Response | undefined {
+  if (!r.params.redirect || r.node.isLeader) return undefined
+  const leader = r.node.leader()
+  if (!leader) return textError(500, 'leader not found')
+  const url = new URL(r.request.url)
+  return new Response(null, {
+    status: 301,
+    headers: { Location: `${leader.apiAddr}${url.pathname}${url.search}`, 'Content-Type': 'text/plain; charset=utf-8' },
+  })
+}
+
 function respond(
   r: DataRequest,
-  outcome: { results: StatementResult[]; raftIndex?: number; error?: string },
+  outcome: { results: StatementResult[]; raftIndex?: number; error?: string; servedBy?: string },
   shape: Shape,
 ): Response {
   const p = r.params
@@ -142,5 +173,6 @@ function respond(
     time: p.timings ? (r.node.platform.clock.monotonic() - r.startedAt) / 1000 : undefined,
     raftIndex: p.raftIndex ? outcome.raftIndex : undefined,
   })
-  return json(envelope, { pretty: p.pretty, headers: { 'X-RQLITE-SERVED-BY': r.node.options.httpAdvAddr } })
+  const servedBy = outcome.servedBy ?? r.node.options.httpAdvAddr
+  return json(envelope, { pretty: p.pretty, headers: { 'X-RQLITE-SERVED-BY': servedBy } })
 }

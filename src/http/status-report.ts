@@ -28,8 +28,9 @@ export function statusDocument(node: RaftliteNode): Record<string, JsonValue> {
   const now = platform.clock.now()
   const db = node.database
   const leader = node.leader()
-  const index = node.appliedIndex
-  const term = leader ? 1 : 0
+  const raft = node.raftStatus()
+  const members = node.members()
+  const self = members.find((m) => m.id === node.id)
   return {
     build: { version: VERSION_HEADER_VALUE, commit: 'unknown', branch: 'unknown', build_time: 'unknown', compiler: 'raftlite' },
     http: {
@@ -58,28 +59,31 @@ export function statusDocument(node: RaftliteNode): Record<string, JsonValue> {
     runtime: { name: platform.runtime.name, version: platform.runtime.version },
     store: {
       open: node.state !== 'Shutdown',
-      ready: node.state !== 'Shutdown',
+      ready: node.state !== 'Shutdown' && leader !== null,
       node_id: node.id,
       addr: options.raftAdvAddr,
       dir: options.dataDir,
       leader: { node_id: leader?.id ?? '', addr: leader?.addr ?? '' },
       raft: {
         state: node.state,
-        voter: true,
-        term,
-        commit_index: index,
-        applied_index: index,
-        last_log_index: index,
-        last_log_term: term,
-        last_snapshot_index: 0,
+        voter: self?.voter ?? !options.raftNonVoter,
+        term: raft.term,
+        commit_index: raft.commit,
+        applied_index: node.appliedIndex,
+        last_log_index: raft.lastIndex,
+        last_log_term: node.raftStatus().term,
+        last_snapshot_index: raft.firstIndex - 1,
         last_snapshot_term: 0,
-        fsm_pending: 0,
-        num_peers: 0,
+        fsm_pending: Math.max(0, raft.commit - node.appliedIndex),
+        num_peers: Math.max(0, members.filter((m) => m.voter).length - 1),
+        latest_configuration: `[${members.map((m) => `{Suffrage:${m.voter ? 'Voter' : 'Nonvoter'} ID:${m.id} Address:${m.raftAddr}}`).join(' ')}]`,
       },
-      fsm_index: index,
-      fsm_term: term,
-      db_applied_index: index,
-      nodes: [{ id: node.id, addr: options.raftAdvAddr, suffrage: 'Voter' }],
+      fsm_index: node.appliedIndex,
+      fsm_term: raft.term,
+      db_applied_index: node.appliedIndex,
+      nodes: members.map((m) => ({ id: m.id, addr: m.raftAddr, suffrage: m.voter ? 'Voter' : 'Nonvoter' })),
+      election_timeout: formatGoDuration(options.raftElectionTimeoutMs),
+      apply_timeout: formatGoDuration(options.raftApplyTimeoutMs),
       sqlite3: {
         path: db.path,
         size: db.fileSize() + db.walSize(),
@@ -92,20 +96,46 @@ export function statusDocument(node: RaftliteNode): Record<string, JsonValue> {
   }
 }
 
-/** One entry of `/nodes` (and the body of `GET /leader`), fields in rqlite's order. */
-export function selfNodeEntry(node: RaftliteNode): Record<string, JsonValue> {
+export interface NodeEntryOptions {
+  timeoutMs: number
+  fetch?: typeof fetch
+}
+
+/**
+ * One `/nodes` entry per member, fields in rqlite's order; every other node is contacted (in
+ * parallel) to tell whether it is reachable and how fast it answers.
+ */
+export async function nodeEntries(node: RaftliteNode, options: NodeEntryOptions): Promise<Record<string, JsonValue>[]> {
   const leader = node.leader()
-  return {
-    id: node.id,
-    api_addr: apiUrl(node.options.httpAdvAddr),
-    addr: node.options.raftAdvAddr,
-    version: VERSION_HEADER_VALUE,
-    voter: true,
-    reachable: true,
-    leader: leader?.id === node.id,
-    time: 0,
-    time_s: '0s',
-  }
+  return Promise.all(
+    node.members().map(async (m) => {
+      const base = { id: m.id, api_addr: apiUrl(m.apiAddr), addr: m.raftAddr }
+      const started = node.platform.clock.monotonic()
+      let version = ''
+      let error: string | undefined
+      if (m.id === node.id) {
+        version = VERSION_HEADER_VALUE
+      } else {
+        try {
+          const res = await (options.fetch ?? fetch)(`http://${m.raftAddr}/cluster/meta`, { signal: AbortSignal.timeout(options.timeoutMs) })
+          await res.arrayBuffer()
+          if (!res.ok) throw new Error(`HTTP ${res.status}`)
+          version = VERSION_HEADER_VALUE
+        } catch (e) {
+          error = e instanceof Error && e.name === 'TimeoutError' ? 'timeout waiting for node to respond' : e instanceof Error ? e.message : String(e)
+        }
+      }
+      const seconds = (node.platform.clock.monotonic() - started) / 1000
+      return {
+        ...base,
+        version,
+        voter: m.voter,
+        reachable: error === undefined,
+        leader: leader?.id === m.id,
+        ...(error === undefined ? { time: seconds, time_s: formatGoDuration(seconds * 1000) } : { error }),
+      }
+    }),
+  )
 }
 
 /** Go encodes maps with sorted keys; `/status` is a map all the way down. */

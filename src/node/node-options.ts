@@ -18,6 +18,17 @@ export interface NodeOptions {
   httpAllowOrigin: string
   /** Largest request body accepted, in bytes; larger gets 413. */
   httpMaxBodyBytes: number
+  /** Raft addresses of nodes to join (`-join`); empty to bootstrap or restart. */
+  join: string[]
+  joinAttempts: number
+  joinIntervalMs: number
+  /** A read replica: receives the log, never votes (`-raft-non-voter`). */
+  raftNonVoter: boolean
+  raftElectionTimeoutMs: number
+  /** How long a write may wait to be committed and applied (`-raft-apply-timeout`). */
+  raftApplyTimeoutMs: number
+  /** Timeout of one request to another node (forwarding, joins). */
+  clusterRpcTimeoutMs: number
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -30,6 +41,13 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   writeQueueTx: false,
   httpAllowOrigin: '',
   httpMaxBodyBytes: 64 * 1024 * 1024,
+  join: [],
+  joinAttempts: 5,
+  joinIntervalMs: 3000,
+  raftNonVoter: false,
+  raftElectionTimeoutMs: 1000,
+  raftApplyTimeoutMs: 10_000,
+  clusterRpcTimeoutMs: 30_000,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

@@ -1,26 +1,44 @@
 /**
- * A raftlite node: the database, the write path and the write queue, with no HTTP in sight.
- * The daemon and embedding applications both drive a node through this class.
+ * A raftlite node: a Raft member with a SQLite state machine, the write path, reads at every
+ * rqlite level, forwarding to the leader and the write queue — with no HTTP in sight. The daemon
+ * and embedding applications both drive a node through this class.
  *
- * Today every node is a single-member cluster and its own leader; writes are applied as
- * deterministic batches (see `WriteBatch`), the unit the Raft log will carry.
+ * Every node, a lone one included, is a Raft member: writes are proposed to the log, applied
+ * only once committed (durable on a quorum), and acknowledged after they are applied. A lone
+ * node is a one-member cluster that later nodes can join.
  */
+import type { Hono } from 'hono'
+import { Client, type ClientOptions } from '../client/client.ts'
+import { clusterApi } from '../cluster/cluster-api.ts'
+import { type AppliedWrite, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import { HttpTransport } from '../cluster/http-transport.ts'
+import type { LogStore } from '../cluster/log-store.ts'
+import { encodeMemberContext, type Member, Members } from '../cluster/members.ts'
+import { RaftDriver } from '../cluster/raft-driver.ts'
+import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
+import { CBOR_TYPE, decodeWire, encodeWire } from '../cluster/wire.ts'
+import { encodeCommand } from '../db/command-codec.ts'
 import { Database } from '../db/database.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { WriteBatch } from '../db/write-batch.ts'
+import { createApi } from '../http/create-api.ts'
 import { joinPath } from '../ports/file-port.ts'
 import { randomUint64 } from '../ports/random.ts'
+import { bootstrapState } from '../raft/conf-change.ts'
+import type { Message } from '../raft/messages.ts'
+import { RaftNode } from '../raft/raft-node.ts'
+import { createSeededRandom } from '../raft/random.ts'
+import type { ConfChange, Snapshot, SoftState } from '../raft/types.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
+import { RAFTLITE_VERSION } from '../version.ts'
+import { apiUrl } from './api-url.ts'
 import { DISALLOWED_PRAGMA_ERROR, isDisallowedPragma } from './disallowed-pragma.ts'
+import { openLogStore } from './open-log-store.ts'
 import { type NodeOptions, resolveNodeOptions } from './node-options.ts'
 import type { Platform } from './platform.ts'
 import type { ReadLevel } from './read-level.ts'
-import { StoreError } from './store-error.ts'
+import { LeaderNotFoundError, StoreError } from './store-error.ts'
 import { WriteQueue } from './write-queue.ts'
-import { apiUrl } from './api-url.ts'
-import type { Hono } from 'hono'
-import { createApi } from '../http/create-api.ts'
-import { Client, type ClientOptions } from '../client/client.ts'
 
 export interface WriteOptions {
   transaction?: boolean
@@ -32,12 +50,18 @@ export interface ReadOptions {
   level?: ReadLevel
   transaction?: boolean
   timeoutMs?: number
+  /** With level `none`: refuse to answer if the leader has not been heard from for this long. */
+  freshnessMs?: number
+  /** With `freshness`: also refuse if the newest applied write is older than that. */
+  freshnessStrict?: boolean
 }
 
 export interface WriteOutcome {
   results: StatementResult[]
   /** Index of the log entry that carried the write. */
   raftIndex: number
+  /** Raft address of the node that served it, when forwarded to the leader. */
+  servedBy?: string
 }
 
 export interface LeaderInfo {
@@ -50,25 +74,86 @@ export interface LeaderInfo {
 
 export type NodeState = 'Leader' | 'Follower' | 'Candidate' | 'Shutdown'
 
+/** Test and embedding hooks: replace the durable log (e.g. with an in-memory one). */
+export interface StartOverrides {
+  log?: LogStore
+  fetch?: typeof fetch
+}
+
+const TICK_MS = 100
+
 export class RaftliteNode extends EventTarget {
   readonly options: NodeOptions
   readonly platform: Platform
   readonly startedAt: number
+  /**
+   * Settles once the node has joined its cluster (if asked to), caught up with its log and
+   * knows a leader: from then on it serves writes and reads.
+   */
+  readonly ready: Promise<void>
   readonly #db: Database
+  readonly #log: LogStore
+  readonly #members = new Members()
+  readonly #driver: RaftDriver
+  readonly #transport: HttpTransport
   readonly #queue: WriteQueue
   readonly #unlock: () => void
-  #appliedIndex = 0
-  #state: NodeState = 'Leader'
+  readonly #fetch: typeof fetch
   #stopping: Promise<void> | null = null
   #api: Hono | null = null
+  #clusterApi: Hono | null = null
+  #lastWriteTimestamp = 0
+  readonly #leaderWaiters: (() => void)[] = []
+  /** Raft addresses learned from traffic and join requests, before the membership names them. */
+  readonly #addressHints = new Map<string, string>()
 
-  private constructor(options: NodeOptions, platform: Platform, db: Database, unlock: () => void) {
+  private constructor(options: NodeOptions, platform: Platform, db: Database, log: LogStore, unlock: () => void, overrides: StartOverrides) {
     super()
     this.options = options
     this.platform = platform
     this.startedAt = platform.clock.now()
     this.#db = db
+    this.#log = log
     this.#unlock = unlock
+    this.#fetch = overrides.fetch ?? ((...args) => fetch(...args))
+    const fsm = new DatabaseStateMachine(
+      () => this.#db,
+      this.#members,
+      (snapshot) => this.#installSnapshot(snapshot),
+      () => this.#wakeLeaderWaiters(),
+    )
+    const seed = new Uint32Array(1)
+    platform.random.fill(new Uint8Array(seed.buffer))
+    const raft = new RaftNode({
+      id: options.nodeId,
+      storage: log,
+      random: createSeededRandom(seed[0]),
+      electionTick: Math.max(3, Math.round(options.raftElectionTimeoutMs / TICK_MS)),
+      heartbeatTick: 1,
+      applied: 0, // the database is rebuilt from the log at start (see start())
+      preVote: true,
+      checkQuorum: true,
+    })
+    this.#transport = new HttpTransport({
+      sender: `${options.nodeId}@${options.raftAdvAddr}`,
+      addressOf: (id) => this.#members.get(id)?.raftAddr || this.#addressHints.get(id),
+      timers: platform.timers,
+      fetch: this.#fetch,
+      onUnreachable: (id) => this.#driver.reportUnreachable(id),
+      sendSnapshot: (m) => this.#driver.reportSnapshot(m.to, false),
+    })
+    this.#driver = new RaftDriver({
+      raft,
+      log,
+      fsm,
+      transport: this.#transport,
+      timers: platform.timers,
+      clock: platform.clock,
+      tickMs: TICK_MS,
+      applied: 0,
+      onSoftState: (state) => this.#onSoftState(state),
+      onError: (error) => this.#emitError(error),
+    })
     this.#queue = new WriteQueue({
       capacity: options.writeQueueCapacity,
       batchSize: options.writeQueueBatchSize,
@@ -80,31 +165,55 @@ export class RaftliteNode extends EventTarget {
       },
       onError: (error) => this.#emitError(error),
     })
+    this.ready = this.#becomeReady()
+    // Nobody may be listening for a failed start yet; the error is also reported as an event.
+    this.ready.catch(() => {})
   }
 
   /** Opens (creating if needed) the data directory and starts the node. */
-  static async start(options: Partial<NodeOptions> & { dataDir: string }, platform: Platform): Promise<RaftliteNode> {
+  static async start(
+    options: Partial<NodeOptions> & { dataDir: string },
+    platform: Platform,
+    overrides: StartOverrides = {},
+  ): Promise<RaftliteNode> {
     const resolved = resolveNodeOptions(options)
     const { files } = platform
     files.mkdirp(resolved.dataDir)
     const unlock = files.lock(joinPath(resolved.dataDir, 'LOCK'))
+    let db: Database | undefined
+    let log: LogStore | undefined
     try {
-      const db = await Database.open({
+      log = overrides.log ?? openLogStore(files, joinPath(resolved.dataDir, 'raft'))
+      const fresh = log.initialState().hardState.term === 0 && log.lastIndex() === 0
+      if (fresh && resolved.join.length === 0) {
+        if (resolved.raftNonVoter) throw new Error('a non-voting node cannot bootstrap a cluster: give it -join')
+        const context = encodeMemberContext({ raftAddr: resolved.raftAdvAddr, apiAddr: resolved.httpAdvAddr })
+        const { entries, hardState } = bootstrapState([resolved.nodeId], { [resolved.nodeId]: context })
+        log.append(entries)
+        log.setHardState(hardState)
+        log.sync()
+      }
+      // The log is the source of truth: the database is rebuilt from it, so SQLite need not
+      // fsync. (Snapshots will let a restart keep the file and replay only the log's tail.)
+      const dbPath = joinPath(resolved.dataDir, 'db.sqlite')
+      for (const suffix of ['', '-wal', '-shm', '-journal']) files.delete(`${dbPath}${suffix}`)
+      db = await Database.open({
         files,
-        path: joinPath(resolved.dataDir, 'db.sqlite'),
+        path: dbPath,
         clock: platform.clock,
         random: platform.random,
         foreignKeys: resolved.foreignKeys,
-        synchronous: 'full',
+        synchronous: 'off',
       })
-      const node = new RaftliteNode(resolved, platform, db, unlock)
-      // On a later task, so a caller that awaited start() has had the chance to listen.
-      platform.timers.setTimeout(() => {
-        node.dispatchEvent(new CustomEvent('leader', { detail: node.leader() }))
-        node.dispatchEvent(new Event('ready'))
-      }, 0)
+      const node = new RaftliteNode(resolved, platform, db, log, unlock, overrides)
+      node.#driver.start()
+      // A lone voter need not wait an election timeout for votes nobody else can give.
+      const { voters } = node.#driver.raft.status().confState
+      if (voters.length === 1 && voters[0] === resolved.nodeId) node.#driver.campaign()
       return node
     } catch (e) {
+      db?.close()
+      log?.close()
       unlock()
       throw e
     }
@@ -115,15 +224,22 @@ export class RaftliteNode extends EventTarget {
   }
 
   get state(): NodeState {
-    return this.#state
+    if (this.#stopping) return 'Shutdown'
+    const role = this.#driver.role
+    return role === 'leader' ? 'Leader' : role === 'follower' ? 'Follower' : 'Candidate'
   }
 
   get isLeader(): boolean {
-    return this.#state === 'Leader'
+    return this.state === 'Leader'
+  }
+
+  /** Whether this node votes (false for read replicas). */
+  get isVoter(): boolean {
+    return this.#members.get(this.id)?.voter ?? !this.options.raftNonVoter
   }
 
   get appliedIndex(): number {
-    return this.#appliedIndex
+    return this.#driver.applied
   }
 
   get sqliteVersion(): string {
@@ -139,6 +255,20 @@ export class RaftliteNode extends EventTarget {
     return this.#db
   }
 
+  /** Resolves once this node has applied everything committed when it was called. */
+  waitCaughtUp(): Promise<void> {
+    return this.#driver.waitApplied(this.#driver.raft.status().commit)
+  }
+
+  /** The members of the cluster as this node knows them (sorted by id). */
+  members(): Member[] {
+    return this.#members.list()
+  }
+
+  raftStatus(): ReturnType<RaftNode['status']> & { lastLeaderContact: number } {
+    return { ...this.#driver.raft.status(), lastLeaderContact: this.#driver.lastLeaderContact }
+  }
+
   /**
    * The rqlite-compatible HTTP API as a Hono app: serve it, or mount it in your own app
    * (`app.route('/raftlite', node.api())`). Internode routes are never part of it.
@@ -148,55 +278,125 @@ export class RaftliteNode extends EventTarget {
     return this.#api
   }
 
+  /** The internode service (Raft messages, joins, forwarding): serve it on the Raft address. */
+  clusterApi(): Hono {
+    this.#clusterApi ??= clusterApi(this)
+    return this.#clusterApi
+  }
+
   /** An in-process client: the same semantics as the HTTP API, without HTTP. */
   client(options?: ClientOptions): Client {
     return new Client(this, options)
   }
 
   leader(): LeaderInfo | null {
-    if (this.#state !== 'Leader') return null
-    return { id: this.id, addr: this.options.raftAdvAddr, apiAddr: apiUrl(this.options.httpAdvAddr) }
+    const id = this.#driver.leader
+    if (!id || this.#stopping) return null
+    const member = this.#members.get(id)
+    if (!member) return null
+    return { id, addr: member.raftAddr, apiAddr: apiUrl(member.apiAddr) }
   }
 
   /** Writes statements as one batch (one log entry): never interleaved with other writes. */
   async execute(statements: BoundStatement[], options: WriteOptions = {}): Promise<WriteOutcome> {
+    this.#checkStatements(statements)
+    if (!this.isLeader) {
+      return this.#forward({ op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0 })
+    }
     return this.#write(statements, options, 'execute')
   }
 
-  /** Reads. On a single node every level is served locally. */
+  /** Reads at an rqlite consistency level (default `weak`). */
   async query(statements: BoundStatement[], options: ReadOptions = {}): Promise<StatementResult[]> {
-    this.#assertOpen()
-    this.#checkPragmas(statements)
-    return this.#db.query(statements, { transaction: options.transaction, timeoutMs: options.timeoutMs })
+    this.#checkStatements(statements)
+    const level = this.#effectiveLevel(options.level)
+    if (level === 'none') {
+      this.#checkFreshness(options)
+      return this.#localQuery(statements, options)
+    }
+    if (!this.isLeader) {
+      const forwarded = await this.#forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level })
+      return forwarded.results
+    }
+    return this.#leaderRead(statements, options, level)
   }
 
   /**
    * The unified endpoint: read-only statements get rows, others counters. If any statement
-   * writes, or the level is `strong`, the whole request goes through the write path.
+   * writes, or the level is `strong`, the whole request goes through the log.
    */
   async request(statements: BoundStatement[], options: ReadOptions = {}): Promise<WriteOutcome | { results: StatementResult[] }> {
-    this.#assertOpen()
-    this.#checkPragmas(statements)
-    const writes = options.level === 'strong' || statements.some((s) => s.sql.trim() !== '' && !this.#db.isReadOnly(s.sql))
-    if (writes) return this.#write(statements, options, 'request')
-    return { results: this.#db.query(statements, { transaction: options.transaction, timeoutMs: options.timeoutMs }) }
+    this.#checkStatements(statements)
+    const writes = statements.some((s) => s.sql.trim() !== '' && !this.#db.isReadOnly(s.sql))
+    const level = this.#effectiveLevel(options.level)
+    if (!writes && level === 'none') {
+      this.#checkFreshness(options)
+      return { results: this.#localQuery(statements, options) }
+    }
+    if (!this.isLeader) {
+      return this.#forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level })
+    }
+    if (writes || level === 'strong') return this.#write(statements, options, 'request')
+    return { results: await this.#leaderRead(statements, options, level) }
   }
 
-  /** Queues statements; see `WriteQueue`. */
+  /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */
   async enqueue(statements: BoundStatement[]): Promise<{ sequence: bigint; flushed: Promise<void> }> {
-    this.#assertOpen()
-    this.#checkPragmas(statements)
+    this.#checkStatements(statements)
+    if (!this.leader()) throw new LeaderNotFoundError()
     return this.#queue.enqueue(statements)
   }
 
-  /** Stops the node: flushes queued writes, closes the database, releases the data directory. */
+  /** Removes a node from the cluster (on the leader; forwarded from a follower). */
+  async removeNode(id: string): Promise<void> {
+    if (this.#stopping) throw new StoreError('store not open')
+    if (!this.isLeader) {
+      await this.#forward({ op: 'remove', id })
+      return
+    }
+    await this.#removeMember(id)
+  }
+
+  /**
+   * Hands leadership to `to` (or to the most up-to-date other voter). With `wait`, resolves
+   * once another node leads; otherwise once the transfer has started.
+   */
+  async transferLeadership(to = '', options: { wait?: boolean } = {}): Promise<void> {
+    if (this.#stopping) throw new StoreError('store not open')
+    if (!this.isLeader) {
+      await this.#forward({ op: 'transfer', id: to, wait: options.wait === true })
+      return
+    }
+    if (to === this.id) throw new StoreError('stepdown: cannot step down to the current Leader')
+    const voters = this.#members.list().filter((m) => m.voter && m.id !== this.id)
+    if (to && !voters.some((m) => m.id === to)) throw new StoreError(`stepdown: node ${to} is not a voter in the cluster`)
+    let target = to
+    if (!target) {
+      const progress = this.#driver.raft.progress()
+      target = voters.map((m) => m.id).sort((a, b) => (progress.get(b)?.match ?? 0) - (progress.get(a)?.match ?? 0))[0] ?? ''
+    }
+    if (!target) throw new StoreError('stepdown: no other voter in the cluster to transfer leadership to')
+    this.#driver.transferLeadership(target)
+    if (!options.wait) return
+    const deadline = this.platform.clock.monotonic() + 4 * this.options.raftElectionTimeoutMs
+    while (this.#driver.leader === this.id || !this.#driver.leader) {
+      if (this.platform.clock.monotonic() > deadline) throw new StoreError('stepdown: leadership transfer timed out')
+      await new Promise<void>((r) => this.platform.timers.setTimeout(r, 20))
+    }
+  }
+
+  /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       try {
         await this.#queue.drain()
+      } catch {
+        // best effort: a queue that cannot flush (no leader) must not block shutdown
       } finally {
         this.#queue.close()
-        this.#state = 'Shutdown'
+        this.#driver.stop()
+        this.#transport.close()
+        this.#log.close()
         this.#db.close()
         this.#unlock()
         this.dispatchEvent(new Event('stopped'))
@@ -205,10 +405,156 @@ export class RaftliteNode extends EventTarget {
     return this.#stopping
   }
 
-  async #write(statements: BoundStatement[], options: WriteOptions, mode: 'execute' | 'request'): Promise<WriteOutcome> {
-    this.#assertOpen()
-    this.#checkPragmas(statements)
+  // ------------------------------------------------------------------ internode (cluster API)
+
+  /** @internal A peer's Raft address, as it told us. */
+  learnAddress(id: string, raftAddr: string): void {
+    if (id !== this.id) this.#addressHints.set(id, raftAddr)
+  }
+
+  /** @internal Raft messages from peers. */
+  stepMessages(messages: readonly Message[]): void {
+    for (const m of messages) if (m.to === this.id) this.#driver.step(m)
+  }
+
+  /** @internal Requests from other nodes: forwarded work and joins. */
+  async handleRpc(request: RpcRequest): Promise<RpcResponse> {
+    try {
+      switch (request.op) {
+        case 'meta':
+          return { ok: true, meta: this.#meta() }
+        case 'join':
+          await this.#addMember(request)
+          return { ok: true }
+        case 'remove':
+          if (!this.isLeader) return this.#notLeader()
+          await this.#removeMember(request.id)
+          return { ok: true }
+        case 'transfer':
+          if (!this.isLeader) return this.#notLeader()
+          await this.transferLeadership(request.id, { wait: request.wait })
+          return { ok: true }
+      }
+      if (!this.isLeader) return this.#notLeader()
+      const { statements, transaction, timeoutMs } = request
+      switch (request.op) {
+        case 'execute':
+          return { ok: true, ...(await this.#write(statements, { transaction, timeoutMs }, 'execute')) }
+        case 'request': {
+          const outcome = await this.request(statements, { level: request.level, transaction, timeoutMs })
+          return { ok: true, ...outcome }
+        }
+        case 'query':
+          return { ok: true, results: await this.query(statements, { level: request.level, transaction, timeoutMs }) }
+      }
+    } catch (e) {
+      if (e instanceof LeaderNotFoundError) return { ok: false, error: e.message, leaderNotFound: true }
+      if (e instanceof StoreError) return { ok: false, error: e.message }
+      throw e
+    }
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  async #becomeReady(): Promise<void> {
+    const commitAtStart = this.#log.initialState().hardState.commit
+    const fresh = commitAtStart === 0 && this.#log.lastIndex() === 0
+    try {
+      if (this.options.join.length > 0 && fresh) await this.#join()
+      await this.#driver.waitApplied(commitAtStart)
+      if (this.options.join.length > 0 && !fresh) this.#rejoin()
+      if (!this.leader()) await new Promise<void>((resolve) => this.#leaderWaiters.push(resolve))
+      this.dispatchEvent(new Event('ready'))
+    } catch (e) {
+      this.#emitError(e)
+      throw e
+    }
+  }
+
+  /**
+   * A restarted member given -join asks again: a no-op if nothing changed, and the way a node
+   * whose address changed gets its entry replaced. Best effort: the rest of the cluster may be
+   * restarting too. A node that is a single-node cluster with data must not join another one.
+   */
+  #rejoin(): void {
+    const members = this.#members.list()
+    const targets = this.options.join.filter((a) => a !== this.options.raftAdvAddr && a !== this.options.raftAddr)
+    const alone = members.length === 1 && members[0].id === this.id
+    if (alone && targets.length > 0) {
+      throw new Error(
+        `this node is a single-node cluster with data and cannot join the cluster at ${targets.join(',')}; ` +
+          'start it with an empty data directory to join, or without -join to keep its data',
+      )
+    }
+    void this.#join().catch((e: unknown) => this.#emitError(e))
+  }
+
+  async #join(): Promise<void> {
+    const request: RpcRequest = {
+      op: 'join',
+      id: this.id,
+      raftAddr: this.options.raftAdvAddr,
+      apiAddr: this.options.httpAdvAddr,
+      voter: !this.options.raftNonVoter,
+    }
+    const errors: string[] = []
+    for (let attempt = 0; attempt < this.options.joinAttempts; attempt++) {
+      const targets = [...this.options.join]
+      for (let i = 0; i < targets.length && i < 16; i++) {
+        const target = targets[i]
+        if (target === this.options.raftAdvAddr || target === this.options.raftAddr) continue
+        try {
+          const response = await this.#rpc(target, request)
+          if (response.ok) return
+          if (response.leaderRaftAddr && !targets.includes(response.leaderRaftAddr)) targets.push(response.leaderRaftAddr)
+          errors.push(`${target}: ${response.error}`)
+        } catch (e) {
+          errors.push(`${target}: ${e instanceof Error ? e.message : String(e)}`)
+        }
+      }
+      if (this.#stopping) throw new StoreError('store not open')
+      await new Promise<void>((r) => this.platform.timers.setTimeout(r, this.options.joinIntervalMs))
+    }
+    throw new Error(`failed to join cluster at ${this.options.join.join(',')} after ${this.options.joinAttempts} attempts: ${errors.slice(-3).join('; ')}`)
+  }
+
+  async #addMember(request: Extract<RpcRequest, { op: 'join' }>): Promise<void> {
     if (!this.isLeader) throw new StoreError('not leader')
+    const existing = this.#members.get(request.id)
+    if (existing && existing.raftAddr === request.raftAddr && existing.apiAddr === request.apiAddr && existing.voter === request.voter) {
+      return // idempotent
+    }
+    const sameAddr = this.#members.byRaftAddr(request.raftAddr)
+    if (sameAddr && sameAddr.id !== request.id) await this.#removeMember(sameAddr.id)
+    const context = encodeMemberContext({ raftAddr: request.raftAddr, apiAddr: request.apiAddr })
+    if (existing && existing.raftAddr !== request.raftAddr) await this.#removeMember(request.id)
+    this.#addressHints.set(request.id, request.raftAddr)
+    await this.#proposeConfChange({ type: request.voter ? 'addVoter' : 'addLearner', nodeId: request.id, context })
+  }
+
+  /** One membership change at a time: concurrent joins wait their turn instead of failing. */
+  async #proposeConfChange(change: ConfChange): Promise<void> {
+    const deadline = this.platform.clock.monotonic() + this.options.raftApplyTimeoutMs
+    for (;;) {
+      try {
+        await this.#driver.proposeConfChange(change, this.options.raftApplyTimeoutMs)
+        return
+      } catch (e) {
+        const busy = e instanceof StoreError && /membership change is still uncommitted/.test(e.message)
+        if (!busy || this.platform.clock.monotonic() > deadline) throw e
+        await new Promise<void>((r) => this.platform.timers.setTimeout(r, 50))
+      }
+    }
+  }
+
+  async #removeMember(id: string): Promise<void> {
+    if (!this.isLeader) throw new StoreError('not leader')
+    if (!this.#members.get(id)) throw new StoreError(`node ${id} is not a member of the cluster`)
+    await this.#proposeConfChange({ type: 'removeNode', nodeId: id })
+  }
+
+  async #write(statements: BoundStatement[], options: WriteOptions, mode: 'execute' | 'request'): Promise<WriteOutcome> {
+    if (this.#stopping) throw new StoreError('store not open')
     const batch: WriteBatch = {
       statements,
       timestampMs: this.platform.clock.now(),
@@ -217,20 +563,96 @@ export class RaftliteNode extends EventTarget {
       mode,
       timeoutMs: options.timeoutMs ?? 0,
     }
-    const results = this.#db.applyBatch(batch)
-    return { results, raftIndex: ++this.#appliedIndex }
+    const applied = (await this.#driver.propose(encodeCommand({ kind: 'write', batch }), this.options.raftApplyTimeoutMs)) as AppliedWrite
+    this.#lastWriteTimestamp = batch.timestampMs
+    return applied
   }
 
-  #checkPragmas(statements: BoundStatement[]): void {
-    if (statements.some((s) => isDisallowedPragma(s.sql))) throw new StoreError(DISALLOWED_PRAGMA_ERROR)
+  async #leaderRead(statements: BoundStatement[], options: ReadOptions, level: ReadLevel): Promise<StatementResult[]> {
+    if (level === 'strong') {
+      const command = encodeCommand({ kind: 'read', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0 })
+      const applied = (await this.#driver.propose(command, this.options.raftApplyTimeoutMs)) as AppliedWrite
+      return applied.results
+    }
+    if (level === 'linearizable') await this.#driver.readIndex(this.options.raftApplyTimeoutMs)
+    return this.#localQuery(statements, options)
   }
 
-  #assertOpen(): void {
+  #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {
     if (this.#stopping) throw new StoreError('store not open')
+    return this.#db.query(statements, { transaction: options.transaction, timeoutMs: options.timeoutMs })
+  }
+
+  #effectiveLevel(level: ReadLevel | undefined): Exclude<ReadLevel, 'auto'> {
+    if (level === 'auto') return this.isVoter ? 'weak' : 'none'
+    return level ?? 'weak'
+  }
+
+  #checkFreshness(options: ReadOptions): void {
+    if (!options.freshnessMs || this.isLeader) return
+    const now = this.platform.clock.monotonic()
+    if (now - this.#driver.lastLeaderContact > options.freshnessMs) throw new StoreError('stale read')
+    if (options.freshnessStrict && this.platform.clock.now() - this.#lastAppliedWriteTime() > options.freshnessMs) {
+      throw new StoreError('stale read')
+    }
+  }
+
+  #lastAppliedWriteTime(): number {
+    return this.#lastWriteTimestamp
+  }
+
+  async #forward(request: Exclude<RpcRequest, { op: 'meta' | 'join' }>): Promise<WriteOutcome> {
+    const leader = this.leader()
+    if (!leader || leader.id === this.id) throw new LeaderNotFoundError()
+    const response = await this.#rpc(leader.addr, request).catch((e: unknown) => {
+      throw new StoreError(`forwarding to leader ${leader.addr} failed: ${e instanceof Error ? e.message : String(e)}`)
+    })
+    if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : new StoreError(response.error)
+    return { results: response.results ?? [], raftIndex: response.raftIndex ?? 0, servedBy: leader.addr }
+  }
+
+  async #rpc(raftAddr: string, request: RpcRequest): Promise<RpcResponse> {
+    const res = await this.#fetch(`http://${raftAddr}/cluster/rpc`, {
+      method: 'POST',
+      headers: { 'Content-Type': CBOR_TYPE },
+      body: encodeWire(request) as Uint8Array<ArrayBuffer>,
+      signal: AbortSignal.timeout(this.options.clusterRpcTimeoutMs),
+    })
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${new TextDecoder().decode(bytes).trim()}`)
+    return decodeWire<RpcResponse>(bytes)
+  }
+
+  #notLeader(): RpcResponse {
+    const leader = this.leader()
+    return leader ? { ok: false, error: 'not leader', leaderRaftAddr: leader.addr } : { ok: false, error: 'leader not found', leaderNotFound: true }
+  }
+
+  #meta(): NodeMeta {
+    return { id: this.id, apiAddr: apiUrl(this.options.httpAdvAddr), raftAddr: this.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
+  }
+
+  #installSnapshot(_snapshot: Snapshot): void {
+    throw new StoreError('installing snapshots is not supported yet')
+  }
+
+  /** The leader's address may arrive after its id (a joining node learns members by applying). */
+  #wakeLeaderWaiters(): void {
+    if (this.leader()) for (const wake of this.#leaderWaiters.splice(0)) wake()
+  }
+
+  #onSoftState(state: SoftState): void {
+    this.#wakeLeaderWaiters()
+    const leader = this.leader()
+    this.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))
+  }
+
+  #checkStatements(statements: BoundStatement[]): void {
+    if (this.#stopping) throw new StoreError('store not open')
+    if (statements.some((s) => isDisallowedPragma(s.sql))) throw new StoreError(DISALLOWED_PRAGMA_ERROR)
   }
 
   #emitError(error: unknown): void {
     this.dispatchEvent(new CustomEvent('error', { detail: error }))
   }
 }
-

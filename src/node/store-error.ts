@@ -8,3 +8,11 @@ export class StoreError extends Error {
     this.name = 'StoreError'
   }
 }
+
+/** No leader is known, so nothing can be forwarded: HTTP 503 `leader not found`, as rqlite. */
+export class LeaderNotFoundError extends StoreError {
+  constructor() {
+    super('leader not found')
+    this.name = 'LeaderNotFoundError'
+  }
+}

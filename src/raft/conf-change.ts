@@ -5,15 +5,18 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 export function encodeConfChange(cc: ConfChange): Uint8Array {
-  return encoder.encode(JSON.stringify({ type: cc.type, nodeId: cc.nodeId }))
+  const body: Record<string, string> = { type: cc.type, nodeId: cc.nodeId }
+  if (cc.context !== undefined) body.context = cc.context
+  return encoder.encode(JSON.stringify(body))
 }
 
 export function decodeConfChange(data: Uint8Array): ConfChange | undefined {
   try {
-    const v = JSON.parse(decoder.decode(data)) as { type?: unknown; nodeId?: unknown }
+    const v = JSON.parse(decoder.decode(data)) as { type?: unknown; nodeId?: unknown; context?: unknown }
     const ok = v.type === 'addVoter' || v.type === 'addLearner' || v.type === 'removeNode'
     if (!ok || typeof v.nodeId !== 'string' || v.nodeId === '') return undefined
-    return { type: v.type as ConfChange['type'], nodeId: v.nodeId }
+    const cc: ConfChange = { type: v.type as ConfChange['type'], nodeId: v.nodeId }
+    return typeof v.context === 'string' ? { ...cc, context: v.context } : cc
   } catch {
     return undefined
   }
@@ -40,12 +43,15 @@ export function isConfStateEqual(a: ConfState, b: ConfState): boolean {
  * that joins later learn the full history by plain replication. Every founding node must
  * persist exactly the same entries.
  */
-export function bootstrapState(voters: readonly NodeId[]): { entries: Entry[]; hardState: HardState } {
+export function bootstrapState(
+  voters: readonly NodeId[],
+  contexts: Readonly<Record<NodeId, string>> = {},
+): { entries: Entry[]; hardState: HardState } {
   const entries: Entry[] = voters.map((nodeId, i) => ({
     index: i + 1,
     term: 1,
     type: 'confChange',
-    data: encodeConfChange({ type: 'addVoter', nodeId }),
+    data: encodeConfChange({ type: 'addVoter', nodeId, context: contexts[nodeId] }),
   }))
   return { entries, hardState: { term: 1, vote: '', commit: entries.length } }
 }

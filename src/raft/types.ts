@@ -40,6 +40,8 @@ export type ConfChangeType = 'addVoter' | 'addLearner' | 'removeNode'
 export interface ConfChange {
   readonly type: ConfChangeType
   readonly nodeId: NodeId
+  /** Opaque to the core, replicated with the change (the app keeps node addresses here). */
+  readonly context?: string
 }
 
 export interface SnapshotMetadata {

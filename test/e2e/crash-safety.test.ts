@@ -1,6 +1,6 @@
 // kill -9 while clients write: no corruption, and no acknowledged write lost.
 import { afterEach, expect, test } from 'vitest'
-import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
+import { type RaftlitedProcess, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 
 const procs: RaftlitedProcess[] = []
 afterEach(async () => {
@@ -45,7 +45,7 @@ test('kill -9 during concurrent writes loses no acknowledged write and never cor
     stop = true
     await Promise.all(clients)
     await proc.stop('SIGKILL')
-    proc = await startRaftlited({ dataDir })
+    proc = await restartRaftlited(proc)
     procs.push(proc)
     const rows = await query(proc.url, 'SELECT client, n FROM w')
     const present = new Set(rows.map(([c, n]) => `${Math.floor(Number(c) / 100)}:${Number(c) % 100}:${n}`))

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { ROOT, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
+import { ROOT, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 
 const raftlited = (...args: string[]) =>
   spawnSync(process.execPath, [join(ROOT, 'bin/raftlited.mjs'), ...args], { encoding: 'utf8', timeout: 30_000 })
@@ -37,6 +37,6 @@ test('SIGINT and SIGTERM stop the node cleanly; a second process cannot take the
   expect(second.stderr).toMatch(/LOCK is locked by another process \(pid \d+\)/)
   expect(await first.stop('SIGINT')).toBe(0)
   expect(first.stderr()).toContain('received SIGINT, shutting down')
-  const again = await startRaftlited({ dataDir }) // the lock was released
+  const again = await restartRaftlited(first) // the lock was released
   expect(await again.stop('SIGTERM')).toBe(0)
 })

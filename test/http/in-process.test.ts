@@ -12,6 +12,7 @@ let served: Served
 
 beforeAll(async () => {
   node = await RaftliteNode.start({ dataDir: '/data', httpMaxBodyBytes: 2 * 1024 * 1024 }, platformWith(new MemoryFilePort()))
+  await node.ready
   served = await serveHttp(createApi(node), '127.0.0.1:0')
 })
 

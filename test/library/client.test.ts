@@ -5,6 +5,7 @@ let node: RaftliteNode
 
 beforeAll(async () => {
   node = await RaftliteNode.start({ dataDir: '/lib' }, platformWith(new MemoryFilePort()))
+  await node.ready
 })
 afterAll(() => node.stop())
 

@@ -95,3 +95,17 @@ describe('membership (single-server changes)', () => {
     expect(codeOf(() => h.node('a').proposeConfChange({ type: 'addVoter', nodeId: 'a' }))).toBe('invalid-conf-change')
   })
 })
+
+describe('conf change context', () => {
+  test('a context travels with the change and the bootstrap entries', async () => {
+    const { encodeConfChange, decodeConfChange, bootstrapState } = await import('../../src/raft/conf-change.ts')
+    const cc = { type: 'addVoter' as const, nodeId: 'n2', context: '{"raftAddr":"h:2"}' }
+    expect(decodeConfChange(encodeConfChange(cc))).toEqual(cc)
+    expect(decodeConfChange(encodeConfChange({ type: 'removeNode', nodeId: 'n3' }))).toEqual({ type: 'removeNode', nodeId: 'n3' })
+    const { entries } = bootstrapState(['a', 'b'], { a: 'ctx-a' })
+    expect(entries.map((e) => decodeConfChange(e.data))).toEqual([
+      { type: 'addVoter', nodeId: 'a', context: 'ctx-a' },
+      { type: 'addVoter', nodeId: 'b' },
+    ])
+  })
+})

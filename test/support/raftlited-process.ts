@@ -22,11 +22,25 @@ export interface RaftlitedProcess {
   httpAddr: string
   raftAddr: string
   dataDir: string
+  args: string[]
+  runtime: Runtime
   child: ChildProcess
   /** Everything the process wrote to stderr so far. */
   stderr(): string
   /** Sends a signal and waits for the process to exit; resolves with its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/** Starts the same node again: same data directory, addresses and arguments. */
+export function restartRaftlited(proc: RaftlitedProcess, options: Omit<StartOptions, 'dataDir' | 'httpPort' | 'raftPort'> = {}): Promise<RaftlitedProcess> {
+  return startRaftlited({
+    args: proc.args,
+    runtime: proc.runtime,
+    ...options,
+    dataDir: proc.dataDir,
+    httpPort: Number(proc.httpAddr.split(':')[1]),
+    raftPort: Number(proc.raftAddr.split(':')[1]),
+  })
 }
 
 export function tempDataDir(prefix = 'raftlite-e2e-'): string {
@@ -64,6 +78,8 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
     httpAddr,
     raftAddr,
     dataDir,
+    args: options.args ?? [],
+    runtime: options.runtime ?? 'node',
     child,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM') {

@@ -1,0 +1,16 @@
+import type { RaftStorage } from '../raft/storage.ts'
+import type { Entry, HardState, SnapshotMetadata } from '../raft/types.ts'
+
+/**
+ * The Raft log as the driver writes it: `RaftStorage` for the core to read, plus the write
+ * side. Nothing written is durable until `sync()` returns (the durable log groups the fsyncs).
+ * Snapshot *data* is the application's (the SQLite file); the log keeps only its metadata.
+ */
+export interface LogStore extends RaftStorage {
+  append(entries: readonly Entry[]): void
+  setHardState(hs: HardState): void
+  applySnapshot(metadata: SnapshotMetadata): void
+  compact(index: number): void
+  sync(): void
+  close(): void
+}

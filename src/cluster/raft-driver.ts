@@ -1,0 +1,324 @@
+/**
+ * Drives a RaftNode: ticks it, feeds it messages, and handles each Ready in the order the
+ * persistence contract demands (docs/raft.md): persist and fsync, then send, then apply. Client
+ * proposals and reads wait here until their entry is applied (or their read index is).
+ *
+ * Processing is deferred to the end of the current event-loop turn, so proposals from
+ * requests that arrived together share one Ready and one fsync (group commit).
+ */
+import type { Clock } from '../ports/clock.ts'
+import type { Timers } from '../ports/timers.ts'
+import type { Message } from '../raft/messages.ts'
+import { RaftError } from '../raft/errors.ts'
+import type { RaftNode } from '../raft/raft-node.ts'
+import type { ConfChange, Entry, NodeId, Snapshot, SoftState } from '../raft/types.ts'
+import { decodeConfChange } from '../raft/conf-change.ts'
+import type { LogStore } from './log-store.ts'
+import { StoreError } from '../node/store-error.ts'
+
+export interface StateMachine {
+  /** Applies a committed normal entry. `local` is true on the node that proposed it. */
+  apply(entry: Entry, local: boolean): unknown
+  /** A committed membership change (the core already updated its own view). */
+  applyConfChange(change: ConfChange, entry: Entry): void
+  /** Replaces the state with a snapshot received from the leader (already persisted). */
+  installSnapshot(snapshot: Snapshot): void
+}
+
+export interface Transport {
+  /** Sends messages; delivery may fail silently (Raft retries). */
+  send(messages: readonly Message[]): void
+}
+
+export interface DriverOptions {
+  raft: RaftNode
+  log: LogStore
+  fsm: StateMachine
+  transport: Transport
+  timers: Timers
+  clock: Clock
+  tickMs: number
+  /** Index the state machine has applied at start (its snapshot). */
+  applied: number
+  onSoftState?(state: SoftState): void
+  onError?(error: unknown): void
+}
+
+interface Pending {
+  term: number
+  resolve(value: unknown): void
+  reject(error: Error): void
+  cancel(): void
+}
+
+interface ReadWait {
+  index: number
+  resolve(): void
+  reject(error: Error): void
+  cancel(): void
+}
+
+export class LeadershipLostError extends StoreError {
+  constructor() {
+    super('leadership lost while committing log')
+  }
+}
+
+export class RaftDriver {
+  readonly #o: DriverOptions
+  readonly #pending = new Map<number, Pending>()
+  readonly #reads = new Map<string, { resolve(index: number): void; reject(e: Error): void; cancel(): void }>()
+  #readWaits: ReadWait[] = []
+  #applied: number
+  #scheduled = false
+  #stopped = false
+  #cancelTick: (() => void) | null = null
+  #readSeq = 0
+  #soft: SoftState = { leader: '', role: 'follower' }
+  /** Monotonic ms of the last message from the leader (for `freshness`). */
+  #lastLeaderContact = 0
+  readonly #appliedWaiters: { index: number; resolve(): void }[] = []
+
+  constructor(options: DriverOptions) {
+    this.#o = options
+    this.#applied = options.applied
+  }
+
+  get raft(): RaftNode {
+    return this.#o.raft
+  }
+
+  get applied(): number {
+    return this.#applied
+  }
+
+  get leader(): NodeId {
+    return this.#soft.leader
+  }
+
+  get role(): SoftState['role'] {
+    return this.#soft.role
+  }
+
+  get lastLeaderContact(): number {
+    return this.#lastLeaderContact
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.#stopped) return
+      this.#o.raft.tick()
+      this.#schedule()
+      this.#cancelTick = this.#o.timers.setTimeout(tick, this.#o.tickMs)
+    }
+    this.#cancelTick = this.#o.timers.setTimeout(tick, this.#o.tickMs)
+    this.#schedule()
+  }
+
+  stop(): void {
+    this.#stopped = true
+    this.#cancelTick?.()
+    const error = new StoreError('store not open')
+    for (const p of this.#pending.values()) p.reject(error)
+    this.#pending.clear()
+    for (const r of this.#reads.values()) r.reject(error)
+    this.#reads.clear()
+    for (const w of this.#readWaits) w.reject(error)
+    this.#readWaits = []
+  }
+
+  /** A message from a peer. */
+  step(m: Message): void {
+    if (this.#stopped) return
+    if (m.from === this.#soft.leader || m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+      if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') this.#lastLeaderContact = this.#o.clock.monotonic()
+    }
+    try {
+      this.#o.raft.step(m)
+    } catch (e) {
+      // A message the core refuses (e.g. from a removed node) must not stop the node.
+      if (!(e instanceof RaftError)) throw e
+    }
+    this.#schedule()
+  }
+
+  /** Campaigns at once (a lone voter need not wait for an election timeout). */
+  campaign(): void {
+    this.#o.raft.campaign()
+    this.#schedule()
+  }
+
+  /** Proposes `data`; resolves with the state machine's result once applied here. */
+  propose(data: Uint8Array, timeoutMs: number): Promise<unknown> {
+    return this.#track(() => this.#o.raft.propose(data), timeoutMs)
+  }
+
+  proposeConfChange(change: ConfChange, timeoutMs: number): Promise<unknown> {
+    return this.#track(() => this.#o.raft.proposeConfChange(change), timeoutMs)
+  }
+
+  /** Resolves once a linearizable read may be served: leadership confirmed, index applied. */
+  readIndex(timeoutMs: number): Promise<void> {
+    if (this.#stopped) return Promise.reject(new StoreError('store not open'))
+    const context = `r${++this.#readSeq}`
+    return new Promise<number>((resolve, reject) => {
+      const cancel = this.#o.timers.setTimeout(() => {
+        this.#reads.delete(context)
+        reject(new StoreError('timeout waiting for linearizable read'))
+      }, timeoutMs)
+      this.#reads.set(context, { resolve, reject, cancel })
+      this.#o.raft.readIndex(context)
+      this.#schedule()
+    }).then((index) => this.#waitApplied(index, timeoutMs))
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.#o.raft.transferLeadership(to)
+    this.#schedule()
+  }
+
+  reportUnreachable(id: NodeId): void {
+    this.#o.raft.reportUnreachable(id)
+    this.#schedule()
+  }
+
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    this.#o.raft.reportSnapshot(id, ok)
+    this.#schedule()
+  }
+
+  /** Resolves once the state machine has applied `index`. */
+  waitApplied(index: number): Promise<void> {
+    if (this.#applied >= index) return Promise.resolve()
+    return new Promise((resolve) => this.#appliedWaiters.push({ index, resolve }))
+  }
+
+  #waitApplied(index: number, timeoutMs: number): Promise<void> {
+    if (this.#applied >= index) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const wait: ReadWait = { index, resolve, reject, cancel: () => {} }
+      wait.cancel = this.#o.timers.setTimeout(() => {
+        this.#readWaits = this.#readWaits.filter((w) => w !== wait)
+        reject(new StoreError('timeout waiting for linearizable read'))
+      }, timeoutMs)
+      this.#readWaits.push(wait)
+    })
+  }
+
+  #track(propose: () => { index: number; term: number }, timeoutMs: number): Promise<unknown> {
+    if (this.#stopped) return Promise.reject(new StoreError('store not open'))
+    let at: { index: number; term: number }
+    try {
+      at = propose()
+    } catch (e) {
+      if (e instanceof RaftError) return Promise.reject(new StoreError(e.code === 'not-leader' ? 'not leader' : `raft: ${e.message}`))
+      throw e
+    }
+    this.#schedule()
+    return new Promise((resolve, reject) => {
+      const cancel = this.#o.timers.setTimeout(() => {
+        this.#pending.delete(at.index)
+        reject(new StoreError('timeout waiting for the write to be applied'))
+      }, timeoutMs)
+      this.#pending.set(at.index, { term: at.term, resolve, reject, cancel })
+    })
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#stopped) return
+    this.#scheduled = true
+    this.#o.timers.defer(() => {
+      this.#scheduled = false
+      try {
+        this.#process()
+      } catch (e) {
+        this.#o.onError?.(e)
+      }
+    })
+  }
+
+  #process(): void {
+    const { raft, log, fsm, transport } = this.#o
+    while (!this.#stopped && raft.hasReady()) {
+      const rd = raft.ready()
+      // 1. Persist, and make it durable before anything depends on it.
+      if (rd.snapshot) log.applySnapshot(rd.snapshot.metadata)
+      if (rd.entries.length > 0) log.append(rd.entries)
+      if (rd.hardState) log.setHardState(rd.hardState)
+      if (rd.mustSync || rd.snapshot) log.sync()
+      // 2. Send.
+      if (rd.messages.length > 0) transport.send(rd.messages)
+      // 3. Apply.
+      if (rd.snapshot) {
+        fsm.installSnapshot(rd.snapshot)
+        this.#setApplied(rd.snapshot.metadata.index)
+      }
+      for (const entry of rd.committedEntries) this.#apply(entry)
+      // 4. Reads.
+      for (const rs of rd.readStates) {
+        const read = this.#reads.get(rs.context)
+        if (!read) continue
+        this.#reads.delete(rs.context)
+        read.cancel()
+        read.resolve(rs.index)
+      }
+      if (rd.softState) this.#onSoftState(rd.softState)
+      raft.advance()
+    }
+  }
+
+  #apply(entry: Entry): void {
+    const pending = this.#pending.get(entry.index)
+    const local = pending !== undefined && pending.term === entry.term
+    let result: unknown
+    let failure: Error | undefined
+    try {
+      if (entry.type === 'confChange') {
+        const change = decodeConfChange(entry.data)
+        if (change) this.#o.fsm.applyConfChange(change, entry)
+      } else if (entry.data.byteLength > 0) {
+        result = this.#o.fsm.apply(entry, local)
+      }
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e))
+      this.#o.onError?.(e)
+    }
+    this.#setApplied(entry.index)
+    if (pending) {
+      this.#pending.delete(entry.index)
+      pending.cancel()
+      if (!local) pending.reject(new LeadershipLostError())
+      else if (failure) pending.reject(failure)
+      else pending.resolve(result)
+    }
+  }
+
+  #setApplied(index: number): void {
+    this.#applied = index
+    if (this.#readWaits.length > 0) {
+      const ready = this.#readWaits.filter((w) => w.index <= index)
+      this.#readWaits = this.#readWaits.filter((w) => w.index > index)
+      for (const w of ready) {
+        w.cancel()
+        w.resolve()
+      }
+    }
+    for (let i = this.#appliedWaiters.length - 1; i >= 0; i--) {
+      if (this.#appliedWaiters[i].index <= index) this.#appliedWaiters.splice(i, 1)[0].resolve()
+    }
+  }
+
+  #onSoftState(state: SoftState): void {
+    const lostLeadership = this.#soft.role === 'leader' && state.role !== 'leader'
+    this.#soft = state
+    if (lostLeadership) {
+      // Reads waiting on a read index from this leadership cannot be confirmed any more.
+      for (const r of this.#reads.values()) {
+        r.cancel()
+        r.reject(new StoreError('leadership lost'))
+      }
+      this.#reads.clear()
+    }
+    this.#o.onSoftState?.(state)
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Requests one node makes of another on the cluster port (`POST /cluster/rpc`, CBOR): a
+ * follower forwards the work only the leader may do, and a new node asks to join.
+ */
+import type { BoundStatement } from '../sqlite/connection.ts'
+import type { StatementResult } from '../db/statement-result.ts'
+import type { ReadLevel } from '../node/read-level.ts'
+
+export type RpcRequest =
+  | { op: 'execute'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number }
+  | { op: 'request'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
+  | { op: 'query'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
+  | { op: 'join'; id: string; raftAddr: string; apiAddr: string; voter: boolean }
+  | { op: 'remove'; id: string }
+  | { op: 'transfer'; id: string; wait: boolean }
+  | { op: 'meta' }
+
+export type RpcResponse =
+  | { ok: true; results?: StatementResult[]; raftIndex?: number; meta?: NodeMeta }
+  | { ok: false; error: string; leaderNotFound?: boolean; leaderRaftAddr?: string }
+
+export interface NodeMeta {
+  id: string
+  apiAddr: string
+  raftAddr: string
+  version: string
+}

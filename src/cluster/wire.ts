@@ -1,0 +1,37 @@
+/** CBOR between nodes: Raft messages and cluster RPCs. */
+import { Encoder } from 'cbor-x'
+import type { Message } from '../raft/messages.ts'
+
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: true })
+
+export const CBOR_TYPE = 'application/cbor'
+
+/** Header carrying `id@raftAddr` of the node that sent a Raft message batch. */
+export const SENDER_HEADER = 'X-Raftlite-Sender'
+
+export function parseSender(value: string | undefined): { id: string; raftAddr: string } | undefined {
+  const at = value?.lastIndexOf('@') ?? -1
+  if (!value || at <= 0 || at === value.length - 1) return undefined
+  return { id: value.slice(0, at), raftAddr: value.slice(at + 1) }
+}
+
+export function encodeWire(value: unknown): Uint8Array {
+  return encoder.encode(value)
+}
+
+export function decodeWire<T>(bytes: Uint8Array): T {
+  return encoder.decode(bytes) as T
+}
+
+export function encodeMessages(messages: readonly Message[]): Uint8Array {
+  return encoder.encode(messages)
+}
+
+/** Decodes a batch of Raft messages, refusing anything that is not one. */
+export function decodeMessages(bytes: Uint8Array): Message[] {
+  const value: unknown = encoder.decode(bytes)
+  if (!Array.isArray(value) || !value.every((m) => m && typeof m === 'object' && typeof (m as Message).type === 'string')) {
+    throw new Error('not a batch of Raft messages')
+  }
+  return value as Message[]
+}

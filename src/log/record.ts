@@ -1,0 +1,89 @@
+/**
+ * Records of a segment file: `u32 bodyLength | u32 crc32c(length field) | u32 crc32c(body) | body`,
+ * little endian. The length has its own check so a damaged length is never mistaken for a record
+ * cut short by a crash (which would silently drop everything after it).
+ *
+ * Bodies: entry  = `u8 1 | u8 type (0 normal, 1 confChange) | u64 index | u64 term | data`
+ *         commit = `u8 2 | u64 commit` (the commit index high-water mark)
+ */
+import type { Entry, EntryType } from '../raft/types.ts'
+import { crc32c } from './crc32c.ts'
+import { getU64, setU64 } from './u64.ts'
+
+export const RECORD_HEADER_BYTES = 12
+const ENTRY_FIXED_BYTES = 18
+const COMMIT_BODY_BYTES = 9
+const KIND_ENTRY = 1
+const KIND_COMMIT = 2
+/** Sanity bound on a body; anything larger is damage, not data. */
+export const MAX_BODY_BYTES = 2 ** 30
+/** On-disk record size minus `entrySize()` (data + 16): budgets need no disk read. */
+export const RECORD_MINUS_ENTRY_SIZE = RECORD_HEADER_BYTES + ENTRY_FIXED_BYTES - 16
+
+export type LogRecord =
+  | { readonly kind: 'entry'; readonly entry: Entry }
+  | { readonly kind: 'commit'; readonly commit: number }
+
+export function entryRecordBytes(e: Entry): number {
+  return RECORD_HEADER_BYTES + ENTRY_FIXED_BYTES + e.data.byteLength
+}
+
+/** Encodes `e` at `at`; returns the record's size. */
+export function putEntryRecord(buf: Uint8Array, view: DataView, at: number, e: Entry): number {
+  const body = at + RECORD_HEADER_BYTES
+  buf[body] = KIND_ENTRY
+  buf[body + 1] = e.type === 'confChange' ? 1 : 0
+  setU64(view, body + 2, e.index)
+  setU64(view, body + 10, e.term)
+  buf.set(e.data, body + ENTRY_FIXED_BYTES)
+  const length = ENTRY_FIXED_BYTES + e.data.byteLength
+  seal(buf, view, at, length)
+  return RECORD_HEADER_BYTES + length
+}
+
+export function commitRecord(commit: number): Uint8Array {
+  const buf = new Uint8Array(RECORD_HEADER_BYTES + COMMIT_BODY_BYTES)
+  const view = new DataView(buf.buffer)
+  buf[RECORD_HEADER_BYTES] = KIND_COMMIT
+  setU64(view, RECORD_HEADER_BYTES + 1, commit)
+  seal(buf, view, 0, COMMIT_BODY_BYTES)
+  return buf
+}
+
+function seal(buf: Uint8Array, view: DataView, at: number, length: number): void {
+  view.setUint32(at, length, true)
+  view.setUint32(at + 4, crc32c(buf, 0, at, at + 4), true)
+  view.setUint32(at + 8, bodyCrc(buf, at, length), true)
+}
+
+/** Whether the length field at `at` matches its check. */
+export function lengthIntact(buf: Uint8Array, view: DataView, at: number): boolean {
+  return view.getUint32(at + 4, true) === crc32c(buf, 0, at, at + 4)
+}
+
+/** The body checksum a record at `at` with body `length` should carry (stored at `at + 8`). */
+export function bodyCrc(buf: Uint8Array, at: number, length: number): number {
+  const body = at + RECORD_HEADER_BYTES
+  return crc32c(buf, 0, body, body + length)
+}
+
+/** Decodes a body whose checksum matched; a string says what is wrong with it. */
+export function decodeBody(buf: Uint8Array, view: DataView, at: number, length: number): LogRecord | string {
+  const body = at + RECORD_HEADER_BYTES
+  const kind = buf[body]
+  if (kind === KIND_COMMIT) {
+    if (length !== COMMIT_BODY_BYTES) return `commit record of ${length} bytes`
+    const commit = getU64(view, body + 1)
+    return commit < 0 ? 'commit index out of range' : { kind: 'commit', commit }
+  }
+  if (kind !== KIND_ENTRY) return `unknown record kind ${kind}`
+  if (length < ENTRY_FIXED_BYTES) return `entry record of ${length} bytes`
+  const typeByte = buf[body + 1]
+  if (typeByte > 1) return `unknown entry type ${typeByte}`
+  const type: EntryType = typeByte === 1 ? 'confChange' : 'normal'
+  const index = getU64(view, body + 2)
+  const term = getU64(view, body + 10)
+  if (index < 1 || term < 0) return 'entry index or term out of range'
+  const data = buf.subarray(body + ENTRY_FIXED_BYTES, body + length)
+  return { kind: 'entry', entry: { index, term, type, data } }
+}

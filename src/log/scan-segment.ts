@@ -1,0 +1,94 @@
+/**
+ * Recovery scan of one segment's bytes. Only the last segment may end in a torn tail (a crash
+ * mid-append): earlier segments were fsynced before their successor was created, so any damage
+ * in them, or before the tail of the last one, is corruption and throws.
+ */
+import { LogCorruptionError } from './log-corruption-error.ts'
+import { bodyCrc, decodeBody, lengthIntact, MAX_BODY_BYTES, RECORD_HEADER_BYTES } from './record.ts'
+import { hex, SEGMENT_HEADER_BYTES, type SegmentHeader } from './segment-header.ts'
+
+/** Smallest unit a disk writes atomically; a torn write leaves whole sectors zero. */
+const SECTOR_BYTES = 512
+
+export interface SegmentScan {
+  readonly offsets: number[]
+  readonly sizes: number[]
+  readonly terms: number[]
+  /** Largest commit record, 0 when none. */
+  readonly commit: number
+  /** Where the valid records end. */
+  readonly end: number
+  /** Set when bytes from `end` on are a torn tail to cut off: what was found there. */
+  readonly torn?: string
+}
+
+export function scanSegment(buf: Uint8Array, path: string, header: SegmentHeader, isLast: boolean): SegmentScan {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const offsets: number[] = []
+  const sizes: number[] = []
+  const terms: number[] = []
+  let commit = 0
+  let next = header.firstIndex
+  let prevTerm = header.prevTerm
+  let p = SEGMENT_HEADER_BYTES
+
+  const tail = (found: string): SegmentScan => {
+    if (!isLast) throw new LogCorruptionError(path, p, `${found} in a segment that is not the last one`)
+    return { offsets, sizes, terms, commit, end: p, torn: found }
+  }
+
+  while (p < buf.length) {
+    const remaining = buf.length - p
+    if (remaining < RECORD_HEADER_BYTES) return tail(`a partial record header (${remaining} bytes)`)
+    const length = view.getUint32(p, true)
+    if (!lengthIntact(buf, view, p) || length === 0 || length > MAX_BODY_BYTES) {
+      // Zeros (or a zeroed sector) where a header should be: a write the crash interrupted.
+      if (isLast && (isZero(buf, p, buf.length) || hasZeroSector(buf, p, p + RECORD_HEADER_BYTES))) {
+        return tail(`an unwritten record header (${remaining} bytes to the end)`)
+      }
+      throw new LogCorruptionError(path, p, `a damaged record header (length field ${length})`)
+    }
+    const end = p + RECORD_HEADER_BYTES + length
+    if (end > buf.length) return tail(`a partial record (${end - buf.length} of ${end - p} bytes missing)`)
+    const stored = view.getUint32(p + 8, true)
+    const computed = bodyCrc(buf, p, length)
+    if (stored !== computed) {
+      const found = `a record checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`
+      // At the very end, or with a zeroed sector inside (etcd's torn-write test), it is a write
+      // the crash interrupted; anywhere else it is damage to data that was once synced.
+      if (isLast && (end === buf.length || hasZeroSector(buf, p, end))) return tail(found)
+      throw new LogCorruptionError(path, p, found)
+    }
+    const record = decodeBody(buf, view, p, length)
+    if (typeof record === 'string') throw new LogCorruptionError(path, p, record)
+    if (record.kind === 'commit') {
+      commit = Math.max(commit, record.commit)
+    } else {
+      const { index, term } = record.entry
+      if (index !== next) throw new LogCorruptionError(path, p, `entry ${index} where entry ${next} belongs`)
+      if (term < prevTerm) throw new LogCorruptionError(path, p, `entry ${index} of term ${term} after term ${prevTerm}`)
+      offsets.push(p)
+      sizes.push(end - p)
+      terms.push(term)
+      next++
+      prevTerm = term
+    }
+    p = end
+  }
+  return { offsets, sizes, terms, commit, end: p }
+}
+
+export function isZero(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] !== 0) return false
+  return true
+}
+
+/** Whether any sector-aligned piece of `buf[start, end)` is all zero. */
+function hasZeroSector(buf: Uint8Array, start: number, end: number): boolean {
+  for (let from = start; from < end; ) {
+    const to = Math.min(end, (Math.floor(from / SECTOR_BYTES) + 1) * SECTOR_BYTES)
+    if (isZero(buf, from, to)) return true
+    from = to
+  }
+  return false
+}

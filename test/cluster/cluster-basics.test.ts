@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { startTestNode, type TestNode, until } from './in-process-cluster.ts'
+
+const nodes: TestNode[] = []
+
+beforeAll(async () => {
+  nodes.push(await startTestNode('n1'))
+  await nodes[0].node.ready
+  nodes.push(await startTestNode('n2', { join: [nodes[0].raftAddr] }))
+  nodes.push(await startTestNode('n3', { join: [nodes[0].raftAddr] }))
+  await Promise.all(nodes.map((n) => n.node.ready))
+}, 30_000)
+
+afterAll(async () => {
+  for (const n of nodes) await n.stop()
+})
+
+const post = async (url: string, path: string, body: unknown) => {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+  return { status: res.status, text: await res.text(), headers: res.headers }
+}
+
+test('three nodes form one cluster with one leader', async () => {
+  const leaders = nodes.filter((n) => n.node.isLeader)
+  expect(leaders.map((n) => n.node.id)).toEqual(['n1'])
+  for (const n of nodes) expect(n.node.members().map((m) => m.id)).toEqual(['n1', 'n2', 'n3'])
+  const legacy = JSON.parse(await (await fetch(`${nodes[1].url}/nodes`)).text())
+  expect(Object.keys(legacy)).toEqual(['n1', 'n2', 'n3'])
+  expect(Object.values(legacy).filter((e) => (e as { leader: boolean }).leader)).toHaveLength(1)
+  expect(Object.values(legacy).every((e) => (e as { reachable: boolean }).reachable)).toBe(true)
+})
+
+test('a write on a follower is forwarded to the leader and replicated everywhere', async () => {
+  const created = await post(nodes[2].url, '/db/execute', ['CREATE TABLE foo (id INTEGER PRIMARY KEY, v INTEGER, t TEXT)'])
+  expect(created.text).toBe('{"results":[{}]}')
+  const ins = await post(nodes[1].url, '/db/execute', ["INSERT INTO foo(v, t) VALUES(RANDOM(), datetime('now'))"])
+  expect(ins.text).toBe('{"results":[{"last_insert_id":1,"rows_affected":1}]}')
+  expect(ins.headers.get('x-rqlite-served-by')).toBe(nodes[0].raftAddr)
+  const onLeader = await (await fetch(`${nodes[0].url}/db/query?q=SELECT%20*%20FROM%20foo&level=weak`)).text()
+  for (const n of nodes) {
+    await until(`replica ${n.node.id}`, async () => (await (await fetch(`${n.url}/db/query?q=SELECT%20*%20FROM%20foo&level=none`)).text()) === onLeader)
+  }
+})
+
+test('reads at every level, from a follower', async () => {
+  for (const level of ['weak', 'linearizable', 'strong', 'none', 'auto']) {
+    const res = await fetch(`${nodes[2].url}/db/query?q=SELECT%20count(*)%20FROM%20foo&level=${level}`)
+    expect(await res.text(), level).toBe('{"results":[{"columns":["count(*)"],"types":["integer"],"values":[[1]]}]}')
+  }
+})
+
+test('redirect sends the client to the leader', async () => {
+  const res = await fetch(`${nodes[1].url}/db/execute?redirect`, { method: 'POST', body: '["SELECT 1"]', redirect: 'manual' })
+  expect(res.status).toBe(301)
+  expect(res.headers.get('location')).toBe(`${nodes[0].url}/db/execute?redirect`)
+})
+
+test('POST /leader transfers leadership to a named node; to the leader itself is refused', async () => {
+  const self = await fetch(`${nodes[1].url}/leader`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"id":"n1"}' })
+  expect(self.status).toBe(500)
+  expect(await self.text()).toBe('stepdown: cannot step down to the current Leader\n')
+  const moved = await fetch(`${nodes[1].url}/leader?wait`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"id":"n3"}' })
+  expect(moved.status).toBe(200)
+  await until('n3 leads', () => nodes[2].node.isLeader)
+  const leader = JSON.parse(await (await fetch(`${nodes[0].url}/leader`)).text())
+  expect(leader).toMatchObject({ id: 'n3', leader: true, reachable: true })
+  // Writes keep working under the new leader.
+  expect((await post(nodes[0].url, '/db/execute', ['INSERT INTO foo(v) VALUES(7)'])).text).toBe('{"results":[{"last_insert_id":2,"rows_affected":1}]}')
+})
+
+test('DELETE /remove via a follower shrinks the cluster', async () => {
+  const bad = await fetch(`${nodes[0].url}/remove`, { method: 'DELETE', body: '{"id":"n2","x":1}' })
+  expect(bad.status).toBe(400)
+  const res = await fetch(`${nodes[0].url}/remove`, { method: 'DELETE', body: '{"id":"n2"}' })
+  expect(res.status).toBe(200)
+  const remaining = JSON.parse(await (await fetch(`${nodes[2].url}/nodes`)).text())
+  expect(Object.keys(remaining)).toEqual(['n1', 'n3'])
+})

@@ -1,0 +1,48 @@
+/** Several nodes in this process, each serving its API and cluster port on loopback. */
+import { RaftliteNode } from '../../src/node/raftlite-node.ts'
+import type { NodeOptions } from '../../src/node/node-options.ts'
+import { platformWith } from '../../src/node/platform.ts'
+import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
+import { serveHttp, type Served } from '../../runtimes/node/serve.ts'
+import { freePort } from '../support/free-port.ts'
+
+export interface TestNode {
+  node: RaftliteNode
+  url: string
+  raftAddr: string
+  stop(): Promise<void>
+}
+
+export async function startTestNode(id: string, options: Partial<NodeOptions> = {}): Promise<TestNode> {
+  const httpAddr = `127.0.0.1:${await freePort()}`
+  const raftAddr = `127.0.0.1:${await freePort()}`
+  const node = await RaftliteNode.start(
+    { dataDir: `/${id}`, nodeId: id, httpAddr, raftAddr, raftElectionTimeoutMs: 500, joinIntervalMs: 200, ...options },
+    platformWith(new MemoryFilePort()),
+  )
+  const servers: Served[] = [await serveHttp(node.clusterApi(), raftAddr), await serveHttp(node.api(), httpAddr)]
+  return {
+    node,
+    url: `http://${httpAddr}`,
+    raftAddr,
+    async stop() {
+      for (const s of servers) await s.close()
+      await node.stop()
+    },
+  }
+}
+
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe()
+      if (v !== undefined && v !== false) return v
+    } catch (e) {
+      last = e
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+}
