@@ -6,7 +6,10 @@
 import { Hono } from 'hono'
 import type { RaftliteNode } from '../node/raftlite-node.ts'
 import type { RpcRequest } from './rpc.ts'
-import { CBOR_TYPE, SENDER_HEADER, decodeMessages, decodeWire, encodeWire, parseSender } from './wire.ts'
+import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeMessages, decodeWire, encodeWire, fromBase64, parseSender } from './wire.ts'
+import type { Message } from '../raft/messages.ts'
+import type { Member } from './members.ts'
+import { SnapshotStreamError } from './snapshot-stream.ts'
 
 export function clusterApi(node: RaftliteNode): Hono {
   const app = new Hono()
@@ -20,6 +23,25 @@ export function clusterApi(node: RaftliteNode): Hono {
     const sender = parseSender(c.req.header(SENDER_HEADER))
     if (sender) node.learnAddress(sender.id, sender.raftAddr)
     node.stepMessages(messages)
+    return c.body(null, 204)
+  })
+  app.post('/raft/snapshot', async (c) => {
+    const sender = parseSender(c.req.header(SENDER_HEADER))
+    if (sender) node.learnAddress(sender.id, sender.raftAddr)
+    let header: { message: Message; members: Member[] }
+    try {
+      header = decodeWire(fromBase64(c.req.header(SNAPSHOT_HEADER) ?? ''))
+    } catch {
+      return c.text('bad snapshot header\n', 400)
+    }
+    const body = c.req.raw.body
+    if (!body) return c.text('empty snapshot body\n', 400)
+    try {
+      await node.receiveSnapshot(header.message, header.members, body)
+    } catch (e) {
+      if (e instanceof SnapshotStreamError) return c.text(`${e.message}\n`, 400)
+      throw e
+    }
     return c.body(null, 204)
   })
   app.post('/cluster/rpc', async (c) => {

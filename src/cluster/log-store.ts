@@ -1,5 +1,5 @@
 import type { RaftStorage } from '../raft/storage.ts'
-import type { Entry, HardState, SnapshotMetadata } from '../raft/types.ts'
+import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../raft/types.ts'
 
 /**
  * The Raft log as the driver writes it: `RaftStorage` for the core to read, plus the write
@@ -10,6 +10,8 @@ export interface LogStore extends RaftStorage {
   append(entries: readonly Entry[]): void
   setHardState(hs: HardState): void
   applySnapshot(metadata: SnapshotMetadata): void
+  /** Records that the state machine has a snapshot at `index` (which must be in the log). */
+  createSnapshot(index: number, confState: ConfState): Snapshot
   compact(index: number): void
   sync(): void
   close(): void

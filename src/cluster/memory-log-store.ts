@@ -1,6 +1,6 @@
 import { MemoryStorage } from '../raft/memory-storage.ts'
 import type { RaftStorage } from '../raft/storage.ts'
-import type { Entry, HardState, SnapshotMetadata } from '../raft/types.ts'
+import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../raft/types.ts'
 import type { LogStore } from './log-store.ts'
 
 /** A LogStore in memory: for tests and for nodes that may lose their log (never production). */
@@ -33,6 +33,9 @@ export class MemoryLogStore implements LogStore {
   }
   applySnapshot(metadata: SnapshotMetadata): void {
     this.#storage.applySnapshot({ metadata, data: new Uint8Array(0) })
+  }
+  createSnapshot(index: number, confState: ConfState): Snapshot {
+    return this.#storage.createSnapshot(index, confState, new Uint8Array(0))
   }
   compact(index: number): void {
     this.#storage.compact(index)

@@ -241,18 +241,20 @@ export class RaftDriver {
     const { raft, log, fsm, transport } = this.#o
     while (!this.#stopped && raft.hasReady()) {
       const rd = raft.ready()
-      // 1. Persist, and make it durable before anything depends on it.
-      if (rd.snapshot) log.applySnapshot(rd.snapshot.metadata)
+      // 1. Persist, and make it durable before anything depends on it. A snapshot is installed
+      // into the state machine first: a crash after that but before the log records it is
+      // repaired at start (the state machine's snapshot is newer), never the other way round.
+      if (rd.snapshot) {
+        fsm.installSnapshot(rd.snapshot)
+        log.applySnapshot(rd.snapshot.metadata)
+      }
       if (rd.entries.length > 0) log.append(rd.entries)
       if (rd.hardState) log.setHardState(rd.hardState)
       if (rd.mustSync || rd.snapshot) log.sync()
       // 2. Send.
       if (rd.messages.length > 0) transport.send(rd.messages)
       // 3. Apply.
-      if (rd.snapshot) {
-        fsm.installSnapshot(rd.snapshot)
-        this.#setApplied(rd.snapshot.metadata.index)
-      }
+      if (rd.snapshot) this.#setApplied(rd.snapshot.metadata.index)
       for (const entry of rd.committedEntries) this.#apply(entry)
       // 4. Reads.
       for (const rs of rd.readStates) {

@@ -6,6 +6,19 @@ const encoder = new Encoder({ useRecords: false, mapsAsObjects: true })
 
 export const CBOR_TYPE = 'application/cbor'
 
+/** Header of a snapshot stream: base64 of CBOR `{ message, members }`. */
+export const SNAPSHOT_HEADER = 'X-Raftlite-Snapshot'
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(binary)
+}
+
+export function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+}
+
 /** Header carrying `id@raftAddr` of the node that sent a Raft message batch. */
 export const SENDER_HEADER = 'X-Raftlite-Sender'
 

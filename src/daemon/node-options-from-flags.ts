@@ -23,5 +23,8 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     raftNonVoter: flags.raftNonVoter,
     raftElectionTimeoutMs: flags.raftElectionTimeout,
     raftApplyTimeoutMs: flags.raftApplyTimeout,
+    raftSnapEntries: flags.raftSnap,
+    raftSnapWalBytes: flags.raftSnapWalSize,
+    raftSnapIntervalMs: flags.raftSnapInt,
   }
 }

@@ -28,6 +28,11 @@ export interface DatabaseOptions {
   synchronous?: 'full' | 'off'
   /** WAL size in bytes after which a batch is followed by a checkpoint (0 = never). */
   checkpointWalBytes?: number
+  /**
+   * Whether closing may checkpoint the WAL into the file (SQLite's default). Snapshots need it
+   * off: the file must stay exactly as the last snapshot left it.
+   */
+  checkpointOnClose?: boolean
 }
 
 export interface QueryOptions {
@@ -46,8 +51,9 @@ export class Database {
   readonly #vfs: RaftliteVfs
   readonly #files: FilePort
   readonly #clock: Clock
-  readonly #rw: Connection
-  readonly #ro: Connection
+  #rw: Connection
+  #ro: Connection
+  readonly #options: DatabaseOptions
   readonly #checkpointWalBytes: number
   readonly #synchronous: 'full' | 'off'
   #closed = false
@@ -62,27 +68,43 @@ export class Database {
     this.#ro = ro
     this.#checkpointWalBytes = options.checkpointWalBytes ?? 4 * 1024 * 1024
     this.#synchronous = options.synchronous ?? 'full'
+    this.#options = options
   }
 
   static async open(options: DatabaseOptions): Promise<Database> {
     const sqlite3 = await loadSqlite()
     const vfs = sharedVfs(sqlite3, options)
-    const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name })
-    let ro: Connection | undefined
+    const { rw, ro } = openConnections(sqlite3, vfs, options)
+    return new Database(sqlite3, vfs, options, rw, ro)
+  }
+
+  /**
+   * Closes the connections, runs `between` (which may replace the file, e.g. to install a
+   * snapshot), and opens them again: synchronously, so no statement can run in between.
+   */
+  reopenAround(between: () => void): void {
+    this.#assertOpen()
+    this.#ro.close()
+    this.#rw.close()
+    between()
+    const { rw, ro } = openConnections(this.#sqlite3, this.#vfs, this.#options)
+    this.#rw = rw
+    this.#ro = ro
+  }
+
+  /** Folds another database file's WAL into it, fsynced (the snapshot store's copy). */
+  checkpointFile(path: string): void {
+    Database.#checkpointWith(this.#sqlite3, this.#vfs, path)
+  }
+
+  static #checkpointWith(sqlite3: Sqlite3, vfs: RaftliteVfs, path: string): void {
+    const connection = Connection.open(sqlite3, path, { readOnly: false, vfs: vfs.name })
     try {
-      const mode = rw.scalar('PRAGMA journal_mode=WAL')
-      if (mode !== 'wal') throw new Error(`could not switch ${options.path} to WAL mode (got ${String(mode)})`)
-      rw.exec(`PRAGMA synchronous=${options.synchronous === 'off' ? 'OFF' : 'FULL'}`)
-      rw.exec('PRAGMA wal_autocheckpoint=0')
-      rw.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
-      primeWal(rw)
-      ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name })
-      ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
-      return new Database(sqlite3, vfs, options, rw, ro)
-    } catch (e) {
-      ro?.close()
-      rw.close()
-      throw e
+      connection.exec('PRAGMA synchronous=FULL')
+      const row = connection.run({ sql: 'PRAGMA wal_checkpoint(TRUNCATE)', positional: [], named: null }, { wantRows: true })
+      if (row.kind === 'rows' && row.rows.rows[0]?.[0] === 1n) throw new Error(`checkpoint of ${path} was blocked`)
+    } finally {
+      connection.close()
     }
   }
 
@@ -166,6 +188,41 @@ export class Database {
     const busy = row.kind === 'rows' && row.rows.rows[0]?.[0] === 1n
     primeWal(this.#rw)
     return !busy
+  }
+
+  /**
+   * The snapshot checkpoint: everything in the WAL moves into the file, fsynced (whatever the
+   * usual synchronous setting), and the WAL is emptied. Returns false if a reader blocked it.
+   */
+  checkpointDurably(): boolean {
+    this.#assertOpen()
+    if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=FULL')
+    try {
+      return this.checkpoint()
+    } finally {
+      if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=OFF')
+    }
+  }
+
+  /** fsyncs the WAL (everything applied so far becomes durable). */
+  syncWal(): void {
+    const path = `${this.path}-wal`
+    if (!this.#files.exists(path)) return
+    const h = this.#files.open(path, { create: false })
+    try {
+      h.sync()
+    } finally {
+      h.close()
+    }
+  }
+
+  /**
+   * Checkpoints another database file (with its -wal beside it) into itself, fsynced: how the
+   * snapshot store folds a copied WAL into its copy of the database.
+   */
+  static async checkpointFileAt(files: FilePort, path: string): Promise<void> {
+    const sqlite3 = await loadSqlite()
+    Database.#checkpointWith(sqlite3, sharedVfs(sqlite3, { files, path }), path)
   }
 
   walSize(): number {
@@ -263,4 +320,25 @@ function sharedVfs(sqlite3: Sqlite3, options: DatabaseOptions): RaftliteVfs {
     vfsByPort.set(options.files, vfs)
   }
   return vfs
+}
+
+function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions): { rw: Connection; ro: Connection } {
+  const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name })
+  let ro: Connection | undefined
+  try {
+    const mode = rw.scalar('PRAGMA journal_mode=WAL')
+    if (mode !== 'wal') throw new Error(`could not switch ${options.path} to WAL mode (got ${String(mode)})`)
+    rw.exec(`PRAGMA synchronous=${options.synchronous === 'off' ? 'OFF' : 'FULL'}`)
+    rw.exec('PRAGMA wal_autocheckpoint=0')
+    rw.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
+    if (options.checkpointOnClose === false) sqlite3.capi.sqlite3_db_config(rw.db, sqlite3.capi.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, 0)
+    primeWal(rw)
+    ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name })
+    ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
+    return { rw, ro }
+  } catch (e) {
+    ro?.close()
+    rw.close()
+    throw e
+  }
 }

@@ -50,7 +50,7 @@ export function createApi(node: RaftliteNode, options: ApiOptions = {}): Hono {
     ['/leader', 'leader', handleLeader],
     ['/debug/vars', 'debug_vars', (r) => handleDebugVars(r, counters)],
     ['/boot', 'boot', notYet('boot (/boot)')],
-    ['/snapshot', 'snapshot', notYet('user snapshots (/snapshot)')],
+    ['/snapshot', 'snapshot', (r) => handleSnapshot(r, counters)],
   ]
 
   const serve = (name: string, handler: Handler) => async (c: { req: { raw: Request; url: string } }) => {
@@ -167,6 +167,18 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   return empty(200)
 }
 
+function handleSnapshot(r: DataRequest, counters: Counters): Response {
+  if (r.request.method !== 'POST') return empty(405)
+  counters.add('http', 'user_snapshots')
+  try {
+    const taken = r.node.snapshot(r.params.trailingLogs ?? undefined)
+    return empty(taken ? 200 : 204)
+  } catch (e) {
+    if (e instanceof StoreError) return textError(500, e.message)
+    throw e
+  }
+}
+
 async function handleRemove(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'DELETE') return empty(405)
   let parsed: unknown
@@ -194,7 +206,14 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
   const vars: Record<string, unknown> = {
     cmdline: [],
     ...counters.snapshot(),
-    store: { applied_index: r.node.appliedIndex, queue_depth: r.node.queue.depth },
+    store: {
+      applied_index: r.node.appliedIndex,
+      queue_depth: r.node.queue.depth,
+      num_snapshots: r.node.stats.snapshots,
+      num_restores: r.node.stats.snapshotsInstalled,
+      num_restores_start: r.node.stats.restoresStart,
+      num_restores_start_skipped: r.node.stats.restoresStartSkipped,
+    },
   }
   const body = r.params.key ? { [r.params.key]: vars[r.params.key] ?? null } : vars
   return new Response(toJson(sortDeep(body as never)), { headers: { 'Content-Type': 'application/json; charset=utf-8' } })

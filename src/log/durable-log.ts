@@ -371,7 +371,7 @@ export class DurableLog implements RaftStorage {
   /** Seals the active segment (fsynced, so only the last segment can ever have a torn tail). */
   #roll(): void {
     const old = this.#active()
-    if (this.#dirty.has(old) && Math.random() > 2) {
+    if (this.#dirty.has(old)) {
       old.handle.sync()
       this.#dirty.delete(old)
     }

@@ -29,6 +29,14 @@ export interface NodeOptions {
   raftApplyTimeoutMs: number
   /** Timeout of one request to another node (forwarding, joins). */
   clusterRpcTimeoutMs: number
+  /** Snapshot once this many entries were applied since the last one (`-raft-snap`). */
+  raftSnapEntries: number
+  /** Snapshot once the WAL is this large, in bytes; 0 disables (`-raft-snap-wal-size`). */
+  raftSnapWalBytes: number
+  /** How often the snapshot thresholds are checked (`-raft-snap-int`). */
+  raftSnapIntervalMs: number
+  /** Log entries kept behind a snapshot, so slightly slow followers need no snapshot. */
+  raftTrailingLogs: number
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -48,6 +56,10 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   raftElectionTimeoutMs: 1000,
   raftApplyTimeoutMs: 10_000,
   clusterRpcTimeoutMs: 30_000,
+  raftSnapEntries: 8192,
+  raftSnapWalBytes: 4 * 1024 * 1024,
+  raftSnapIntervalMs: 10_000,
+  raftTrailingLogs: 10_240,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

@@ -15,8 +15,10 @@ import { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { encodeMemberContext, type Member, Members } from '../cluster/members.ts'
 import { RaftDriver } from '../cluster/raft-driver.ts'
+import { type SnapshotMeta, SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
-import { CBOR_TYPE, decodeWire, encodeWire } from '../cluster/wire.ts'
+import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeWire, encodeWire, toBase64 } from '../cluster/wire.ts'
+import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../cluster/snapshot-stream.ts'
 import { encodeCommand } from '../db/command-codec.ts'
 import { Database } from '../db/database.ts'
 import type { StatementResult } from '../db/statement-result.ts'
@@ -103,11 +105,29 @@ export class RaftliteNode extends EventTarget {
   #api: Hono | null = null
   #clusterApi: Hono | null = null
   #lastWriteTimestamp = 0
+  readonly #snapshots: SnapshotStore
+  #lastSnapshotIndex: number
+  #cancelSnapshotTimer: (() => void) | null = null
+  /** Snapshot streams to followers in flight: the store's copy must not change under them. */
+  readonly #streaming = new Set<string>()
+  /** Members carried by the snapshot being received, installed with it. */
+  #incomingMembers: Member[] | null = null
+  /** Counters reported under /debug/vars (rqlite's expvar names). */
+  readonly stats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0 }
   readonly #leaderWaiters: (() => void)[] = []
   /** Raft addresses learned from traffic and join requests, before the membership names them. */
   readonly #addressHints = new Map<string, string>()
 
-  private constructor(options: NodeOptions, platform: Platform, db: Database, log: LogStore, unlock: () => void, overrides: StartOverrides) {
+  private constructor(
+    options: NodeOptions,
+    platform: Platform,
+    db: Database,
+    log: LogStore,
+    unlock: () => void,
+    overrides: StartOverrides,
+    snapshots: SnapshotStore,
+    start: { applied: number; mode: StartMode; members?: Member[] },
+  ) {
     super()
     this.options = options
     this.platform = platform
@@ -116,6 +136,11 @@ export class RaftliteNode extends EventTarget {
     this.#log = log
     this.#unlock = unlock
     this.#fetch = overrides.fetch ?? ((...args) => fetch(...args))
+    this.#snapshots = snapshots
+    this.#lastSnapshotIndex = start.applied
+    if (start.members) this.#members.replaceAll(start.members)
+    if (start.mode === 'fast') this.stats.restoresStartSkipped++
+    if (start.mode === 'restored') this.stats.restoresStart++
     const fsm = new DatabaseStateMachine(
       () => this.#db,
       this.#members,
@@ -130,7 +155,7 @@ export class RaftliteNode extends EventTarget {
       random: createSeededRandom(seed[0]),
       electionTick: Math.max(3, Math.round(options.raftElectionTimeoutMs / TICK_MS)),
       heartbeatTick: 1,
-      applied: 0, // the database is rebuilt from the log at start (see start())
+      applied: start.applied, // the snapshot the database holds; the log replays from there
       preVote: true,
       checkQuorum: true,
     })
@@ -140,7 +165,7 @@ export class RaftliteNode extends EventTarget {
       timers: platform.timers,
       fetch: this.#fetch,
       onUnreachable: (id) => this.#driver.reportUnreachable(id),
-      sendSnapshot: (m) => this.#driver.reportSnapshot(m.to, false),
+      sendSnapshot: (m) => void this.#sendSnapshot(m),
     })
     this.#driver = new RaftDriver({
       raft,
@@ -150,7 +175,7 @@ export class RaftliteNode extends EventTarget {
       timers: platform.timers,
       clock: platform.clock,
       tickMs: TICK_MS,
-      applied: 0,
+      applied: start.applied,
       onSoftState: (state) => this.#onSoftState(state),
       onError: (error) => this.#emitError(error),
     })
@@ -182,6 +207,7 @@ export class RaftliteNode extends EventTarget {
     const unlock = files.lock(joinPath(resolved.dataDir, 'LOCK'))
     let db: Database | undefined
     let log: LogStore | undefined
+    let startState: { applied: number; mode: StartMode; members?: Member[] }
     try {
       log = overrides.log ?? openLogStore(files, joinPath(resolved.dataDir, 'raft'))
       const fresh = log.initialState().hardState.term === 0 && log.lastIndex() === 0
@@ -193,10 +219,12 @@ export class RaftliteNode extends EventTarget {
         log.setHardState(hardState)
         log.sync()
       }
-      // The log is the source of truth: the database is rebuilt from it, so SQLite need not
-      // fsync. (Snapshots will let a restart keep the file and replay only the log's tail.)
+      // The log is the source of truth and SQLite runs unsynced: the database is the last
+      // snapshot (kept as is when it still matches its fingerprint) plus a replay of the log.
       const dbPath = joinPath(resolved.dataDir, 'db.sqlite')
-      for (const suffix of ['', '-wal', '-shm', '-journal']) files.delete(`${dbPath}${suffix}`)
+      const snapshots = new SnapshotStore(files, resolved.dataDir, dbPath)
+      const prepared = await snapshots.prepareLive((path) => Database.checkpointFileAt(files, path))
+      if (prepared.meta) alignLogWithSnapshot(log, prepared.meta)
       db = await Database.open({
         files,
         path: dbPath,
@@ -204,9 +232,13 @@ export class RaftliteNode extends EventTarget {
         random: platform.random,
         foreignKeys: resolved.foreignKeys,
         synchronous: 'off',
+        checkpointWalBytes: 0, // only snapshots checkpoint
+        checkpointOnClose: false,
       })
-      const node = new RaftliteNode(resolved, platform, db, log, unlock, overrides)
+      startState = { applied: prepared.meta?.index ?? 0, mode: prepared.mode, members: prepared.meta?.members }
+      const node = new RaftliteNode(resolved, platform, db, log, unlock, overrides, snapshots, startState)
       node.#driver.start()
+      node.#scheduleSnapshotCheck()
       // A lone voter need not wait an election timeout for votes nobody else can give.
       const { voters } = node.#driver.raft.status().confState
       if (voters.length === 1 && voters[0] === resolved.nodeId) node.#driver.campaign()
@@ -265,8 +297,12 @@ export class RaftliteNode extends EventTarget {
     return this.#members.list()
   }
 
-  raftStatus(): ReturnType<RaftNode['status']> & { lastLeaderContact: number } {
-    return { ...this.#driver.raft.status(), lastLeaderContact: this.#driver.lastLeaderContact }
+  raftStatus(): ReturnType<RaftNode['status']> & { lastLeaderContact: number; lastSnapshotTerm: number } {
+    return {
+      ...this.#driver.raft.status(),
+      lastLeaderContact: this.#driver.lastLeaderContact,
+      lastSnapshotTerm: this.#log.snapshot().metadata.term,
+    }
   }
 
   /**
@@ -347,6 +383,33 @@ export class RaftliteNode extends EventTarget {
     return this.#queue.enqueue(statements)
   }
 
+  /** Index of the newest snapshot. */
+  get lastSnapshotIndex(): number {
+    return this.#lastSnapshotIndex
+  }
+
+  /**
+   * Takes a snapshot now (rqlite's POST /snapshot) and compacts the log behind it, keeping
+   * `trailingLogs` entries. Returns false when there is nothing new to snapshot.
+   */
+  snapshot(trailingLogs = this.options.raftTrailingLogs): boolean {
+    if (this.#stopping) throw new StoreError('store not open')
+    const applied = this.#driver.applied
+    if (applied <= this.#lastSnapshotIndex) return false
+    if (this.#streaming.size > 0) throw new StoreError('snapshot: a snapshot is being sent to a follower; try again shortly')
+    const raft = this.#driver.raft
+    const term = raft.termAt(applied) ?? this.#log.term(applied)
+    const point = { index: applied, term, confState: raft.confStateAt(applied), members: this.#members.list() }
+    this.#snapshots.create(point, this.#db)
+    this.#log.createSnapshot(applied, point.confState)
+    const compactTo = Math.max(this.#log.firstIndex() - 1, applied - trailingLogs)
+    if (compactTo >= this.#log.firstIndex()) this.#log.compact(compactTo)
+    this.#log.sync()
+    this.#lastSnapshotIndex = applied
+    this.stats.snapshots++
+    return true
+  }
+
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
   async removeNode(id: string): Promise<void> {
     if (this.#stopping) throw new StoreError('store not open')
@@ -394,6 +457,7 @@ export class RaftliteNode extends EventTarget {
         // best effort: a queue that cannot flush (no leader) must not block shutdown
       } finally {
         this.#queue.close()
+        this.#cancelSnapshotTimer?.()
         this.#driver.stop()
         this.#transport.close()
         this.#log.close()
@@ -415,6 +479,17 @@ export class RaftliteNode extends EventTarget {
   /** @internal Raft messages from peers. */
   stepMessages(messages: readonly Message[]): void {
     for (const m of messages) if (m.to === this.id) this.#driver.step(m)
+  }
+
+  /**
+   * @internal A snapshot streamed by the leader: verified into the store's incoming file, then
+   * handed to Raft, which installs it (through the state machine) if it is still useful.
+   */
+  async receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>): Promise<void> {
+    if (message.type !== 'snapshot' || message.to !== this.id) throw new SnapshotStreamError('not a snapshot for this node')
+    await receiveSnapshotFrames(body, this.platform.files, this.#snapshots.incomingPath)
+    this.#incomingMembers = members
+    this.#driver.step(message)
   }
 
   /** @internal Requests from other nodes: forwarded work and joins. */
@@ -632,8 +707,62 @@ export class RaftliteNode extends EventTarget {
     return { id: this.id, apiAddr: apiUrl(this.options.httpAdvAddr), raftAddr: this.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
   }
 
-  #installSnapshot(_snapshot: Snapshot): void {
-    throw new StoreError('installing snapshots is not supported yet')
+  /** Streams the store's copy (the snapshot in `m`) to a follower that is too far behind. */
+  async #sendSnapshot(m: Message): Promise<void> {
+    const to = m.to
+    const addr = this.#members.get(to)?.raftAddr || this.#addressHints.get(to)
+    if (this.#streaming.has(to) || !addr || m.type !== 'snapshot') {
+      if (!this.#streaming.has(to)) this.#driver.reportSnapshot(to, false)
+      return
+    }
+    this.#streaming.add(to)
+    let ok = false
+    try {
+      const meta = this.#snapshots.readMeta()
+      if (!meta || meta.index !== m.snapshot.metadata.index) throw new Error('the snapshot to send is not the one in the store')
+      const header = toBase64(encodeWire({ message: m, members: meta.members }))
+      const res = await this.#fetch(`http://${addr}/raft/snapshot`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', [SNAPSHOT_HEADER]: header, [SENDER_HEADER]: `${this.id}@${this.options.raftAdvAddr}` },
+        body: snapshotFrames(this.platform.files, this.#snapshots.dataPath),
+        duplex: 'half',
+      } as RequestInit)
+      await res.arrayBuffer()
+      ok = res.ok
+      if (!ok) this.#emitError(new Error(`snapshot to ${to} refused: HTTP ${res.status}`))
+    } catch (e) {
+      this.#emitError(new Error(`snapshot to ${to} failed: ${e instanceof Error ? e.message : String(e)}`))
+    } finally {
+      this.#streaming.delete(to)
+    }
+    this.#driver.reportSnapshot(to, ok)
+  }
+
+  #scheduleSnapshotCheck(): void {
+    this.#cancelSnapshotTimer = this.platform.timers.setTimeout(() => {
+      if (this.#stopping) return
+      try {
+        const entries = this.#driver.applied - this.#lastSnapshotIndex
+        const walFull = this.options.raftSnapWalBytes > 0 && this.#db.walSize() >= this.options.raftSnapWalBytes
+        if ((entries >= this.options.raftSnapEntries || walFull) && this.#streaming.size === 0) this.snapshot()
+      } catch (e) {
+        this.#emitError(e)
+      }
+      this.#scheduleSnapshotCheck()
+    }, this.options.raftSnapIntervalMs)
+  }
+
+  /** A snapshot from the leader, already received and verified into the store's incoming file. */
+  #installSnapshot(snapshot: Snapshot): void {
+    const members = this.#incomingMembers
+    if (!members) throw new StoreError('snapshot: no verified snapshot file has been received')
+    this.#incomingMembers = null
+    const { index, term, confState } = snapshot.metadata
+    this.#db.reopenAround(() => this.#snapshots.install({ index, term, confState, members }))
+    this.#members.replaceAll(members)
+    this.#lastSnapshotIndex = index
+    this.stats.snapshotsInstalled++
+    this.#wakeLeaderWaiters()
   }
 
   /** The leader's address may arrive after its id (a joining node learns members by applying). */
@@ -655,4 +784,19 @@ export class RaftliteNode extends EventTarget {
   #emitError(error: unknown): void {
     this.dispatchEvent(new CustomEvent('error', { detail: error }))
   }
+}
+
+/**
+ * The database holds the snapshot in `meta`; make the log agree. Normally it already records
+ * it; after a crash between installing a leader's snapshot and logging it, it lags behind.
+ */
+function alignLogWithSnapshot(log: LogStore, meta: SnapshotMeta): void {
+  const logged = log.snapshot().metadata.index
+  if (meta.index <= logged) return
+  const { index, term, confState } = meta
+  if (log.lastIndex() >= index && log.term(index) === term) log.createSnapshot(index, confState)
+  else log.applySnapshot({ index, term, confState })
+  const hs = log.initialState().hardState
+  if (hs.commit < index) log.setHardState({ ...hs, commit: index })
+  log.sync()
 }

@@ -13,6 +13,8 @@ export interface FileHandle {
   /** Makes everything written so far durable (fsync/fdatasync). */
   sync(): void
   size(): number
+  /** Last modification time (ms): with the size, a cheap fingerprint of a file. */
+  modifiedAt(): number
   close(): void
 }
 

@@ -1,8 +1,12 @@
 import { type FileHandle, type FilePort, FileNotFoundError, LockedError } from '../ports/file-port.ts'
 
+/** A logical clock for modification times: strictly increasing, unlike a wall clock. */
+let modifications = 0
+
 interface MemoryFile {
   data: Uint8Array
   size: number
+  modifiedAt: number
   /** Bytes as of the last sync: what survives `crash()`. */
   synced: Uint8Array
 }
@@ -20,7 +24,7 @@ export class MemoryFilePort implements FilePort {
     let file = this.#files.get(path)
     if (!file) {
       if (!options.create) throw new FileNotFoundError(path)
-      file = { data: new Uint8Array(0), size: 0, synced: new Uint8Array(0) }
+      file = { data: new Uint8Array(0), size: 0, synced: new Uint8Array(0), modifiedAt: ++modifications }
       this.#files.set(path, file)
     }
     return new MemoryFileHandle(file, options.readOnly === true)
@@ -54,7 +58,7 @@ export class MemoryFilePort implements FilePort {
     return [...names].sort()
   }
 
-  syncDirectory(): void {}
+  syncDirectory(_path: string): void {}
 
   lock(path: string): () => void {
     if (this.#locks.has(path)) throw new LockedError(path, 'held in this process')
@@ -93,6 +97,7 @@ class MemoryFileHandle implements FileHandle {
     }
     this.file.data.set(source, position)
     this.file.size = Math.max(this.file.size, end)
+    this.file.modifiedAt = ++modifications
   }
 
   truncate(size: number): void {
@@ -104,6 +109,7 @@ class MemoryFileHandle implements FileHandle {
       this.file.data.fill(0, size, this.file.size)
     }
     this.file.size = size
+    this.file.modifiedAt = ++modifications
   }
 
   sync(): void {
@@ -112,6 +118,10 @@ class MemoryFileHandle implements FileHandle {
 
   size(): number {
     return this.file.size
+  }
+
+  modifiedAt(): number {
+    return this.file.modifiedAt
   }
 
   close(): void {}

@@ -57,10 +57,11 @@ describe('supported flags', () => {
     expect(ok('-raft-timeout', '1s', 'd').options.raftHeartbeatTimeout).toBe(1000)
   })
 
-  test('Raft tuning flags are refused until the node honours them (cluster work)', () => {
-    expect(error('-raft-snap', '1024', 'd')).toMatchObject({ message: 'flag -raft-snap is not supported yet', exitCode: 2 })
-    expect(error('-raft-election-timeout', '2s', 'd')).toMatchObject({ message: 'flag -raft-election-timeout is not supported yet' })
-    expect(ok('-raft-election-timeout', '1s', 'd').options.raftElectionTimeout).toBe(1000)
+  test('flags the node does not honour yet are refused; honoured ones parse', () => {
+    expect(error('-raft-log-level', 'INFO', 'd')).toMatchObject({ message: 'flag -raft-log-level is not supported yet', exitCode: 2 })
+    expect(error('-bootstrap-expect', '3', 'd')).toMatchObject({ message: 'flag -bootstrap-expect is not supported yet' })
+    expect(ok('-raft-election-timeout', '2s', '-raft-snap', '1024', 'd').options).toMatchObject({ raftElectionTimeout: 2000, raftSnap: 1024 })
+    expect(ok('-join', 'a:1,b:2', '-raft-non-voter', 'd').options).toMatchObject({ join: ['a:1', 'b:2'], raftNonVoter: true })
   })
 
   test('the data directory defaults when the caller provides a default', () => {
@@ -85,8 +86,8 @@ describe('unsupported flags', () => {
     const r = error('-cdc-config', 'stdout', 'd')
     expect(r.message).toBe('flag -cdc-config is not supported yet')
     expect(r.exitCode).toBe(2)
-    expect(error('-join', 'a:4002', 'd').message).toBe('flag -join is not supported yet')
-    expect(error('-raft-non-voter', 'd').message).toBe('flag -raft-non-voter is not supported yet')
+    expect(error('-auth', 'users.json', 'd').message).toBe('flag -auth is not supported yet')
+    expect(error('-raft-cluster-remove-shutdown', 'd').message).toBe('flag -raft-cluster-remove-shutdown is not supported yet')
   })
 
   test('setting to the default is accepted', () => {
@@ -96,7 +97,9 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'node-id', 'raft-addr', 'raft-adv-addr',
+      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval',
+      'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-election-timeout', 'raft-non-voter',
+      'raft-snap', 'raft-snap-int', 'raft-snap-wal-size',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
   })

@@ -20,9 +20,11 @@ const post = async (url: string, path: string, body: unknown) => {
   return { status: res.status, text: await res.text(), headers: res.headers }
 }
 
+const leaderNode = () => until('a leader', () => nodes.find((n) => n.node.isLeader))
+
 test('three nodes form one cluster with one leader', async () => {
-  const leaders = nodes.filter((n) => n.node.isLeader)
-  expect(leaders.map((n) => n.node.id)).toEqual(['n1'])
+  await leaderNode()
+  expect(nodes.filter((n) => n.node.isLeader)).toHaveLength(1)
   for (const n of nodes) expect(n.node.members().map((m) => m.id)).toEqual(['n1', 'n2', 'n3'])
   const legacy = JSON.parse(await (await fetch(`${nodes[1].url}/nodes`)).text())
   expect(Object.keys(legacy)).toEqual(['n1', 'n2', 'n3'])
@@ -31,48 +33,58 @@ test('three nodes form one cluster with one leader', async () => {
 })
 
 test('a write on a follower is forwarded to the leader and replicated everywhere', async () => {
-  const created = await post(nodes[2].url, '/db/execute', ['CREATE TABLE foo (id INTEGER PRIMARY KEY, v INTEGER, t TEXT)'])
+  const leader = await leaderNode()
+  const [a, b] = nodes.filter((n) => n !== leader)
+  const created = await post(a.url, '/db/execute', ['CREATE TABLE foo (id INTEGER PRIMARY KEY, v INTEGER, t TEXT)'])
   expect(created.text).toBe('{"results":[{}]}')
-  const ins = await post(nodes[1].url, '/db/execute', ["INSERT INTO foo(v, t) VALUES(RANDOM(), datetime('now'))"])
+  const ins = await post(b.url, '/db/execute', ["INSERT INTO foo(v, t) VALUES(RANDOM(), datetime('now'))"])
   expect(ins.text).toBe('{"results":[{"last_insert_id":1,"rows_affected":1}]}')
-  expect(ins.headers.get('x-rqlite-served-by')).toBe(nodes[0].raftAddr)
-  const onLeader = await (await fetch(`${nodes[0].url}/db/query?q=SELECT%20*%20FROM%20foo&level=weak`)).text()
+  expect(ins.headers.get('x-rqlite-served-by')).toBe(leader.raftAddr)
+  const onLeader = await (await fetch(`${leader.url}/db/query?q=SELECT%20*%20FROM%20foo&level=weak`)).text()
   for (const n of nodes) {
     await until(`replica ${n.node.id}`, async () => (await (await fetch(`${n.url}/db/query?q=SELECT%20*%20FROM%20foo&level=none`)).text()) === onLeader)
   }
 })
 
 test('reads at every level, from a follower', async () => {
+  const follower = nodes.find((n) => n !== nodes.find((m) => m.node.isLeader))!
   for (const level of ['weak', 'linearizable', 'strong', 'none', 'auto']) {
-    const res = await fetch(`${nodes[2].url}/db/query?q=SELECT%20count(*)%20FROM%20foo&level=${level}`)
+    const res = await fetch(`${follower.url}/db/query?q=SELECT%20count(*)%20FROM%20foo&level=${level}`)
     expect(await res.text(), level).toBe('{"results":[{"columns":["count(*)"],"types":["integer"],"values":[[1]]}]}')
   }
 })
 
 test('redirect sends the client to the leader', async () => {
-  const res = await fetch(`${nodes[1].url}/db/execute?redirect`, { method: 'POST', body: '["SELECT 1"]', redirect: 'manual' })
+  const leader = await leaderNode()
+  const follower = nodes.find((n) => n !== leader)!
+  const res = await fetch(`${follower.url}/db/execute?redirect`, { method: 'POST', body: '["SELECT 1"]', redirect: 'manual' })
   expect(res.status).toBe(301)
-  expect(res.headers.get('location')).toBe(`${nodes[0].url}/db/execute?redirect`)
+  expect(res.headers.get('location')).toBe(`${leader.url}/db/execute?redirect`)
 })
 
 test('POST /leader transfers leadership to a named node; to the leader itself is refused', async () => {
-  const self = await fetch(`${nodes[1].url}/leader`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"id":"n1"}' })
+  const leader = await leaderNode()
+  const [via, target] = nodes.filter((n) => n !== leader)
+  const json = { 'Content-Type': 'application/json' }
+  const self = await fetch(`${via.url}/leader`, { method: 'POST', headers: json, body: JSON.stringify({ id: leader.node.id }) })
   expect(self.status).toBe(500)
   expect(await self.text()).toBe('stepdown: cannot step down to the current Leader\n')
-  const moved = await fetch(`${nodes[1].url}/leader?wait`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"id":"n3"}' })
+  const moved = await fetch(`${via.url}/leader?wait`, { method: 'POST', headers: json, body: JSON.stringify({ id: target.node.id }) })
   expect(moved.status).toBe(200)
-  await until('n3 leads', () => nodes[2].node.isLeader)
-  const leader = JSON.parse(await (await fetch(`${nodes[0].url}/leader`)).text())
-  expect(leader).toMatchObject({ id: 'n3', leader: true, reachable: true })
+  await until(`${target.node.id} leads`, () => target.node.isLeader)
+  const info = JSON.parse(await (await fetch(`${via.url}/leader`)).text())
+  expect(info).toMatchObject({ id: target.node.id, leader: true, reachable: true })
   // Writes keep working under the new leader.
-  expect((await post(nodes[0].url, '/db/execute', ['INSERT INTO foo(v) VALUES(7)'])).text).toBe('{"results":[{"last_insert_id":2,"rows_affected":1}]}')
+  expect((await post(via.url, '/db/execute', ['INSERT INTO foo(v) VALUES(7)'])).text).toBe('{"results":[{"last_insert_id":2,"rows_affected":1}]}')
 })
 
 test('DELETE /remove via a follower shrinks the cluster', async () => {
-  const bad = await fetch(`${nodes[0].url}/remove`, { method: 'DELETE', body: '{"id":"n2","x":1}' })
+  const leader = await leaderNode()
+  const [follower, removed] = nodes.filter((n) => n !== leader)
+  const bad = await fetch(`${follower.url}/remove`, { method: 'DELETE', body: '{"id":"n2","x":1}' })
   expect(bad.status).toBe(400)
-  const res = await fetch(`${nodes[0].url}/remove`, { method: 'DELETE', body: '{"id":"n2"}' })
+  const res = await fetch(`${follower.url}/remove`, { method: 'DELETE', body: JSON.stringify({ id: removed.node.id }) })
   expect(res.status).toBe(200)
-  const remaining = JSON.parse(await (await fetch(`${nodes[2].url}/nodes`)).text())
-  expect(Object.keys(remaining)).toEqual(['n1', 'n3'])
+  const remaining = JSON.parse(await (await fetch(`${leader.url}/nodes`)).text())
+  expect(Object.keys(remaining)).toEqual(['n1', 'n2', 'n3'].filter((id) => id !== removed.node.id))
 })

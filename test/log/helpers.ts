@@ -94,6 +94,7 @@ export class CountingFilePort implements FilePort {
     const counts = this.fileSyncs
     return {
       read: (t, p) => h.read(t, p),
+      modifiedAt: () => h.modifiedAt(),
       write: (s, p) => h.write(s, p),
       truncate: (n) => h.truncate(n),
       sync: () => {

@@ -111,6 +111,7 @@ class CuttingFilePort implements FilePort {
     const h = this.inner.open(path, options)
     return {
       read: (t, p) => h.read(t, p),
+      modifiedAt: () => h.modifiedAt(),
       write: (s, p) => {
         if (this.#step()) {
           h.write(s.subarray(0, s.length >> 1), p)

@@ -1,0 +1,240 @@
+/**
+ * Snapshots of the SQLite state, crash-safe, and the fast restart they make possible.
+ *
+ * The live database (`db.sqlite`) is checkpointed only when a snapshot is taken, so between
+ * snapshots its main file is exactly the last snapshot and everything newer lives in its
+ * (unsynced) WAL. A copy of the file is kept in the store (`snapshot/data.db`): a snapshot folds
+ * the live WAL into that copy, then checkpoints the live file and records a fingerprint of it.
+ *
+ * At start: a live file that still matches the fingerprint is kept and only its WAL dropped (the
+ * log is replayed from the snapshot on), so restart time does not grow with the database; any
+ * doubt restores the store's copy. A crash during a snapshot leaves `pending.json`, and the
+ * start finishes the job (the live WAL was fsynced before it was written).
+ */
+import { crc32c } from '../log/crc32c.ts'
+import type { FilePort } from '../ports/file-port.ts'
+import { joinPath } from '../ports/file-port.ts'
+import type { ConfState } from '../raft/types.ts'
+import type { Member } from './members.ts'
+
+export interface SnapshotPoint {
+  index: number
+  term: number
+  confState: ConfState
+  members: Member[]
+}
+
+export interface SnapshotMeta extends SnapshotPoint {
+  version: 1
+  /** Fingerprint of the live database file right after the snapshot's checkpoint. */
+  dbSize: number
+  dbModifiedAt: number
+}
+
+export type StartMode = 'fresh' | 'fast' | 'restored'
+
+const COPY_CHUNK = 1024 * 1024
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export class SnapshotCorruptionError extends Error {
+  constructor(path: string, detail: string) {
+    super(
+      `snapshot metadata ${path} is corrupt (${detail}); this node cannot trust its state: ` +
+        'stop it, move its data directory aside, and rejoin it to the cluster',
+    )
+    this.name = 'SnapshotCorruptionError'
+  }
+}
+
+export class SnapshotStore {
+  readonly dir: string
+  readonly dataPath: string
+  readonly incomingPath: string
+
+  constructor(
+    private readonly files: FilePort,
+    dataDir: string,
+    /** Path of the live database. */
+    readonly livePath: string,
+  ) {
+    this.dir = joinPath(dataDir, 'snapshot')
+    this.dataPath = joinPath(this.dir, 'data.db')
+    this.incomingPath = joinPath(this.dir, 'incoming.db')
+    files.mkdirp(this.dir)
+  }
+
+  readMeta(): SnapshotMeta | undefined {
+    return this.#readJson<SnapshotMeta>('meta.json')
+  }
+
+  readPending(): SnapshotPoint | undefined {
+    return this.#readJson<SnapshotPoint>('pending.json')
+  }
+
+  /**
+   * Brings the live file to a state the log can be replayed onto (before it is opened).
+   * `checkpointFile` folds a file's WAL into it, fsynced.
+   */
+  async prepareLive(checkpointFile: (path: string) => Promise<void>): Promise<{ meta?: SnapshotMeta; mode: StartMode }> {
+    const pending = this.readPending()
+    if (pending) {
+      // A snapshot was interrupted. The live WAL was durable before `pending` was written.
+      if (this.#size(`${this.livePath}-wal`) > 0) {
+        if (!this.files.exists(this.dataPath)) this.#copy(this.livePath, this.dataPath)
+        this.#copy(`${this.livePath}-wal`, `${this.dataPath}-wal`)
+        await checkpointFile(this.dataPath)
+        await checkpointFile(this.livePath)
+      }
+      this.#finish(pending)
+    }
+    const meta = this.readMeta()
+    this.#deleteLive(['-wal', '-shm', '-journal'])
+    if (!meta) {
+      this.#deleteLive([''])
+      return { mode: 'fresh' }
+    }
+    if (this.#matches(meta)) return { meta, mode: 'fast' }
+    if (!this.files.exists(this.dataPath)) {
+      throw new SnapshotCorruptionError(this.dataPath, 'the snapshot copy of the database is missing')
+    }
+    this.#copy(this.dataPath, this.livePath)
+    return { meta: this.#writeMeta(meta), mode: 'restored' }
+  }
+
+  /**
+   * Takes a snapshot of the live database at `point` (all of it applied). Synchronous, so no
+   * write can slip in between its steps.
+   */
+  create(point: SnapshotPoint, live: { syncWal(): void; checkpointDurably(): boolean; checkpointFile(path: string): void }): SnapshotMeta {
+    live.syncWal()
+    this.#writeJson('pending.json', point)
+    if (!this.files.exists(this.dataPath)) this.#copy(this.livePath, this.dataPath)
+    if (this.files.exists(`${this.livePath}-wal`)) {
+      this.#copy(`${this.livePath}-wal`, `${this.dataPath}-wal`)
+      live.checkpointFile(this.dataPath)
+    }
+    if (!live.checkpointDurably()) throw new Error('snapshot: the checkpoint of the live database was blocked by a reader')
+    return this.#finish(point)
+  }
+
+  /** A follower installs a verified snapshot received from the leader (live file closed). */
+  install(point: SnapshotPoint): SnapshotMeta {
+    this.files.delete(`${this.dataPath}-wal`)
+    this.files.rename(this.incomingPath, this.dataPath)
+    this.files.syncDirectory(this.dir)
+    this.#deleteLive(['-wal', '-shm', '-journal'])
+    this.#copy(this.dataPath, this.livePath)
+    this.files.delete(joinPath(this.dir, 'pending.json'))
+    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0 })
+  }
+
+  #finish(point: SnapshotPoint): SnapshotMeta {
+    const meta = this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0 })
+    this.files.delete(joinPath(this.dir, 'pending.json'))
+    this.files.syncDirectory(this.dir)
+    return meta
+  }
+
+  /** Writes the metadata with the live file's current fingerprint. */
+  #writeMeta(meta: SnapshotMeta): SnapshotMeta {
+    const h = this.files.open(this.livePath, { create: false, readOnly: true })
+    let fingerprinted: SnapshotMeta
+    try {
+      fingerprinted = { ...meta, dbSize: h.size(), dbModifiedAt: h.modifiedAt() }
+    } finally {
+      h.close()
+    }
+    this.#writeJson('meta.json', fingerprinted)
+    return fingerprinted
+  }
+
+  #matches(meta: SnapshotMeta): boolean {
+    if (!this.files.exists(this.livePath)) return false
+    const h = this.files.open(this.livePath, { create: false, readOnly: true })
+    try {
+      return h.size() === meta.dbSize && h.modifiedAt() === meta.dbModifiedAt
+    } finally {
+      h.close()
+    }
+  }
+
+  #deleteLive(suffixes: string[]): void {
+    for (const suffix of suffixes) this.files.delete(`${this.livePath}${suffix}`)
+  }
+
+  #size(path: string): number {
+    if (!this.files.exists(path)) return 0
+    const h = this.files.open(path, { create: false, readOnly: true })
+    try {
+      return h.size()
+    } finally {
+      h.close()
+    }
+  }
+
+  /** Copies a file and fsyncs the copy. */
+  #copy(from: string, to: string): void {
+    const source = this.files.open(from, { create: false, readOnly: true })
+    const tmp = `${to}.tmp`
+    this.files.delete(tmp)
+    const target = this.files.open(tmp, { create: true })
+    try {
+      const size = source.size()
+      const buffer = new Uint8Array(Math.min(COPY_CHUNK, Math.max(1, size)))
+      for (let offset = 0; offset < size; ) {
+        const n = source.read(buffer, offset)
+        if (n === 0) break
+        target.write(buffer.subarray(0, n), offset)
+        offset += n
+      }
+      target.sync()
+    } finally {
+      source.close()
+      target.close()
+    }
+    this.files.rename(tmp, to)
+  }
+
+  /** JSON with a CRC-32C, replaced atomically (write, fsync, rename, fsync the directory). */
+  #writeJson(name: string, value: unknown): void {
+    const body = JSON.stringify(value)
+    const bytes = encoder.encode(JSON.stringify({ crc32c: crc32c(encoder.encode(body)), body }))
+    const path = joinPath(this.dir, name)
+    const tmp = `${path}.tmp`
+    const h = this.files.open(tmp, { create: true })
+    try {
+      h.truncate(0)
+      h.write(bytes, 0)
+      h.sync()
+    } finally {
+      h.close()
+    }
+    this.files.rename(tmp, path)
+    this.files.syncDirectory(this.dir)
+  }
+
+  #readJson<T>(name: string): T | undefined {
+    const path = joinPath(this.dir, name)
+    if (!this.files.exists(path)) return undefined
+    const h = this.files.open(path, { create: false, readOnly: true })
+    let text: string
+    try {
+      const bytes = new Uint8Array(h.size())
+      h.read(bytes, 0)
+      text = decoder.decode(bytes)
+    } finally {
+      h.close()
+    }
+    let outer: { crc32c?: unknown; body?: unknown }
+    try {
+      outer = JSON.parse(text) as typeof outer
+    } catch {
+      throw new SnapshotCorruptionError(path, 'not JSON')
+    }
+    if (typeof outer.body !== 'string' || outer.crc32c !== crc32c(encoder.encode(outer.body))) {
+      throw new SnapshotCorruptionError(path, 'checksum mismatch')
+    }
+    return JSON.parse(outer.body) as T
+  }
+}
