@@ -35,6 +35,10 @@ class NodeFileHandle implements FileHandle {
     return fs.fstatSync(this.fd).size
   }
 
+  modifiedAt(): number {
+    return fs.fstatSync(this.fd).mtimeMs
+  }
+
   close(): void {
     fs.closeSync(this.fd)
   }
@@ -123,6 +127,15 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (e) {
-    return (e as { code?: string }).code === 'EPERM'
+    const code = (e as { code?: string }).code
+    if (code === 'ESRCH') return false
+    if (code === 'EPERM') return true
+    // Deno without --allow-run cannot signal: ask /proc (Linux) or, failing that, assume the
+    // holder lives; wrongly taking the lock would let two processes write one database.
+    try {
+      return !fs.existsSync('/proc/self') || fs.existsSync(`/proc/${pid}`)
+    } catch {
+      return true
+    }
   }
 }
