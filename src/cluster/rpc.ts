@@ -14,9 +14,11 @@ export type RpcRequest =
   | { op: 'remove'; id: string }
   | { op: 'transfer'; id: string; wait: boolean }
   | { op: 'meta' }
+  /** -bootstrap-expect: "I exist, and here is where"; the answer says if a cluster exists yet. */
+  | { op: 'notify'; id: string; raftAddr: string; apiAddr: string }
 
 export type RpcResponse =
-  | { ok: true; results?: StatementResult[]; raftIndex?: number; meta?: NodeMeta }
+  | { ok: true; results?: StatementResult[]; raftIndex?: number; meta?: NodeMeta; bootstrapped?: boolean }
   | { ok: false; error: string; leaderNotFound?: boolean; leaderRaftAddr?: string }
 
 export interface NodeMeta {

@@ -23,6 +23,8 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     raftNonVoter: flags.raftNonVoter,
     raftElectionTimeoutMs: flags.raftElectionTimeout,
     raftApplyTimeoutMs: flags.raftApplyTimeout,
+    bootstrapExpect: flags.bootstrapExpect,
+    bootstrapExpectTimeoutMs: flags.bootstrapExpectTimeout,
     raftSnapEntries: flags.raftSnap,
     raftSnapWalBytes: flags.raftSnapWalSize,
     raftSnapIntervalMs: flags.raftSnapInt,

@@ -29,6 +29,9 @@ export interface NodeOptions {
   raftApplyTimeoutMs: number
   /** Timeout of one request to another node (forwarding, joins). */
   clusterRpcTimeoutMs: number
+  /** Form a new cluster once this many nodes (this one included) know of each other. */
+  bootstrapExpect: number
+  bootstrapExpectTimeoutMs: number
   /** Snapshot once this many entries were applied since the last one (`-raft-snap`). */
   raftSnapEntries: number
   /** Snapshot once the WAL is this large, in bytes; 0 disables (`-raft-snap-wal-size`). */
@@ -56,6 +59,8 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   raftElectionTimeoutMs: 1000,
   raftApplyTimeoutMs: 10_000,
   clusterRpcTimeoutMs: 30_000,
+  bootstrapExpect: 0,
+  bootstrapExpectTimeoutMs: 120_000,
   raftSnapEntries: 8192,
   raftSnapWalBytes: 4 * 1024 * 1024,
   raftSnapIntervalMs: 10_000,

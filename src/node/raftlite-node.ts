@@ -13,7 +13,7 @@ import { clusterApi } from '../cluster/cluster-api.ts'
 import { type AppliedWrite, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
 import { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
-import { encodeMemberContext, type Member, Members } from '../cluster/members.ts'
+import { encodeMemberContext, type Member, type MemberAddresses, Members } from '../cluster/members.ts'
 import { RaftDriver } from '../cluster/raft-driver.ts'
 import { type SnapshotMeta, SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
@@ -96,7 +96,10 @@ export class RaftliteNode extends EventTarget {
   readonly #db: Database
   readonly #log: LogStore
   readonly #members = new Members()
-  readonly #driver: RaftDriver
+  #driver: RaftDriver
+  readonly #fsm: DatabaseStateMachine
+  /** Nodes heard from while waiting for -bootstrap-expect peers (id → addresses). */
+  #bootstrapPeers: Map<string, MemberAddresses> | null = null
   readonly #transport: HttpTransport
   readonly #queue: WriteQueue
   readonly #unlock: () => void
@@ -147,18 +150,7 @@ export class RaftliteNode extends EventTarget {
       (snapshot) => this.#installSnapshot(snapshot),
       () => this.#wakeLeaderWaiters(),
     )
-    const seed = new Uint32Array(1)
-    platform.random.fill(new Uint8Array(seed.buffer))
-    const raft = new RaftNode({
-      id: options.nodeId,
-      storage: log,
-      random: createSeededRandom(seed[0]),
-      electionTick: Math.max(3, Math.round(options.raftElectionTimeoutMs / TICK_MS)),
-      heartbeatTick: 1,
-      applied: start.applied, // the snapshot the database holds; the log replays from there
-      preVote: true,
-      checkQuorum: true,
-    })
+    this.#fsm = fsm
     this.#transport = new HttpTransport({
       sender: `${options.nodeId}@${options.raftAdvAddr}`,
       addressOf: (id) => this.#members.get(id)?.raftAddr || this.#addressHints.get(id),
@@ -167,18 +159,7 @@ export class RaftliteNode extends EventTarget {
       onUnreachable: (id) => this.#driver.reportUnreachable(id),
       sendSnapshot: (m) => void this.#sendSnapshot(m),
     })
-    this.#driver = new RaftDriver({
-      raft,
-      log,
-      fsm,
-      transport: this.#transport,
-      timers: platform.timers,
-      clock: platform.clock,
-      tickMs: TICK_MS,
-      applied: start.applied,
-      onSoftState: (state) => this.#onSoftState(state),
-      onError: (error) => this.#emitError(error),
-    })
+    this.#driver = this.#createDriver(start.applied)
     this.#queue = new WriteQueue({
       capacity: options.writeQueueCapacity,
       batchSize: options.writeQueueBatchSize,
@@ -285,6 +266,33 @@ export class RaftliteNode extends EventTarget {
   /** The database, for status and diagnostics. */
   get database(): Database {
     return this.#db
+  }
+
+  #createDriver(applied: number): RaftDriver {
+    const seed = new Uint32Array(1)
+    this.platform.random.fill(new Uint8Array(seed.buffer))
+    const raft = new RaftNode({
+      id: this.options.nodeId,
+      storage: this.#log,
+      random: createSeededRandom(seed[0]),
+      electionTick: Math.max(3, Math.round(this.options.raftElectionTimeoutMs / TICK_MS)),
+      heartbeatTick: 1,
+      applied, // the snapshot the database holds; the log replays from there
+      preVote: true,
+      checkQuorum: true,
+    })
+    return new RaftDriver({
+      raft,
+      log: this.#log,
+      fsm: this.#fsm,
+      transport: this.#transport,
+      timers: this.platform.timers,
+      clock: this.platform.clock,
+      tickMs: TICK_MS,
+      applied,
+      onSoftState: (state) => this.#onSoftState(state),
+      onError: (error) => this.#emitError(error),
+    })
   }
 
   /** Resolves once this node has applied everything committed when it was called. */
@@ -498,6 +506,9 @@ export class RaftliteNode extends EventTarget {
       switch (request.op) {
         case 'meta':
           return { ok: true, meta: this.#meta() }
+        case 'notify':
+          if (request.id !== this.id) this.#bootstrapPeers?.set(request.id, { raftAddr: request.raftAddr, apiAddr: request.apiAddr })
+          return { ok: true, bootstrapped: this.#log.lastIndex() > 0 }
         case 'join':
           await this.#addMember(request)
           return { ok: true }
@@ -535,7 +546,10 @@ export class RaftliteNode extends EventTarget {
     const commitAtStart = this.#log.initialState().hardState.commit
     const fresh = commitAtStart === 0 && this.#log.lastIndex() === 0
     try {
-      if (this.options.join.length > 0 && fresh) await this.#join()
+      if (this.options.join.length > 0 && fresh) {
+        if (this.options.bootstrapExpect > 0) await this.#bootstrapExpect()
+        else await this.#join()
+      }
       await this.#driver.waitApplied(commitAtStart)
       if (this.options.join.length > 0 && !fresh) this.#rejoin()
       if (!this.leader()) await new Promise<void>((resolve) => this.#leaderWaiters.push(resolve))
@@ -544,6 +558,68 @@ export class RaftliteNode extends EventTarget {
       this.#emitError(e)
       throw e
     }
+  }
+
+  /**
+   * -bootstrap-expect N: nodes tell each other (through -join) that they exist. Once a node
+   * knows N and has the smallest id, it alone founds the cluster with all N as voters; the
+   * others (their logs empty, but able to vote) receive the log from it. A latecomer told that
+   * a cluster already exists joins it instead.
+   */
+  async #bootstrapExpect(): Promise<void> {
+    const self: MemberAddresses = { raftAddr: this.options.raftAdvAddr, apiAddr: this.options.httpAdvAddr }
+    const peers = new Map<string, MemberAddresses>([[this.id, self]])
+    this.#bootstrapPeers = peers
+    const deadline = this.platform.clock.monotonic() + this.options.bootstrapExpectTimeoutMs
+    const request: RpcRequest = { op: 'notify', id: this.id, ...self }
+    const targets = this.options.join.filter((a) => a !== this.options.raftAdvAddr && a !== this.options.raftAddr)
+    try {
+      for (;;) {
+        if (this.#log.lastIndex() > 0) return // the founder reached us: we are in
+        let clusterExists = false
+        await Promise.all(
+          targets.map(async (target) => {
+            try {
+              const response = await this.#rpc(target, request)
+              if (response.ok && response.bootstrapped) clusterExists = true
+            } catch {
+              // not up yet
+            }
+          }),
+        )
+        if (this.#log.lastIndex() > 0) return
+        if (clusterExists) return await this.#join()
+        const ids = [...peers.keys()].sort()
+        if (ids.length >= this.options.bootstrapExpect && ids[0] === this.id) {
+          this.#found(ids.slice(0, Math.max(this.options.bootstrapExpect, ids.length)), peers)
+          return
+        }
+        if (this.#stopping) throw new StoreError('store not open')
+        if (this.platform.clock.monotonic() > deadline) {
+          throw new Error(
+            `bootstrap-expect: found ${peers.size} of ${this.options.bootstrapExpect} nodes (${ids.join(', ')}) ` +
+              `within ${this.options.bootstrapExpectTimeoutMs} ms; check -join on every node`,
+          )
+        }
+        await new Promise<void>((r) => this.platform.timers.setTimeout(r, Math.min(this.options.joinIntervalMs, 500)))
+      }
+    } finally {
+      this.#bootstrapPeers = null
+    }
+  }
+
+  /** Founds the cluster: writes the membership as the first entries and starts Raft on it. */
+  #found(voters: string[], addresses: Map<string, MemberAddresses>): void {
+    const contexts = Object.fromEntries(voters.map((id) => [id, encodeMemberContext(addresses.get(id)!)]))
+    for (const [id, a] of addresses) this.#addressHints.set(id, a.raftAddr)
+    const { entries, hardState } = bootstrapState(voters, contexts)
+    this.#driver.stop()
+    this.#log.append(entries)
+    this.#log.setHardState(hardState)
+    this.#log.sync()
+    this.#driver = this.#createDriver(0)
+    this.#driver.start()
+    this.#driver.campaign()
   }
 
   /**
