@@ -1,5 +1,8 @@
 import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
+import { splitHostPort } from './split-host-port.ts'
+
+export { splitHostPort }
 
 export interface Served {
   /** The bound port (useful with port 0). */
@@ -22,13 +25,4 @@ export function serveHttp(app: Hono, addr: string): Promise<Served> {
     })
     server.once('error', reject)
   })
-}
-
-export function splitHostPort(addr: string): { hostname: string; port: number } {
-  const i = addr.lastIndexOf(':')
-  if (i < 0) throw new Error(`address "${addr}" must be host:port`)
-  const hostname = addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0'
-  const port = Number(addr.slice(i + 1))
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`address "${addr}" has an invalid port`)
-  return { hostname, port }
 }

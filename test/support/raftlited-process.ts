@@ -47,12 +47,15 @@ export function tempDataDir(prefix = 'raftlite-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
+/** What a Deno node needs (also in deno.json's tasks): no -A, no --allow-run/--allow-ffi/--allow-sys. */
+export const DENO_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-net', '--allow-env']
+
 function command(runtime: Runtime): [string, string[]] {
   switch (runtime) {
     case 'node':
       return [process.execPath, [join(ROOT, 'bin/raftlited.mjs')]]
     case 'deno':
-      return [join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', join(ROOT, 'runtimes/deno/main.ts')]]
+      return [join(ROOT, 'node_modules/.bin/deno'), ['run', ...DENO_PERMISSIONS, join(ROOT, 'runtimes/deno/main.ts')]]
     case 'bun':
       return [join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'runtimes/bun/main.ts')]]
   }

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# raftlite on Node.js.
+#   docker build -t raftlite .
+#   docker run -p 4001:4001 -p 4002:4002 -v raftlite-data:/data raftlite
+# Configuration: RAFTLITE_<FLAG> variables (runtimes/node/env-args.ts); arguments are extra flags.
+ARG NODE_IMAGE=node:20-slim
+
+# Production dependencies. tsx is a regular dependency (it runs the TypeScript at run time), so
+# --omit=dev keeps it and drops vitest, typescript, better-sqlite3, deno and bun. The native
+# parts (cbor-extract, esbuild) come prebuilt in per-platform packages: no install scripts.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    RAFTLITE_HTTP_ADDR=0.0.0.0:4001 \
+    RAFTLITE_RAFT_ADDR=0.0.0.0:4002 \
+    RAFTLITE_DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY src ./src
+COPY runtimes/node ./runtimes/node
+# Owned by the base image's unprivileged `node` user before VOLUME, so a new named volume
+# inherits the ownership.
+RUN mkdir /data && chown node:node /data
+USER node
+VOLUME /data
+EXPOSE 4001 4002
+# Slim images have no curl: Node's fetch asks /readyz on the HTTP port.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.RAFTLITE_HTTP_ADDR.split(':').pop() + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# No shell and no npm in between: node is PID 1 and gets SIGTERM itself (clean stop, exit 0).
+ENTRYPOINT ["node", "--import", "tsx", "runtimes/node/container-main.ts"]

@@ -1,0 +1,14 @@
+/** `raftlited` on Bun: `bun runtimes/bun/main.ts [flags] <data dir>`. */
+import { runDaemon } from '../../src/daemon/run-daemon.ts'
+import { bunPlatform } from './platform.ts'
+import { serveHttp } from './serve.ts'
+import { onShutdownSignal } from './signals.ts'
+
+const code = await runDaemon(process.argv.slice(2), {
+  platform: bunPlatform(),
+  serve: serveHttp,
+  onShutdownSignal,
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  stdout: (line) => process.stdout.write(`${line}\n`),
+})
+process.exit(code)

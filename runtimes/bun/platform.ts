@@ -1,0 +1,10 @@
+import * as os from 'node:os'
+import { platformWith, type Platform } from '../../src/node/platform.ts'
+import { NodeFilePort } from '../node/fs-file-port.ts'
+
+/** The platform of a node running on Bun: Bun implements `node:fs`, so the Node file port serves. */
+export function bunPlatform(): Platform {
+  return platformWith(new NodeFilePort(), {
+    runtime: { name: 'bun', version: `v${Bun.version}`, pid: process.pid, hostname: os.hostname() },
+  })
+}

@@ -1,0 +1,1 @@
+export { onShutdownSignal } from '../node/signals.ts' // Bun delivers signals through process.on

@@ -1,0 +1,14 @@
+/** `raftlited` on Deno: `deno run --allow-read --allow-write --allow-net --allow-env runtimes/deno/main.ts [flags] <data dir>`. */
+import { runDaemon } from '../../src/daemon/run-daemon.ts'
+import { denoPlatform } from './platform.ts'
+import { serveHttp } from './serve.ts'
+import { onShutdownSignal } from './signals.ts'
+
+const code = await runDaemon(Deno.args, {
+  platform: denoPlatform(),
+  serve: serveHttp,
+  onShutdownSignal,
+  stderr: (line) => console.error(line),
+  stdout: (line) => console.log(line),
+})
+Deno.exit(code)

@@ -1,0 +1,18 @@
+import { platformWith, type Platform } from '../../src/node/platform.ts'
+import { NodeFilePort } from '../node/fs-file-port.ts'
+
+/** The platform of a node running on Deno: Deno implements `node:fs`, so the Node file port serves. */
+export function denoPlatform(): Platform {
+  return platformWith(new NodeFilePort(), {
+    runtime: { name: 'deno', version: `v${Deno.version.deno}`, pid: Deno.pid, hostname: hostname() },
+  })
+}
+
+// Deno.hostname() needs --allow-sys; /status reports '' rather than demand it.
+function hostname(): string | undefined {
+  try {
+    return Deno.hostname()
+  } catch {
+    return undefined
+  }
+}
