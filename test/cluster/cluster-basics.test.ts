@@ -88,3 +88,12 @@ test('DELETE /remove via a follower shrinks the cluster', async () => {
   const remaining = JSON.parse(await (await fetch(`${leader.url}/nodes`)).text())
   expect(Object.keys(remaining)).toEqual(['n1', 'n2', 'n3'].filter((id) => id !== removed.node.id))
 })
+
+test('the in-process client on a follower forwards writes to the leader, like the HTTP API', async () => {
+  const leader = await leaderNode()
+  const follower = nodes.find((n) => n !== leader && n.node.members().some((m) => m.id === n.node.id))!
+  const db = follower.node.client()
+  const rs = await db.execute({ sql: 'INSERT INTO foo(v) VALUES (?)', args: [99] })
+  expect(rs.rowsAffected).toBe(1)
+  expect((await db.query('SELECT count(*) AS n FROM foo WHERE v = 99', { level: 'linearizable' })).rows[0].n).toBe(1)
+})
