@@ -1,6 +1,8 @@
 /**
  * Raft messages to peers as CBOR over HTTP POST (`/raft/messages` on their Raft address), one
- * ordered queue per peer. A slow or dead peer only fills its own bounded queue: the others keep
+ * queue per peer. Several POSTs may be in flight to a peer at once: waiting for each response
+ * before sending the next batch would add a round trip to every hop (Raft copes with the
+ * reordering this allows). A slow or dead peer only fills its own bounded queue: the others keep
  * flowing. Failures report the peer unreachable to Raft (which retries) and back off.
  */
 import type { Timers } from '../ports/timers.ts'
@@ -16,6 +18,8 @@ export interface HttpTransportOptions {
   /** Raft address of a node, if known. */
   addressOf(id: NodeId): string | undefined
   timers: Timers
+  /** Monotonic milliseconds, for backoff. */
+  now(): number
   onUnreachable(id: NodeId): void
   /** Snapshots travel on their own path (they can be large). */
   sendSnapshot(message: Message): void
@@ -27,11 +31,15 @@ export interface HttpTransportOptions {
 
 class Peer {
   queue: Message[] = []
-  sending = false
+  inFlight = 0
   backoffMs = 0
+  /** Monotonic ms before which nothing is sent (after a failure). */
+  resumeAt = 0
+  resumeScheduled = false
 }
 
 const MAX_BATCH = 256
+const MAX_IN_FLIGHT = 8
 
 export class HttpTransport implements Transport {
   readonly #o: HttpTransportOptions
@@ -54,7 +62,7 @@ export class HttpTransport implements Transport {
       const max = this.#o.maxQueue ?? 4096
       if (peer.queue.length > max) peer.queue.splice(0, peer.queue.length - max)
     }
-    for (const [id, peer] of this.#peers) if (peer.queue.length > 0 && !peer.sending) void this.#flush(id, peer)
+    for (const [id, peer] of this.#peers) this.#pump(id, peer)
   }
 
   close(): void {
@@ -71,35 +79,50 @@ export class HttpTransport implements Transport {
     return p
   }
 
-  async #flush(id: NodeId, peer: Peer): Promise<void> {
-    peer.sending = true
-    try {
-      while (peer.queue.length > 0 && !this.#closed) {
-        if (peer.backoffMs > 0) await new Promise<void>((r) => this.#o.timers.setTimeout(r, peer.backoffMs))
-        const batch = peer.queue.splice(0, MAX_BATCH)
-        const addr = this.#o.addressOf(id)
-        if (!addr) {
-          this.#o.onUnreachable(id)
-          continue
+  /** Starts as many sends to `peer` as its window allows. */
+  #pump(id: NodeId, peer: Peer): void {
+    while (!this.#closed && peer.queue.length > 0 && peer.inFlight < MAX_IN_FLIGHT) {
+      const wait = peer.resumeAt - this.#o.now()
+      if (wait > 0) {
+        if (!peer.resumeScheduled) {
+          peer.resumeScheduled = true
+          this.#o.timers.setTimeout(() => {
+            peer.resumeScheduled = false
+            this.#pump(id, peer)
+          }, wait)
         }
-        try {
-          const res = await (this.#o.fetch ?? fetch)(`http://${addr}/raft/messages`, {
-            method: 'POST',
-            headers: { 'Content-Type': CBOR_TYPE, [SENDER_HEADER]: this.#o.sender },
-            body: encodeMessages(batch) as Uint8Array<ArrayBuffer>,
-            signal: AbortSignal.timeout(this.#o.requestTimeoutMs ?? 5000),
-          })
-          await res.arrayBuffer()
-          if (!res.ok) throw new Error(`HTTP ${res.status}`)
-          peer.backoffMs = 0
-        } catch {
-          // Raft retransmits; drop this batch, tell Raft, and slow down for this peer only.
-          peer.backoffMs = Math.min(1000, Math.max(50, peer.backoffMs * 2))
-          this.#o.onUnreachable(id)
-        }
+        return
       }
-    } finally {
-      peer.sending = false
+      const batch = peer.queue.splice(0, MAX_BATCH)
+      peer.inFlight++
+      void this.#post(id, peer, batch).finally(() => {
+        peer.inFlight--
+        this.#pump(id, peer)
+      })
+    }
+  }
+
+  async #post(id: NodeId, peer: Peer, batch: Message[]): Promise<void> {
+    const addr = this.#o.addressOf(id)
+    if (!addr) {
+      this.#o.onUnreachable(id)
+      return
+    }
+    try {
+      const res = await (this.#o.fetch ?? fetch)(`http://${addr}/raft/messages`, {
+        method: 'POST',
+        headers: { 'Content-Type': CBOR_TYPE, [SENDER_HEADER]: this.#o.sender },
+        body: encodeMessages(batch) as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(this.#o.requestTimeoutMs ?? 5000),
+      })
+      await res.arrayBuffer()
+      if (!res.ok) throw new Error(`HTTP ${res.status}`)
+      peer.backoffMs = 0
+    } catch {
+      // Raft retransmits; drop this batch, tell Raft, and slow down for this peer only.
+      peer.backoffMs = Math.min(1000, Math.max(50, peer.backoffMs * 2))
+      peer.resumeAt = this.#o.now() + peer.backoffMs
+      this.#o.onUnreachable(id)
     }
   }
 }

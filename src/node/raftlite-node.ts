@@ -155,6 +155,7 @@ export class RaftliteNode extends EventTarget {
       sender: `${options.nodeId}@${options.raftAdvAddr}`,
       addressOf: (id) => this.#members.get(id)?.raftAddr || this.#addressHints.get(id),
       timers: platform.timers,
+      now: () => platform.clock.monotonic(),
       fetch: this.#fetch,
       onUnreachable: (id) => this.#driver.reportUnreachable(id),
       sendSnapshot: (m) => void this.#sendSnapshot(m),
