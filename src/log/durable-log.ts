@@ -6,6 +6,7 @@
  * then one `sync()` for the whole batch, and only then send messages or acknowledge clients.
  * @module
  */
+import { isConfStateEqual } from '../raft/conf-change.ts'
 import type { FilePort } from '../ports/file-port.ts'
 import { CompactedError, UnavailableError } from '../raft/errors.ts'
 import type { InitialState, RaftStorage } from '../raft/storage.ts'
@@ -233,7 +234,11 @@ export class DurableLog implements RaftStorage {
    */
   applySnapshot(metadata: SnapshotMetadata): void {
     this.#checkWritable()
-    if (metadata.index <= this.#snapshot.metadata.index) return
+    // An older snapshot changes nothing. One at the same index is taken only when it changes
+    // the membership (a peers.json recovery forces one; Raft itself never sends such a thing).
+    const current = this.#snapshot.metadata
+    if (metadata.index < current.index) return
+    if (metadata.index === current.index && isConfStateEqual(metadata.confState, current.confState)) return
     this.#guard(() => {
       this.#snapshot = { metadata, data: EMPTY }
       this.#offset = metadata.index

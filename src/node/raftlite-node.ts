@@ -16,6 +16,9 @@ import type { LogStore } from '../cluster/log-store.ts'
 import { encodeMemberContext, type Member, type MemberAddresses, Members } from '../cluster/members.ts'
 import { RaftDriver } from '../cluster/raft-driver.ts'
 import { type SnapshotMeta, SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
+import { type PeerEntry, readPeersFile, recoveredMembership, retirePeersFile } from '../cluster/peers-recovery.ts'
+import { decodeCommand } from '../db/command-codec.ts'
+import { decodeConfChange } from '../raft/conf-change.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeWire, encodeWire, toBase64 } from '../cluster/wire.ts'
 import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../cluster/snapshot-stream.ts'
@@ -218,6 +221,12 @@ export class RaftliteNode extends EventTarget {
         checkpointOnClose: false,
       })
       startState = { applied: prepared.meta?.index ?? 0, mode: prepared.mode, members: prepared.meta?.members }
+      const raftDir = joinPath(resolved.dataDir, 'raft')
+      const peers = readPeersFile(files, raftDir)
+      if (peers) {
+        startState = { ...startState, ...recoverWithPeers(peers, log, db, snapshots, startState, resolved) }
+        retirePeersFile(files, raftDir)
+      }
       const node = new RaftliteNode(resolved, platform, db, log, unlock, overrides, snapshots, startState)
       node.#driver.start()
       node.#scheduleSnapshotCheck()
@@ -469,7 +478,11 @@ export class RaftliteNode extends EventTarget {
         this.#cancelSnapshotTimer?.()
         this.#driver.stop()
         this.#transport.close()
-        this.#log.close()
+        try {
+          this.#log.sync() // the newest commit index, so a restart replays less
+        } finally {
+          this.#log.close()
+        }
         this.#db.close()
         this.#unlock()
         this.dispatchEvent(new Event('stopped'))
@@ -876,4 +889,43 @@ function alignLogWithSnapshot(log: LogStore, meta: SnapshotMeta): void {
   const hs = log.initialState().hardState
   if (hs.commit < index) log.setHardState({ ...hs, commit: index })
   log.sync()
+}
+
+/**
+ * peers.json: replay what this node knows to be committed, then snapshot it under the
+ * membership the file asks for, and restart the log from that snapshot (see peers-recovery.ts).
+ */
+function recoverWithPeers(
+  peers: PeerEntry[],
+  log: LogStore,
+  db: Database,
+  snapshots: SnapshotStore,
+  start: { applied: number; members?: Member[] },
+  options: NodeOptions,
+): { applied: number; members: Member[]; mode: StartMode } {
+  // Everything this node holds is kept (its commit index may lag what was committed: a crash
+  // loses the last unsynced commit update). Entries with one index and term are the same on
+  // every node, so nodes recovering from their own logs stay consistent.
+  const { term } = log.initialState().hardState
+  const last = log.lastIndex()
+  if (last === 0) throw new Error('peers.json found, but this node has no state to recover')
+  const members = new Members()
+  members.replaceAll(start.members ?? [])
+  for (let index = start.applied + 1; index <= last; index++) {
+    const [entry] = log.entries(index, index + 1, Number.MAX_SAFE_INTEGER)
+    if (entry.type === 'confChange') {
+      const change = decodeConfChange(entry.data)
+      if (change) members.apply(change)
+    } else if (entry.data.byteLength > 0) {
+      const command = decodeCommand(entry.data)
+      if (command.kind === 'write') db.applyBatch(command.batch)
+    }
+  }
+  const recovered = recoveredMembership(peers, members.list(), { id: options.nodeId, apiAddr: options.httpAdvAddr })
+  const point = { index: last, term: log.term(last), confState: recovered.confState, members: recovered.members }
+  snapshots.create(point, db)
+  log.applySnapshot({ index: point.index, term: point.term, confState: point.confState })
+  log.setHardState({ term, vote: '', commit: last })
+  log.sync()
+  return { applied: last, members: recovered.members, mode: 'restored' }
 }

@@ -1,0 +1,84 @@
+/**
+ * Manual recovery with `raft/peers.json` (rqlite's format): when a cluster lost its quorum for
+ * good, or every node came back on new addresses, the operator writes the membership to use
+ * on every node and restarts them. Each node replays its whole log, takes a snapshot at its last
+ * entry whose membership is the one in the file, and restarts its log from there — as
+ * hashicorp/raft's RecoverCluster does. Entries with one index and term are identical wherever
+ * they are, so nodes recovering from their own logs stay consistent; the node with the newest
+ * log wins the next election. Forcing a configuration without a quorum is the operator's call.
+ */
+import type { FilePort } from '../ports/file-port.ts'
+import { joinPath } from '../ports/file-port.ts'
+import type { ConfState } from '../raft/types.ts'
+import type { Member } from './members.ts'
+
+export interface PeerEntry {
+  id: string
+  address: string
+  non_voter?: boolean
+}
+
+export class PeersFileError extends Error {
+  constructor(path: string, detail: string) {
+    super(`${path}: ${detail}. Expected [{"id":"1","address":"host:port","non_voter":false}, …]`)
+    this.name = 'PeersFileError'
+  }
+}
+
+export function peersPath(raftDir: string): string {
+  return joinPath(raftDir, 'peers.json')
+}
+
+/** Reads and validates peers.json, or returns undefined when there is none. */
+export function readPeersFile(files: FilePort, raftDir: string): PeerEntry[] | undefined {
+  const path = peersPath(raftDir)
+  if (!files.exists(path)) return undefined
+  const h = files.open(path, { create: false, readOnly: true })
+  let text: string
+  try {
+    const bytes = new Uint8Array(h.size())
+    h.read(bytes, 0)
+    text = new TextDecoder().decode(bytes)
+  } finally {
+    h.close()
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new PeersFileError(path, 'not valid JSON')
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new PeersFileError(path, 'must be a non-empty array')
+  const seen = new Set<string>()
+  for (const p of parsed as Record<string, unknown>[]) {
+    if (!p || typeof p.id !== 'string' || p.id === '' || typeof p.address !== 'string' || !/:\d+$/.test(p.address)) {
+      throw new PeersFileError(path, `bad entry ${JSON.stringify(p)}`)
+    }
+    if (p.non_voter !== undefined && typeof p.non_voter !== 'boolean') throw new PeersFileError(path, `non_voter of ${p.id} must be true or false`)
+    if (seen.has(p.id)) throw new PeersFileError(path, `node ${p.id} is listed twice`)
+    seen.add(p.id)
+  }
+  const peers = parsed as PeerEntry[]
+  if (!peers.some((p) => !p.non_voter)) throw new PeersFileError(path, 'lists no voter')
+  return peers
+}
+
+/** The membership peers.json asks for; API addresses are kept from what this node knew. */
+export function recoveredMembership(peers: PeerEntry[], known: Member[], self: { id: string; apiAddr: string }): { confState: ConfState; members: Member[] } {
+  const members = peers.map((p) => ({
+    id: p.id,
+    raftAddr: p.address,
+    apiAddr: p.id === self.id ? self.apiAddr : (known.find((m) => m.id === p.id)?.apiAddr ?? ''),
+    voter: !p.non_voter,
+  }))
+  return {
+    confState: { voters: members.filter((m) => m.voter).map((m) => m.id), learners: members.filter((m) => !m.voter).map((m) => m.id) },
+    members,
+  }
+}
+
+/** Marks the recovery done, as rqlite does: peers.json becomes peers.info. */
+export function retirePeersFile(files: FilePort, raftDir: string): void {
+  files.rename(peersPath(raftDir), joinPath(raftDir, 'peers.info'))
+  files.syncDirectory(raftDir)
+}
