@@ -13,15 +13,21 @@ const vars = async (url: string) => JSON.parse(await (await fetch(`${url}/debug/
 const status = async (url: string) => JSON.parse(await (await fetch(`${url}/status`)).text())
 
 test('scenario 18: POST /snapshot, and automatic snapshots with -raft-snap', async () => {
-  const node = await startRaftlited({ args: ['-raft-snap', '2', '-raft-snap-int', '200ms'] })
+  // A user snapshot, on a node whose automatic threshold is far away (the default).
+  const node = await startRaftlited({})
   procs.push(node)
   await execute(node.url, ['CREATE TABLE t (v)'])
   const user = await fetch(`${node.url}/snapshot`, { method: 'POST' })
   expect(user.status).toBe(200)
   expect((await vars(node.url)).http.user_snapshots).toBe(1)
   expect((await fetch(`${node.url}/snapshot`, { method: 'POST' })).status).toBe(204) // nothing new
-  for (let i = 0; i < 5; i++) await execute(node.url, [['INSERT INTO t VALUES (?)', i]])
-  await waitFor('an automatic snapshot', async () => (await status(node.url)).store.num_snapshots > 1)
+  // Automatic snapshots, on another node, every 2 entries.
+  const auto = await startRaftlited({ args: ['-raft-snap', '2', '-raft-snap-int', '200ms'] })
+  procs.push(auto)
+  await execute(auto.url, ['CREATE TABLE t (v)'])
+  for (let i = 0; i < 5; i++) await execute(auto.url, [['INSERT INTO t VALUES (?)', i]])
+  await waitFor('automatic snapshots', async () => (await status(auto.url)).store.num_snapshots > 0)
+  expect((await vars(auto.url)).http.user_snapshots ?? 0).toBe(0)
 })
 
 test('scenario 19: restart keeps the file and replays only the log after the snapshot', async () => {
