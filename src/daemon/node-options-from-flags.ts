@@ -23,6 +23,8 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     raftNonVoter: flags.raftNonVoter,
     raftElectionTimeoutMs: flags.raftElectionTimeout,
     raftApplyTimeoutMs: flags.raftApplyTimeout,
+    raftShutdownStepdown: flags.raftShutdownStepdown,
+    raftClusterRemoveShutdown: flags.raftClusterRemoveShutdown,
     bootstrapExpect: flags.bootstrapExpect,
     bootstrapExpectTimeoutMs: flags.bootstrapExpectTimeout,
     raftSnapEntries: flags.raftSnap,

@@ -82,8 +82,12 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
 
   const signal = await signalled
   rt.stderr(`received ${signal}, shutting down`)
-  await closeServers()
+  // The public API closes first; the cluster port stays open while the node hands leadership
+  // over or leaves the cluster, which needs answers from its peers.
+  const [clusterServer, apiServer] = servers
+  await apiServer.close()
   await node.stop()
+  await clusterServer.close()
   rt.stderr('node stopped')
   return 0
 }

@@ -29,6 +29,10 @@ export interface NodeOptions {
   raftApplyTimeoutMs: number
   /** Timeout of one request to another node (forwarding, joins). */
   clusterRpcTimeoutMs: number
+  /** A leader hands leadership over before it stops (`-raft-shutdown-stepdown`). */
+  raftShutdownStepdown: boolean
+  /** A node removes itself from the cluster when it stops (`-raft-cluster-remove-shutdown`). */
+  raftClusterRemoveShutdown: boolean
   /** Form a new cluster once this many nodes (this one included) know of each other. */
   bootstrapExpect: number
   bootstrapExpectTimeoutMs: number
@@ -59,6 +63,8 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   raftElectionTimeoutMs: 1000,
   raftApplyTimeoutMs: 10_000,
   clusterRpcTimeoutMs: 30_000,
+  raftShutdownStepdown: true,
+  raftClusterRemoveShutdown: false,
   bootstrapExpect: 0,
   bootstrapExpectTimeoutMs: 120_000,
   raftSnapEntries: 8192,

@@ -401,6 +401,41 @@ export class RaftliteNode extends EventTarget {
     return this.#queue.enqueue(statements)
   }
 
+  /**
+   * Before stopping: leave the cluster if asked to (-raft-cluster-remove-shutdown), or hand
+   * leadership over (-raft-shutdown-stepdown) so the others need not wait an election timeout.
+   * Best effort and bounded: a node that cannot do either still stops.
+   */
+  async #leaveGracefully(): Promise<void> {
+    // (leader() and isLeader already answer as a stopped node: ask the driver.)
+    const others = this.#members.list().filter((m) => m.id !== this.id && m.voter)
+    if (others.length === 0 || !this.#driver.leader) return
+    const bound = <T>(p: Promise<T>) =>
+      Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => this.platform.timers.setTimeout(() => r(undefined), 4 * this.options.raftElectionTimeoutMs))])
+    if (this.options.raftClusterRemoveShutdown) {
+      await bound(this.#leaveAsking())
+    } else if (this.options.raftShutdownStepdown && this.#driver.role === 'leader') {
+      await bound(this.#transferForShutdown())
+    }
+  }
+
+  async #leaveAsking(): Promise<void> {
+    if (this.#driver.role === 'leader') await this.#transferForShutdown()
+    const leader = this.#members.get(this.#driver.leader)
+    if (!leader || leader.id === this.id) return
+    const response = await this.#rpc(leader.raftAddr, { op: 'remove', id: this.id })
+    if (!response.ok) throw new Error(`could not leave the cluster: ${response.error}`)
+  }
+
+  async #transferForShutdown(): Promise<void> {
+    const voters = this.#members.list().filter((m) => m.voter && m.id !== this.id)
+    const progress = this.#driver.raft.progress()
+    const target = voters.map((m) => m.id).sort((a, b) => (progress.get(b)?.match ?? 0) - (progress.get(a)?.match ?? 0))[0]
+    if (!target) return
+    this.#driver.transferLeadership(target)
+    while (this.#driver.leader === this.id) await new Promise<void>((r) => this.platform.timers.setTimeout(r, 20))
+  }
+
   /** Index of the newest snapshot. */
   get lastSnapshotIndex(): number {
     return this.#lastSnapshotIndex
@@ -469,20 +504,18 @@ export class RaftliteNode extends EventTarget {
   /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      // Best effort first: a queue that cannot flush (no leader) or a cluster that cannot be
+      // left must not keep the node from stopping.
+      await this.#queue.drain().catch(() => {})
+      await this.#leaveGracefully().catch((e: unknown) => this.#emitError(e))
+      this.#queue.close()
+      this.#cancelSnapshotTimer?.()
+      this.#driver.stop()
+      this.#transport.close()
       try {
-        await this.#queue.drain()
-      } catch {
-        // best effort: a queue that cannot flush (no leader) must not block shutdown
+        this.#log.sync() // the newest commit index, so a restart replays less
       } finally {
-        this.#queue.close()
-        this.#cancelSnapshotTimer?.()
-        this.#driver.stop()
-        this.#transport.close()
-        try {
-          this.#log.sync() // the newest commit index, so a restart replays less
-        } finally {
-          this.#log.close()
-        }
+        this.#log.close()
         this.#db.close()
         this.#unlock()
         this.dispatchEvent(new Event('stopped'))

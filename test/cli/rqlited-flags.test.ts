@@ -87,7 +87,7 @@ describe('unsupported flags', () => {
     expect(r.message).toBe('flag -cdc-config is not supported yet')
     expect(r.exitCode).toBe(2)
     expect(error('-auth', 'users.json', 'd').message).toBe('flag -auth is not supported yet')
-    expect(error('-raft-cluster-remove-shutdown', 'd').message).toBe('flag -raft-cluster-remove-shutdown is not supported yet')
+    expect(error('-raft-remove-shutdown', 'd').message).toBe('flag -raft-remove-shutdown is not supported yet')
   })
 
   test('setting to the default is accepted', () => {
@@ -99,7 +99,8 @@ describe('unsupported flags', () => {
     expect(supported).toEqual([
       'bootstrap-expect', 'bootstrap-expect-timeout',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval',
-      'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-election-timeout', 'raft-non-voter',
+      'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout', 'raft-non-voter',
+      'raft-shutdown-stepdown',
       'raft-snap', 'raft-snap-int', 'raft-snap-wal-size',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
