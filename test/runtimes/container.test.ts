@@ -6,38 +6,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { argsFromEnv } from '../../runtimes/node/env-args.ts'
+import { envOf, instruction, parseDockerfile } from '../support/dockerfile.ts'
 import { freePort } from '../support/free-port.ts'
 import { ROOT, tempDataDir } from '../support/raftlited-process.ts'
 
 /** The command the README documents; the Dockerfile's ENTRYPOINT must be exactly this. */
 const ENTRYPOINT = ['node', '--import', 'tsx', 'runtimes/node/container-main.ts']
-
-interface Stage {
-  from: string
-  instructions: [keyword: string, args: string][]
-}
-
-function parseDockerfile(text: string): { args: Map<string, string>; stages: Stage[] } {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-  const args = new Map<string, string>()
-  const stages: Stage[] = []
-  for (const line of lines) {
-    const [, keyword, rest] = /^(\S+)\s+(.*)$/.exec(line)!
-    const k = keyword.toUpperCase()
-    if (k === 'FROM') stages.push({ from: rest, instructions: [] })
-    else if (stages.length === 0 && k === 'ARG') args.set(...(rest.split('=') as [string, string]))
-    else stages.at(-1)!.instructions.push([k, rest])
-  }
-  return { args, stages }
-}
-
-/** `ENV A=1 B=2` pairs (values here have no spaces or quotes). */
-function envOf(stage: Stage): Record<string, string> {
-  const pairs = stage.instructions.filter(([k]) => k === 'ENV').flatMap(([, v]) => v.split(/\s+/))
-  return Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]))
-}
-
-const instruction = (stage: Stage, keyword: string) => stage.instructions.filter(([k]) => k === keyword).map(([, v]) => v)
 
 const dockerfile = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))
 const final = dockerfile.stages.at(-1)!

@@ -13,6 +13,8 @@ export interface StartOptions {
   dataDir?: string
   args?: string[]
   runtime?: Runtime
+  /** The Node.js binary for runtime 'node' (default: the one running the tests), e.g. Node 22 or 24. */
+  nodeBinary?: string
   httpPort?: number
   raftPort?: number
 }
@@ -50,10 +52,10 @@ export function tempDataDir(prefix = 'raftlite-e2e-'): string {
 /** What a Deno node needs (also in deno.json's tasks): no -A, no --allow-run/--allow-ffi/--allow-sys. */
 export const DENO_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-net', '--allow-env']
 
-function command(runtime: Runtime): [string, string[]] {
+function command(runtime: Runtime, nodeBinary = process.execPath): [string, string[]] {
   switch (runtime) {
     case 'node':
-      return [process.execPath, [join(ROOT, 'bin/raftlited.mjs')]]
+      return [nodeBinary, [join(ROOT, 'bin/raftlited.mjs')]]
     case 'deno':
       return [join(ROOT, 'node_modules/.bin/deno'), ['run', ...DENO_PERMISSIONS, join(ROOT, 'runtimes/deno/main.ts')]]
     case 'bun':
@@ -67,7 +69,7 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
   const dataDir = options.dataDir ?? tempDataDir()
   const httpAddr = `127.0.0.1:${httpPort}`
   const raftAddr = `127.0.0.1:${raftPort}`
-  const [cmd, prefix] = command(options.runtime ?? 'node')
+  const [cmd, prefix] = command(options.runtime ?? 'node', options.nodeBinary)
   const child = spawn(cmd, [...prefix, '-http-addr', httpAddr, '-raft-addr', raftAddr, ...(options.args ?? []), dataDir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
