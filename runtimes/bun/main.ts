@@ -2,11 +2,13 @@
 import { runDaemon } from '../../src/daemon/run-daemon.ts'
 import { bunPlatform } from './platform.ts'
 import { serveHttp } from './serve.ts'
+import { serveCluster } from './serve-cluster.ts'
 import { onShutdownSignal } from './signals.ts'
 
 const code = await runDaemon(process.argv.slice(2), {
   platform: bunPlatform(),
   serve: serveHttp,
+  serveCluster,
   onShutdownSignal,
   stderr: (line) => process.stderr.write(`${line}\n`),
   stdout: (line) => process.stdout.write(`${line}\n`),

@@ -10,6 +10,7 @@ import { bunPlatform } from './platform.ts'
 export * from '../../src/mod.ts'
 export { bunPlatform } from './platform.ts'
 export { serveHttp } from './serve.ts'
+export { serveCluster } from './serve-cluster.ts'
 
 /**
  * Starts a node whose data lives in `options.dataDir` (created if missing) and, unless it must

@@ -1,10 +1,12 @@
 import * as os from 'node:os'
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from '../node/fs-file-port.ts'
+import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 
 /** The platform of a node running on Bun: Bun implements `node:fs`, so the Node file port serves. */
 export function bunPlatform(): Platform {
   return platformWith(new NodeFilePort(), {
+    openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     runtime: { name: 'bun', version: `v${Bun.version}`, pid: process.pid, hostname: os.hostname() },
   })
 }

@@ -2,11 +2,13 @@
 import { runDaemon } from '../../src/daemon/run-daemon.ts'
 import { denoPlatform } from './platform.ts'
 import { serveHttp } from './serve.ts'
+import { serveCluster } from './serve-cluster.ts'
 import { onShutdownSignal } from './signals.ts'
 
 const code = await runDaemon(Deno.args, {
   platform: denoPlatform(),
   serve: serveHttp,
+  serveCluster,
   onShutdownSignal,
   stderr: (line) => console.error(line),
   stdout: (line) => console.log(line),

@@ -1,9 +1,11 @@
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from '../node/fs-file-port.ts'
+import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 
 /** The platform of a node running on Deno: Deno implements `node:fs`, so the Node file port serves. */
 export function denoPlatform(): Platform {
   return platformWith(new NodeFilePort(), {
+    openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     runtime: { name: 'deno', version: `v${Deno.version.deno}`, pid: Deno.pid, hostname: hostname() },
   })
 }

@@ -1,10 +1,14 @@
 import * as os from 'node:os'
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from './fs-file-port.ts'
+import { WebSocket } from 'ws'
+import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 
 /** The platform of a node running on Node.js (Deno and Bun reuse the file port). */
 export function nodePlatform(): Platform {
   return platformWith(new NodeFilePort(), {
     runtime: { name: 'node', version: process.version, pid: process.pid, hostname: os.hostname() },
+    // Node 20 has no global WebSocket (22+ does); the ws package speaks the same API.
+    openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
   })
 }

@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server'
+import { type ServerType, serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { splitHostPort } from './split-host-port.ts'
 
@@ -10,8 +10,11 @@ export interface Served {
   close(): Promise<void>
 }
 
-/** Serves a Hono app over HTTP with Node's `http` module. `addr` is `host:port`. */
-export function serveHttp(app: Hono, addr: string): Promise<Served> {
+/**
+ * Serves a Hono app over HTTP with Node's `http` module. `addr` is `host:port`. `onServer` sees
+ * the server before it listens (to attach WebSocket upgrades).
+ */
+export function serveHttp(app: Hono, addr: string, onServer?: (server: ServerType) => void): Promise<Served> {
   const { hostname, port } = splitHostPort(addr)
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname, port }, (info) => {
@@ -24,5 +27,6 @@ export function serveHttp(app: Hono, addr: string): Promise<Served> {
       })
     })
     server.once('error', reject)
+    onServer?.(server)
   })
 }

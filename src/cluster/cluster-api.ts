@@ -3,7 +3,8 @@
  * (forwarding, joins, metadata). Separate from the public API so an application that mounts
  * `node.api()` never exposes these by accident.
  */
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
+import type { UpgradeWebSocket } from 'hono/ws'
 import type { RaftliteNode } from '../node/raftlite-node.ts'
 import type { RpcRequest } from './rpc.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeMessages, decodeWire, encodeWire, fromBase64, parseSender } from './wire.ts'
@@ -11,8 +12,21 @@ import type { Message } from '../raft/messages.ts'
 import type { Member } from './members.ts'
 import { SnapshotStreamError } from './snapshot-stream.ts'
 
-export function clusterApi(node: RaftliteNode): Hono {
+/** The stream route, bound to the runtime's WebSocket upgrade once the runtime provides it. */
+export interface ClusterApi {
+  app: Hono
+  enableStreams(upgradeWebSocket: UpgradeWebSocket): void
+}
+
+export function clusterApi(node: RaftliteNode): ClusterApi {
   const app = new Hono()
+  let stream: MiddlewareHandler | null = null
+  // Raft messages over one WebSocket per peer: no request per batch. The sender names itself
+  // in the query string (a browser-style WebSocket cannot set headers).
+  app.get('/raft/stream', async (c, next) => {
+    if (!stream) return c.text('streams are not enabled on this node\n', 404)
+    return (await stream(c, next)) ?? undefined
+  })
   app.post('/raft/messages', async (c) => {
     let messages
     try {
@@ -56,5 +70,35 @@ export function clusterApi(node: RaftliteNode): Hono {
   })
   app.get('/cluster/meta', (c) => c.json({ id: node.id, api_addr: `http://${node.options.httpAdvAddr}`, addr: node.options.raftAdvAddr }))
   app.all('*', (c) => c.body(null, 404))
-  return app
+  return {
+    app,
+    enableStreams(upgradeWebSocket) {
+      stream = upgradeWebSocket((c) => {
+        const sender = parseSender(c.req.query('from'))
+        if (sender) node.learnAddress(sender.id, sender.raftAddr)
+        // Frames are handled one after another: decoding a Blob is asynchronous, and Raft
+        // messages from one peer should keep their order when they can.
+        let chain: Promise<void> = Promise.resolve()
+        return {
+          onMessage(event) {
+            chain = chain.then(async () => {
+              try {
+                node.stepMessages(decodeMessages(await frameBytes(event.data)))
+              } catch (e) {
+                node.dispatchEvent(new CustomEvent('error', { detail: e }))
+              }
+            })
+          },
+        }
+      })
+    },
+  }
+}
+
+async function frameBytes(data: unknown): Promise<Uint8Array> {
+  if (data instanceof Uint8Array) return data
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return new Uint8Array(await data.arrayBuffer())
+  if (Array.isArray(data)) return frameBytes(new Blob(data as BlobPart[]))
+  throw new Error('a text frame on the Raft stream')
 }

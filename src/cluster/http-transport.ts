@@ -1,11 +1,14 @@
 /**
- * Raft messages to peers as CBOR over HTTP POST (`/raft/messages` on their Raft address), one
- * queue per peer. Several POSTs may be in flight to a peer at once: waiting for each response
- * before sending the next batch would add a round trip to every hop (Raft copes with the
- * reordering this allows). A slow or dead peer only fills its own bounded queue: the others keep
- * flowing. Failures report the peer unreachable to Raft (which retries) and back off.
+ * Raft messages to peers as CBOR: over a persistent WebSocket per peer (`/raft/stream` on its
+ * Raft address) when the platform can open one, and over HTTP POST (`/raft/messages`) while the
+ * stream is down or not available. Several POSTs may be in flight to a peer at once: waiting
+ * for each response before sending the next batch would add a round trip to every hop (Raft
+ * copes with the reordering this allows). A slow or dead peer only fills its own bounded queue:
+ * the others keep flowing. Failures report the peer unreachable to Raft (which retries) and
+ * back off; a broken stream is reopened with backoff.
  */
 import type { Timers } from '../ports/timers.ts'
+import { type OpenWebSocket, WEB_SOCKET_OPEN, type WebSocketLike } from '../ports/web-socket.ts'
 import type { Message } from '../raft/messages.ts'
 import type { NodeId } from '../raft/types.ts'
 import type { Transport } from './raft-driver.ts'
@@ -24,6 +27,8 @@ export interface HttpTransportOptions {
   /** Snapshots travel on their own path (they can be large). */
   sendSnapshot(message: Message): void
   fetch?: typeof fetch
+  /** Opens WebSockets; without it every batch is a POST. */
+  openWebSocket?: OpenWebSocket
   /** Messages buffered per peer before the oldest are dropped. */
   maxQueue?: number
   requestTimeoutMs?: number
@@ -36,7 +41,14 @@ class Peer {
   /** Monotonic ms before which nothing is sent (after a failure). */
   resumeAt = 0
   resumeScheduled = false
+  socket: WebSocketLike | null = null
+  /** Monotonic ms before which no new socket is opened (after one failed or closed). */
+  reconnectAt = 0
+  reconnectBackoffMs = 0
 }
+
+/** Bytes a stream may buffer before batches go by POST instead (a stalled peer). */
+const MAX_STREAM_BUFFER = 8 * 1024 * 1024
 
 const MAX_BATCH = 256
 const MAX_IN_FLIGHT = 8
@@ -45,6 +57,8 @@ export class HttpTransport implements Transport {
   readonly #o: HttpTransportOptions
   readonly #peers = new Map<NodeId, Peer>()
   #closed = false
+  /** Batches sent by stream and by POST: what /debug/vars reports. */
+  readonly stats = { streamBatches: 0, postBatches: 0, streamsOpened: 0 }
 
   constructor(options: HttpTransportOptions) {
     this.#o = options
@@ -67,6 +81,7 @@ export class HttpTransport implements Transport {
 
   close(): void {
     this.#closed = true
+    for (const peer of this.#peers.values()) peer.socket?.close()
     this.#peers.clear()
   }
 
@@ -79,8 +94,23 @@ export class HttpTransport implements Transport {
     return p
   }
 
-  /** Starts as many sends to `peer` as its window allows. */
+  /** Sends what is queued for `peer`: all of it by stream if open, else as the POST window allows. */
   #pump(id: NodeId, peer: Peer): void {
+    if (this.#closed) return
+    const socket = this.#stream(id, peer)
+    if (socket && socket.readyState === WEB_SOCKET_OPEN && socket.bufferedAmount < MAX_STREAM_BUFFER) {
+      while (peer.queue.length > 0) {
+        try {
+          socket.send(encodeMessages(peer.queue.splice(0, MAX_BATCH)))
+          this.stats.streamBatches++
+        } catch {
+          socket.close() // the close handler reports and reconnects; this batch is lost, Raft retries
+          this.#o.onUnreachable(id)
+          return
+        }
+      }
+      return
+    }
     while (!this.#closed && peer.queue.length > 0 && peer.inFlight < MAX_IN_FLIGHT) {
       const wait = peer.resumeAt - this.#o.now()
       if (wait > 0) {
@@ -95,11 +125,46 @@ export class HttpTransport implements Transport {
       }
       const batch = peer.queue.splice(0, MAX_BATCH)
       peer.inFlight++
+      this.stats.postBatches++
       void this.#post(id, peer, batch).finally(() => {
         peer.inFlight--
         this.#pump(id, peer)
       })
     }
+  }
+
+  /** The peer's stream, opening one if there is none and it is time to try. */
+  #stream(id: NodeId, peer: Peer): WebSocketLike | null {
+    if (peer.socket || !this.#o.openWebSocket || this.#o.now() < peer.reconnectAt) return peer.socket
+    const addr = this.#o.addressOf(id)
+    if (!addr) return null
+    let socket: WebSocketLike
+    try {
+      socket = this.#o.openWebSocket(`ws://${addr}/raft/stream?from=${encodeURIComponent(this.#o.sender)}`)
+      socket.binaryType = 'arraybuffer'
+    } catch {
+      this.#streamFailed(peer)
+      return null
+    }
+    peer.socket = socket
+    socket.addEventListener('open', () => {
+      peer.reconnectBackoffMs = 0
+      this.stats.streamsOpened++
+      this.#pump(id, peer)
+    })
+    const lost = () => {
+      if (peer.socket !== socket) return
+      peer.socket = null
+      this.#streamFailed(peer)
+    }
+    socket.addEventListener('close', lost)
+    socket.addEventListener('error', lost)
+    return socket
+  }
+
+  #streamFailed(peer: Peer): void {
+    peer.reconnectBackoffMs = Math.min(5000, Math.max(100, peer.reconnectBackoffMs * 2))
+    peer.reconnectAt = this.#o.now() + peer.reconnectBackoffMs
   }
 
   async #post(id: NodeId, peer: Peer, batch: Message[]): Promise<void> {

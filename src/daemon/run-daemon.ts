@@ -14,6 +14,8 @@ export interface DaemonRuntime {
   platform: Platform
   /** Serves `app` on `addr` (host:port); resolves once listening. */
   serve(app: Hono, addr: string): Promise<{ close(): Promise<void> }>
+  /** Serves the node's cluster port, with Raft streams if the runtime has WebSockets. */
+  serveCluster?(node: RaftliteNode, addr: string): Promise<{ close(): Promise<void> }>
   /** Calls `handler` once on SIGINT or SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
@@ -49,9 +51,14 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   })
 
   const servers: { close(): Promise<void> }[] = []
-  for (const [app, addr] of [[node.clusterApi(), node.options.raftAddr], [node.api(), node.options.httpAddr]] as const) {
+  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr) : rt.serve(node.clusterApi(), addr))
+  const listeners: [string, (addr: string) => Promise<{ close(): Promise<void> }>][] = [
+    [node.options.raftAddr, serveCluster],
+    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr)],
+  ]
+  for (const [addr, listen] of listeners) {
     try {
-      servers.push(await rt.serve(app, addr))
+      servers.push(await listen(addr))
     } catch (e) {
       for (const s of servers) await s.close()
       await node.stop()

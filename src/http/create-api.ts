@@ -206,6 +206,11 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
   const vars: Record<string, unknown> = {
     cmdline: [],
     ...counters.snapshot(),
+    cluster: {
+      raft_stream_batches: r.node.transportStats.streamBatches,
+      raft_post_batches: r.node.transportStats.postBatches,
+      raft_streams_opened: r.node.transportStats.streamsOpened,
+    },
     store: {
       applied_index: r.node.appliedIndex,
       queue_depth: r.node.queue.depth,

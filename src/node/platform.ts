@@ -2,6 +2,7 @@ import type { FilePort } from '../ports/file-port.ts'
 import { type Clock, systemClock } from '../ports/clock.ts'
 import { type RandomSource, cryptoRandom } from '../ports/random.ts'
 import { type Timers, globalTimers } from '../ports/timers.ts'
+import type { OpenWebSocket } from '../ports/web-socket.ts'
 
 /** Everything a node needs from its runtime. Runtime entry points (`runtimes/*`) provide it. */
 export interface Platform {
@@ -9,6 +10,8 @@ export interface Platform {
   clock: Clock
   random: RandomSource
   timers: Timers
+  /** Opens a WebSocket to a peer (Raft streams); without it, Raft messages go by HTTP POST. */
+  openWebSocket?: OpenWebSocket
   /** Name and version of the runtime, for /status (e.g. `node v20.20.2`). */
   runtime: { name: string; version: string; pid?: number; hostname?: string }
 }

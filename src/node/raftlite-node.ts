@@ -9,7 +9,8 @@
  */
 import type { Hono } from 'hono'
 import { Client, type ClientOptions } from '../client/client.ts'
-import { clusterApi } from '../cluster/cluster-api.ts'
+import { type ClusterApi, clusterApi } from '../cluster/cluster-api.ts'
+import type { UpgradeWebSocket } from 'hono/ws'
 import { type AppliedWrite, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
 import { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
@@ -109,7 +110,7 @@ export class RaftliteNode extends EventTarget {
   readonly #fetch: typeof fetch
   #stopping: Promise<void> | null = null
   #api: Hono | null = null
-  #clusterApi: Hono | null = null
+  #clusterApi: ClusterApi | null = null
   #lastWriteTimestamp = 0
   readonly #snapshots: SnapshotStore
   #lastSnapshotIndex: number
@@ -118,6 +119,11 @@ export class RaftliteNode extends EventTarget {
   readonly #streaming = new Set<string>()
   /** Members carried by the snapshot being received, installed with it. */
   #incomingMembers: Member[] | null = null
+  /** Raft batches sent by stream and by POST. */
+  get transportStats(): { streamBatches: number; postBatches: number; streamsOpened: number } {
+    return { ...this.#transport.stats }
+  }
+
   /** Counters reported under /debug/vars (rqlite's expvar names). */
   readonly stats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0 }
   readonly #leaderWaiters: (() => void)[] = []
@@ -160,6 +166,7 @@ export class RaftliteNode extends EventTarget {
       timers: platform.timers,
       now: () => platform.clock.monotonic(),
       fetch: this.#fetch,
+      openWebSocket: platform.openWebSocket,
       onUnreachable: (id) => this.#driver.reportUnreachable(id),
       sendSnapshot: (m) => void this.#sendSnapshot(m),
     })
@@ -335,7 +342,16 @@ export class RaftliteNode extends EventTarget {
   /** The internode service (Raft messages, joins, forwarding): serve it on the Raft address. */
   clusterApi(): Hono {
     this.#clusterApi ??= clusterApi(this)
-    return this.#clusterApi
+    return this.#clusterApi.app
+  }
+
+  /**
+   * Lets peers stream Raft messages over a WebSocket (`/raft/stream` on the cluster port), with
+   * the runtime's upgrade helper (hono/deno, hono/bun, @hono/node-ws). Without it they POST.
+   */
+  enableRaftStreams(upgradeWebSocket: UpgradeWebSocket): void {
+    this.clusterApi()
+    this.#clusterApi!.enableStreams(upgradeWebSocket)
   }
 
   /** An in-process client: the same semantics as the HTTP API, without HTTP. */

@@ -4,6 +4,7 @@ import type { NodeOptions } from '../../src/node/node-options.ts'
 import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import { serveHttp, type Served } from '../../runtimes/node/serve.ts'
+import { serveCluster } from '../../runtimes/node/serve-cluster.ts'
 import { freePort } from '../support/free-port.ts'
 
 export interface TestNode {
@@ -20,7 +21,7 @@ export async function startTestNode(id: string, options: Partial<NodeOptions> = 
     { dataDir: `/${id}`, nodeId: id, httpAddr, raftAddr, raftElectionTimeoutMs: 500, joinIntervalMs: 200, ...options },
     platformWith(new MemoryFilePort()),
   )
-  const servers: Served[] = [await serveHttp(node.clusterApi(), raftAddr), await serveHttp(node.api(), httpAddr)]
+  const servers: Served[] = [await serveCluster(node, raftAddr), await serveHttp(node.api(), httpAddr)]
   return {
     node,
     url: `http://${httpAddr}`,

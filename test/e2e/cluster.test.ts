@@ -36,6 +36,14 @@ describe('a 3-node cluster of raftlited processes', () => {
     for (const p of procs) await waitFor(`node ${p.url} to match`, async () => (await queryText(p.url, 'SELECT * FROM r', '&level=none')) === onLeader)
   })
 
+  test('Raft messages travel over WebSocket streams between the nodes', async () => {
+    for (const p of procs) {
+      const cluster = JSON.parse(await (await fetch(`${p.url}/debug/vars`)).text()).cluster
+      expect(cluster.raft_streams_opened, p.url).toBeGreaterThan(0)
+      expect(cluster.raft_stream_batches, p.url).toBeGreaterThan(cluster.raft_post_batches)
+    }
+  })
+
   test('scenario 22: redirect to the leader', async () => {
     const leader = (await leaderOf(procs))!
     const follower = procs.find((p) => p !== leader)!

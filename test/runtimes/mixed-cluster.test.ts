@@ -39,6 +39,16 @@ test('writes through every runtime replicate identically, RANDOM() and now() inc
   expect(rows).toHaveLength(30)
 })
 
+test('every runtime streams Raft messages over WebSockets, as client and as server', async () => {
+  const leader = await leaderOf(procs)
+  for (const p of procs) {
+    const cluster = JSON.parse(await (await fetch(`${p.url}/debug/vars`)).text()).cluster
+    // The leader streams to both followers; a follower streams its answers to the leader.
+    expect(cluster.raft_streams_opened, p.runtime).toBeGreaterThanOrEqual(p === leader ? 2 : 1)
+    expect(cluster.raft_stream_batches, p.runtime).toBeGreaterThan(0)
+  }
+})
+
 test('kill -9 the leader, whichever runtime it is on: the others carry on and it catches up', async () => {
   const leader = (await leaderOf(procs))!
   await leader.stop('SIGKILL')
