@@ -22,6 +22,8 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     joinIntervalMs: flags.joinInterval,
     raftNonVoter: flags.raftNonVoter,
     raftElectionTimeoutMs: flags.raftElectionTimeout,
+    raftHeartbeatTimeoutMs: flags.raftHeartbeatTimeout,
+    raftLeaderLeaseTimeoutMs: flags.raftLeaderLeaseTimeout,
     raftApplyTimeoutMs: flags.raftApplyTimeout,
     raftShutdownStepdown: flags.raftShutdownStepdown,
     raftClusterRemoveShutdown: flags.raftClusterRemoveShutdown,

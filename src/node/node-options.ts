@@ -25,6 +25,13 @@ export interface NodeOptions {
   /** A read replica: receives the log, never votes (`-raft-non-voter`). */
   raftNonVoter: boolean
   raftElectionTimeoutMs: number
+  /**
+   * How long a follower waits without hearing from the leader; the leader sends heartbeats ten
+   * times as often (`-raft-heartbeat-timeout`, hashicorp/raft's meaning).
+   */
+  raftHeartbeatTimeoutMs: number
+  /** A leader steps down after this long without a quorum; 0 = the election timeout. */
+  raftLeaderLeaseTimeoutMs: number
   /** How long a write may wait to be committed and applied (`-raft-apply-timeout`). */
   raftApplyTimeoutMs: number
   /** Timeout of one request to another node (forwarding, joins). */
@@ -61,6 +68,8 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   joinIntervalMs: 3000,
   raftNonVoter: false,
   raftElectionTimeoutMs: 1000,
+  raftHeartbeatTimeoutMs: 1000,
+  raftLeaderLeaseTimeoutMs: 0,
   raftApplyTimeoutMs: 10_000,
   clusterRpcTimeoutMs: 30_000,
   raftShutdownStepdown: true,

@@ -86,7 +86,20 @@ export interface StartOverrides {
   fetch?: typeof fetch
 }
 
-const TICK_MS = 100
+/** Raft's clock, from the flags: heartbeats every tick, elections counted in ticks. */
+export function raftTiming(o: Pick<NodeOptions, 'raftHeartbeatTimeoutMs' | 'raftElectionTimeoutMs' | 'raftLeaderLeaseTimeoutMs'>): {
+  tickMs: number
+  electionTick: number
+  checkQuorumTick: number
+} {
+  const tickMs = Math.min(1000, Math.max(5, Math.round(o.raftHeartbeatTimeoutMs / 10)))
+  const electionTick = Math.max(3, Math.round(Math.max(o.raftElectionTimeoutMs, o.raftHeartbeatTimeoutMs) / tickMs))
+  if (o.raftLeaderLeaseTimeoutMs > Math.max(o.raftElectionTimeoutMs, o.raftHeartbeatTimeoutMs)) {
+    throw new Error('-raft-leader-lease-timeout must not exceed the election timeout: a leader could outlive its lease')
+  }
+  const checkQuorumTick = o.raftLeaderLeaseTimeoutMs > 0 ? Math.max(1, Math.min(electionTick, Math.round(o.raftLeaderLeaseTimeoutMs / tickMs))) : electionTick
+  return { tickMs, electionTick, checkQuorumTick }
+}
 
 export class RaftliteNode extends EventTarget {
   readonly options: NodeOptions
@@ -194,6 +207,7 @@ export class RaftliteNode extends EventTarget {
     overrides: StartOverrides = {},
   ): Promise<RaftliteNode> {
     const resolved = resolveNodeOptions(options)
+    raftTiming(resolved) // refuse impossible timeouts before touching the data directory
     const { files } = platform
     files.mkdirp(resolved.dataDir)
     const unlock = files.lock(joinPath(resolved.dataDir, 'LOCK'))
@@ -288,11 +302,13 @@ export class RaftliteNode extends EventTarget {
   #createDriver(applied: number): RaftDriver {
     const seed = new Uint32Array(1)
     this.platform.random.fill(new Uint8Array(seed.buffer))
+    const timing = raftTiming(this.options)
     const raft = new RaftNode({
       id: this.options.nodeId,
       storage: this.#log,
       random: createSeededRandom(seed[0]),
-      electionTick: Math.max(3, Math.round(this.options.raftElectionTimeoutMs / TICK_MS)),
+      electionTick: timing.electionTick,
+      checkQuorumTick: timing.checkQuorumTick,
       heartbeatTick: 1,
       applied, // the snapshot the database holds; the log replays from there
       preVote: true,
@@ -305,7 +321,7 @@ export class RaftliteNode extends EventTarget {
       transport: this.#transport,
       timers: this.platform.timers,
       clock: this.platform.clock,
-      tickMs: TICK_MS,
+      tickMs: timing.tickMs,
       applied,
       onSoftState: (state) => this.#onSoftState(state),
       onError: (error) => this.#emitError(error),

@@ -39,6 +39,11 @@ export interface RaftConfig {
   readonly preVote?: boolean
   readonly checkQuorum?: boolean
   /**
+   * How often (ticks) a leader checks it heard from a quorum, stepping down if not. At most
+   * electionTick (the default): stepping down sooner is always safe, later never is.
+   */
+  readonly checkQuorumTick?: number
+  /**
    * 'safe' confirms leadership with a heartbeat quorum for every ReadIndex. 'lease' answers
    * from a lease derived from heartbeat acks, which is only correct if clocks drift by less
    * than `leaseDriftTicks` over an election timeout (requires checkQuorum).
@@ -62,6 +67,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     maxCommittedSizePerReady: 1024 * 1024,
     preVote: true,
     checkQuorum: true,
+    checkQuorumTick: c.electionTick ?? 10,
     readOnlyOption: 'safe',
     leaseDriftTicks: 1,
     ...stripUndefined(c),
@@ -71,6 +77,9 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
   if (r.heartbeatTick <= 0) throw new Error('raft: heartbeatTick must be > 0')
   if (r.electionTick <= r.heartbeatTick) throw new Error('raft: electionTick must exceed heartbeatTick')
   if (r.maxInflightMsgs <= 0) throw new Error('raft: maxInflightMsgs must be > 0')
+  if (r.checkQuorumTick <= 0 || r.checkQuorumTick > r.electionTick) {
+    throw new Error('raft: checkQuorumTick must be between 1 and electionTick')
+  }
   if (r.readOnlyOption === 'lease' && !r.checkQuorum) {
     throw new Error('raft: lease-based reads require checkQuorum')
   }

@@ -81,6 +81,8 @@ export class RaftNode {
   private readStates: ReadState[] = []
 
   private electionElapsed = 0
+  /** Ticks since the leader last checked it heard from a quorum. */
+  private quorumCheckElapsed = 0
   private heartbeatElapsed = 0
   private randomizedElectionTimeout = 0
   /** Ticks since this node started; the leader lease is measured on it. */
@@ -383,6 +385,7 @@ export class RaftNode {
     }
     this.lead = NONE
     this.electionElapsed = 0
+    this.quorumCheckElapsed = 0
     this.heartbeatElapsed = 0
     this.randomizedElectionTimeout = this.cfg.electionTick + this.cfg.random.nextInt(this.cfg.electionTick)
     this.leadTransferee = NONE
@@ -817,15 +820,17 @@ export class RaftNode {
   private tickHeartbeat(): void {
     this.heartbeatElapsed++
     this.electionElapsed++
+    this.quorumCheckElapsed++
+    if (this.cfg.checkQuorum && this.quorumCheckElapsed >= this.cfg.checkQuorumTick) {
+      this.quorumCheckElapsed = 0
+      if (!this.quorumActive()) {
+        this.becomeFollower(this.term, NONE)
+        return
+      }
+      for (const [id, pr] of this.prs) if (id !== this.id) pr.recentActive = false
+    }
     if (this.electionElapsed >= this.cfg.electionTick) {
       this.electionElapsed = 0
-      if (this.cfg.checkQuorum) {
-        if (!this.quorumActive()) {
-          this.becomeFollower(this.term, NONE)
-          return
-        }
-        for (const [id, pr] of this.prs) if (id !== this.id) pr.recentActive = false
-      }
       if (this.leadTransferee !== NONE) this.leadTransferee = NONE
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {

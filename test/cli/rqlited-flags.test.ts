@@ -99,9 +99,9 @@ describe('unsupported flags', () => {
     expect(supported).toEqual([
       'bootstrap-expect', 'bootstrap-expect-timeout',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval',
-      'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout', 'raft-non-voter',
-      'raft-shutdown-stepdown',
-      'raft-snap', 'raft-snap-int', 'raft-snap-wal-size',
+      'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
+      'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-shutdown-stepdown',
+      'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
   })
@@ -160,5 +160,14 @@ describe('usage', () => {
     expect(splitHostPort('h:')).toEqual(['h', ''])
     expect(splitHostPort('::1:4001')).toBeUndefined()
     expect(splitHostPort('host')).toBeUndefined()
+  })
+})
+
+describe('Raft timing from the flags', async () => {
+  const { raftTiming } = await import('../../src/node/raftlite-node.ts')
+  test('heartbeats every tenth of the heartbeat timeout; elections and the lease in those ticks', () => {
+    expect(raftTiming({ raftHeartbeatTimeoutMs: 1000, raftElectionTimeoutMs: 1000, raftLeaderLeaseTimeoutMs: 0 })).toEqual({ tickMs: 100, electionTick: 10, checkQuorumTick: 10 })
+    expect(raftTiming({ raftHeartbeatTimeoutMs: 500, raftElectionTimeoutMs: 2000, raftLeaderLeaseTimeoutMs: 500 })).toEqual({ tickMs: 50, electionTick: 40, checkQuorumTick: 10 })
+    expect(() => raftTiming({ raftHeartbeatTimeoutMs: 1000, raftElectionTimeoutMs: 1000, raftLeaderLeaseTimeoutMs: 5000 })).toThrow(/must not exceed/)
   })
 })

@@ -18,7 +18,7 @@ export async function startTestNode(id: string, options: Partial<NodeOptions> = 
   const httpAddr = `127.0.0.1:${await freePort()}`
   const raftAddr = `127.0.0.1:${await freePort()}`
   const node = await RaftliteNode.start(
-    { dataDir: `/${id}`, nodeId: id, httpAddr, raftAddr, raftElectionTimeoutMs: 500, joinIntervalMs: 200, ...options },
+    { dataDir: `/${id}`, nodeId: id, httpAddr, raftAddr, raftElectionTimeoutMs: 500, raftHeartbeatTimeoutMs: 500, joinIntervalMs: 200, ...options },
     platformWith(new MemoryFilePort()),
   )
   const servers: Served[] = [await serveCluster(node, raftAddr), await serveHttp(node.api(), httpAddr)]

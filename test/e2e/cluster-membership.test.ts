@@ -108,3 +108,20 @@ async function stopped(p: RaftlitedProcess): Promise<RaftlitedProcess> {
   await p.stop('SIGTERM')
   return p
 }
+
+test('scenario 25: DELETE /remove through the leader and through a follower', async () => {
+  procs = await startCluster({ size: 4 })
+  const leader = (await leaderOf(procs))!
+  const followers = procs.filter((p) => p !== leader)
+  const idOf = (p: RaftlitedProcess) => String(procs.indexOf(p) + 1)
+  const viaLeader = await fetch(`${leader.url}/remove`, { method: 'DELETE', body: JSON.stringify({ id: idOf(followers[0]) }) })
+  expect(viaLeader.status).toBe(200)
+  const viaFollower = await fetch(`${followers[1].url}/remove`, { method: 'DELETE', body: JSON.stringify({ id: idOf(followers[2]) }) })
+  expect(viaFollower.status).toBe(200)
+  const nodes = JSON.parse(await (await fetch(`${leader.url}/nodes`)).text())
+  expect(Object.keys(nodes).sort()).toEqual([idOf(leader), idOf(followers[1])].sort())
+  expect((await execute(followers[1].url, ['CREATE TABLE after_removal (v)'])).status).toBe(200) // two voters still commit
+  const unknown = await fetch(`${leader.url}/remove`, { method: 'DELETE', body: '{"id":"nope"}' })
+  expect(unknown.status).toBe(500)
+  expect(await unknown.text()).toBe('node nope is not a member of the cluster\n')
+}, 60_000)

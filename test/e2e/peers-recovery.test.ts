@@ -28,7 +28,7 @@ test('every node comes back on a new address: peers.json re-forms the cluster wi
   const peers = moved.map((m) => ({ id: m.id, address: `127.0.0.1:${m.raftPort}`, non_voter: false }))
   for (const m of moved) writeFileSync(join(m.p.dataDir, 'raft', 'peers.json'), JSON.stringify(peers))
   procs = await Promise.all(
-    moved.map((m) => startRaftlited({ dataDir: m.p.dataDir, raftPort: m.raftPort, httpPort: m.httpPort, args: ['-node-id', m.id, '-raft-election-timeout', '500ms'] })),
+    moved.map((m) => startRaftlited({ dataDir: m.p.dataDir, raftPort: m.raftPort, httpPort: m.httpPort, args: ['-node-id', m.id, '-raft-election-timeout', '500ms', '-raft-heartbeat-timeout', '500ms'] })),
   )
   const leader = await waitFor('a leader', () => leaderOf(procs))
   expect(await queryText(leader.url, 'SELECT count(*) FROM t', '&level=linearizable')).toBe(COUNT_3)

@@ -13,6 +13,25 @@ describe('check-quorum', () => {
     expect(h.node('a').status().role).toBe('follower')
   })
 
+  test('a shorter checkQuorumTick (the leader lease) makes an isolated leader step down sooner', () => {
+    const ticksToStepDown = (config: { checkQuorumTick?: number }) => {
+      const h = new Harness(['a', 'b', 'c'], { config })
+      h.elect('a')
+      h.isolate('a')
+      for (let i = 1; i <= 40; i++) {
+        h.node('a').tick()
+        h.stabilize()
+        if (h.node('a').status().role !== 'leader') return i
+      }
+      return Infinity
+    }
+    const byDefault = ticksToStepDown({})
+    const withLease = ticksToStepDown({ checkQuorumTick: 3 })
+    expect(withLease).toBeLessThanOrEqual(6) // two lease windows at most
+    expect(withLease).toBeLessThan(byDefault)
+    expect(() => new Harness(['a'], { config: { checkQuorumTick: 11 } })).toThrow(/checkQuorumTick/)
+  })
+
   test('a leader with quorum contact stays leader', () => {
     const h = new Harness(['a', 'b', 'c'])
     h.elect('a')

@@ -2,7 +2,7 @@
 import { freePort } from './free-port.ts'
 import { type RaftlitedProcess, type Runtime, restartRaftlited, startRaftlited, tempDataDir } from './raftlited-process.ts'
 
-export const FAST_ELECTION = ['-raft-election-timeout', '500ms', '-join-interval', '200ms']
+export const FAST_ELECTION = ['-raft-election-timeout', '500ms', '-raft-heartbeat-timeout', '500ms', '-join-interval', '200ms']
 
 export interface ClusterOptions {
   size: number
