@@ -39,10 +39,13 @@ export function clusterApi(node: RaftliteNode): ClusterApi {
     node.stepMessages(messages)
     return c.body(null, 204)
   })
+  app.get('/raft/snapshot/offset', (c) =>
+    c.json({ bytes: node.snapshotResumeOffset(Number(c.req.query('index')), Number(c.req.query('term'))) }),
+  )
   app.post('/raft/snapshot', async (c) => {
     const sender = parseSender(c.req.header(SENDER_HEADER))
     if (sender) node.learnAddress(sender.id, sender.raftAddr)
-    let header: { message: Message; members: Member[] }
+    let header: { message: Message; members: Member[]; offset?: number }
     try {
       header = decodeWire(fromBase64(c.req.header(SNAPSHOT_HEADER) ?? ''))
     } catch {
@@ -51,7 +54,7 @@ export function clusterApi(node: RaftliteNode): ClusterApi {
     const body = c.req.raw.body
     if (!body) return c.text('empty snapshot body\n', 400)
     try {
-      await node.receiveSnapshot(header.message, header.members, body)
+      await node.receiveSnapshot(header.message, header.members, body, header.offset ?? 0)
     } catch (e) {
       if (e instanceof SnapshotStreamError) return c.text(`${e.message}\n`, 400)
       throw e

@@ -118,8 +118,25 @@ export class SnapshotStore {
     return this.#finish(point)
   }
 
+  /**
+   * How many bytes of the snapshot (index, term) a broken transfer left in the incoming file:
+   * a new attempt resumes after them. 0 when the partial file is of another snapshot, or none.
+   */
+  incomingBytes(index: number, term: number): number {
+    const progress = this.#readJson<{ index: number; term: number }>('incoming.json')
+    if (!progress || progress.index !== index || progress.term !== term) return 0
+    return this.#size(this.incomingPath)
+  }
+
+  /** Records which snapshot the incoming file is about to hold (a transfer from byte 0). */
+  beginIncoming(index: number, term: number): void {
+    this.files.delete(this.incomingPath)
+    this.#writeJson('incoming.json', { index, term })
+  }
+
   /** A follower installs a verified snapshot received from the leader (live file closed). */
   install(point: SnapshotPoint): SnapshotMeta {
+    this.files.delete(joinPath(this.dir, 'incoming.json'))
     this.files.delete(`${this.dataPath}-wal`)
     this.files.rename(this.incomingPath, this.dataPath)
     this.files.syncDirectory(this.dir)

@@ -1,28 +1,44 @@
 /**
  * A snapshot file on the wire: frames of [length u32][crc32c u32][bytes], then a final frame of
- * length 0 whose crc is that of the whole file. The receiver writes as it reads, checks every
- * frame, and keeps nothing if the stream breaks or any check fails.
+ * length 0 whose crc is that of the whole file. The receiver writes as it reads and checks
+ * every frame. A broken stream keeps what arrived (a later attempt resumes after it); a failed
+ * check throws everything away. Nothing is installed before the whole file checks out.
  */
 import { crc32c } from '../log/crc32c.ts'
 import type { FileHandle, FilePort } from '../ports/file-port.ts'
 
-const CHUNK = 1024 * 1024
 const HEADER = 8
+export const DEFAULT_SNAPSHOT_CHUNK = 1024 * 1024
 
-/** Streams `path` (a file that must not change meanwhile) as frames. */
-export function snapshotFrames(files: FilePort, path: string): ReadableStream<Uint8Array> {
+/** CRC-32C of the first `length` bytes of an open file. */
+function prefixCrc(handle: FileHandle, length: number, chunk: number): number {
+  const buffer = new Uint8Array(Math.max(1, Math.min(chunk, length)))
+  let crc = 0
+  for (let offset = 0; offset < length; ) {
+    const n = handle.read(buffer.subarray(0, Math.min(buffer.length, length - offset)), offset)
+    if (n === 0) throw new SnapshotStreamError(`the file ended at ${offset} of ${length} bytes`)
+    crc = crc32c(buffer.subarray(0, n), crc)
+    offset += n
+  }
+  return crc
+}
+
+/** Streams `path` (a file that must not change meanwhile) as frames, from byte `offset` on. */
+export function snapshotFrames(files: FilePort, path: string, offset = 0, chunk = DEFAULT_SNAPSHOT_CHUNK): ReadableStream<Uint8Array> {
   let handle: FileHandle | undefined
-  let offset = 0
+  let position = offset
   let total = 0
   let done = false
   return new ReadableStream<Uint8Array>({
     start() {
       handle = files.open(path, { create: false, readOnly: true })
+      // The final checksum covers the whole file, including what the receiver already has.
+      total = prefixCrc(handle, offset, chunk)
     },
     pull(controller) {
       if (done) return
       const size = handle!.size()
-      const n = Math.min(CHUNK, size - offset)
+      const n = Math.min(chunk, size - position)
       const frame = new Uint8Array(HEADER + Math.max(0, n))
       const view = new DataView(frame.buffer)
       if (n <= 0) {
@@ -35,8 +51,8 @@ export function snapshotFrames(files: FilePort, path: string): ReadableStream<Ui
         return
       }
       const body = frame.subarray(HEADER)
-      handle!.read(body, offset)
-      offset += n
+      handle!.read(body, position)
+      position += n
       total = crc32c(body, total)
       view.setUint32(0, n)
       view.setUint32(4, crc32c(body))
@@ -50,53 +66,72 @@ export function snapshotFrames(files: FilePort, path: string): ReadableStream<Ui
 }
 
 export class SnapshotStreamError extends Error {
-  constructor(detail: string) {
+  constructor(detail: string, readonly resumable = false) {
     super(`snapshot stream rejected: ${detail}`)
     this.name = 'SnapshotStreamError'
   }
 }
 
-/** Writes a framed stream to `path`, verifying it; on any failure deletes `path` and throws. */
-export async function receiveSnapshotFrames(stream: ReadableStream<Uint8Array>, files: FilePort, path: string): Promise<number> {
-  files.delete(path)
+/**
+ * Writes a framed stream into `path` after its first `offset` bytes (already received and
+ * checked), verifying it; returns the file's size. A stream that breaks leaves the bytes that
+ * arrived intact frames (resumable); any failed check deletes the file.
+ */
+export async function receiveSnapshotFrames(
+  stream: ReadableStream<Uint8Array>,
+  files: FilePort,
+  path: string,
+  offset = 0,
+  chunk = DEFAULT_SNAPSHOT_CHUNK,
+): Promise<number> {
+  if (offset === 0) files.delete(path)
   const out = files.open(path, { create: true })
   const reader = stream.getReader()
   let pending: Uint8Array = new Uint8Array(0)
-  let written = 0
+  let written = offset
   let total = 0
-  let finished = false
-  try {
-    while (!finished) {
-      const { done, value } = await reader.read()
-      if (done) throw new SnapshotStreamError(`the stream ended after ${written} bytes, before its final frame`)
-      pending = concat(pending, value)
-      while (pending.length >= HEADER) {
-        const view = new DataView(pending.buffer, pending.byteOffset, pending.byteLength)
-        const length = view.getUint32(0)
-        const crc = view.getUint32(4)
-        if (length === 0) {
-          if (crc !== total >>> 0) throw new SnapshotStreamError(`file checksum mismatch after ${written} bytes`)
-          finished = true
-          break
-        }
-        if (length > 64 * CHUNK) throw new SnapshotStreamError(`frame of ${length} bytes is too large`)
-        if (pending.length < HEADER + length) break
-        const body = pending.subarray(HEADER, HEADER + length)
-        if (crc32c(body) !== crc) throw new SnapshotStreamError(`frame checksum mismatch at byte ${written}`)
-        out.write(body, written)
-        written += length
-        total = crc32c(body, total)
-        pending = pending.slice(HEADER + length)
-      }
-    }
-    out.sync()
+  const reject = async (error: SnapshotStreamError): Promise<never> => {
     out.close()
-    return written
-  } catch (e) {
-    out.close()
-    files.delete(path)
+    if (!error.resumable) files.delete(path)
     await reader.cancel().catch(() => {})
-    throw e
+    throw error
+  }
+  if (offset > 0) {
+    if (out.size() < offset) return reject(new SnapshotStreamError(`cannot resume at ${offset}: only ${out.size()} bytes are here`))
+    out.truncate(offset)
+    total = prefixCrc(out, offset, chunk)
+  } else {
+    out.truncate(0)
+  }
+  for (;;) {
+    let next: ReadableStreamReadResult<Uint8Array>
+    try {
+      next = await reader.read()
+    } catch (e) {
+      return reject(new SnapshotStreamError(`the stream broke after ${written} bytes (${e instanceof Error ? e.message : String(e)})`, true))
+    }
+    if (next.done) return reject(new SnapshotStreamError(`the stream ended after ${written} bytes, before its final frame`, true))
+    pending = concat(pending, next.value)
+    while (pending.length >= HEADER) {
+      const view = new DataView(pending.buffer, pending.byteOffset, pending.byteLength)
+      const length = view.getUint32(0)
+      const crc = view.getUint32(4)
+      if (length === 0) {
+        if (crc !== total >>> 0) return reject(new SnapshotStreamError(`file checksum mismatch after ${written} bytes`))
+        out.sync()
+        out.close()
+        await reader.cancel().catch(() => {})
+        return written
+      }
+      if (length > 64 * chunk) return reject(new SnapshotStreamError(`frame of ${length} bytes is too large`))
+      if (pending.length < HEADER + length) break
+      const body = pending.subarray(HEADER, HEADER + length)
+      if (crc32c(body) !== crc) return reject(new SnapshotStreamError(`frame checksum mismatch at byte ${written}`))
+      out.write(body, written)
+      written += length
+      total = crc32c(body, total)
+      pending = pending.slice(HEADER + length)
+    }
   }
 }
 

@@ -216,6 +216,7 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
       queue_depth: r.node.queue.depth,
       num_snapshots: r.node.stats.snapshots,
       num_restores: r.node.stats.snapshotsInstalled,
+      num_snapshot_transfers_resumed: r.node.stats.snapshotsResumed,
       num_restores_start: r.node.stats.restoresStart,
       num_restores_start_skipped: r.node.stats.restoresStartSkipped,
     },

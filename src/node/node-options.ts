@@ -51,6 +51,8 @@ export interface NodeOptions {
   raftSnapIntervalMs: number
   /** Log entries kept behind a snapshot, so slightly slow followers need no snapshot. */
   raftTrailingLogs: number
+  /** Bytes per checksummed frame of a snapshot sent to a follower (a resumed transfer restarts at one). */
+  snapshotChunkBytes: number
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -80,6 +82,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   raftSnapWalBytes: 4 * 1024 * 1024,
   raftSnapIntervalMs: 10_000,
   raftTrailingLogs: 10_240,
+  snapshotChunkBytes: 1024 * 1024,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

@@ -138,7 +138,7 @@ export class RaftliteNode extends EventTarget {
   }
 
   /** Counters reported under /debug/vars (rqlite's expvar names). */
-  readonly stats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0 }
+  readonly stats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
   readonly #leaderWaiters: (() => void)[] = []
   /** Raft addresses learned from traffic and join requests, before the membership names them. */
   readonly #addressHints = new Map<string, string>()
@@ -572,11 +572,20 @@ export class RaftliteNode extends EventTarget {
    * @internal A snapshot streamed by the leader: verified into the store's incoming file, then
    * handed to Raft, which installs it (through the state machine) if it is still useful.
    */
-  async receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>): Promise<void> {
+  async receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset = 0): Promise<void> {
     if (message.type !== 'snapshot' || message.to !== this.id) throw new SnapshotStreamError('not a snapshot for this node')
-    await receiveSnapshotFrames(body, this.platform.files, this.#snapshots.incomingPath)
+    const { index, term } = message.snapshot.metadata
+    if (offset === 0) this.#snapshots.beginIncoming(index, term)
+    else if (this.#snapshots.incomingBytes(index, term) < offset) throw new SnapshotStreamError(`nothing to resume at byte ${offset}`)
+    else this.stats.snapshotsResumed++
+    await receiveSnapshotFrames(body, this.platform.files, this.#snapshots.incomingPath, offset, this.options.snapshotChunkBytes)
     this.#incomingMembers = members
     this.#driver.step(message)
+  }
+
+  /** @internal Bytes of snapshot (index, term) already here from a broken transfer. */
+  snapshotResumeOffset(index: number, term: number): number {
+    return this.#snapshots.incomingBytes(index, term)
   }
 
   /** @internal Requests from other nodes: forwarded work and joins. */
@@ -875,11 +884,15 @@ export class RaftliteNode extends EventTarget {
     try {
       const meta = this.#snapshots.readMeta()
       if (!meta || meta.index !== m.snapshot.metadata.index) throw new Error('the snapshot to send is not the one in the store')
-      const header = toBase64(encodeWire({ message: m, members: meta.members }))
+      // Resume after what a broken transfer of this same snapshot already delivered.
+      const { index, term } = m.snapshot.metadata
+      const asked = await this.#fetch(`http://${addr}/raft/snapshot/offset?index=${index}&term=${term}`, { signal: AbortSignal.timeout(5000) })
+      const offset = asked.ok ? Number(((await asked.json()) as { bytes?: unknown }).bytes) || 0 : (await asked.arrayBuffer(), 0)
+      const header = toBase64(encodeWire({ message: m, members: meta.members, offset }))
       const res = await this.#fetch(`http://${addr}/raft/snapshot`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/octet-stream', [SNAPSHOT_HEADER]: header, [SENDER_HEADER]: `${this.id}@${this.options.raftAdvAddr}` },
-        body: snapshotFrames(this.platform.files, this.#snapshots.dataPath),
+        body: snapshotFrames(this.platform.files, this.#snapshots.dataPath, offset, this.options.snapshotChunkBytes),
         duplex: 'half',
       } as RequestInit)
       await res.arrayBuffer()
