@@ -29,6 +29,8 @@ export interface SnapshotMeta extends SnapshotPoint {
   /** Fingerprint of the live database file right after the snapshot's checkpoint. */
   dbSize: number
   dbModifiedAt: number
+  /** CRC-32C of the store's copy, once computed (in the background after a snapshot). */
+  dataCrc32c?: number
 }
 
 export type StartMode = 'fresh' | 'fast' | 'restored'
@@ -98,7 +100,11 @@ export class SnapshotStore {
     if (!this.files.exists(this.dataPath)) {
       throw new SnapshotCorruptionError(this.dataPath, 'the snapshot copy of the database is missing')
     }
-    this.#copy(this.dataPath, this.livePath)
+    const copied = this.#copy(this.dataPath, this.livePath)
+    if (meta.dataCrc32c !== undefined && copied !== meta.dataCrc32c >>> 0) {
+      this.#deleteLive([''])
+      throw new SnapshotCorruptionError(this.dataPath, `the snapshot copy reads with checksum ${copied}, not the ${meta.dataCrc32c} recorded`)
+    }
     return { meta: this.#writeMeta(meta), mode: 'restored' }
   }
 
@@ -134,8 +140,36 @@ export class SnapshotStore {
     this.#writeJson('incoming.json', { index, term })
   }
 
+  /**
+   * Records the store copy's checksum in the metadata of snapshot `index`, computing it a chunk
+   * at a time (`yieldTo` between chunks keeps the node responsive). Gives up if another snapshot
+   * replaces the copy meanwhile.
+   */
+  async recordChecksum(index: number, yieldTo: () => Promise<void>, chunk = 4 * 1024 * 1024): Promise<number | undefined> {
+    const h = this.files.open(this.dataPath, { create: false, readOnly: true })
+    let crc = 0
+    try {
+      const size = h.size()
+      const buffer = new Uint8Array(Math.max(1, Math.min(chunk, size)))
+      for (let offset = 0; offset < size; ) {
+        const n = h.read(buffer, offset)
+        if (n === 0) break
+        crc = crc32c(buffer.subarray(0, n), crc)
+        offset += n
+        await yieldTo()
+        if (this.readMeta()?.index !== index) return undefined
+      }
+    } finally {
+      h.close()
+    }
+    const meta = this.readMeta()
+    if (!meta || meta.index !== index) return undefined
+    this.#writeJson('meta.json', { ...meta, dataCrc32c: crc >>> 0 })
+    return crc >>> 0
+  }
+
   /** A follower installs a verified snapshot received from the leader (live file closed). */
-  install(point: SnapshotPoint): SnapshotMeta {
+  install(point: SnapshotPoint, dataCrc32c?: number): SnapshotMeta {
     this.files.delete(joinPath(this.dir, 'incoming.json'))
     this.files.delete(`${this.dataPath}-wal`)
     this.files.rename(this.incomingPath, this.dataPath)
@@ -143,7 +177,7 @@ export class SnapshotStore {
     this.#deleteLive(['-wal', '-shm', '-journal'])
     this.#copy(this.dataPath, this.livePath)
     this.files.delete(joinPath(this.dir, 'pending.json'))
-    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0 })
+    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c })
   }
 
   #finish(point: SnapshotPoint): SnapshotMeta {
@@ -190,12 +224,13 @@ export class SnapshotStore {
     }
   }
 
-  /** Copies a file and fsyncs the copy. */
-  #copy(from: string, to: string): void {
+  /** Copies a file and fsyncs the copy; returns the CRC-32C of what was copied. */
+  #copy(from: string, to: string): number {
     const source = this.files.open(from, { create: false, readOnly: true })
     const tmp = `${to}.tmp`
     this.files.delete(tmp)
     const target = this.files.open(tmp, { create: true })
+    let crc = 0
     try {
       const size = source.size()
       const buffer = new Uint8Array(Math.min(COPY_CHUNK, Math.max(1, size)))
@@ -203,6 +238,7 @@ export class SnapshotStore {
         const n = source.read(buffer, offset)
         if (n === 0) break
         target.write(buffer.subarray(0, n), offset)
+        crc = crc32c(buffer.subarray(0, n), crc)
         offset += n
       }
       target.sync()
@@ -211,6 +247,7 @@ export class SnapshotStore {
       target.close()
     }
     this.files.rename(tmp, to)
+    return crc >>> 0
   }
 
   /** JSON with a CRC-32C, replaced atomically (write, fsync, rename, fsync the directory). */

@@ -11,7 +11,7 @@ const HEADER = 8
 export const DEFAULT_SNAPSHOT_CHUNK = 1024 * 1024
 
 /** CRC-32C of the first `length` bytes of an open file. */
-function prefixCrc(handle: FileHandle, length: number, chunk: number): number {
+export function prefixCrc(handle: FileHandle, length: number, chunk: number): number {
   const buffer = new Uint8Array(Math.max(1, Math.min(chunk, length)))
   let crc = 0
   for (let offset = 0; offset < length; ) {
@@ -23,8 +23,19 @@ function prefixCrc(handle: FileHandle, length: number, chunk: number): number {
   return crc
 }
 
-/** Streams `path` (a file that must not change meanwhile) as frames, from byte `offset` on. */
-export function snapshotFrames(files: FilePort, path: string, offset = 0, chunk = DEFAULT_SNAPSHOT_CHUNK): ReadableStream<Uint8Array> {
+/**
+ * Streams `path` (a file that must not change meanwhile) as frames, from byte `offset` on. With
+ * `expectedCrc` (the checksum recorded when the file was made), the final frame carries that
+ * rather than what was read: a copy damaged at rest then fails the receiver's check.
+ */
+export function snapshotFrames(
+  files: FilePort,
+  path: string,
+  offset = 0,
+  chunk = DEFAULT_SNAPSHOT_CHUNK,
+  expectedCrc?: number,
+  onCorrupt?: (detail: string) => void,
+): ReadableStream<Uint8Array> {
   let handle: FileHandle | undefined
   let position = offset
   let total = 0
@@ -42,8 +53,12 @@ export function snapshotFrames(files: FilePort, path: string, offset = 0, chunk 
       const frame = new Uint8Array(HEADER + Math.max(0, n))
       const view = new DataView(frame.buffer)
       if (n <= 0) {
+        const read = total >>> 0
+        if (expectedCrc !== undefined && read !== expectedCrc >>> 0) {
+          onCorrupt?.(`${path} reads with checksum ${read}, not the ${expectedCrc >>> 0} recorded when it was made`)
+        }
         view.setUint32(0, 0)
-        view.setUint32(4, total >>> 0)
+        view.setUint32(4, expectedCrc ?? read)
         controller.enqueue(frame)
         controller.close()
         handle!.close()
@@ -74,8 +89,8 @@ export class SnapshotStreamError extends Error {
 
 /**
  * Writes a framed stream into `path` after its first `offset` bytes (already received and
- * checked), verifying it; returns the file's size. A stream that breaks leaves the bytes that
- * arrived intact frames (resumable); any failed check deletes the file.
+ * checked), verifying it; returns the file's size and checksum. A stream that breaks leaves the
+ * bytes that arrived in intact frames (resumable); any failed check deletes the file.
  */
 export async function receiveSnapshotFrames(
   stream: ReadableStream<Uint8Array>,
@@ -83,7 +98,7 @@ export async function receiveSnapshotFrames(
   path: string,
   offset = 0,
   chunk = DEFAULT_SNAPSHOT_CHUNK,
-): Promise<number> {
+): Promise<{ size: number; crc32c: number }> {
   if (offset === 0) files.delete(path)
   const out = files.open(path, { create: true })
   const reader = stream.getReader()
@@ -121,7 +136,7 @@ export async function receiveSnapshotFrames(
         out.sync()
         out.close()
         await reader.cancel().catch(() => {})
-        return written
+        return { size: written, crc32c: total >>> 0 }
       }
       if (length > 64 * chunk) return reject(new SnapshotStreamError(`frame of ${length} bytes is too large`))
       if (pending.length < HEADER + length) break

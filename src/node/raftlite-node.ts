@@ -130,8 +130,9 @@ export class RaftliteNode extends EventTarget {
   #cancelSnapshotTimer: (() => void) | null = null
   /** Snapshot streams to followers in flight: the store's copy must not change under them. */
   readonly #streaming = new Set<string>()
-  /** Members carried by the snapshot being received, installed with it. */
+  /** Members carried by the snapshot being received, installed with it, and its verified checksum. */
   #incomingMembers: Member[] | null = null
+  #incomingChecksum: number | undefined
   /** Raft batches sent by stream and by POST. */
   get transportStats(): { streamBatches: number; postBatches: number; streamsOpened: number } {
     return { ...this.#transport.stats }
@@ -251,6 +252,8 @@ export class RaftliteNode extends EventTarget {
       const node = new RaftliteNode(resolved, platform, db, log, unlock, overrides, snapshots, startState)
       node.#driver.start()
       node.#scheduleSnapshotCheck()
+      const meta = snapshots.readMeta()
+      if (meta && meta.dataCrc32c === undefined) node.#checksumSnapshot(meta.index)
       // A lone voter need not wait an election timeout for votes nobody else can give.
       const { voters } = node.#driver.raft.status().confState
       if (voters.length === 1 && voters[0] === resolved.nodeId) node.#driver.campaign()
@@ -492,7 +495,16 @@ export class RaftliteNode extends EventTarget {
     this.#log.sync()
     this.#lastSnapshotIndex = applied
     this.stats.snapshots++
+    this.#checksumSnapshot(applied)
     return true
+  }
+
+  /** Computes the store copy's checksum in the background, so it can be verified later. */
+  #checksumSnapshot(index: number): void {
+    const breathe = () => new Promise<void>((r) => this.platform.timers.setTimeout(r, 0))
+    void this.#snapshots.recordChecksum(index, breathe).catch((e: unknown) => {
+      if (!this.#stopping) this.#emitError(e)
+    })
   }
 
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
@@ -578,8 +590,9 @@ export class RaftliteNode extends EventTarget {
     if (offset === 0) this.#snapshots.beginIncoming(index, term)
     else if (this.#snapshots.incomingBytes(index, term) < offset) throw new SnapshotStreamError(`nothing to resume at byte ${offset}`)
     else this.stats.snapshotsResumed++
-    await receiveSnapshotFrames(body, this.platform.files, this.#snapshots.incomingPath, offset, this.options.snapshotChunkBytes)
+    const received = await receiveSnapshotFrames(body, this.platform.files, this.#snapshots.incomingPath, offset, this.options.snapshotChunkBytes)
     this.#incomingMembers = members
+    this.#incomingChecksum = received.crc32c
     this.#driver.step(message)
   }
 
@@ -892,7 +905,9 @@ export class RaftliteNode extends EventTarget {
       const res = await this.#fetch(`http://${addr}/raft/snapshot`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/octet-stream', [SNAPSHOT_HEADER]: header, [SENDER_HEADER]: `${this.id}@${this.options.raftAdvAddr}` },
-        body: snapshotFrames(this.platform.files, this.#snapshots.dataPath, offset, this.options.snapshotChunkBytes),
+        body: snapshotFrames(this.platform.files, this.#snapshots.dataPath, offset, this.options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
+          this.#emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
+        ),
         duplex: 'half',
       } as RequestInit)
       await res.arrayBuffer()
@@ -926,7 +941,7 @@ export class RaftliteNode extends EventTarget {
     if (!members) throw new StoreError('snapshot: no verified snapshot file has been received')
     this.#incomingMembers = null
     const { index, term, confState } = snapshot.metadata
-    this.#db.reopenAround(() => this.#snapshots.install({ index, term, confState, members }))
+    this.#db.reopenAround(() => this.#snapshots.install({ index, term, confState, members }, this.#incomingChecksum))
     this.#members.replaceAll(members)
     this.#lastSnapshotIndex = index
     this.stats.snapshotsInstalled++

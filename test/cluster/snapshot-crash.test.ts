@@ -102,3 +102,28 @@ test('power loss at every step of taking a snapshot: the node restarts with ever
     await restarted.stop()
   }
 }, 120_000)
+
+test('the snapshot copy is checksummed at rest: damage is caught before it is restored', async () => {
+  const files = new MemoryFilePort()
+  let node = await start(files)
+  await node.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)'])
+  expect(node.snapshot(0)).toBe(true)
+  const readMeta = () => {
+    const h = files.open('/d/snapshot/meta.json', { create: false })
+    const bytes = new Uint8Array(h.size())
+    h.read(bytes, 0)
+    h.close()
+    return JSON.parse(JSON.parse(new TextDecoder().decode(bytes)).body) as { dataCrc32c?: number }
+  }
+  for (let i = 0; i < 100 && readMeta().dataCrc32c === undefined; i++) await new Promise((r) => setTimeout(r, 10))
+  expect(readMeta().dataCrc32c).toEqual(expect.any(Number))
+  await node.stop()
+  // Damage the store's copy and make the live file look changed, so a restart must restore.
+  const copy = files.open('/d/snapshot/data.db', { create: false })
+  copy.write(new Uint8Array([0xff]), 100)
+  copy.close()
+  const live = files.open('/d/db.sqlite', { create: false })
+  live.write(new Uint8Array([0]), live.size())
+  live.close()
+  await expect(start(files)).rejects.toThrow(/snapshot copy reads with checksum \d+, not the \d+ recorded/)
+})
