@@ -44,6 +44,16 @@ describe('a 3-node cluster of raftlited processes', () => {
     }
   })
 
+  test('/readyz on a follower: leader contact, and ?sync waits until it has caught up', async () => {
+    const leader = (await leaderOf(procs))!
+    const follower = procs.find((p) => p !== leader)!
+    const plain = await fetch(`${follower.url}/readyz`)
+    expect([plain.status, await plain.text()]).toEqual([200, '[+]node ok\n[+]leader ok\n[+]store ok'])
+    const synced = await fetch(`${follower.url}/readyz?sync&timeout=5s`)
+    expect([synced.status, await synced.text()]).toEqual([200, '[+]node ok\n[+]leader ok\n[+]store ok\n[+]sync ok'])
+    expect(await (await fetch(`${follower.url}/readyz?noleader`)).text()).toBe('[+]node ok')
+  })
+
   test('scenario 22: redirect to the leader', async () => {
     const leader = (await leaderOf(procs))!
     const follower = procs.find((p) => p !== leader)!
