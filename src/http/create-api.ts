@@ -157,8 +157,16 @@ async function handleLeader(r: DataRequest): Promise<Response> {
       target = id
     }
   }
+  return clusterOperation(() => r.node.transferLeadership(target, { wait: r.params.wait }))
+}
+
+/**
+ * Runs an operation on the cluster (stepdown, removal): 200 with an empty body when it worked,
+ * 503 when there is no leader to do it, 500 with the reason otherwise — as rqlite answers.
+ */
+async function clusterOperation(run: () => Promise<unknown>): Promise<Response> {
   try {
-    await r.node.transferLeadership(target, { wait: r.params.wait })
+    await run()
   } catch (e) {
     if (e instanceof LeaderNotFoundError) return textError(503, e.message)
     if (e instanceof StoreError) return textError(500, e.message)
@@ -191,14 +199,7 @@ async function handleRemove(r: DataRequest): Promise<Response> {
   const keys = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : []
   const id = (parsed as { id?: unknown } | null)?.id
   if (keys.length !== 1 || typeof id !== 'string') return textError(400, 'body must be exactly {"id":"<node id>"}')
-  try {
-    await r.node.removeNode(id)
-  } catch (e) {
-    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
-    if (e instanceof StoreError) return textError(500, e.message)
-    throw e
-  }
-  return empty(200)
+  return clusterOperation(() => r.node.removeNode(id))
 }
 
 function handleDebugVars(r: DataRequest, counters: Counters): Response {

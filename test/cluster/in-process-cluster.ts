@@ -6,6 +6,7 @@ import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import { serveHttp, type Served } from '../../runtimes/node/serve.ts'
 import { serveCluster } from '../../runtimes/node/serve-cluster.ts'
 import { freePort } from '../support/free-port.ts'
+import { waitFor } from '../support/cluster-processes.ts'
 
 export interface TestNode {
   node: RaftliteNode
@@ -33,17 +34,7 @@ export async function startTestNode(id: string, options: Partial<NodeOptions> = 
   }
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined && v !== false) return v
-    } catch (e) {
-      last = e
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+/** Polls `probe` until it returns something (the same helper the process tests use). */
+export function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  return waitFor(what, async () => probe(), timeoutMs)
 }
