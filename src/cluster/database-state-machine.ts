@@ -12,6 +12,9 @@ export interface AppliedWrite {
 }
 
 export class DatabaseStateMachine implements StateMachine {
+  /** Leader-stamped time (ms) of the newest write applied here: what `freshness_strict` checks. */
+  lastWriteTimestamp = 0
+
   constructor(
     private readonly db: () => Database,
     private readonly members: Members,
@@ -23,6 +26,7 @@ export class DatabaseStateMachine implements StateMachine {
     const command = decodeCommand(entry.data)
     if (command.kind === 'write') {
       // Every replica applies every write: the batch pins time and randomness, so all agree.
+      this.lastWriteTimestamp = command.batch.timestampMs
       return { results: this.db().applyBatch(command.batch), raftIndex: entry.index }
     }
     // A strong read is ordered by the log but only answered by the node that proposed it.

@@ -233,10 +233,6 @@ export class Database {
     return this.#fileSize(this.path)
   }
 
-  /** The database as one SQLite file image (what `/db/backup` serves). */
-  exportBytes(): Uint8Array {
-    return this.#sqlite3.capi.sqlite3_js_db_export(this.#rw.db)
-  }
 
   pragmas(): { rw: Record<string, string>; ro: Record<string, string> } {
     const read = (c: Connection) =>

@@ -124,7 +124,6 @@ export class RaftliteNode extends EventTarget {
   #stopping: Promise<void> | null = null
   #api: Hono | null = null
   #clusterApi: ClusterApi | null = null
-  #lastWriteTimestamp = 0
   readonly #snapshots: SnapshotStore
   #lastSnapshotIndex: number
   #cancelSnapshotTimer: (() => void) | null = null
@@ -815,9 +814,7 @@ export class RaftliteNode extends EventTarget {
       mode,
       timeoutMs: options.timeoutMs ?? 0,
     }
-    const applied = (await this.#driver.propose(encodeCommand({ kind: 'write', batch }), this.options.raftApplyTimeoutMs)) as AppliedWrite
-    this.#lastWriteTimestamp = batch.timestampMs
-    return applied
+    return (await this.#driver.propose(encodeCommand({ kind: 'write', batch }), this.options.raftApplyTimeoutMs)) as AppliedWrite
   }
 
   async #leaderRead(statements: BoundStatement[], options: ReadOptions, level: ReadLevel): Promise<StatementResult[]> {
@@ -844,13 +841,9 @@ export class RaftliteNode extends EventTarget {
     if (!options.freshnessMs || this.isLeader) return
     const now = this.platform.clock.monotonic()
     if (now - this.#driver.lastLeaderContact > options.freshnessMs) throw new StoreError('stale read')
-    if (options.freshnessStrict && this.platform.clock.now() - this.#lastAppliedWriteTime() > options.freshnessMs) {
+    if (options.freshnessStrict && this.platform.clock.now() - this.#fsm.lastWriteTimestamp > options.freshnessMs) {
       throw new StoreError('stale read')
     }
-  }
-
-  #lastAppliedWriteTime(): number {
-    return this.#lastWriteTimestamp
   }
 
   async #forward(request: Exclude<RpcRequest, { op: 'meta' | 'join' }>): Promise<WriteOutcome> {

@@ -16,7 +16,6 @@ import type {
   ReadIndexMessage,
   SnapshotMessage,
   VoteMessage,
-  VoteResponse,
 } from './messages.ts'
 import { Progress } from './progress.ts'
 import { committedIndex, quorumSize, voteResult } from './quorum.ts'

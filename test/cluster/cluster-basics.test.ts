@@ -97,3 +97,15 @@ test('the in-process client on a follower forwards writes to the leader, like th
   expect(rs.rowsAffected).toBe(1)
   expect((await db.query('SELECT count(*) AS n FROM foo WHERE v = 99', { level: 'linearizable' })).rows[0].n).toBe(1)
 })
+
+test('freshness_strict on a follower judges the newest applied write, stamped by the leader', async () => {
+  const leader = await leaderNode()
+  const follower = nodes.find((n) => n !== leader)!
+  await post(leader.url, '/db/execute', ['INSERT INTO foo(v) VALUES (1)'])
+  await until('the follower to apply it', async () => (await (await fetch(`${follower.url}/db/query?q=SELECT%20count(*)%20FROM%20foo%20WHERE%20v%3D1&level=none`)).text()).includes('[[1]]'))
+  const q = `${follower.url}/db/query?q=SELECT%201&level=none`
+  expect(await (await fetch(`${q}&freshness=10s&freshness_strict`)).text()).toContain('"values":[[1]]')
+  await new Promise((r) => setTimeout(r, 80)) // no writes for a while: the data is older than 50 ms
+  expect(await (await fetch(`${q}&freshness=50ms&freshness_strict`)).text()).toBe('{"results":[],"error":"stale read"}')
+  expect(await (await fetch(`${q}&freshness=50ms`)).text()).toContain('"values":[[1]]') // the leader is still in touch
+})
