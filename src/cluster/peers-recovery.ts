@@ -10,7 +10,13 @@
 import type { FilePort } from '../ports/file-port.ts'
 import { joinPath } from '../ports/file-port.ts'
 import type { ConfState } from '../raft/types.ts'
-import type { Member } from './members.ts'
+import { type Member, Members } from './members.ts'
+import type { LogStore } from './log-store.ts'
+import type { SnapshotStore, StartMode } from './snapshot-store.ts'
+import type { Database } from '../db/database.ts'
+import type { NodeOptions } from '../node/node-options.ts'
+import { decodeCommand } from '../db/command-codec.ts'
+import { decodeConfChange } from '../raft/conf-change.ts'
 
 export interface PeerEntry {
   id: string
@@ -81,4 +87,43 @@ export function recoveredMembership(peers: PeerEntry[], known: Member[], self: {
 export function retirePeersFile(files: FilePort, raftDir: string): void {
   files.rename(peersPath(raftDir), joinPath(raftDir, 'peers.info'))
   files.syncDirectory(raftDir)
+}
+
+/**
+ * Runs the recovery at start (the database open, Raft not yet running): replay the whole log,
+ * snapshot it under the file's membership, restart the log from that snapshot.
+ */
+export function recoverWithPeers(
+  peers: PeerEntry[],
+  log: LogStore,
+  db: Database,
+  snapshots: SnapshotStore,
+  start: { applied: number; members?: Member[] },
+  options: NodeOptions,
+): { applied: number; members: Member[]; mode: StartMode } {
+  // Everything this node holds is kept (its commit index may lag what was committed: a crash
+  // loses the last unsynced commit update). Entries with one index and term are the same on
+  // every node, so nodes recovering from their own logs stay consistent.
+  const { term } = log.initialState().hardState
+  const last = log.lastIndex()
+  if (last === 0) throw new Error('peers.json found, but this node has no state to recover')
+  const members = new Members()
+  members.replaceAll(start.members ?? [])
+  for (let index = start.applied + 1; index <= last; index++) {
+    const [entry] = log.entries(index, index + 1, Number.MAX_SAFE_INTEGER)
+    if (entry.type === 'confChange') {
+      const change = decodeConfChange(entry.data)
+      if (change) members.apply(change)
+    } else if (entry.data.byteLength > 0) {
+      const command = decodeCommand(entry.data)
+      if (command.kind === 'write') db.applyBatch(command.batch)
+    }
+  }
+  const recovered = recoveredMembership(peers, members.list(), { id: options.nodeId, apiAddr: options.httpAdvAddr })
+  const point = { index: last, term: log.term(last), confState: recovered.confState, members: recovered.members }
+  snapshots.create(point, db)
+  log.applySnapshot({ index: point.index, term: point.term, confState: point.confState })
+  log.setHardState({ term, vote: '', commit: last })
+  log.sync()
+  return { applied: last, members: recovered.members, mode: 'restored' }
 }

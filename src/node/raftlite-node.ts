@@ -16,10 +16,10 @@ import { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { encodeMemberContext, type Member, type MemberAddresses, Members } from '../cluster/members.ts'
 import { RaftDriver } from '../cluster/raft-driver.ts'
-import { type SnapshotMeta, SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
-import { type PeerEntry, readPeersFile, recoveredMembership, retirePeersFile } from '../cluster/peers-recovery.ts'
-import { decodeCommand } from '../db/command-codec.ts'
-import { decodeConfChange } from '../raft/conf-change.ts'
+import { SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
+import { readPeersFile, recoverWithPeers, retirePeersFile } from '../cluster/peers-recovery.ts'
+import { alignLogWithSnapshot } from '../cluster/align-log.ts'
+import { raftTiming } from './raft-timing.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeWire, encodeWire, toBase64 } from '../cluster/wire.ts'
 import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../cluster/snapshot-stream.ts'
@@ -86,20 +86,6 @@ export interface StartOverrides {
   fetch?: typeof fetch
 }
 
-/** Raft's clock, from the flags: heartbeats every tick, elections counted in ticks. */
-export function raftTiming(o: Pick<NodeOptions, 'raftHeartbeatTimeoutMs' | 'raftElectionTimeoutMs' | 'raftLeaderLeaseTimeoutMs'>): {
-  tickMs: number
-  electionTick: number
-  checkQuorumTick: number
-} {
-  const tickMs = Math.min(1000, Math.max(5, Math.round(o.raftHeartbeatTimeoutMs / 10)))
-  const electionTick = Math.max(3, Math.round(Math.max(o.raftElectionTimeoutMs, o.raftHeartbeatTimeoutMs) / tickMs))
-  if (o.raftLeaderLeaseTimeoutMs > Math.max(o.raftElectionTimeoutMs, o.raftHeartbeatTimeoutMs)) {
-    throw new Error('-raft-leader-lease-timeout must not exceed the election timeout: a leader could outlive its lease')
-  }
-  const checkQuorumTick = o.raftLeaderLeaseTimeoutMs > 0 ? Math.max(1, Math.min(electionTick, Math.round(o.raftLeaderLeaseTimeoutMs / tickMs))) : electionTick
-  return { tickMs, electionTick, checkQuorumTick }
-}
 
 export class RaftliteNode extends EventTarget {
   readonly options: NodeOptions
@@ -962,56 +948,3 @@ export class RaftliteNode extends EventTarget {
   }
 }
 
-/**
- * The database holds the snapshot in `meta`; make the log agree. Normally it already records
- * it; after a crash between installing a leader's snapshot and logging it, it lags behind.
- */
-function alignLogWithSnapshot(log: LogStore, meta: SnapshotMeta): void {
-  const logged = log.snapshot().metadata.index
-  if (meta.index <= logged) return
-  const { index, term, confState } = meta
-  if (log.lastIndex() >= index && log.term(index) === term) log.createSnapshot(index, confState)
-  else log.applySnapshot({ index, term, confState })
-  const hs = log.initialState().hardState
-  if (hs.commit < index) log.setHardState({ ...hs, commit: index })
-  log.sync()
-}
-
-/**
- * peers.json: replay what this node knows to be committed, then snapshot it under the
- * membership the file asks for, and restart the log from that snapshot (see peers-recovery.ts).
- */
-function recoverWithPeers(
-  peers: PeerEntry[],
-  log: LogStore,
-  db: Database,
-  snapshots: SnapshotStore,
-  start: { applied: number; members?: Member[] },
-  options: NodeOptions,
-): { applied: number; members: Member[]; mode: StartMode } {
-  // Everything this node holds is kept (its commit index may lag what was committed: a crash
-  // loses the last unsynced commit update). Entries with one index and term are the same on
-  // every node, so nodes recovering from their own logs stay consistent.
-  const { term } = log.initialState().hardState
-  const last = log.lastIndex()
-  if (last === 0) throw new Error('peers.json found, but this node has no state to recover')
-  const members = new Members()
-  members.replaceAll(start.members ?? [])
-  for (let index = start.applied + 1; index <= last; index++) {
-    const [entry] = log.entries(index, index + 1, Number.MAX_SAFE_INTEGER)
-    if (entry.type === 'confChange') {
-      const change = decodeConfChange(entry.data)
-      if (change) members.apply(change)
-    } else if (entry.data.byteLength > 0) {
-      const command = decodeCommand(entry.data)
-      if (command.kind === 'write') db.applyBatch(command.batch)
-    }
-  }
-  const recovered = recoveredMembership(peers, members.list(), { id: options.nodeId, apiAddr: options.httpAdvAddr })
-  const point = { index: last, term: log.term(last), confState: recovered.confState, members: recovered.members }
-  snapshots.create(point, db)
-  log.applySnapshot({ index: point.index, term: point.term, confState: point.confState })
-  log.setHardState({ term, vote: '', commit: last })
-  log.sync()
-  return { applied: last, members: recovered.members, mode: 'restored' }
-}

@@ -164,7 +164,7 @@ describe('usage', () => {
 })
 
 describe('Raft timing from the flags', async () => {
-  const { raftTiming } = await import('../../src/node/raftlite-node.ts')
+  const { raftTiming } = await import('../../src/node/raft-timing.ts')
   test('heartbeats every tenth of the heartbeat timeout; elections and the lease in those ticks', () => {
     expect(raftTiming({ raftHeartbeatTimeoutMs: 1000, raftElectionTimeoutMs: 1000, raftLeaderLeaseTimeoutMs: 0 })).toEqual({ tickMs: 100, electionTick: 10, checkQuorumTick: 10 })
     expect(raftTiming({ raftHeartbeatTimeoutMs: 500, raftElectionTimeoutMs: 2000, raftLeaderLeaseTimeoutMs: 500 })).toEqual({ tickMs: 50, electionTick: 40, checkQuorumTick: 10 })
