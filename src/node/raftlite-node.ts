@@ -911,7 +911,9 @@ export class RaftliteNode extends EventTarget {
         this.#emitError(e)
       }
       this.#scheduleSnapshotCheck()
-    }, this.options.raftSnapIntervalMs)
+      // At least every second: under a burst of writes a 10 s interval lets the WAL grow so
+      // large that taking the snapshot (synchronous) would stall writes for seconds.
+    }, Math.min(this.options.raftSnapIntervalMs, 1000))
   }
 
   /** A snapshot from the leader, already received and verified into the store's incoming file. */
