@@ -105,7 +105,9 @@ test('freshness_strict on a follower judges the newest applied write, stamped by
   await until('the follower to apply it', async () => (await (await fetch(`${follower.url}/db/query?q=SELECT%20count(*)%20FROM%20foo%20WHERE%20v%3D1&level=none`)).text()).includes('[[1]]'))
   const q = `${follower.url}/db/query?q=SELECT%201&level=none`
   expect(await (await fetch(`${q}&freshness=10s&freshness_strict`)).text()).toContain('"values":[[1]]')
-  await new Promise((r) => setTimeout(r, 80)) // no writes for a while: the data is older than 50 ms
-  expect(await (await fetch(`${q}&freshness=50ms&freshness_strict`)).text()).toBe('{"results":[],"error":"stale read"}')
-  expect(await (await fetch(`${q}&freshness=50ms`)).text()).toContain('"values":[[1]]') // the leader is still in touch
+  // No writes for 600 ms: the newest data is older than 400 ms, though the leader (heartbeats
+  // every 50 ms here) is in touch.
+  await new Promise((r) => setTimeout(r, 600))
+  expect(await (await fetch(`${q}&freshness=400ms&freshness_strict`)).text()).toBe('{"results":[],"error":"stale read"}')
+  expect(await (await fetch(`${q}&freshness=400ms`)).text()).toContain('"values":[[1]]')
 })
