@@ -4,7 +4,8 @@ import { expect, test } from 'vitest'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
 import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
-import type { FileHandle, FilePort, OpenOptions } from '../../src/ports/file-port.ts'
+import type { FilePort } from '../../src/ports/file-port.ts'
+import { CuttingFilePort } from '../support/cutting-file-port.ts'
 
 async function start(files: FilePort): Promise<RaftliteNode> {
   const node = await RaftliteNode.start({ dataDir: '/d', nodeId: 'n1', raftSnapIntervalMs: 3_600_000 }, platformWith(files))
@@ -14,35 +15,6 @@ async function start(files: FilePort): Promise<RaftliteNode> {
 
 async function count(node: RaftliteNode): Promise<number> {
   return Number((await node.client().query('SELECT count(*) AS n FROM t')).rows[0].n)
-}
-
-/** Cuts the power at the n-th mutating file operation (write, truncate, sync, rename, delete). */
-class PowerCutPort implements FilePort {
-  operations = 0
-  cutAt = Infinity
-  constructor(readonly inner: MemoryFilePort) {}
-  #step(): void {
-    if (++this.operations === this.cutAt) throw new Error('power cut')
-  }
-  open(path: string, options: OpenOptions): FileHandle {
-    const h = this.inner.open(path, options)
-    return {
-      read: (t, p) => h.read(t, p),
-      write: (s, p) => (this.#step(), h.write(s, p)),
-      truncate: (n) => (this.#step(), h.truncate(n)),
-      sync: () => (this.#step(), h.sync()),
-      size: () => h.size(),
-      modifiedAt: () => h.modifiedAt(),
-      close: () => h.close(),
-    }
-  }
-  exists = (p: string) => this.inner.exists(p)
-  delete = (p: string) => (this.#step(), this.inner.delete(p))
-  rename = (a: string, b: string) => (this.#step(), this.inner.rename(a, b))
-  mkdirp = (p: string) => this.inner.mkdirp(p)
-  list = (p: string) => this.inner.list(p)
-  syncDirectory = (p: string) => this.inner.syncDirectory(p)
-  lock = (p: string) => this.inner.lock(p)
 }
 
 test('a fast restart keeps the file; a tampered file is restored from the snapshot copy', async () => {
@@ -69,22 +41,22 @@ test('a fast restart keeps the file; a tampered file is restored from the snapsh
 
 test('power loss at every step of taking a snapshot: the node restarts with every write', async () => {
   // Count the file operations one snapshot takes, then cut the power at each of them in turn.
-  const probe = new PowerCutPort(new MemoryFilePort())
+  const probe = new CuttingFilePort(new MemoryFilePort())
   const probeNode = await start(probe)
   await probeNode.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
-  const before = probe.operations
+  const before = probe.count
   probeNode.snapshot(0)
-  const steps = probe.operations - before
+  const steps = probe.count - before
   await probeNode.stop()
   expect(steps).toBeGreaterThan(5)
 
   for (let cut = 1; cut <= steps; cut++) {
     const memory = new MemoryFilePort()
-    const port = new PowerCutPort(memory)
+    const port = new CuttingFilePort(memory)
     const node = await start(port)
     await node.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
     await node.client().execute('INSERT INTO t VALUES (2)')
-    port.cutAt = port.operations + cut
+    port.cutAt = port.count + cut
     // The cut surfaces as our error, as SQLite's 'disk I/O error', or not at all where SQLite
     // tolerates a failed operation; what matters is what a restart finds.
     try {

@@ -1,3 +1,4 @@
+import { CuttingFilePort, PowerCut } from '../support/cutting-file-port.ts'
 import { describe, expect, test } from 'vitest'
 import type { DurableLog } from '../../src/log/durable-log.ts'
 import type { FileHandle, FilePort } from '../../src/ports/file-port.ts'
@@ -92,64 +93,6 @@ describe('random operations against MemoryStorage', () => {
     })
   }
 })
-
-/** Cuts the power at the n-th mutating file operation; a cut write lands only in part. */
-class PowerCut extends Error {}
-
-class CuttingFilePort implements FilePort {
-  count = 0
-  constructor(readonly inner: MemoryFilePort, readonly cutAt: number) {}
-
-  #step(): boolean {
-    this.count++
-    if (this.count > this.cutAt) throw new PowerCut('power cut')
-    return this.count === this.cutAt
-  }
-
-  open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
-    if (options.create && !this.inner.exists(path) && this.#step()) throw new PowerCut('power cut')
-    const h = this.inner.open(path, options)
-    return {
-      read: (t, p) => h.read(t, p),
-      modifiedAt: () => h.modifiedAt(),
-      write: (s, p) => {
-        if (this.#step()) {
-          h.write(s.subarray(0, s.length >> 1), p)
-          throw new PowerCut('power cut')
-        }
-        h.write(s, p)
-      },
-      truncate: (n) => (this.#step() ? (() => { throw new PowerCut('power cut') })() : h.truncate(n)),
-      sync: () => (this.#step() ? (() => { throw new PowerCut('power cut') })() : h.sync()),
-      size: () => h.size(),
-      close: () => h.close(),
-    }
-  }
-  exists(path: string) {
-    return this.inner.exists(path)
-  }
-  delete(path: string) {
-    if (this.#step()) throw new PowerCut('power cut')
-    this.inner.delete(path)
-  }
-  rename(from: string, to: string) {
-    if (this.#step()) throw new PowerCut('power cut')
-    this.inner.rename(from, to)
-  }
-  mkdirp(path: string) {
-    this.inner.mkdirp(path)
-  }
-  list(path: string) {
-    return this.inner.list(path)
-  }
-  syncDirectory(path: string) {
-    if (this.#step()) throw new PowerCut('power cut')
-    ;(this.inner as FilePort).syncDirectory(path)
-  }
-  lock(path: string) {
-    return this.inner.lock(path)
-  }
-}
 
 describe('power cut at every file operation', () => {
   // Rolls, a conflicting append across segments, term changes, a snapshot + compaction, an install.

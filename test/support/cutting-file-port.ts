@@ -1,0 +1,66 @@
+import type { FileHandle, FilePort } from '../../src/ports/file-port.ts'
+import type { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
+
+/**
+ * A file port that cuts the power at its n-th mutating operation (creating a file, writing,
+ * truncating, syncing, deleting, renaming, syncing a directory): that operation fails — a cut
+ * write lands only in part — and so does every later one. With `MemoryFilePort.crash()` after
+ * it, tests see exactly what a power failure at that point would leave.
+ */
+export class PowerCut extends Error {}
+
+export class CuttingFilePort implements FilePort {
+  count = 0
+  /** The operation that fails (and every one after it); Infinity until set. */
+  constructor(readonly inner: MemoryFilePort, public cutAt = Infinity) {}
+
+  #step(): boolean {
+    this.count++
+    if (this.count > this.cutAt) throw new PowerCut('power cut')
+    return this.count === this.cutAt
+  }
+
+  open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
+    if (options.create && !this.inner.exists(path) && this.#step()) throw new PowerCut('power cut')
+    const h = this.inner.open(path, options)
+    return {
+      read: (t, p) => h.read(t, p),
+      modifiedAt: () => h.modifiedAt(),
+      write: (s, p) => {
+        if (this.#step()) {
+          h.write(s.subarray(0, s.length >> 1), p)
+          throw new PowerCut('power cut')
+        }
+        h.write(s, p)
+      },
+      truncate: (n) => (this.#step() ? (() => { throw new PowerCut('power cut') })() : h.truncate(n)),
+      sync: () => (this.#step() ? (() => { throw new PowerCut('power cut') })() : h.sync()),
+      size: () => h.size(),
+      close: () => h.close(),
+    }
+  }
+  exists(path: string) {
+    return this.inner.exists(path)
+  }
+  delete(path: string) {
+    if (this.#step()) throw new PowerCut('power cut')
+    this.inner.delete(path)
+  }
+  rename(from: string, to: string) {
+    if (this.#step()) throw new PowerCut('power cut')
+    this.inner.rename(from, to)
+  }
+  mkdirp(path: string) {
+    this.inner.mkdirp(path)
+  }
+  list(path: string) {
+    return this.inner.list(path)
+  }
+  syncDirectory(path: string) {
+    if (this.#step()) throw new PowerCut('power cut')
+    ;(this.inner as FilePort).syncDirectory(path)
+  }
+  lock(path: string) {
+    return this.inner.lock(path)
+  }
+}
