@@ -97,14 +97,29 @@ export class NodeFilePort implements FilePort {
     }
   }
 
+  /**
+   * A pid file, taken over when its holder is dead. Where liveness cannot be checked (Deno
+   * without --allow-run cannot signal or read /proc), the holder's heartbeat decides: it
+   * touches the file every 2 s, and one untouched for 10 s belonged to a process that died.
+   */
   lock(path: string): () => void {
     const mine = String(process.pid)
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const giveUpAt = Date.now() + 15_000
+    for (;;) {
       try {
         const fd = fs.openSync(path, 'wx', 0o644)
         fs.writeSync(fd, mine)
         fs.closeSync(fd)
+        const heartbeat = setInterval(() => {
+          try {
+            const now = new Date()
+            fs.utimesSync(path, now, now)
+          } catch {
+            // the next beat will try again
+          }
+        }, LOCK_HEARTBEAT_MS)
         return () => {
+          clearInterval(heartbeat)
           try {
             if (fs.readFileSync(path, 'utf8') === mine) fs.unlinkSync(path)
           } catch {
@@ -113,29 +128,54 @@ export class NodeFilePort implements FilePort {
         }
       } catch (e) {
         if ((e as { code?: string }).code !== 'EEXIST') throw e
-        const holder = Number(fs.readFileSync(path, 'utf8'))
-        if (holder && holder !== process.pid && isAlive(holder)) throw new LockedError(path, `pid ${holder}`)
-        fs.unlinkSync(path) // left behind by a process that died (kill -9): take it over
       }
+      const holder = Number(fs.readFileSync(path, 'utf8'))
+      const alive = holder === process.pid ? 'dead' : liveness(holder)
+      if (alive === 'alive') throw new LockedError(path, `pid ${holder}`)
+      if (alive === 'unknown' && Date.now() - fs.statSync(path).mtimeMs < LOCK_STALE_MS) {
+        if (Date.now() > giveUpAt) throw new LockedError(path, `pid ${holder}, whose liveness this runtime may not check (Deno: --allow-run)`)
+        sleepSync(250)
+        continue
+      }
+      fs.unlinkSync(path) // left behind by a process that died (kill -9): take it over
     }
-    throw new LockedError(path, 'could not take the lock')
+  }
+
+}
+
+const LOCK_HEARTBEAT_MS = 2000
+const LOCK_STALE_MS = 10_000
+
+/** Whether `pid` runs, as far as this runtime's permissions let us tell. */
+function liveness(pid: number): 'alive' | 'dead' | 'unknown' {
+  if (!pid) return 'dead'
+  // Linux: /proc tells a zombie (killed, not yet reaped, holding nothing) from a live process.
+  try {
+    if (fs.existsSync('/proc/self/status')) {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+      return /^State:\s+[ZX]/m.test(status) ? 'dead' : 'alive'
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return 'dead'
+    // Deno needs full permissions to read /proc: try signalling instead.
+  }
+  try {
+    process.kill(pid, 0)
+    return 'alive'
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (code === 'ESRCH') return 'dead'
+    if (code === 'EPERM' && !isPermissionError(e)) return 'alive' // someone else's live process
+    return 'unknown'
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    const code = (e as { code?: string }).code
-    if (code === 'ESRCH') return false
-    if (code === 'EPERM') return true
-    // Deno without --allow-run cannot signal: ask /proc (Linux) or, failing that, assume the
-    // holder lives; wrongly taking the lock would let two processes write one database.
-    try {
-      return !fs.existsSync('/proc/self') || fs.existsSync(`/proc/${pid}`)
-    } catch {
-      return true
-    }
-  }
+/** Deno's refusals (NotCapable, PermissionDenied) are not the OS's EPERM. */
+function isPermissionError(e: unknown): boolean {
+  const name = (e as { name?: string }).name ?? ''
+  return name === 'NotCapable' || name === 'PermissionDenied'
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }

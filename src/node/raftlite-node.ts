@@ -125,7 +125,8 @@ export class RaftliteNode extends EventTarget {
 
   /** Counters reported under /debug/vars (rqlite's expvar names). */
   readonly stats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
-  readonly #leaderWaiters: (() => void)[] = []
+  /** Conditions awaited until membership or leadership changes make them true. */
+  readonly #waiters: { ready: () => boolean; resolve: () => void }[] = []
   /** Raft addresses learned from traffic and join requests, before the membership names them. */
   readonly #addressHints = new Map<string, string>()
 
@@ -156,7 +157,7 @@ export class RaftliteNode extends EventTarget {
       () => this.#db,
       this.#members,
       (snapshot) => this.#installSnapshot(snapshot),
-      () => this.#wakeLeaderWaiters(),
+      () => this.#wakeWaiters(),
     )
     this.#fsm = fsm
     this.#transport = new HttpTransport({
@@ -638,7 +639,10 @@ export class RaftliteNode extends EventTarget {
       }
       await this.#driver.waitApplied(commitAtStart)
       if (this.options.join.length > 0 && !fresh) this.#rejoin()
-      if (!this.leader()) await new Promise<void>((resolve) => this.#leaderWaiters.push(resolve))
+      // A leader to send writes to, and (after joining) our own membership applied, so that
+      // what this node reports of the cluster includes itself.
+      const settled = () => this.leader() !== null && (this.#members.get(this.id) !== undefined || this.options.join.length === 0)
+      if (!settled()) await new Promise<void>((resolve) => this.#waiters.push({ ready: settled, resolve }))
       this.dispatchEvent(new Event('ready'))
     } catch (e) {
       this.#emitError(e)
@@ -926,16 +930,23 @@ export class RaftliteNode extends EventTarget {
     this.#members.replaceAll(members)
     this.#lastSnapshotIndex = index
     this.stats.snapshotsInstalled++
-    this.#wakeLeaderWaiters()
+    this.#wakeWaiters()
   }
 
-  /** The leader's address may arrive after its id (a joining node learns members by applying). */
-  #wakeLeaderWaiters(): void {
-    if (this.leader()) for (const wake of this.#leaderWaiters.splice(0)) wake()
+  /**
+   * Re-checks awaited conditions after membership or leadership changed (a joining node learns
+   * the leader's address, and its own membership, only by applying entries).
+   */
+  #wakeWaiters(): void {
+    for (const waiter of [...this.#waiters]) {
+      if (!waiter.ready()) continue
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
   }
 
   #onSoftState(state: SoftState): void {
-    this.#wakeLeaderWaiters()
+    this.#wakeWaiters()
     const leader = this.leader()
     this.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))
   }

@@ -1,0 +1,94 @@
+/**
+ * The basic cluster scenarios (compat 11, 12 and 20-24) against three real raftlited processes
+ * on one runtime; each runtime's test file runs it on nodes of that runtime.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { RaftlitedProcess, Runtime } from '../support/raftlited-process.ts'
+import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+
+export function clusterSuite(runtime: Runtime): void {
+  let procs: RaftlitedProcess[] = []
+
+  beforeAll(async () => {
+    procs = await startCluster({ size: 3, runtimes: [runtime, runtime, runtime] })
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const p of procs) await p.stop('SIGKILL')
+  })
+
+  describe(`a 3-node cluster of raftlited processes on ${runtime}`, () => {
+    test('scenario 20: one cluster, one leader, everyone reachable', async () => {
+      const nodes = JSON.parse(await (await fetch(`${procs[2].url}/nodes`)).text())
+      expect(Object.keys(nodes)).toEqual(['1', '2', '3'])
+      expect(Object.values(nodes).filter((n) => (n as { leader: boolean }).leader)).toHaveLength(1)
+      for (const [id, n] of Object.entries(nodes) as [string, Record<string, unknown>][]) {
+        expect(n.reachable, id).toBe(true)
+        expect(n.api_addr).toBe(procs[Number(id) - 1].url)
+      }
+    })
+
+    test('scenarios 11, 12 and 21: forwarded writes; RANDOM() and now() identical on every node', async () => {
+      const leader = (await leaderOf(procs))!
+      const follower = procs.find((p) => p !== leader)!
+      await execute(follower.url, ['CREATE TABLE r (id INTEGER PRIMARY KEY, v INTEGER, b BLOB, t TEXT, d TEXT DEFAULT CURRENT_TIMESTAMP)'])
+      const res = await execute(follower.url, ["INSERT INTO r(v, b, t) VALUES(RANDOM(), randomblob(8), datetime('now'))"])
+      expect(res.text).toBe('{"results":[{"last_insert_id":1,"rows_affected":1}]}')
+      expect(res.headers.get('x-rqlite-served-by')).toBe(leader.raftAddr)
+      const onLeader = await queryText(leader.url, 'SELECT * FROM r')
+      expect(onLeader).toMatch(/"values":\[\[1,-?\d+,"[^"]+","\d{4}-\d\d-\d\d \d\d:\d\d:\d\d","\d{4}-/)
+      for (const p of procs) await waitFor(`node ${p.url} to match`, async () => (await queryText(p.url, 'SELECT * FROM r', '&level=none')) === onLeader)
+    })
+
+    test('Raft messages travel over WebSocket streams between the nodes', async () => {
+      for (const p of procs) {
+        const cluster = JSON.parse(await (await fetch(`${p.url}/debug/vars`)).text()).cluster
+        expect(cluster.raft_streams_opened, p.url).toBeGreaterThan(0)
+        expect(cluster.raft_stream_batches, p.url).toBeGreaterThan(cluster.raft_post_batches)
+      }
+    })
+
+    test('/readyz on a follower: leader contact, and ?sync waits until it has caught up', async () => {
+      const leader = (await leaderOf(procs))!
+      const follower = procs.find((p) => p !== leader)!
+      const plain = await fetch(`${follower.url}/readyz`)
+      expect([plain.status, await plain.text()]).toEqual([200, '[+]node ok\n[+]leader ok\n[+]store ok'])
+      const synced = await fetch(`${follower.url}/readyz?sync&timeout=5s`)
+      expect([synced.status, await synced.text()]).toEqual([200, '[+]node ok\n[+]leader ok\n[+]store ok\n[+]sync ok'])
+      expect(await (await fetch(`${follower.url}/readyz?noleader`)).text()).toBe('[+]node ok')
+    })
+
+    test('scenario 22: redirect to the leader', async () => {
+      const leader = (await leaderOf(procs))!
+      const follower = procs.find((p) => p !== leader)!
+      const res = await execute(follower.url, ['SELECT 1'], '?redirect')
+      expect(res.status).toBe(301)
+      expect(res.headers.get('location')).toBe(`${leader.url}/db/execute?redirect`)
+    })
+
+    test('scenario 23: kill -9 the leader; a new one within 3 s; the old node rejoins and catches up', async () => {
+      const old = (await leaderOf(procs))!
+      await old.stop('SIGKILL')
+      const killedAt = Date.now()
+      const survivors = procs.filter((p) => p !== old)
+      const next = await waitFor('a new leader', () => leaderOf(survivors), 10_000)
+      expect(Date.now() - killedAt).toBeLessThan(3000)
+      const write = await execute(survivors[0].url, [['INSERT INTO r(v) VALUES(?)', 42]])
+      expect(write.text).toContain('"rows_affected":1')
+      const redirected = await execute(survivors.find((p) => p !== next)!.url, ['SELECT 1'], '?redirect')
+      expect(redirected.headers.get('location')).toBe(`${next.url}/db/execute?redirect`)
+      const restarted = await restartRaftlited(old)
+      procs[procs.indexOf(old)] = restarted
+      const expected = await queryText(next.url, 'SELECT * FROM r ORDER BY id')
+      await waitFor('the restarted node to catch up', async () => (await queryText(restarted.url, 'SELECT * FROM r ORDER BY id', '&level=none')) === expected)
+    }, 60_000)
+
+    test('scenario 24: stop every node, start them all again: a leader, data intact', async () => {
+      const before = await queryText((await leaderOf(procs))!.url, 'SELECT * FROM r ORDER BY id')
+      for (const p of procs) await p.stop('SIGTERM')
+      procs = await Promise.all(procs.map((p) => restartRaftlited(p)))
+      const leader = await waitFor('a leader after a full restart', () => leaderOf(procs))
+      expect(await queryText(leader.url, 'SELECT * FROM r ORDER BY id')).toBe(before)
+    }, 60_000)
+  })
+}
