@@ -105,6 +105,7 @@ export class NodeFilePort implements FilePort {
   lock(path: string): () => void {
     const mine = String(process.pid)
     const giveUpAt = Date.now() + 15_000
+    let firstSeen: number | undefined
     for (;;) {
       try {
         const fd = fs.openSync(path, 'wx', 0o644)
@@ -132,10 +133,15 @@ export class NodeFilePort implements FilePort {
       const holder = Number(fs.readFileSync(path, 'utf8'))
       const alive = holder === process.pid ? 'dead' : liveness(holder)
       if (alive === 'alive') throw new LockedError(path, `pid ${holder}`)
-      if (alive === 'unknown' && Date.now() - fs.statSync(path).mtimeMs < LOCK_STALE_MS) {
-        if (Date.now() > giveUpAt) throw new LockedError(path, `pid ${holder}, whose liveness this runtime may not check (Deno: --allow-run)`)
-        sleepSync(250)
-        continue
+      if (alive === 'unknown') {
+        const touched = fs.statSync(path).mtimeMs
+        if (firstSeen !== undefined && touched > firstSeen) throw new LockedError(path, `pid ${holder}`) // its heartbeat moved
+        firstSeen ??= touched
+        if (Date.now() - touched < LOCK_STALE_MS) {
+          if (Date.now() > giveUpAt) throw new LockedError(path, `pid ${holder}, whose liveness this runtime may not check (Deno: --allow-run)`)
+          sleepSync(250)
+          continue
+        }
       }
       fs.unlinkSync(path) // left behind by a process that died (kill -9): take it over
     }
