@@ -4,6 +4,18 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from './free-port.ts'
+import { afterAll } from 'vitest'
+
+// A safety net: whatever a test file started is killed when the file ends, even if a failing
+// test lost track of it (e.g. one restart of several in a Promise.all rejected). The bench
+// imports this module too, outside vitest: there the processes are its own to stop.
+const started = new Set<ChildProcess>()
+if (process.env.VITEST) {
+  afterAll(() => {
+    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    started.clear()
+  })
+}
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -74,6 +86,8 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  started.add(child)
+  child.once('exit', () => started.delete(child))
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()))
