@@ -1,3 +1,4 @@
+import { DelegatingFilePort } from '../support/delegating-file-port.ts'
 import { DurableLog, type DurableLogOptions } from '../../src/log/durable-log.ts'
 import { type FileHandle, type FilePort, joinPath } from '../../src/ports/file-port.ts'
 import type { RaftStorage } from '../../src/raft/storage.ts'
@@ -75,10 +76,12 @@ export function segPath(name: string): string {
 }
 
 /** Counts fsyncs per file and directory syncs, to check group commit. */
-export class CountingFilePort implements FilePort {
+export class CountingFilePort extends DelegatingFilePort {
   readonly fileSyncs = new Map<string, number>()
   dirSyncs = 0
-  constructor(readonly inner: FilePort = new MemoryFilePort()) {}
+  constructor(inner: FilePort = new MemoryFilePort()) {
+    super(inner)
+  }
 
   reset(): void {
     this.fileSyncs.clear()
@@ -89,7 +92,7 @@ export class CountingFilePort implements FilePort {
     return [...this.fileSyncs.values()].reduce((a, b) => a + b, 0)
   }
 
-  open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
+  override open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
     const h = this.inner.open(path, options)
     const counts = this.fileSyncs
     return {
@@ -105,26 +108,8 @@ export class CountingFilePort implements FilePort {
       close: () => h.close(),
     }
   }
-  exists(path: string) {
-    return this.inner.exists(path)
-  }
-  delete(path: string) {
-    this.inner.delete(path)
-  }
-  rename(from: string, to: string) {
-    this.inner.rename(from, to)
-  }
-  mkdirp(path: string) {
-    this.inner.mkdirp(path)
-  }
-  list(path: string) {
-    return this.inner.list(path)
-  }
-  syncDirectory(path: string) {
+  override syncDirectory(path: string) {
     this.dirSyncs++
     this.inner.syncDirectory(path)
-  }
-  lock(path: string) {
-    return this.inner.lock(path)
   }
 }

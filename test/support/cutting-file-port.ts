@@ -1,5 +1,6 @@
-import type { FileHandle, FilePort } from '../../src/ports/file-port.ts'
+import type { FileHandle } from '../../src/ports/file-port.ts'
 import type { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
+import { DelegatingFilePort } from './delegating-file-port.ts'
 
 /**
  * A file port that cuts the power at its n-th mutating operation (creating a file, writing,
@@ -9,10 +10,12 @@ import type { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
  */
 export class PowerCut extends Error {}
 
-export class CuttingFilePort implements FilePort {
+export class CuttingFilePort extends DelegatingFilePort {
   count = 0
   /** The operation that fails (and every one after it); Infinity until set. */
-  constructor(readonly inner: MemoryFilePort, public cutAt = Infinity) {}
+  constructor(inner: MemoryFilePort, public cutAt = Infinity) {
+    super(inner)
+  }
 
   #step(): boolean {
     this.count++
@@ -20,7 +23,7 @@ export class CuttingFilePort implements FilePort {
     return this.count === this.cutAt
   }
 
-  open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
+  override open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
     if (options.create && !this.inner.exists(path) && this.#step()) throw new PowerCut('power cut')
     const h = this.inner.open(path, options)
     return {
@@ -39,28 +42,16 @@ export class CuttingFilePort implements FilePort {
       close: () => h.close(),
     }
   }
-  exists(path: string) {
-    return this.inner.exists(path)
-  }
-  delete(path: string) {
+  override delete(path: string) {
     if (this.#step()) throw new PowerCut('power cut')
     this.inner.delete(path)
   }
-  rename(from: string, to: string) {
+  override rename(from: string, to: string) {
     if (this.#step()) throw new PowerCut('power cut')
     this.inner.rename(from, to)
   }
-  mkdirp(path: string) {
-    this.inner.mkdirp(path)
-  }
-  list(path: string) {
-    return this.inner.list(path)
-  }
-  syncDirectory(path: string) {
+  override syncDirectory(path: string) {
     if (this.#step()) throw new PowerCut('power cut')
-    ;(this.inner as FilePort).syncDirectory(path)
-  }
-  lock(path: string) {
-    return this.inner.lock(path)
+    this.inner.syncDirectory(path)
   }
 }

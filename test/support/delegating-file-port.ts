@@ -1,0 +1,30 @@
+import type { FileHandle, FilePort, OpenOptions } from '../../src/ports/file-port.ts'
+
+/** A file port that passes everything to another: tests override what they watch or break. */
+export class DelegatingFilePort implements FilePort {
+  constructor(readonly inner: FilePort) {}
+  open(path: string, options: OpenOptions): FileHandle {
+    return this.inner.open(path, options)
+  }
+  exists(path: string): boolean {
+    return this.inner.exists(path)
+  }
+  delete(path: string): void {
+    this.inner.delete(path)
+  }
+  rename(from: string, to: string): void {
+    this.inner.rename(from, to)
+  }
+  mkdirp(path: string): void {
+    this.inner.mkdirp(path)
+  }
+  list(path: string): string[] {
+    return this.inner.list(path)
+  }
+  syncDirectory(path: string): void {
+    this.inner.syncDirectory(path)
+  }
+  lock(path: string): () => void {
+    return this.inner.lock(path)
+  }
+}
