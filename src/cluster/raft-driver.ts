@@ -15,6 +15,7 @@ import type { ConfChange, Entry, NodeId, Snapshot, SoftState } from '../raft/typ
 import { decodeConfChange } from '../raft/conf-change.ts'
 import type { LogStore } from './log-store.ts'
 import { StoreError } from '../node/store-error.ts'
+import { startTicker } from './ticker.ts'
 
 export interface StateMachine {
   /** Applies a committed normal entry. `local` is true on the node that proposed it. */
@@ -105,13 +106,15 @@ export class RaftDriver {
   }
 
   start(): void {
-    const tick = () => {
-      if (this.#stopped) return
-      this.#o.raft.tick()
-      this.#schedule()
-      this.#cancelTick = this.#o.timers.setTimeout(tick, this.#o.tickMs)
-    }
-    this.#cancelTick = this.#o.timers.setTimeout(tick, this.#o.tickMs)
+    this.#cancelTick = startTicker({
+      timers: this.#o.timers,
+      clock: this.#o.clock,
+      intervalMs: this.#o.tickMs,
+      onTick: () => {
+        this.#o.raft.tick()
+        this.#schedule()
+      },
+    })
     this.#schedule()
   }
 
