@@ -43,6 +43,8 @@ export interface DriverOptions {
   applied: number
   onSoftState?(state: SoftState): void
   onError?(error: unknown): void
+  /** Persisting failed; the driver has stopped (a failed fsync cannot be retried safely). */
+  onFatal?(error: unknown): void
 }
 
 interface Pending {
@@ -73,6 +75,7 @@ export class RaftDriver {
   #applied: number
   #scheduled = false
   #stopped = false
+  #stopError = new StoreError('store not open')
   #cancelTick: (() => void) | null = null
   #readSeq = 0
   #soft: SoftState = { leader: '', role: 'follower' }
@@ -118,10 +121,10 @@ export class RaftDriver {
     this.#schedule()
   }
 
-  stop(): void {
+  stop(error = new StoreError('store not open')): void {
     this.#stopped = true
+    this.#stopError = error
     this.#cancelTick?.()
-    const error = new StoreError('store not open')
     for (const p of this.#pending.values()) p.reject(error)
     this.#pending.clear()
     for (const r of this.#reads.values()) r.reject(error)
@@ -162,7 +165,7 @@ export class RaftDriver {
 
   /** Resolves once a linearizable read may be served: leadership confirmed, index applied. */
   readIndex(timeoutMs: number): Promise<void> {
-    if (this.#stopped) return Promise.reject(new StoreError('store not open'))
+    if (this.#stopped) return Promise.reject(this.#stopError)
     const context = `r${++this.#readSeq}`
     return new Promise<number>((resolve, reject) => {
       const cancel = this.#o.timers.setTimeout(() => {
@@ -209,7 +212,7 @@ export class RaftDriver {
   }
 
   #track(propose: () => { index: number; term: number }, timeoutMs: number): Promise<unknown> {
-    if (this.#stopped) return Promise.reject(new StoreError('store not open'))
+    if (this.#stopped) return Promise.reject(this.#stopError)
     let at: { index: number; term: number }
     try {
       at = propose()
@@ -235,9 +238,21 @@ export class RaftDriver {
       try {
         this.#process()
       } catch (e) {
-        this.#o.onError?.(e)
+        this.#fail(e)
       }
     })
+  }
+
+  /**
+   * Persisting (or installing a snapshot) failed halfway through a Ready: what is durable is no
+   * longer known, so nothing more may be sent or acknowledged. Stop, as etcd does, and let a
+   * restart recover from what the disk holds.
+   */
+  #fail(error: unknown): void {
+    if (this.#stopped) return
+    const detail = error instanceof Error ? error.message : String(error)
+    this.stop(new StoreError(`raft storage failed, node stopped: ${detail}`))
+    this.#o.onFatal?.(error)
   }
 
   #process(): void {

@@ -3,19 +3,26 @@
  *
  * The live database (`db.sqlite`) is checkpointed only when a snapshot is taken, so between
  * snapshots its main file is exactly the last snapshot and everything newer lives in its
- * (unsynced) WAL. A copy of the file is kept in the store (`snapshot/data.db`): a snapshot folds
- * the live WAL into that copy, then checkpoints the live file and records a fingerprint of it.
+ * (unsynced) WAL. A copy of the file is kept in the store (`snapshot/data.db`), for followers
+ * and for any doubt at start.
+ *
+ * Taking a snapshot has two steps. The first, synchronous (no write can slip in), fsyncs the
+ * live WAL and checkpoints it into the live file: that file is now the snapshot. The second
+ * runs in the background while writes go on into a fresh WAL: it copies into the store's copy
+ * only the pages that checkpoint wrote (the live file does not change again until the next
+ * snapshot), then records the snapshot. `pending.json` says which step a crash interrupted, and
+ * the start finishes the job.
  *
  * At start: a live file that still matches the fingerprint is kept and only its WAL dropped (the
  * log is replayed from the snapshot on), so restart time does not grow with the database; any
- * doubt restores the store's copy. A crash during a snapshot leaves `pending.json`, and the
- * start finishes the job (the live WAL was fsynced before it was written).
+ * doubt restores the store's copy.
  */
 import { crc32c } from '../log/crc32c.ts'
 import type { FilePort } from '../ports/file-port.ts'
 import { joinPath } from '../ports/file-port.ts'
 import type { ConfState } from '../raft/types.ts'
 import type { Member } from './members.ts'
+import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 
 export interface SnapshotPoint {
   index: number
@@ -31,6 +38,37 @@ export interface SnapshotMeta extends SnapshotPoint {
   dbModifiedAt: number
   /** CRC-32C of the store's copy, once computed (in the background after a snapshot). */
   dataCrc32c?: number
+}
+
+export interface PendingSnapshot extends SnapshotPoint {
+  /**
+   * `checkpoint`: the live WAL is being folded into the live file, which may now be anything
+   * (the WAL was not fsynced first: that would cost the pause a WAL-sized write-back); the
+   * store's copy and the log are untouched. `copy`: the live file is the snapshot, durably; the
+   * store's copy is catching up, and anything in the live WAL came later.
+   */
+  phase: 'checkpoint' | 'copy'
+}
+
+/** A snapshot whose first step is done: the store's copy still has to catch up (`complete`). */
+export interface SnapshotJob {
+  readonly point: SnapshotPoint
+  /** The ranges of the live file to copy; `undefined`: all of it. */
+  readonly ranges: ByteRange[] | undefined
+  readonly generation: number
+}
+
+export class SnapshotSupersededError extends Error {
+  constructor() {
+    super('snapshot: superseded while its copy was being made (a snapshot from the leader was installed)')
+    this.name = 'SnapshotSupersededError'
+  }
+}
+
+/** The live side of a snapshot: the node's open database. */
+export interface LiveDatabase {
+  /** Folds the WAL into the file, empties the WAL, fsyncs the file; false if a reader blocked it. */
+  checkpointDurably(): boolean
 }
 
 export type StartMode = 'fresh' | 'fast' | 'restored'
@@ -53,12 +91,16 @@ export class SnapshotStore {
   readonly dir: string
   readonly dataPath: string
   readonly incomingPath: string
+  /** Bumped whenever the store's copy is being replaced: background work on it gives up. */
+  #generation = 0
 
   constructor(
     private readonly files: FilePort,
     dataDir: string,
     /** Path of the live database. */
     readonly livePath: string,
+    /** Sees the writes to the live file; without it every snapshot copies the whole file. */
+    private readonly liveWrites?: WriteTrackingFilePort,
   ) {
     this.dir = joinPath(dataDir, 'snapshot')
     this.dataPath = joinPath(this.dir, 'data.db')
@@ -70,25 +112,22 @@ export class SnapshotStore {
     return this.#readJson<SnapshotMeta>('meta.json')
   }
 
-  readPending(): SnapshotPoint | undefined {
-    return this.#readJson<SnapshotPoint>('pending.json')
+  readPending(): PendingSnapshot | undefined {
+    return this.#readJson<PendingSnapshot>('pending.json')
   }
 
-  /**
-   * Brings the live file to a state the log can be replayed onto (before it is opened).
-   * `checkpointFile` folds a file's WAL into it, fsynced.
-   */
-  async prepareLive(checkpointFile: (path: string) => Promise<void>): Promise<{ meta?: SnapshotMeta; mode: StartMode }> {
+  /** Brings the live file to a state the log can be replayed onto (before it is opened). */
+  prepareLive(): { meta?: SnapshotMeta; mode: StartMode } {
     const pending = this.readPending()
-    if (pending) {
-      // A snapshot was interrupted. The live WAL was durable before `pending` was written.
-      if (this.#size(`${this.livePath}-wal`) > 0) {
-        if (!this.files.exists(this.dataPath)) this.#copy(this.livePath, this.dataPath)
-        this.#copy(`${this.livePath}-wal`, `${this.dataPath}-wal`)
-        await checkpointFile(this.dataPath)
-        await checkpointFile(this.livePath)
-      }
+    if (pending?.phase === 'copy') {
+      // Interrupted while the store's copy caught up: the live file is the snapshot.
+      this.#deleteLive(['-wal', '-shm'])
+      this.#copy(this.livePath, this.dataPath)
       this.#finish(pending)
+    } else if (pending) {
+      // Interrupted in the checkpoint: the previous snapshot is intact, the log complete after it.
+      this.#deleteLive(['', '-wal', '-shm'])
+      this.files.delete(joinPath(this.dir, 'pending.json'))
     }
     const meta = this.readMeta()
     this.#deleteLive(['-wal', '-shm', '-journal'])
@@ -109,19 +148,76 @@ export class SnapshotStore {
   }
 
   /**
-   * Takes a snapshot of the live database at `point` (all of it applied). Synchronous, so no
-   * write can slip in between its steps.
+   * Step one of a snapshot of the live database at `point` (all of it applied), synchronous so
+   * no write can slip in: the live file becomes the snapshot. `complete` does step two.
    */
-  create(point: SnapshotPoint, live: { syncWal(): void; checkpointDurably(): boolean; checkpointFile(path: string): void }): SnapshotMeta {
-    live.syncWal()
-    this.#writeJson('pending.json', point)
-    if (!this.files.exists(this.dataPath)) this.#copy(this.livePath, this.dataPath)
-    if (this.files.exists(`${this.livePath}-wal`)) {
-      this.#copy(`${this.livePath}-wal`, `${this.dataPath}-wal`)
-      live.checkpointFile(this.dataPath)
-    }
+  begin(point: SnapshotPoint, live: LiveDatabase): SnapshotJob {
+    const generation = ++this.#generation // a checksum or copy still running is of an older copy
+    this.#writeJson('pending.json', { ...point, phase: 'checkpoint' } satisfies PendingSnapshot)
     if (!live.checkpointDurably()) throw new Error('snapshot: the checkpoint of the live database was blocked by a reader')
-    return this.#finish(point)
+    const ranges = this.liveWrites?.takeWritten()
+    this.#writeJson('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot)
+    const whole = ranges === undefined || !this.files.exists(this.dataPath) || this.files.exists(`${this.dataPath}-wal`)
+    return { point, ranges: whole ? undefined : ranges, generation }
+  }
+
+  /**
+   * Step two: brings the store's copy up to the live file, `yieldTo` between chunks so writes go
+   * on meanwhile, and records the snapshot. Throws `SnapshotSupersededError` if the copy was
+   * replaced meanwhile.
+   */
+  async complete(job: SnapshotJob, yieldTo: () => Promise<void>): Promise<SnapshotMeta> {
+    try {
+      for (const _ of this.#catchUp(job)) {
+        await yieldTo()
+        if (job.generation !== this.#generation) throw new SnapshotSupersededError()
+      }
+    } catch (e) {
+      this.liveWrites?.forget() // the copy is in an unknown state: the next snapshot copies it whole
+      throw e
+    }
+    return this.#finish(job.point)
+  }
+
+  /** Both steps at once (at start, where nothing else runs). */
+  create(point: SnapshotPoint, live: LiveDatabase): SnapshotMeta {
+    const job = this.begin(point, live)
+    for (const _ of this.#catchUp(job));
+    return this.#finish(job.point)
+  }
+
+  /** Copies what the store's copy lacks from the live file; yields after each chunk. */
+  *#catchUp(job: SnapshotJob): Generator<void> {
+    const source = this.files.open(this.livePath, { create: false, readOnly: true })
+    const target = job.ranges ? this.files.open(this.dataPath, { create: false }) : this.#openTemp(this.dataPath)
+    try {
+      const size = source.size()
+      const buffer = new Uint8Array(COPY_CHUNK)
+      for (const range of job.ranges ?? [{ offset: 0, length: size }]) {
+        const end = Math.min(size, range.offset + range.length)
+        for (let offset = range.offset; offset < end; ) {
+          const n = source.read(buffer.subarray(0, Math.min(COPY_CHUNK, end - offset)), offset)
+          if (n === 0) break
+          target.write(buffer.subarray(0, n), offset)
+          offset += n
+          yield
+        }
+      }
+      target.truncate(size)
+      target.sync()
+    } finally {
+      source.close()
+      target.close()
+    }
+    if (!job.ranges) {
+      this.files.delete(`${this.dataPath}-wal`) // left by an older layout that folded WALs into the copy
+      this.files.rename(`${this.dataPath}.tmp`, this.dataPath)
+    }
+  }
+
+  #openTemp(path: string) {
+    this.files.delete(`${path}.tmp`)
+    return this.files.open(`${path}.tmp`, { create: true })
   }
 
   /**
@@ -146,6 +242,7 @@ export class SnapshotStore {
    * replaces the copy meanwhile.
    */
   async recordChecksum(index: number, yieldTo: () => Promise<void>, chunk = 4 * 1024 * 1024): Promise<number | undefined> {
+    const generation = this.#generation
     const h = this.files.open(this.dataPath, { create: false, readOnly: true })
     let crc = 0
     try {
@@ -157,25 +254,27 @@ export class SnapshotStore {
         crc = crc32c(buffer.subarray(0, n), crc)
         offset += n
         await yieldTo()
-        if (this.readMeta()?.index !== index) return undefined
+        if (generation !== this.#generation || this.readMeta()?.index !== index) return undefined
       }
     } finally {
       h.close()
     }
     const meta = this.readMeta()
-    if (!meta || meta.index !== index) return undefined
+    if (generation !== this.#generation || !meta || meta.index !== index) return undefined
     this.#writeJson('meta.json', { ...meta, dataCrc32c: crc >>> 0 })
     return crc >>> 0
   }
 
   /** A follower installs a verified snapshot received from the leader (live file closed). */
   install(point: SnapshotPoint, dataCrc32c?: number): SnapshotMeta {
+    this.#generation++
     this.files.delete(joinPath(this.dir, 'incoming.json'))
     this.files.delete(`${this.dataPath}-wal`)
     this.files.rename(this.incomingPath, this.dataPath)
     this.files.syncDirectory(this.dir)
     this.#deleteLive(['-wal', '-shm', '-journal'])
     this.#copy(this.dataPath, this.livePath)
+    this.liveWrites?.markInSync()
     this.files.delete(joinPath(this.dir, 'pending.json'))
     return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c })
   }

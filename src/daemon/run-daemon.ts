@@ -87,7 +87,16 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
   )
 
-  const signal = await signalled
+  // A node stops by itself only when its storage failed (it cannot go on safely): exit non-zero
+  // so a supervisor restarts it, and the restart recovers from what the disk holds.
+  const stoppedByItself = new Promise<void>((resolve) => node.addEventListener('stopped', () => resolve(), { once: true }))
+  const ended = await Promise.race([signalled, stoppedByItself.then(() => undefined)])
+  if (ended === undefined) {
+    await closeServers()
+    rt.stderr('fatal: the node stopped after a storage error (see above); restart it to recover')
+    return 1
+  }
+  const signal = ended
   rt.stderr(`received ${signal}, shutting down`)
   // The public API closes first; the cluster port stays open while the node hands leadership
   // over or leaves the cluster, which needs answers from its peers.

@@ -92,22 +92,6 @@ export class Database {
     this.#ro = ro
   }
 
-  /** Folds another database file's WAL into it, fsynced (the snapshot store's copy). */
-  checkpointFile(path: string): void {
-    Database.#checkpointWith(this.#sqlite3, this.#vfs, path)
-  }
-
-  static #checkpointWith(sqlite3: Sqlite3, vfs: RaftliteVfs, path: string): void {
-    const connection = Connection.open(sqlite3, path, { readOnly: false, vfs: vfs.name })
-    try {
-      connection.exec('PRAGMA synchronous=FULL')
-      const row = connection.run({ sql: 'PRAGMA wal_checkpoint(TRUNCATE)', positional: [], named: null }, { wantRows: true })
-      if (row.kind === 'rows' && row.rows.rows[0]?.[0] === 1n) throw new Error(`checkpoint of ${path} was blocked`)
-    } finally {
-      connection.close()
-    }
-  }
-
   get sqliteVersion(): string {
     return this.#sqlite3.capi.sqlite3_libversion()
   }
@@ -191,38 +175,19 @@ export class Database {
   }
 
   /**
-   * The snapshot checkpoint: everything in the WAL moves into the file, fsynced (whatever the
-   * usual synchronous setting), and the WAL is emptied. Returns false if a reader blocked it.
+   * The snapshot checkpoint: everything in the WAL moves into the file, the WAL is emptied, and
+   * the file is fsynced. The WAL is not fsynced first (that write-back would lengthen the pause):
+   * a caller cut short in here restores its previous snapshot instead. False if a reader blocked it.
    */
   checkpointDurably(): boolean {
-    this.#assertOpen()
-    if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=FULL')
-    try {
-      return this.checkpoint()
-    } finally {
-      if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=OFF')
-    }
-  }
-
-  /** fsyncs the WAL (everything applied so far becomes durable). */
-  syncWal(): void {
-    const path = `${this.path}-wal`
-    if (!this.#files.exists(path)) return
-    const h = this.#files.open(path, { create: false })
+    if (!this.checkpoint()) return false
+    const h = this.#files.open(this.path, { create: false })
     try {
       h.sync()
     } finally {
       h.close()
     }
-  }
-
-  /**
-   * Checkpoints another database file (with its -wal beside it) into itself, fsynced: how the
-   * snapshot store folds a copied WAL into its copy of the database.
-   */
-  static async checkpointFileAt(files: FilePort, path: string): Promise<void> {
-    const sqlite3 = await loadSqlite()
-    Database.#checkpointWith(sqlite3, sharedVfs(sqlite3, { files, path }), path)
+    return true
   }
 
   walSize(): number {

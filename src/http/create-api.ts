@@ -175,11 +175,11 @@ async function clusterOperation(run: () => Promise<unknown>): Promise<Response> 
   return empty(200)
 }
 
-function handleSnapshot(r: DataRequest, counters: Counters): Response {
+async function handleSnapshot(r: DataRequest, counters: Counters): Promise<Response> {
   if (r.request.method !== 'POST') return empty(405)
   counters.add('http', 'user_snapshots')
   try {
-    const taken = r.node.snapshot(r.params.trailingLogs ?? undefined)
+    const taken = await r.node.snapshot(r.params.trailingLogs ?? undefined)
     return empty(taken ? 200 : 204)
   } catch (e) {
     if (e instanceof StoreError) return textError(500, e.message)

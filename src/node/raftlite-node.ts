@@ -16,7 +16,8 @@ import { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { encodeMemberContext, type Member, type MemberAddresses, Members } from '../cluster/members.ts'
 import { RaftDriver } from '../cluster/raft-driver.ts'
-import { SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
+import { SnapshotStore, SnapshotSupersededError, type StartMode } from '../cluster/snapshot-store.ts'
+import { WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 import { readPeersFile, recoverWithPeers, retirePeersFile } from '../cluster/peers-recovery.ts'
 import { alignLogWithSnapshot } from '../cluster/align-log.ts'
 import { raftTiming } from './raft-timing.ts'
@@ -113,6 +114,10 @@ export class RaftliteNode extends EventTarget {
   readonly #snapshots: SnapshotStore
   #lastSnapshotIndex: number
   #cancelSnapshotTimer: (() => void) | null = null
+  /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
+  #failed = false
+  /** The snapshot whose copy is being made in the background. */
+  #snapshotting: Promise<boolean> | null = null
   /** Snapshot streams to followers in flight: the store's copy must not change under them. */
   readonly #streaming = new Set<string>()
   /** Members carried by the snapshot being received, installed with it, and its verified checksum. */
@@ -215,11 +220,12 @@ export class RaftliteNode extends EventTarget {
       // The log is the source of truth and SQLite runs unsynced: the database is the last
       // snapshot (kept as is when it still matches its fingerprint) plus a replay of the log.
       const dbPath = joinPath(resolved.dataDir, 'db.sqlite')
-      const snapshots = new SnapshotStore(files, resolved.dataDir, dbPath)
-      const prepared = await snapshots.prepareLive((path) => Database.checkpointFileAt(files, path))
+      const liveWrites = new WriteTrackingFilePort(files, dbPath)
+      const snapshots = new SnapshotStore(files, resolved.dataDir, dbPath, liveWrites)
+      const prepared = snapshots.prepareLive()
       if (prepared.meta) alignLogWithSnapshot(log, prepared.meta)
       db = await Database.open({
-        files,
+        files: liveWrites,
         path: dbPath,
         clock: platform.clock,
         random: platform.random,
@@ -314,6 +320,11 @@ export class RaftliteNode extends EventTarget {
       applied,
       onSoftState: (state) => this.#onSoftState(state),
       onError: (error) => this.#emitError(error),
+      onFatal: (error) => {
+        this.#failed = true
+        this.#emitError(error)
+        void this.stop()
+      },
     })
   }
 
@@ -464,25 +475,37 @@ export class RaftliteNode extends EventTarget {
 
   /**
    * Takes a snapshot now (rqlite's POST /snapshot) and compacts the log behind it, keeping
-   * `trailingLogs` entries. Returns false when there is nothing new to snapshot.
+   * `trailingLogs` entries. Resolves false when there is nothing new to snapshot. Writes pause
+   * only for the checkpoint of the WAL; the store's copy catches up in the background.
    */
-  snapshot(trailingLogs = this.options.raftTrailingLogs): boolean {
+  async snapshot(trailingLogs = this.options.raftTrailingLogs): Promise<boolean> {
     if (this.#stopping) throw new StoreError('store not open')
+    while (this.#snapshotting) await this.#snapshotting.catch(() => {})
     const applied = this.#driver.applied
     if (applied <= this.#lastSnapshotIndex) return false
     if (this.#streaming.size > 0) throw new StoreError('snapshot: a snapshot is being sent to a follower; try again shortly')
     const raft = this.#driver.raft
     const term = raft.termAt(applied) ?? this.#log.term(applied)
     const point = { index: applied, term, confState: raft.confStateAt(applied), members: this.#members.list() }
-    this.#snapshots.create(point, this.#db)
-    this.#log.createSnapshot(applied, point.confState)
-    const compactTo = Math.max(this.#log.firstIndex() - 1, applied - trailingLogs)
-    if (compactTo >= this.#log.firstIndex()) this.#log.compact(compactTo)
-    this.#log.sync()
-    this.#lastSnapshotIndex = applied
-    this.stats.snapshots++
-    this.#checksumSnapshot(applied)
-    return true
+    const job = this.#snapshots.begin(point, this.#db)
+    const breathe = () => new Promise<void>((r) => this.platform.timers.setTimeout(r, 0))
+    const taking = (async () => {
+      await this.#snapshots.complete(job, breathe)
+      this.#log.createSnapshot(applied, point.confState)
+      const compactTo = Math.max(this.#log.firstIndex() - 1, applied - trailingLogs)
+      if (compactTo >= this.#log.firstIndex()) this.#log.compact(compactTo)
+      this.#log.sync()
+      this.#lastSnapshotIndex = applied
+      this.stats.snapshots++
+      this.#checksumSnapshot(applied)
+      return true
+    })()
+    this.#snapshotting = taking
+    try {
+      return await taking
+    } finally {
+      if (this.#snapshotting === taking) this.#snapshotting = null
+    }
   }
 
   /** Computes the store copy's checksum in the background, so it can be verified later. */
@@ -540,10 +563,11 @@ export class RaftliteNode extends EventTarget {
       await this.#leaveGracefully().catch((e: unknown) => this.#emitError(e))
       this.#queue.close()
       this.#cancelSnapshotTimer?.()
+      await this.#snapshotting?.catch(() => {}) // or the next start copies the whole file again
       this.#driver.stop()
       this.#transport.close()
       try {
-        this.#log.sync() // the newest commit index, so a restart replays less
+        if (!this.#failed) this.#log.sync() // the newest commit index, so a restart replays less
       } finally {
         this.#log.close()
         this.#db.close()
@@ -871,7 +895,8 @@ export class RaftliteNode extends EventTarget {
   async #sendSnapshot(m: Message): Promise<void> {
     const to = m.to
     const addr = this.#members.get(to)?.raftAddr || this.#addressHints.get(to)
-    if (this.#streaming.has(to) || !addr || m.type !== 'snapshot') {
+    // Not while a new snapshot's copy is being made: the store's copy is changing.
+    if (this.#streaming.has(to) || !addr || m.type !== 'snapshot' || this.#snapshotting) {
       if (!this.#streaming.has(to)) this.#driver.reportSnapshot(to, false)
       return
     }
@@ -910,13 +935,17 @@ export class RaftliteNode extends EventTarget {
       try {
         const entries = this.#driver.applied - this.#lastSnapshotIndex
         const walFull = this.options.raftSnapWalBytes > 0 && this.#db.walSize() >= this.options.raftSnapWalBytes
-        if ((entries >= this.options.raftSnapEntries || walFull) && this.#streaming.size === 0) this.snapshot()
+        if ((entries >= this.options.raftSnapEntries || walFull) && this.#streaming.size === 0 && !this.#snapshotting) {
+          this.snapshot().catch((e: unknown) => {
+            if (!this.#stopping && !(e instanceof SnapshotSupersededError)) this.#emitError(e)
+          })
+        }
       } catch (e) {
         this.#emitError(e)
       }
       this.#scheduleSnapshotCheck()
       // At least every second: under a burst of writes a 10 s interval lets the WAL grow so
-      // large that taking the snapshot (synchronous) would stall writes for seconds.
+      // large that its checkpoint (synchronous) would stall writes for long.
     }, Math.min(this.options.raftSnapIntervalMs, 1000))
   }
 

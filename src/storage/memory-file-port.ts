@@ -74,6 +74,11 @@ export class MemoryFilePort implements FilePort {
     }
     this.#locks.clear()
   }
+
+  /** Simulates the process dying (kill -9): its locks go, everything written stays. */
+  kill(): void {
+    this.#locks.clear()
+  }
 }
 
 class MemoryFileHandle implements FileHandle {

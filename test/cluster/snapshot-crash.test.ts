@@ -21,7 +21,7 @@ test('a fast restart keeps the file; a tampered file is restored from the snapsh
   const files = new MemoryFilePort()
   let node = await start(files)
   await node.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)'])
-  expect(node.snapshot(0)).toBe(true)
+  expect(await node.snapshot(0)).toBe(true)
   await node.client().execute('INSERT INTO t VALUES (3)') // after the snapshot: only in the WAL and the log
   await node.stop()
   node = await start(files)
@@ -45,7 +45,7 @@ test('power loss at every step of taking a snapshot: the node restarts with ever
   const probeNode = await start(probe)
   await probeNode.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
   const before = probe.count
-  probeNode.snapshot(0)
+  await probeNode.snapshot(0)
   const steps = probe.count - before
   await probeNode.stop()
   expect(steps).toBeGreaterThan(5)
@@ -60,7 +60,7 @@ test('power loss at every step of taking a snapshot: the node restarts with ever
     // The cut surfaces as our error, as SQLite's 'disk I/O error', or not at all where SQLite
     // tolerates a failed operation; what matters is what a restart finds.
     try {
-      node.snapshot(0)
+      await node.snapshot(0)
     } catch (e) {
       expect(String(e), `cut at step ${cut}`).toMatch(/power cut|disk I\/O error/)
     }
@@ -70,7 +70,7 @@ test('power loss at every step of taking a snapshot: the node restarts with ever
     expect(await count(restarted), `rows after a cut at step ${cut} of ${steps}`).toBe(2)
     expect((await restarted.client().query('PRAGMA integrity_check')).rows[0][0]).toBe('ok')
     await restarted.client().execute('INSERT INTO t VALUES (3)') // and it keeps working
-    expect(restarted.snapshot(0)).toBe(true)
+    expect(await restarted.snapshot(0)).toBe(true)
     await restarted.stop()
   }
 }, 120_000)
@@ -79,7 +79,7 @@ test('the snapshot copy is checksummed at rest: damage is caught before it is re
   const files = new MemoryFilePort()
   let node = await start(files)
   await node.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)'])
-  expect(node.snapshot(0)).toBe(true)
+  expect(await node.snapshot(0)).toBe(true)
   const readMeta = () => {
     const h = files.open('/d/snapshot/meta.json', { create: false })
     const bytes = new Uint8Array(h.size())

@@ -75,7 +75,7 @@ test('a broken snapshot transfer resumes after the bytes that arrived', async ()
   await first.node.stop()
   running.splice(running.findIndex((r) => r.node === first.node), 1)
   for (let i = 0; i < 20; i++) await db.execute({ sql: 'INSERT INTO t(b) VALUES (randomblob(?))', args: [20_000] })
-  expect(leader.node.snapshot(0)).toBe(true)
+  expect(await leader.node.snapshot(0)).toBe(true)
   const back = await startNode('n2', { raftAddr, files })
   await until('the follower to catch up through a resumed snapshot', async () => {
     const rs = await back.node.client().query('SELECT count(*) AS n FROM t', { level: 'none' })
