@@ -5,6 +5,7 @@ const diskHeavy = ['test/db/large-database.test.ts']
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: keep parallelism modest so process-level tests don't starve each other.

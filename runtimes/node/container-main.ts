@@ -1,5 +1,5 @@
 /**
- * `raftlited` in a container: `node --import tsx runtimes/node/container-main.ts [flags]`.
+ * `raftlited` in a container: `node dist/container-main.mjs [flags]` (bundled by `npm run build`).
  * Configured by RAFTLITE_* variables (see env-args.ts); arguments are extra flags.
  */
 import * as os from 'node:os'

@@ -1,8 +1,9 @@
 // raftlited's command line: Go flag semantics, exit codes, signals, one process per data dir.
 import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { ROOT, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
+import { NODE_HEAP_FLAGS, ROOT, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 
 const raftlited = (...args: string[]) =>
   spawnSync(process.execPath, [join(ROOT, 'bin/raftlited.mjs'), ...args], { encoding: 'utf8', timeout: 30_000 })
@@ -39,4 +40,32 @@ test('SIGINT and SIGTERM stop the node cleanly; a second process cannot take the
   expect(first.stderr()).toContain('received SIGINT, shutting down')
   const again = await restartRaftlited(first) // the lock was released
   expect(await again.stop('SIGTERM')).toBe(0)
+})
+
+test('bin/raftlited.mjs runs the bundle while it is fresh, the sources through tsx once one is newer', () => {
+  // A copy with the bundle (built by the test setup) and sources that are not there to run:
+  // which path was taken shows in whether it starts.
+  const dir = tempDataDir('raftlite-bin-')
+  for (const sub of ['bin', 'dist', 'src', 'runtimes/node']) mkdirSync(join(dir, sub), { recursive: true })
+  copyFileSync(join(ROOT, 'bin/raftlited.mjs'), join(dir, 'bin/raftlited.mjs'))
+  copyFileSync(join(ROOT, 'dist/raftlited.mjs'), join(dir, 'dist/raftlited.mjs'))
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  const old = new Date(Date.now() - 60_000)
+  for (const file of ['src/a.ts', 'runtimes/node/b.ts']) {
+    writeFileSync(join(dir, file), '')
+    utimesSync(join(dir, file), old, old)
+  }
+  const run = () => spawnSync(process.execPath, [join(dir, 'bin/raftlited.mjs'), '-version'], { encoding: 'utf8', timeout: 30_000 })
+  expect(run().stdout).toMatch(/^raftlited v\d/)
+  writeFileSync(join(dir, 'src/a.ts'), '// edited after the build')
+  const stale = run()
+  expect(stale.status).not.toBe(0)
+  expect(stale.stderr).toContain('runtimes/node/main.ts')
+})
+
+test('npm start and the first line of bin/raftlited.mjs pass the V8 heap flags the tests use', () => {
+  const firstLine = readFileSync(join(ROOT, 'bin/raftlited.mjs'), 'utf8').split('\n')[0]
+  expect(firstLine).toBe(`#!/usr/bin/env -S node ${NODE_HEAP_FLAGS.join(' ')}`)
+  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start
+  expect(start).toBe(`node ${NODE_HEAP_FLAGS.join(' ')} bin/raftlited.mjs`)
 })

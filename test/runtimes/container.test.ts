@@ -8,10 +8,10 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { argsFromEnv } from '../../runtimes/node/env-args.ts'
 import { envOf, instruction, parseDockerfile } from '../support/dockerfile.ts'
 import { freePort } from '../support/free-port.ts'
-import { ROOT, tempDataDir } from '../support/raftlited-process.ts'
+import { NODE_HEAP_FLAGS, ROOT, tempDataDir } from '../support/raftlited-process.ts'
 
 /** The command the README documents; the Dockerfile's ENTRYPOINT must be exactly this. */
-const ENTRYPOINT = ['node', '--import', 'tsx', 'runtimes/node/container-main.ts']
+const ENTRYPOINT = ['node', ...NODE_HEAP_FLAGS, 'dist/container-main.mjs']
 
 const dockerfile = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))
 const final = dockerfile.stages.at(-1)!
@@ -22,7 +22,9 @@ describe('Dockerfile', () => {
   test('multi-stage on node:20-slim; runs as the unprivileged node user with /data as a volume', () => {
     expect(dockerfile.args.get('NODE_IMAGE')).toBe('node:20-slim')
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2)
-    expect(dockerfile.stages.every((s) => s.from.startsWith('${NODE_IMAGE}'))).toBe(true)
+    // Every stage starts from the Node image or from an earlier stage.
+    const names = dockerfile.stages.map((s) => /\sAS\s+(\S+)/i.exec(s.from)?.[1])
+    dockerfile.stages.forEach((s, i) => expect(s.from.startsWith('${NODE_IMAGE}') || names.slice(0, i).includes(s.from.split(/\s+/)[0]), s.from).toBe(true))
     expect(instruction(final, 'USER')).toEqual(['node'])
     expect(instruction(final, 'VOLUME')).toEqual(['/data'])
     expect(imageEnv).toMatchObject({ RAFTLITE_HTTP_ADDR: '0.0.0.0:4001', RAFTLITE_RAFT_ADDR: '0.0.0.0:4002', RAFTLITE_DATA_DIR: '/data' })
@@ -44,7 +46,7 @@ describe('Dockerfile', () => {
     }
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')
     expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', 'data/']))
-    for (const kept of ['src', 'runtimes/node', 'package.json', 'package-lock.json']) {
+    for (const kept of ['scripts', 'src', 'runtimes/node', 'package.json', 'package-lock.json']) {
       expect(ignored.some((l) => l.replace(/\/$/, '') === kept), kept).toBe(false)
     }
   })

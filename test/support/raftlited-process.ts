@@ -64,10 +64,13 @@ export function tempDataDir(prefix = 'raftlite-e2e-'): string {
 /** What a Deno node needs (also in deno.json's tasks): no -A, no --allow-run/--allow-ffi/--allow-sys. */
 export const DENO_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-net', '--allow-env']
 
+/** The V8 flags of bin/raftlited.mjs's first line, which `node bin/raftlited.mjs` skips. */
+export const NODE_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=1024']
+
 function command(runtime: Runtime, nodeBinary = process.execPath): [string, string[]] {
   switch (runtime) {
     case 'node':
-      return [nodeBinary, [join(ROOT, 'bin/raftlited.mjs')]]
+      return [nodeBinary, [...NODE_HEAP_FLAGS, join(ROOT, 'bin/raftlited.mjs')]]
     case 'deno':
       return [join(ROOT, 'node_modules/.bin/deno'), ['run', ...DENO_PERMISSIONS, join(ROOT, 'runtimes/deno/main.ts')]]
     case 'bun':
