@@ -295,6 +295,7 @@ export class RaftNode {
     const entries = this.log.unstableEntries()
     const softChanged = soft.leader !== this.prevSoftState.leader || soft.role !== this.prevSoftState.role
     const hardChanged = !isHardStateEqual(hard, this.prevHardState)
+    const promises = hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote
     const rd: Ready = {
       softState: softChanged ? soft : undefined,
       hardState: hardChanged ? hard : undefined,
@@ -302,6 +303,7 @@ export class RaftNode {
       snapshot: this.log.unstable.snapshot,
       committedEntries: this.log.nextCommittedEntries(this.cfg.maxCommittedSizePerReady),
       messages: this.msgs,
+      early: promises ? [] : this.msgs.filter((m) => m.type === 'append' || m.type === 'heartbeat'),
       readStates: this.readStates,
       mustSync:
         entries.length > 0 || hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote,

@@ -133,8 +133,10 @@ export class Invariants {
       if ((m.type === 'voteResp' && !m.reject) || m.type === 'vote') {
         const d = durable(m.from)
         const votedFor = m.type === 'vote' ? m.from : m.to
-        if (d.hardState.term !== m.term || d.hardState.vote !== votedFor) {
-          this.fail(`${m.from} sent ${m.type} in term ${m.term} before its vote was durable`)
+        // A durable later term also keeps the promise: the node never acts in m.term again (a
+        // Ready after a long pause can hold a vote in one term and then a move to the next).
+        if (d.hardState.term < m.term || (d.hardState.term === m.term && d.hardState.vote !== votedFor)) {
+          this.fail(`${m.from} sent ${m.type} in term ${m.term} before its vote was durable (durable: term ${d.hardState.term}, vote ${d.hardState.vote || 'none'})`)
         }
       }
       if (m.type !== 'voteResp' || m.reject) continue

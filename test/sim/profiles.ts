@@ -16,6 +16,10 @@ export const profiles: Record<string, Profile> = {
   tight: { raft: { maxSizePerMsg: 1, maxInflightMsgs: 1, maxUncommittedEntriesSize: 200 } },
   /** A fault every 2-10 ticks. */
   nasty: { nemesisTicks: [2, 10] },
+  /** A leader's appends and heartbeats leave before its own write is synced (raftlite's driver). */
+  earlySend: { earlySend: true },
+  /** The same under a fault every 2-10 ticks. */
+  earlySendNasty: { earlySend: true, nemesisTicks: [2, 10] },
   /** Check-quorum off (pre-vote still on); the control for the stale-read bug below. */
   noCheckQuorum: { raft: { checkQuorum: false } },
 

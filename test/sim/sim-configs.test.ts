@@ -20,3 +20,10 @@ test('check-quorum off, 100 seeds (control for the stale-read bug)', () => {
   const s = runSeeds('noCheckQuorum', 1, 100)
   expect(s.failures, describeFailures(s)).toEqual([])
 }, 120_000)
+
+test("a leader's appends and heartbeats sent before its own write is synced (the driver's order), 200 seeds", () => {
+  const s = runSeeds('earlySend', 50_001, 120)
+  expect(s.failures, describeFailures(s)).toEqual([])
+  const nasty = runSeeds('earlySendNasty', 60_001, 80)
+  expect(nasty.failures, describeFailures(nasty)).toEqual([])
+}, 120_000)

@@ -33,6 +33,8 @@ export interface SimOptions {
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'storage' | 'random' | 'applied'>>
   /** App bug: send a Ready's messages before its writes are synced. */
   readonly sendBeforeSync?: boolean
+  /** Send a Ready's `early` messages before its writes are synced (as raftlite's driver does). */
+  readonly earlySend?: boolean
   /** Ticks between fault actions, [min, max). Smaller is nastier. */
   readonly nemesisTicks?: readonly [number, number]
   /** Record a trace of events (for debugging a failing seed). */
@@ -351,6 +353,7 @@ class Simulation {
     n.disk.writeEntries(rd.entries)
     if (rd.hardState) n.disk.writeHardState(rd.hardState)
     if (this.opts.sendBeforeSync) this.send(rd.messages)
+    else if (this.opts.earlySend) this.send(rd.early)
     this.q.push(this.now + 1 + this.rand.nextInt(this.diskLatency), { k: 'sync', node: n.id, gen: n.gen })
   }
 
@@ -378,7 +381,7 @@ class Simulation {
     }
     n.storage.append(rd.entries)
     if (rd.hardState) n.storage.setHardState(rd.hardState)
-    if (!this.opts.sendBeforeSync) this.send(rd.messages)
+    if (!this.opts.sendBeforeSync) this.send(this.opts.earlySend ? rd.messages.filter((m) => !rd.early.includes(m)) : rd.messages)
     for (const e of rd.committedEntries) {
       this.inv.onApply(n.id, e)
       n.applyEntry(e)
