@@ -1,4 +1,5 @@
 import type { FileHandle, FilePort, OpenOptions } from '../ports/file-port.ts'
+import { DelegatingFilePort } from './delegating-file-port.ts'
 
 /** A run of bytes of a file. */
 export interface ByteRange {
@@ -12,16 +13,18 @@ export interface ByteRange {
  * the live database this way: in WAL mode SQLite writes the database file only when it
  * checkpoints, so the pages a snapshot's checkpoint wrote are exactly what the copy lacks.
  */
-export class WriteTrackingFilePort implements FilePort {
+export class WriteTrackingFilePort extends DelegatingFilePort {
   /** Written ranges by offset (the longest write at each): SQLite rewrites whole pages. */
   #written = new Map<number, number>()
   /** False once something happened to the file that ranges cannot describe (replaced, deleted). */
   #known = true
 
   constructor(
-    readonly inner: FilePort,
+    inner: FilePort,
     readonly trackedPath: string,
-  ) {}
+  ) {
+    super(inner)
+  }
 
   /**
    * The ranges written since the last call (merged, sorted), or `undefined` when they are not
@@ -57,7 +60,7 @@ export class WriteTrackingFilePort implements FilePort {
     this.#known = false
   }
 
-  open(path: string, options: OpenOptions): FileHandle {
+  override open(path: string, options: OpenOptions): FileHandle {
     const handle = this.inner.open(path, options)
     if (path !== this.trackedPath || options.readOnly) return handle
     const written = (offset: number, length: number) => {
@@ -77,33 +80,13 @@ export class WriteTrackingFilePort implements FilePort {
     }
   }
 
-  exists(path: string): boolean {
-    return this.inner.exists(path)
-  }
-
-  delete(path: string): void {
+  override delete(path: string): void {
     if (path === this.trackedPath) this.#known = false
     this.inner.delete(path)
   }
 
-  rename(from: string, to: string): void {
+  override rename(from: string, to: string): void {
     if (from === this.trackedPath || to === this.trackedPath) this.#known = false
     this.inner.rename(from, to)
-  }
-
-  mkdirp(path: string): void {
-    this.inner.mkdirp(path)
-  }
-
-  list(path: string): string[] {
-    return this.inner.list(path)
-  }
-
-  syncDirectory(path: string): void {
-    this.inner.syncDirectory(path)
-  }
-
-  lock(path: string): () => void {
-    return this.inner.lock(path)
   }
 }

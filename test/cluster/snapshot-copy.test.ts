@@ -7,7 +7,7 @@ import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import type { FileHandle, FilePort, OpenOptions } from '../../src/ports/file-port.ts'
 import { CuttingFilePort } from '../support/cutting-file-port.ts'
-import { DelegatingFilePort } from '../support/delegating-file-port.ts'
+import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
 
 const LIVE = '/d/db.sqlite'
 const COPY = '/d/snapshot/data.db'

@@ -1,4 +1,4 @@
-import { DelegatingFilePort } from '../support/delegating-file-port.ts'
+import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
 import { DurableLog, type DurableLogOptions } from '../../src/log/durable-log.ts'
 import { type FileHandle, type FilePort, joinPath } from '../../src/ports/file-port.ts'
 import type { RaftStorage } from '../../src/raft/storage.ts'

@@ -1,6 +1,6 @@
 import type { FileHandle } from '../../src/ports/file-port.ts'
 import type { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
-import { DelegatingFilePort } from './delegating-file-port.ts'
+import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
 
 /**
  * A file port that cuts the power at its n-th mutating operation (creating a file, writing,

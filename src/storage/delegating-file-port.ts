@@ -1,6 +1,6 @@
-import type { FileHandle, FilePort, OpenOptions } from '../../src/ports/file-port.ts'
+import type { FileHandle, FilePort, OpenOptions } from '../ports/file-port.ts'
 
-/** A file port that passes everything to another: tests override what they watch or break. */
+/** A file port that passes everything to another: subclasses override what they watch or change. */
 export class DelegatingFilePort implements FilePort {
   constructor(readonly inner: FilePort) {}
   open(path: string, options: OpenOptions): FileHandle {
