@@ -67,10 +67,13 @@ export const DENO_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-net',
 /** The V8 flags of bin/raftlited.mjs's first line, which `node bin/raftlited.mjs` skips. */
 export const NODE_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=1024']
 
+/** Node flags for the nodes tests and benchmarks start; RAFTLITE_NODE_FLAGS replaces them (experiments). */
+const nodeFlags = process.env.RAFTLITE_NODE_FLAGS !== undefined ? process.env.RAFTLITE_NODE_FLAGS.split(/\s+/).filter(Boolean) : NODE_HEAP_FLAGS
+
 function command(runtime: Runtime, nodeBinary = process.execPath): [string, string[]] {
   switch (runtime) {
     case 'node':
-      return [nodeBinary, [...NODE_HEAP_FLAGS, join(ROOT, 'bin/raftlited.mjs')]]
+      return [nodeBinary, [...nodeFlags, join(ROOT, 'bin/raftlited.mjs')]]
     case 'deno':
       return [join(ROOT, 'node_modules/.bin/deno'), ['run', ...DENO_PERMISSIONS, join(ROOT, 'runtimes/deno/main.ts')]]
     case 'bun':
