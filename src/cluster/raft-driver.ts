@@ -259,13 +259,13 @@ export class RaftDriver {
     const { raft, log, fsm, transport } = this.#o
     while (!this.#stopped && raft.hasReady()) {
       const rd = raft.ready()
-      // 1. Persist, and make it durable before anything depends on it. A snapshot is installed
-      // into the state machine first: a crash after that but before the log records it is
-      // repaired at start (the state machine's snapshot is newer), never the other way round.
       // 0. A leader's appends and heartbeats promise nothing: they leave now, so the followers
       // write while the leader does (one fsync less on a write's path). Acknowledgements are
       // read only after this synchronous loop, when this Ready is durable.
       if (rd.early.length > 0) transport.send(rd.early)
+      // 1. Persist, and make it durable before anything depends on it. A snapshot is installed
+      // into the state machine first: a crash after that but before the log records it is
+      // repaired at start (the state machine's snapshot is newer), never the other way round.
       if (rd.snapshot) {
         fsm.installSnapshot(rd.snapshot)
         log.applySnapshot(rd.snapshot.metadata)

@@ -481,6 +481,7 @@ export class RaftliteNode extends EventTarget {
   async snapshot(trailingLogs = this.options.raftTrailingLogs): Promise<boolean> {
     if (this.#stopping) throw new StoreError('store not open')
     while (this.#snapshotting) await this.#snapshotting.catch(() => {})
+    if (this.#stopping) throw new StoreError('store not open')
     const applied = this.#driver.applied
     if (applied <= this.#lastSnapshotIndex) return false
     if (this.#streaming.size > 0) throw new StoreError('snapshot: a snapshot is being sent to a follower; try again shortly')
