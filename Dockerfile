@@ -23,6 +23,7 @@ RUN node scripts/build.mjs
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     RAFTLITE_HTTP_ADDR=0.0.0.0:4001 \
     RAFTLITE_RAFT_ADDR=0.0.0.0:4002 \
     RAFTLITE_DATA_DIR=/data

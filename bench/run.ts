@@ -20,6 +20,7 @@ import { installPeers } from './peers/install-peers.ts'
 import { onPath } from './peers/peer-process.ts'
 import { trivialServerBench } from './peers/trivial-server.ts'
 import { restartTime } from './restart-time.ts'
+import { buildDist } from '../scripts/build.mjs'
 import { writeOutputs } from './outputs.ts'
 import type { Row } from './row.ts'
 import { singleNodeBench } from './single-node.ts'
@@ -47,6 +48,9 @@ const budget: Budget = quick ? { seconds: 1.5, maxOps: 20_000, warmupSeconds: 0.
 const restartSizesMiB = quick ? [16] : [100, 1024]
 const snapshotMiB = quick ? 8 : 100
 
+// bin/raftlited.mjs falls back to tsx (about 85 MiB more RSS per node) when dist/ is older than
+// src/: build first, so the nodes measured are the bundle whatever was edited since `npm ci`.
+await buildDist()
 if (flag('--with-peers')) installPeers()
 const peers = flag('--no-peers') ? [] : (['etcd', 'dqlite-demo'] as const).filter(onPath)
 

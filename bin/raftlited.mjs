@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=1024
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --max-old-space-size=1024
 // Runs the bundle in dist/ (`npm run build`; `npm ci` builds it) when it is newer than every
 // source file, else the TypeScript through tsx, which costs about 85 MiB more resident memory.
-// The V8 flags keep the heap near its live size (docs/performance.md); `node bin/raftlited.mjs`
-// skips this line, so pass them there yourself.
+// The V8 flags keep the heap near its live size and two malloc arenas keep glibc from holding
+// freed memory (docs/performance.md); `node bin/raftlited.mjs` skips this line, so pass them
+// there yourself.
 import { readdirSync, statSync } from 'node:fs'
 
 const root = new URL('../', import.meta.url)

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { NODE_HEAP_FLAGS, ROOT, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
+import { MEMORY_ENV, NODE_HEAP_FLAGS, ROOT, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 
 const raftlited = (...args: string[]) =>
   spawnSync(process.execPath, [join(ROOT, 'bin/raftlited.mjs'), ...args], { encoding: 'utf8', timeout: 30_000 })
@@ -63,9 +63,10 @@ test('bin/raftlited.mjs runs the bundle while it is fresh, the sources through t
   expect(stale.stderr).toContain('runtimes/node/main.ts')
 })
 
-test('npm start and the first line of bin/raftlited.mjs pass the V8 heap flags the tests use', () => {
+test('npm start and the first line of bin/raftlited.mjs pass the memory settings the tests use', () => {
+  const env = Object.entries(MEMORY_ENV).map(([k, v]) => `${k}=${v}`).join(' ')
   const firstLine = readFileSync(join(ROOT, 'bin/raftlited.mjs'), 'utf8').split('\n')[0]
-  expect(firstLine).toBe(`#!/usr/bin/env -S node ${NODE_HEAP_FLAGS.join(' ')}`)
+  expect(firstLine).toBe(`#!/usr/bin/env -S ${env} node ${NODE_HEAP_FLAGS.join(' ')}`)
   const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start
-  expect(start).toBe(`node ${NODE_HEAP_FLAGS.join(' ')} bin/raftlited.mjs`)
+  expect(start).toBe(`${env} node ${NODE_HEAP_FLAGS.join(' ')} bin/raftlited.mjs`)
 })

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { argsFromEnv } from '../../runtimes/node/env-args.ts'
 import { envOf, instruction, parseDockerfile } from '../support/dockerfile.ts'
 import { freePort } from '../support/free-port.ts'
-import { NODE_HEAP_FLAGS, ROOT, tempDataDir } from '../support/raftlited-process.ts'
+import { MEMORY_ENV, NODE_HEAP_FLAGS, ROOT, tempDataDir } from '../support/raftlited-process.ts'
 
 /** The command the README documents; the Dockerfile's ENTRYPOINT must be exactly this. */
 const ENTRYPOINT = ['node', ...NODE_HEAP_FLAGS, 'dist/container-main.mjs']
@@ -27,7 +27,7 @@ describe('Dockerfile', () => {
     dockerfile.stages.forEach((s, i) => expect(s.from.startsWith('${NODE_IMAGE}') || names.slice(0, i).includes(s.from.split(/\s+/)[0]), s.from).toBe(true))
     expect(instruction(final, 'USER')).toEqual(['node'])
     expect(instruction(final, 'VOLUME')).toEqual(['/data'])
-    expect(imageEnv).toMatchObject({ RAFTLITE_HTTP_ADDR: '0.0.0.0:4001', RAFTLITE_RAFT_ADDR: '0.0.0.0:4002', RAFTLITE_DATA_DIR: '/data' })
+    expect(imageEnv).toMatchObject({ RAFTLITE_HTTP_ADDR: '0.0.0.0:4001', RAFTLITE_RAFT_ADDR: '0.0.0.0:4002', RAFTLITE_DATA_DIR: '/data', ...MEMORY_ENV })
     expect(instruction(final, 'EXPOSE')).toEqual(['4001 4002'])
   })
 
