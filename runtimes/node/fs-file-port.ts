@@ -31,6 +31,11 @@ class NodeFileHandle implements FileHandle {
     fs.fdatasyncSync(this.fd)
   }
 
+  /** On libuv's thread pool: the event loop runs on while the disk works. */
+  syncAsync(): Promise<void> {
+    return new Promise((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())))
+  }
+
   size(): number {
     return fs.fstatSync(this.fd).size
   }

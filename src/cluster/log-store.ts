@@ -14,5 +14,7 @@ export interface LogStore extends RaftStorage {
   createSnapshot(index: number, confState: ConfState): Snapshot
   compact(index: number): void
   sync(): void
+  /** As `sync`, leaving the thread free while the disk works; no write until it settles. */
+  syncAsync?(): Promise<void>
   close(): void
 }

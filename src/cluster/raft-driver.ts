@@ -4,7 +4,10 @@
  * proposals and reads wait here until their entry is applied (or their read index is).
  *
  * Processing is deferred to the end of the current event-loop turn, so proposals from
- * requests that arrived together share one Ready and one fsync (group commit).
+ * requests that arrived together share one Ready and one fsync (group commit). Where the log
+ * can fsync without blocking (`syncAsync`), the thread keeps taking messages, proposals and
+ * ticks while the disk works; the core collects them for the next Ready (it allows stepping
+ * between `ready()` and `advance()`, as etcd's does), so the next fsync covers all of them.
  */
 import type { Clock } from '../ports/clock.ts'
 import type { Timers } from '../ports/timers.ts'
@@ -74,6 +77,10 @@ export class RaftDriver {
   #readWaits: ReadWait[] = []
   #applied: number
   #scheduled = false
+  /** A Ready is being handled (possibly waiting for its fsync). */
+  #busy: Promise<void> | null = null
+  /** Work that must not overlap a Ready (it writes the log), run between two of them. */
+  #between: (() => void)[] = []
   #stopped = false
   #stopError = new StoreError('store not open')
   #cancelTick: (() => void) | null = null
@@ -230,17 +237,57 @@ export class RaftDriver {
     })
   }
 
+  /**
+   * Runs `work` (synchronous, typically writes to the log) when no Ready is being handled:
+   * now if the driver is idle, else right after the current Ready's `advance()`.
+   */
+  betweenReadys<T>(work: () => T): Promise<T> {
+    if (!this.#busy) {
+      try {
+        return Promise.resolve(work())
+      } catch (e) {
+        return Promise.reject(e)
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#between.push(() => {
+        try {
+          resolve(work())
+        } catch (e) {
+          reject(e)
+        }
+      })
+    })
+  }
+
+  /** Resolves once no Ready is being handled (after `stop()`: once none ever will be). */
+  async idle(): Promise<void> {
+    while (this.#busy) await this.#busy
+  }
+
   #schedule(): void {
-    if (this.#scheduled || this.#stopped) return
+    if (this.#scheduled || this.#stopped || this.#busy) return
     this.#scheduled = true
     this.#o.timers.defer(() => {
       this.#scheduled = false
-      try {
-        this.#process()
-      } catch (e) {
-        this.#fail(e)
-      }
+      if (this.#busy || this.#stopped) return
+      const run = this.#process()
+        .catch((e: unknown) => this.#fail(e))
+        .finally(() => {
+          this.#busy = null
+          this.#runBetween()
+          // Whatever arrived after the last hasReady() check still needs a Ready.
+          if (!this.#stopped && this.#o.raft.hasReady()) this.#schedule()
+        })
+      // #process may finish synchronously; only a Ready still waiting for its fsync is busy.
+      this.#busy = run
     })
+  }
+
+  #runBetween(): void {
+    const work = this.#between
+    this.#between = []
+    for (const w of work) w()
   }
 
   /**
@@ -255,7 +302,7 @@ export class RaftDriver {
     this.#o.onFatal?.(error)
   }
 
-  #process(): void {
+  async #process(): Promise<void> {
     const { raft, log, fsm, transport } = this.#o
     while (!this.#stopped && raft.hasReady()) {
       const rd = raft.ready()
@@ -272,7 +319,13 @@ export class RaftDriver {
       }
       if (rd.entries.length > 0) log.append(rd.entries)
       if (rd.hardState) log.setHardState(rd.hardState)
-      if (rd.mustSync || rd.snapshot) log.sync()
+      if (rd.snapshot) log.sync()
+      else if (rd.mustSync) {
+        if (log.syncAsync) await log.syncAsync()
+        else log.sync()
+        // Stopped while the disk worked: what this Ready would send or apply is moot.
+        if (this.#stopped) return
+      }
       // 2. Send the rest.
       const rest = rd.early.length === 0 ? rd.messages : rd.messages.filter((m) => !rd.early.includes(m))
       if (rest.length > 0) transport.send(rest)
@@ -289,6 +342,7 @@ export class RaftDriver {
       }
       if (rd.softState) this.#onSoftState(rd.softState)
       raft.advance()
+      this.#runBetween()
     }
   }
 

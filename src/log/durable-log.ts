@@ -73,6 +73,8 @@ export class DurableLog implements RaftStorage {
   /** Set by a failed write or fsync: what reached the disk is unknown, so reopen the log. */
   #failure: unknown
   #closed = false
+  /** A `syncAsync` is waiting for the disk. */
+  #syncing = false
 
   private constructor(files: FilePort, dir: string, options: DurableLogOptions, recovered: RecoveredLog) {
     this.#files = files
@@ -191,13 +193,7 @@ export class DurableLog implements RaftStorage {
   sync(): void {
     this.#checkWritable()
     this.#guard(() => {
-      if (this.#hardState.commit > this.#writtenCommit) {
-        this.#writeTo(this.#active(), commitRecord(this.#hardState.commit))
-        this.#writtenCommit = this.#hardState.commit
-      }
-      const dirty = [...this.#dirty].sort((a, b) => a.firstIndex - b.firstIndex)
-      for (const seg of dirty) seg.handle.sync()
-      this.#dirty.clear()
+      for (const seg of this.#takeDirty()) seg.handle.sync()
       this.#durableCommit = this.#writtenCommit
       if (this.#stateDirty) this.#writeState(this.#epoch)
       // Only now that the state file has the new compaction point may the old files go.
@@ -207,6 +203,42 @@ export class DurableLog implements RaftStorage {
         this.#files.syncDirectory(this.#dir)
       }
     })
+  }
+
+  /**
+   * As `sync`, but the thread stays free while the segments are fsynced, where the file port
+   * offers `syncAsync`: the leader reads acknowledgements and takes requests meanwhile. Until it
+   * settles every write to the log throws (reads are fine), so the caller must wait for it.
+   * The rare syncs that also rewrite the state file or delete segments are done by `sync`.
+   */
+  async syncAsync(): Promise<void> {
+    this.#checkWritable()
+    if (this.#stateDirty || this.#condemned.length > 0) return this.sync()
+    let segments: Segment[] = []
+    this.#guard(() => {
+      segments = this.#takeDirty()
+    })
+    this.#syncing = true
+    try {
+      await Promise.all(segments.map((seg) => (seg.handle.syncAsync ? seg.handle.syncAsync() : seg.handle.sync())))
+    } catch (e) {
+      this.#failure = e
+      throw e
+    } finally {
+      this.#syncing = false
+    }
+    this.#durableCommit = this.#writtenCommit
+  }
+
+  /** Writes the commit mark if it moved; returns the segments to fsync (oldest first), now clean. */
+  #takeDirty(): Segment[] {
+    if (this.#hardState.commit > this.#writtenCommit) {
+      this.#writeTo(this.#active(), commitRecord(this.#hardState.commit))
+      this.#writtenCommit = this.#hardState.commit
+    }
+    const dirty = [...this.#dirty].sort((a, b) => a.firstIndex - b.firstIndex)
+    this.#dirty.clear()
+    return dirty
   }
 
   /**
@@ -294,6 +326,7 @@ export class DurableLog implements RaftStorage {
 
   #checkWritable(): void {
     if (this.#closed) throw new Error('the durable log is closed')
+    if (this.#syncing) throw new Error('the durable log is being synced; wait for syncAsync() to settle')
     if (this.#failure !== undefined) {
       throw new Error('an earlier write or fsync of the durable log failed; reopen it to recover', {
         cause: this.#failure,

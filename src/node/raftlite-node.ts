@@ -492,10 +492,12 @@ export class RaftliteNode extends EventTarget {
     const breathe = () => new Promise<void>((r) => this.platform.timers.setTimeout(r, 0))
     const taking = (async () => {
       await this.#snapshots.complete(job, breathe)
-      this.#log.createSnapshot(applied, point.confState)
-      const compactTo = Math.max(this.#log.firstIndex() - 1, applied - trailingLogs)
-      if (compactTo >= this.#log.firstIndex()) this.#log.compact(compactTo)
-      this.#log.sync()
+      await this.#driver.betweenReadys(() => {
+        this.#log.createSnapshot(applied, point.confState)
+        const compactTo = Math.max(this.#log.firstIndex() - 1, applied - trailingLogs)
+        if (compactTo >= this.#log.firstIndex()) this.#log.compact(compactTo)
+        this.#log.sync()
+      })
       this.#lastSnapshotIndex = applied
       this.stats.snapshots++
       this.#checksumSnapshot(applied)
@@ -567,6 +569,7 @@ export class RaftliteNode extends EventTarget {
       await this.#snapshotting?.catch(() => {}) // or the next start copies the whole file again
       this.#driver.stop()
       this.#transport.close()
+      await this.#driver.idle() // a Ready waiting for its fsync still holds the log
       try {
         if (!this.#failed) this.#log.sync() // the newest commit index, so a restart replays less
       } finally {

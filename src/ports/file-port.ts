@@ -12,6 +12,11 @@ export interface FileHandle {
   truncate(size: number): void
   /** Makes everything written so far durable (fsync/fdatasync). */
   sync(): void
+  /**
+   * As `sync`, without blocking the thread while the disk works (a runtime with a thread pool
+   * offers it). Only the Raft log uses it; the caller writes nothing to the file until it settles.
+   */
+  syncAsync?(): Promise<void>
   size(): number
   /** Last modification time (ms): with the size, a cheap fingerprint of a file. */
   modifiedAt(): number

@@ -9,6 +9,8 @@ interface MemoryFile {
   modifiedAt: number
   /** Bytes as of the last sync: what survives `crash()`. */
   synced: Uint8Array
+  /** Crashes so far: a sync still in flight at a crash never completes. */
+  crashes: number
 }
 
 /**
@@ -24,7 +26,7 @@ export class MemoryFilePort implements FilePort {
     let file = this.#files.get(path)
     if (!file) {
       if (!options.create) throw new FileNotFoundError(path)
-      file = { data: new Uint8Array(0), size: 0, synced: new Uint8Array(0), modifiedAt: ++modifications }
+      file = { data: new Uint8Array(0), size: 0, synced: new Uint8Array(0), modifiedAt: ++modifications, crashes: 0 }
       this.#files.set(path, file)
     }
     return new MemoryFileHandle(file, options.readOnly === true)
@@ -71,6 +73,7 @@ export class MemoryFilePort implements FilePort {
     for (const file of this.#files.values()) {
       file.data = file.synced.slice()
       file.size = file.synced.length
+      file.crashes++
     }
     this.#locks.clear()
   }
@@ -119,6 +122,16 @@ class MemoryFileHandle implements FileHandle {
 
   sync(): void {
     this.file.synced = this.file.data.slice(0, this.file.size)
+  }
+
+  /** Durable as of the call, once a later microtask runs (a crash before then loses it). */
+  async syncAsync(): Promise<void> {
+    const { file } = this
+    const image = file.data.slice(0, file.size)
+    const crashes = file.crashes
+    await Promise.resolve()
+    if (file.crashes !== crashes) throw new Error('the machine crashed during fdatasync')
+    file.synced = image
   }
 
   size(): number {

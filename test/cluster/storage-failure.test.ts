@@ -6,7 +6,9 @@ import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import { CuttingFilePort } from '../support/cutting-file-port.ts'
 
-test('a failed log write fails the write at once, stops the node, and a restart has every acknowledged write', async () => {
+// The next log operations after a write is proposed: its record's write, the commit record's
+// write, then the fsync (waited for off the thread). Each one failing must stop the node.
+test.each([1, 2, 3])('a failed log write or fsync (operation %i) fails the write at once, stops the node, and a restart has every acknowledged write', async (nth) => {
   const memory = new MemoryFilePort()
   const port = new CuttingFilePort(memory)
   const node = await RaftliteNode.start({ dataDir: '/d', nodeId: 'n1' }, platformWith(port))
@@ -16,8 +18,9 @@ test('a failed log write fails the write at once, stops the node, and a restart 
   const stopped = new Promise<void>((r) => node.addEventListener('stopped', () => r(), { once: true }))
   await node.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
 
-  port.cutAt = port.count + 1 // the next log append fails
+  port.cutAt = port.count + nth
   await expect(node.client().execute('INSERT INTO t VALUES (2)')).rejects.toThrow(/raft storage failed, node stopped: power cut/)
+  expect(port.cutKind).toBe(nth === 3 ? 'syncAsync' : 'write')
   await stopped
   expect(errors.join('\n')).toMatch(/power cut/)
   await expect(node.client().execute('INSERT INTO t VALUES (3)')).rejects.toThrow(/storage failed|store not open/)

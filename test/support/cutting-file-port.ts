@@ -12,46 +12,53 @@ export class PowerCut extends Error {}
 
 export class CuttingFilePort extends DelegatingFilePort {
   count = 0
+  /** What the cut operation was ('write', 'sync', 'syncAsync', …), once it happened. */
+  cutKind = ''
   /** The operation that fails (and every one after it); Infinity until set. */
   constructor(inner: MemoryFilePort, public cutAt = Infinity) {
     super(inner)
   }
 
-  #step(): boolean {
+  #step(kind: string): boolean {
     this.count++
     if (this.count > this.cutAt) throw new PowerCut('power cut')
+    if (this.count === this.cutAt) this.cutKind = kind
     return this.count === this.cutAt
   }
 
   override open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
-    if (options.create && !this.inner.exists(path) && this.#step()) throw new PowerCut('power cut')
+    if (options.create && !this.inner.exists(path) && this.#step('create')) throw new PowerCut('power cut')
     const h = this.inner.open(path, options)
     return {
       read: (t, p) => h.read(t, p),
       modifiedAt: () => h.modifiedAt(),
       write: (s, p) => {
-        if (this.#step()) {
+        if (this.#step('write')) {
           h.write(s.subarray(0, s.length >> 1), p)
           throw new PowerCut('power cut')
         }
         h.write(s, p)
       },
-      truncate: (n) => (this.#step() ? (() => { throw new PowerCut('power cut') })() : h.truncate(n)),
-      sync: () => (this.#step() ? (() => { throw new PowerCut('power cut') })() : h.sync()),
+      truncate: (n) => (this.#step('truncate') ? (() => { throw new PowerCut('power cut') })() : h.truncate(n)),
+      sync: () => (this.#step('sync') ? (() => { throw new PowerCut('power cut') })() : h.sync()),
+      syncAsync: async () => {
+        if (this.#step('syncAsync')) throw new PowerCut('power cut')
+        await (h.syncAsync ? h.syncAsync() : h.sync())
+      },
       size: () => h.size(),
       close: () => h.close(),
     }
   }
   override delete(path: string) {
-    if (this.#step()) throw new PowerCut('power cut')
+    if (this.#step('delete')) throw new PowerCut('power cut')
     this.inner.delete(path)
   }
   override rename(from: string, to: string) {
-    if (this.#step()) throw new PowerCut('power cut')
+    if (this.#step('rename')) throw new PowerCut('power cut')
     this.inner.rename(from, to)
   }
   override syncDirectory(path: string) {
-    if (this.#step()) throw new PowerCut('power cut')
+    if (this.#step('syncDirectory')) throw new PowerCut('power cut')
     this.inner.syncDirectory(path)
   }
 }
