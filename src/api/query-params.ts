@@ -182,6 +182,13 @@ export function parseGoQuery(query: string): Map<string, string> {
 /** `url.QueryUnescape`: `+` → space, `%XX` → byte; bytes decoded as UTF-8. */
 function queryUnescape(s: string): string | { error: string } {
   if (!s.includes('%') && !s.includes('+')) return s
+  try {
+    // The common case, natively; it throws on what Go treats differently (bad escapes, bytes
+    // that are not UTF-8), and those take the byte-wise path below.
+    return decodeURIComponent(s.replaceAll('+', ' '))
+  } catch {
+    // fall through
+  }
   const bytes: number[] = []
   const enc = new TextEncoder()
   for (let i = 0; i < s.length; i++) {

@@ -9,7 +9,7 @@ import { systemClock } from '../ports/clock.ts'
 import type { RandomSource } from '../ports/random.ts'
 import { loadSqlite, type Sqlite3 } from '../sqlite/sqlite-api.ts'
 import { RaftliteVfs } from '../sqlite/vfs.ts'
-import { type BoundStatement, Connection, SqliteError } from '../sqlite/connection.ts'
+import { type BoundStatement, Connection, NotReadOnlyError, SqliteError } from '../sqlite/connection.ts'
 import { statementSeed } from '../sqlite/seeded-random.ts'
 import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
@@ -225,15 +225,13 @@ export class Database {
   ): StatementResult {
     const started = this.#clock.monotonic()
     try {
-      if (options.readOnlyOnly && !connection.isReadOnly(stmt.sql)) {
-        return { kind: 'error', error: QUERY_WRITE_ERROR }
-      }
-      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs })
+      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs, readOnly: options.readOnlyOnly })
       const time = (this.#clock.monotonic() - started) / 1000
       return result.kind === 'rows'
         ? { kind: 'rows', rows: result.rows, time }
         : { kind: 'exec', lastInsertId: result.lastInsertId, rowsAffected: result.rowsAffected, time }
     } catch (e) {
+      if (e instanceof NotReadOnlyError) return { kind: 'error', error: QUERY_WRITE_ERROR }
       if (!(e instanceof SqliteError)) throw e
       const time = (this.#clock.monotonic() - started) / 1000
       const message = (e.code & 0xff) === this.#sqlite3.capi.SQLITE_INTERRUPT ? options.timeoutMessage : e.message

@@ -12,7 +12,7 @@ import type { RaftliteNode } from '../node/raftlite-node.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { readBodyText } from './read-body.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql } from './data-routes.ts'
-import { empty, json, text, textError } from './respond.ts'
+import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
 
 type Handler = (r: DataRequest) => Promise<Response> | Response
@@ -26,12 +26,18 @@ export function createApi(node: RaftliteNode, options: ApiOptions = {}): Hono {
   const counters = options.counters ?? new Counters()
   const app = new Hono()
 
+  const commonHeaders: Record<string, string> = {
+    'X-RQLITE-VERSION': VERSION_HEADER_VALUE,
+    'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
+    'Access-Control-Allow-Headers': 'Content-Type',
+  }
+  if (node.options.httpAllowOrigin) commonHeaders['Access-Control-Allow-Origin'] = node.options.httpAllowOrigin
   app.use('*', async (c, next) => {
     await next()
-    c.res.headers.set('X-RQLITE-VERSION', VERSION_HEADER_VALUE)
-    c.res.headers.set('Access-Control-Allow-Methods', 'OPTIONS, GET, POST')
-    c.res.headers.set('Access-Control-Allow-Headers', 'Content-Type')
-    if (node.options.httpAllowOrigin) c.res.headers.set('Access-Control-Allow-Origin', node.options.httpAllowOrigin)
+    // Data responses carry them from birth; setting them afterwards costs the Node adapter
+    // its fast path (about a tenth of a point read).
+    if (hasCommonHeaders(c.res)) return
+    for (const [name, value] of Object.entries(commonHeaders)) c.res.headers.set(name, value)
   })
 
   const prefixRoutes: [string, string, Handler][] = [
@@ -66,7 +72,7 @@ export function createApi(node: RaftliteNode, options: ApiOptions = {}): Hono {
     }
     counters.add('http', `${name}_requests`)
     try {
-      return await handler({ request, params, node, startedAt })
+      return await handler({ request, params, node, startedAt, commonHeaders })
     } catch (e) {
       if (e instanceof RequestError) return textError(e.status, e.message)
       counters.add('http', 'internal_errors')

@@ -7,7 +7,7 @@ import type { RaftliteNode } from '../node/raftlite-node.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
-import { empty, json, textError } from './respond.ts'
+import { empty, json, textError, withCommonHeaders } from './respond.ts'
 
 export interface DataRequest {
   request: Request
@@ -15,6 +15,8 @@ export interface DataRequest {
   node: RaftliteNode
   /** Monotonic ms at which the request arrived (for the top-level `time`). */
   startedAt: number
+  /** Headers every response of this API carries (version, CORS). */
+  commonHeaders: Readonly<Record<string, string>>
 }
 
 type Shape = { unified: boolean }
@@ -174,5 +176,5 @@ function respond(
     raftIndex: p.raftIndex ? outcome.raftIndex : undefined,
   })
   const servedBy = outcome.servedBy ?? r.node.options.httpAdvAddr
-  return json(envelope, { pretty: p.pretty, headers: { 'X-RQLITE-SERVED-BY': servedBy } })
+  return withCommonHeaders(json(envelope, { pretty: p.pretty, headers: { ...r.commonHeaders, 'X-RQLITE-SERVED-BY': servedBy } }))
 }

@@ -31,3 +31,16 @@ export function json(value: JsonValue, options: { pretty?: boolean; status?: num
 export function text(body: string, status = 200): Response {
   return new Response(body, { status, headers: { 'Content-Type': TEXT_TYPE } })
 }
+
+/** Responses created with the API's common headers already in place. */
+const complete = new WeakSet<Response>()
+
+/** Marks `response` as carrying the common headers (it was created with them). */
+export function withCommonHeaders(response: Response): Response {
+  complete.add(response)
+  return response
+}
+
+export function hasCommonHeaders(response: Response): boolean {
+  return complete.has(response)
+}

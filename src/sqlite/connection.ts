@@ -29,6 +29,14 @@ export class SqliteError extends Error {
   }
 }
 
+/** `run` was told to run only read-only statements and `sql` holds one that writes. */
+export class NotReadOnlyError extends Error {
+  constructor() {
+    super('the statement changes the database')
+    this.name = 'NotReadOnlyError'
+  }
+}
+
 const CACHE_LIMIT = 256
 const PREPARE_PERSISTENT = 0x01
 const encoder = new TextEncoder()
@@ -98,12 +106,15 @@ export class Connection {
    * statement's rows are returned; otherwise a statement that writes *and* returns rows (RETURNING)
    * still returns rows, and everything else returns the connection's counters.
    */
-  run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number }): RunResult {
+  run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number; readOnly?: boolean }): RunResult {
     this.#deadline = options.timeoutMs ? this.#now() + options.timeoutMs : 0
     try {
       const cached = this.#cache.get(stmt.sql)
-      if (cached !== undefined) return this.#runPrepared(cached, stmt, stmt.positional, options.wantRows, false)
-      return this.#prepareAndRun(stmt, options.wantRows)
+      if (cached !== undefined) {
+        if (options.readOnly && !this.#isReadOnly(cached)) throw new NotReadOnlyError()
+        return this.#runPrepared(cached, stmt, stmt.positional, options.wantRows, false)
+      }
+      return this.#prepareAndRun(stmt, options.wantRows, options.readOnly === true)
     } finally {
       this.#deadline = 0
     }
@@ -111,12 +122,19 @@ export class Connection {
 
   /** Whether every statement in `sql` leaves the database unchanged (sqlite3_stmt_readonly). */
   isReadOnly(sql: string): boolean {
-    let readOnly = true
+    // A statement already prepared (and cached) for `sql` answers without preparing it again.
+    const cached = this.#cache.get(sql)
+    if (cached !== undefined) return this.#isReadOnly(cached)
+    let all = true
     this.#eachStatement(sql, (p) => {
-      const { capi } = this.#sqlite3
-      if (!capi.sqlite3_stmt_readonly(p) && !capi.sqlite3_stmt_isexplain(p)) readOnly = false
+      if (!this.#isReadOnly(p)) all = false
     })
-    return readOnly
+    return all
+  }
+
+  #isReadOnly(p: Ptr): boolean {
+    const { capi } = this.#sqlite3
+    return capi.sqlite3_stmt_readonly(p) !== 0 || capi.sqlite3_stmt_isexplain(p) !== 0
   }
 
   close(): void {
@@ -126,10 +144,12 @@ export class Connection {
     capi.sqlite3_close_v2(this.db)
   }
 
-  #prepareAndRun(stmt: BoundStatement, wantRows: boolean): RunResult {
+  #prepareAndRun(stmt: BoundStatement, wantRows: boolean, readOnly: boolean): RunResult {
     const statements: Ptr[] = []
     try {
       this.#eachStatement(stmt.sql, (p) => statements.push(p), true)
+      // Checked on the statements about to run: no second prepare just to ask.
+      if (readOnly && !statements.every((p) => this.#isReadOnly(p))) throw new NotReadOnlyError()
     } catch (e) {
       for (const p of statements) this.#sqlite3.capi.sqlite3_finalize(p)
       throw e

@@ -126,6 +126,16 @@ describe('helpers', () => {
     expect([...parseGoQuery('&&a=1&&b&')]).toEqual([['a', '1'], ['b', '']])
   })
 
+  test('parseGoQuery unescapes as url.QueryUnescape: + is a space, %XX a byte, bytes read as UTF-8', () => {
+    const q = (s: string) => parseGoQuery(`q=${s}`).get('q')
+    expect(q('a+b%2Bc%20d')).toBe('a b+c d')
+    expect(q('caf%C3%A9+%F0%9F%98%80')).toBe('café 😀')
+    expect(q('SELECT+*+FROM+t+WHERE+v%3D%27%25x%27')).toBe("SELECT * FROM t WHERE v='%x'")
+    expect(q('%FF+ok')).toBe('\uFFFD ok') // not UTF-8: replaced, not refused
+    expect(q('%C3')).toBe('\uFFFD') // a sequence cut short
+    expect(q('ü+%C3%BC')).toBe('ü ü') // raw non-ASCII passes through
+  })
+
   test('parseAtoi', () => {
     expect(parseAtoi('-12')).toBe(-12)
     expect(parseAtoi(' 1')).toBeUndefined()

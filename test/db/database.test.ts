@@ -43,6 +43,15 @@ describe('Database', () => {
       { kind: 'error', error: 'incomplete input', time: expect.any(Number) },
       { kind: 'error', error: 'no such table: nope', time: expect.any(Number) },
     ])
+    // Asked twice (the second time from the statement cache), and hidden behind a read.
+    for (let i = 0; i < 2; i++) {
+      expect(db.query([s('SELECT 1; INSERT INTO t VALUES (2)'), s('INSERT INTO t VALUES (3)')])).toEqual([
+        { kind: 'error', error: 'attempt to change database via query operation' },
+        { kind: 'error', error: 'attempt to change database via query operation' },
+      ])
+    }
+    expect(db.query([s('EXPLAIN INSERT INTO t VALUES (4)')])[0].kind).toBe('rows')
+    expect(db.query([s('SELECT count(*) FROM t')])[0]).toMatchObject({ rows: { rows: [[0n]] } })
     db.close()
   })
 
