@@ -6,20 +6,20 @@
  * (unsynced) WAL. A copy of the file is kept in the store (`snapshot/data.db`), for followers
  * and for any doubt at start.
  *
- * Taking a snapshot has two steps. The first, synchronous (no write can slip in), fsyncs the
- * live WAL and checkpoints it into the live file: that file is now the snapshot. The second
- * runs in the background while writes go on into a fresh WAL: it copies into the store's copy
- * only the pages that checkpoint wrote (the live file does not change again until the next
- * snapshot), then records the snapshot. `pending.json` says which step a crash interrupted, and
- * the start finishes the job.
+ * Taking a snapshot has two steps. The first checkpoints the live WAL into the live file, in
+ * one synchronous step with choosing the snapshot's index (no write can slip in), and fsyncs
+ * the file while writes go on into a fresh WAL: that file is now the snapshot. The second runs
+ * in the background too: it copies into the store's copy only the pages that checkpoint wrote
+ * (the live file does not change again until the next snapshot), then records the snapshot.
+ * Writes pause only for the checkpoint itself. `pending.json` says which step a crash
+ * interrupted, and the start finishes the job.
  *
  * At start: a live file that still matches the fingerprint is kept and only its WAL dropped (the
  * log is replayed from the snapshot on), so restart time does not grow with the database; any
  * doubt restores the store's copy.
  */
 import { crc32c } from '../log/crc32c.ts'
-import type { FilePort } from '../ports/file-port.ts'
-import { joinPath } from '../ports/file-port.ts'
+import { type FileHandle, type FilePort, joinPath, syncHandle } from '../ports/file-port.ts'
 import type { ConfState } from '../raft/types.ts'
 import type { Member } from './members.ts'
 import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
@@ -40,15 +40,13 @@ export interface SnapshotMeta extends SnapshotPoint {
   dataCrc32c?: number
 }
 
-export interface PendingSnapshot extends SnapshotPoint {
-  /**
-   * `checkpoint`: the live WAL is being folded into the live file, which may now be anything
-   * (the WAL was not fsynced first: that would cost the pause a WAL-sized write-back); the
-   * store's copy and the log are untouched. `copy`: the live file is the snapshot, durably; the
-   * store's copy is catching up, and anything in the live WAL came later.
-   */
-  phase: 'checkpoint' | 'copy'
-}
+/**
+ * `checkpoint`: the live WAL is being folded into the live file, which may now be anything (the
+ * WAL was not fsynced first: that would cost the pause a WAL-sized write-back); the store's copy
+ * and the log are untouched. `copy`: the live file is the snapshot, durably; the store's copy is
+ * catching up, and anything in the live WAL came later.
+ */
+export type PendingSnapshot = { phase: 'checkpoint' } | (SnapshotPoint & { phase: 'copy' })
 
 /** A snapshot whose first step is done: the store's copy still has to catch up (`complete`). */
 export interface SnapshotJob {
@@ -67,9 +65,12 @@ export class SnapshotSupersededError extends Error {
 
 /** The live side of a snapshot: the node's open database. */
 export interface LiveDatabase {
-  /** Folds the WAL into the file, empties the WAL, fsyncs the file; false if a reader blocked it. */
-  checkpointDurably(): boolean
+  /** Folds the WAL into the file and empties the WAL (no fsync); false if a reader blocked it. */
+  checkpoint(): boolean
 }
+
+/** What step one captures, at one instant: the point and the database that is at that point. */
+export type SnapshotCapture = () => { point: SnapshotPoint; live: LiveDatabase }
 
 export type StartMode = 'fresh' | 'fast' | 'restored'
 
@@ -121,9 +122,10 @@ export class SnapshotStore {
     const pending = this.readPending()
     if (pending?.phase === 'copy') {
       // Interrupted while the store's copy caught up: the live file is the snapshot.
+      const { phase: _, ...point } = pending
       this.#deleteLive(['-wal', '-shm'])
       this.#copy(this.livePath, this.dataPath)
-      this.#finish(pending)
+      this.#finish(point)
     } else if (pending) {
       // Interrupted in the checkpoint: the previous snapshot is intact, the log complete after it.
       this.#deleteLive(['', '-wal', '-shm'])
@@ -148,17 +150,22 @@ export class SnapshotStore {
   }
 
   /**
-   * Step one of a snapshot of the live database at `point` (all of it applied), synchronous so
-   * no write can slip in: the live file becomes the snapshot. `complete` does step two.
+   * Step one of a snapshot: makes the live file the snapshot. Only `capture` and the checkpoint
+   * after it run in one synchronous step (no write can slip in between them: the point is
+   * exactly what the file holds); the fsyncs before and after leave the thread free, so writes
+   * pause only for the checkpoint. `complete` does step two. Throws `SnapshotSupersededError`
+   * if a snapshot from the leader is installed meanwhile.
    */
-  begin(point: SnapshotPoint, live: LiveDatabase): SnapshotJob {
+  async begin(capture: SnapshotCapture): Promise<SnapshotJob> {
     const generation = ++this.#generation // a checksum or copy still running is of an older copy
-    this.#writeJson('pending.json', { ...point, phase: 'checkpoint' } satisfies PendingSnapshot)
-    if (!live.checkpointDurably()) throw new Error('snapshot: the checkpoint of the live database was blocked by a reader')
-    const ranges = this.liveWrites?.takeWritten()
-    this.#writeJson('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot)
-    const whole = ranges === undefined || !this.files.exists(this.dataPath) || this.files.exists(`${this.dataPath}-wal`)
-    return { point, ranges: whole ? undefined : ranges, generation }
+    const current = () => generation === this.#generation
+    await this.#writeJsonAsync('pending.json', { phase: 'checkpoint' } satisfies PendingSnapshot, current)
+    const { point, live } = capture()
+    const ranges = this.#checkpoint(live)
+    // Writes go on meanwhile: into the fresh WAL, never into the file.
+    await this.#syncLive()
+    await this.#writeJsonAsync('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot, current)
+    return this.#job(point, ranges, generation)
   }
 
   /**
@@ -167,52 +174,115 @@ export class SnapshotStore {
    * replaced meanwhile.
    */
   async complete(job: SnapshotJob, yieldTo: () => Promise<void>): Promise<SnapshotMeta> {
+    const current = () => job.generation === this.#generation
     try {
-      for (const _ of this.#catchUp(job)) {
-        await yieldTo()
-        if (job.generation !== this.#generation) throw new SnapshotSupersededError()
+      const copy = this.#openCopy(job)
+      try {
+        for (const _ of this.#copyChunks(copy, job)) {
+          await yieldTo()
+          if (!current()) throw new SnapshotSupersededError()
+        }
+        await syncHandle(copy.target)
+      } finally {
+        copy.close()
       }
+      if (!current()) throw new SnapshotSupersededError()
+      this.#placeCopy(job)
     } catch (e) {
       this.liveWrites?.forget() // the copy is in an unknown state: the next snapshot copies it whole
       throw e
     }
+    const meta = await this.#writeMetaAsync({ ...job.point, version: 1, dbSize: 0, dbModifiedAt: 0 }, current)
+    this.#clearPending()
+    return meta
+  }
+
+  /** Both steps at once and blocking (at start, where nothing else runs). */
+  create(point: SnapshotPoint, live: LiveDatabase): SnapshotMeta {
+    const generation = ++this.#generation
+    this.#writeJson('pending.json', { phase: 'checkpoint' } satisfies PendingSnapshot)
+    const ranges = this.#checkpoint(live)
+    const h = this.files.open(this.livePath, { create: false })
+    try {
+      h.sync()
+    } finally {
+      h.close()
+    }
+    this.#writeJson('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot)
+    const job = this.#job(point, ranges, generation)
+    const copy = this.#openCopy(job)
+    try {
+      for (const _ of this.#copyChunks(copy, job));
+      copy.target.sync()
+    } finally {
+      copy.close()
+    }
+    this.#placeCopy(job)
     return this.#finish(job.point)
   }
 
-  /** Both steps at once (at start, where nothing else runs). */
-  create(point: SnapshotPoint, live: LiveDatabase): SnapshotMeta {
-    const job = this.begin(point, live)
-    for (const _ of this.#catchUp(job));
-    return this.#finish(job.point)
+  /** Makes the live file (which the checkpoint wrote) durable, off the thread where possible. */
+  async #syncLive(): Promise<void> {
+    const h = this.files.open(this.livePath, { create: false })
+    try {
+      await syncHandle(h)
+    } finally {
+      h.close()
+    }
+  }
+
+  #checkpoint(live: LiveDatabase): ByteRange[] | undefined {
+    if (!live.checkpoint()) throw new Error('snapshot: the checkpoint of the live database was blocked by a reader')
+    return this.liveWrites?.takeWritten()
+  }
+
+  #job(point: SnapshotPoint, ranges: ByteRange[] | undefined, generation: number): SnapshotJob {
+    const whole = ranges === undefined || !this.files.exists(this.dataPath) || this.files.exists(`${this.dataPath}-wal`)
+    return { point, ranges: whole ? undefined : ranges, generation }
+  }
+
+  /** The store's copy to bring up to date: in place when only ranges change, else a new file. */
+  #openCopy(job: SnapshotJob): { source: FileHandle; target: FileHandle; close(): void } {
+    const source = this.files.open(this.livePath, { create: false, readOnly: true })
+    try {
+      const target = job.ranges ? this.files.open(this.dataPath, { create: false }) : this.#openTemp(this.dataPath)
+      return {
+        source,
+        target,
+        close: () => {
+          source.close()
+          target.close()
+        },
+      }
+    } catch (e) {
+      source.close()
+      throw e
+    }
   }
 
   /** Copies what the store's copy lacks from the live file; yields after each chunk. */
-  *#catchUp(job: SnapshotJob): Generator<void> {
-    const source = this.files.open(this.livePath, { create: false, readOnly: true })
-    const target = job.ranges ? this.files.open(this.dataPath, { create: false }) : this.#openTemp(this.dataPath)
-    try {
-      const size = source.size()
-      const buffer = new Uint8Array(COPY_CHUNK)
-      for (const range of job.ranges ?? [{ offset: 0, length: size }]) {
-        const end = Math.min(size, range.offset + range.length)
-        for (let offset = range.offset; offset < end; ) {
-          const n = source.read(buffer.subarray(0, Math.min(COPY_CHUNK, end - offset)), offset)
-          if (n === 0) break
-          target.write(buffer.subarray(0, n), offset)
-          offset += n
-          yield
-        }
+  *#copyChunks(copy: { source: FileHandle; target: FileHandle }, job: SnapshotJob): Generator<void> {
+    const { source, target } = copy
+    const size = source.size()
+    const buffer = new Uint8Array(COPY_CHUNK)
+    for (const range of job.ranges ?? [{ offset: 0, length: size }]) {
+      const end = Math.min(size, range.offset + range.length)
+      for (let offset = range.offset; offset < end; ) {
+        const n = source.read(buffer.subarray(0, Math.min(COPY_CHUNK, end - offset)), offset)
+        if (n === 0) break
+        target.write(buffer.subarray(0, n), offset)
+        offset += n
+        yield
       }
-      target.truncate(size)
-      target.sync()
-    } finally {
-      source.close()
-      target.close()
     }
-    if (!job.ranges) {
-      this.files.delete(`${this.dataPath}-wal`) // left by an older layout that folded WALs into the copy
-      this.files.rename(`${this.dataPath}.tmp`, this.dataPath)
-    }
+    target.truncate(size)
+  }
+
+  /** A whole new copy (synced and closed) replaces the old one. */
+  #placeCopy(job: SnapshotJob): void {
+    if (job.ranges) return
+    this.files.delete(`${this.dataPath}-wal`) // left by an older layout that folded WALs into the copy
+    this.files.rename(`${this.dataPath}.tmp`, this.dataPath)
   }
 
   #openTemp(path: string) {
@@ -260,8 +330,14 @@ export class SnapshotStore {
       h.close()
     }
     const meta = this.readMeta()
-    if (generation !== this.#generation || !meta || meta.index !== index) return undefined
-    this.#writeJson('meta.json', { ...meta, dataCrc32c: crc >>> 0 })
+    const current = () => generation === this.#generation && this.readMeta()?.index === index
+    if (!meta || !current()) return undefined
+    try {
+      await this.#writeJsonAsync('meta.json', { ...meta, dataCrc32c: crc >>> 0 }, current)
+    } catch (e) {
+      if (e instanceof SnapshotSupersededError) return undefined
+      throw e
+    }
     return crc >>> 0
   }
 
@@ -281,22 +357,35 @@ export class SnapshotStore {
 
   #finish(point: SnapshotPoint): SnapshotMeta {
     const meta = this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0 })
+    this.#clearPending()
+    return meta
+  }
+
+  #clearPending(): void {
     this.files.delete(joinPath(this.dir, 'pending.json'))
     this.files.syncDirectory(this.dir)
-    return meta
   }
 
   /** Writes the metadata with the live file's current fingerprint. */
   #writeMeta(meta: SnapshotMeta): SnapshotMeta {
+    const fingerprinted = this.#fingerprint(meta)
+    this.#writeJson('meta.json', fingerprinted)
+    return fingerprinted
+  }
+
+  async #writeMetaAsync(meta: SnapshotMeta, current: () => boolean): Promise<SnapshotMeta> {
+    const fingerprinted = this.#fingerprint(meta)
+    await this.#writeJsonAsync('meta.json', fingerprinted, current)
+    return fingerprinted
+  }
+
+  #fingerprint(meta: SnapshotMeta): SnapshotMeta {
     const h = this.files.open(this.livePath, { create: false, readOnly: true })
-    let fingerprinted: SnapshotMeta
     try {
-      fingerprinted = { ...meta, dbSize: h.size(), dbModifiedAt: h.modifiedAt() }
+      return { ...meta, dbSize: h.size(), dbModifiedAt: h.modifiedAt() }
     } finally {
       h.close()
     }
-    this.#writeJson('meta.json', fingerprinted)
-    return fingerprinted
   }
 
   #matches(meta: SnapshotMeta): boolean {
@@ -351,6 +440,37 @@ export class SnapshotStore {
 
   /** JSON with a CRC-32C, replaced atomically (write, fsync, rename, fsync the directory). */
   #writeJson(name: string, value: unknown): void {
+    const { path, tmp, h } = this.#writeJsonTemp(name, value)
+    try {
+      h.sync()
+    } finally {
+      h.close()
+    }
+    this.files.rename(tmp, path)
+    this.files.syncDirectory(this.dir)
+  }
+
+  /**
+   * `#writeJson` with the file's fsync off the thread. The rename happens only if `current()`
+   * still holds right then (else `SnapshotSupersededError`): an install that ran meanwhile has
+   * the last word on the store's files.
+   */
+  async #writeJsonAsync(name: string, value: unknown, current: () => boolean): Promise<void> {
+    const { path, tmp, h } = this.#writeJsonTemp(name, value)
+    try {
+      await syncHandle(h)
+    } finally {
+      h.close()
+    }
+    if (!current()) {
+      this.files.delete(tmp)
+      throw new SnapshotSupersededError()
+    }
+    this.files.rename(tmp, path)
+    this.files.syncDirectory(this.dir)
+  }
+
+  #writeJsonTemp(name: string, value: unknown): { path: string; tmp: string; h: FileHandle } {
     const body = JSON.stringify(value)
     const bytes = encoder.encode(JSON.stringify({ crc32c: crc32c(encoder.encode(body)), body }))
     const path = joinPath(this.dir, name)
@@ -359,12 +479,11 @@ export class SnapshotStore {
     try {
       h.truncate(0)
       h.write(bytes, 0)
-      h.sync()
-    } finally {
+    } catch (e) {
       h.close()
+      throw e
     }
-    this.files.rename(tmp, path)
-    this.files.syncDirectory(this.dir)
+    return { path, tmp, h }
   }
 
   #readJson<T>(name: string): T | undefined {

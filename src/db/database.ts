@@ -174,22 +174,6 @@ export class Database {
     return !busy
   }
 
-  /**
-   * The snapshot checkpoint: everything in the WAL moves into the file, the WAL is emptied, and
-   * the file is fsynced. The WAL is not fsynced first (that write-back would lengthen the pause):
-   * a caller cut short in here restores its previous snapshot instead. False if a reader blocked it.
-   */
-  checkpointDurably(): boolean {
-    if (!this.checkpoint()) return false
-    const h = this.#files.open(this.path, { create: false })
-    try {
-      h.sync()
-    } finally {
-      h.close()
-    }
-    return true
-  }
-
   walSize(): number {
     return this.#fileSize(`${this.path}-wal`)
   }

@@ -485,22 +485,28 @@ export class RaftliteNode extends EventTarget {
     const applied = this.#driver.applied
     if (applied <= this.#lastSnapshotIndex) return false
     if (this.#streaming.size > 0) throw new StoreError('snapshot: a snapshot is being sent to a follower; try again shortly')
-    const raft = this.#driver.raft
-    const term = raft.termAt(applied) ?? this.#log.term(applied)
-    const point = { index: applied, term, confState: raft.confStateAt(applied), members: this.#members.list() }
-    const job = this.#snapshots.begin(point, this.#db)
+    // The point is taken in the same synchronous step as the checkpoint: whatever was applied
+    // by then, and nothing after.
+    const capture = () => {
+      const raft = this.#driver.raft
+      const index = this.#driver.applied
+      const term = raft.termAt(index) ?? this.#log.term(index)
+      return { point: { index, term, confState: raft.confStateAt(index), members: this.#members.list() }, live: this.#db }
+    }
     const breathe = () => new Promise<void>((r) => this.platform.timers.setTimeout(r, 0))
     const taking = (async () => {
+      const job = await this.#snapshots.begin(capture)
+      const { index, confState } = job.point
       await this.#snapshots.complete(job, breathe)
       await this.#driver.betweenReadys(() => {
-        this.#log.createSnapshot(applied, point.confState)
-        const compactTo = Math.max(this.#log.firstIndex() - 1, applied - trailingLogs)
+        this.#log.createSnapshot(index, confState)
+        const compactTo = Math.max(this.#log.firstIndex() - 1, index - trailingLogs)
         if (compactTo >= this.#log.firstIndex()) this.#log.compact(compactTo)
         this.#log.sync()
       })
-      this.#lastSnapshotIndex = applied
+      this.#lastSnapshotIndex = index
       this.stats.snapshots++
-      this.#checksumSnapshot(applied)
+      this.#checksumSnapshot(index)
       return true
     })()
     this.#snapshotting = taking

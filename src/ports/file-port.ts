@@ -61,6 +61,13 @@ export class LockedError extends Error {
   }
 }
 
+/** `handle.syncAsync()` where the port offers it, else `handle.sync()` (blocking). */
+export function syncHandle(handle: FileHandle): Promise<void> {
+  if (handle.syncAsync) return handle.syncAsync()
+  handle.sync()
+  return Promise.resolve()
+}
+
 /** Joins path segments with '/', the separator every runtime accepts. */
 export function joinPath(...parts: string[]): string {
   return parts.join('/').replace(/\/{2,}/g, '/')

@@ -74,6 +74,7 @@ export class WriteTrackingFilePort extends DelegatingFilePort {
       },
       truncate: (size) => handle.truncate(size), // the copy takes the file's size when it catches up
       sync: () => handle.sync(),
+      ...(handle.syncAsync ? { syncAsync: () => handle.syncAsync!() } : {}),
       size: () => handle.size(),
       modifiedAt: () => handle.modifiedAt(),
       close: () => handle.close(),
