@@ -54,9 +54,10 @@ export function scanSegment(buf: Uint8Array, path: string, header: SegmentHeader
     const computed = bodyCrc(buf, p, length)
     if (stored !== computed) {
       const found = `a record checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`
-      // At the very end, or with a zeroed sector inside (etcd's torn-write test), it is a write
-      // the crash interrupted; anywhere else it is damage to data that was once synced.
-      if (isLast && (end === buf.length || hasZeroSector(buf, p, end))) return tail(found)
+      // A zeroed sector inside (etcd's torn-write test): a write the crash interrupted, never
+      // synced, so never acknowledged. Anything else, the last record included, is damage to
+      // data that was synced: cutting it off could lose an entry this node acknowledged.
+      if (isLast && hasZeroSector(buf, p, end)) return tail(found)
       throw new LogCorruptionError(path, p, found)
     }
     const record = decodeBody(buf, view, p, length)

@@ -115,11 +115,30 @@ describe('torn tail', () => {
     }
   })
 
-  test('a checksum mismatch in the very last record is a torn tail', () => {
+  test('a flipped bit in the very last record is corruption, not a torn tail: it was synced (and maybe acknowledged)', () => {
     const files = build()
-    flipBit(files, FIRST, readBytes(files, FIRST).length - 10)
+    const size = readBytes(files, FIRST).length
+    flipBit(files, FIRST, size - 10)
+    const e = corruption(() => open(files))
+    expect(e.offset).toBe(size - ENTRY_RECORD)
+    expect(e.message).toMatch(/checksum mismatch/)
+    expect(readBytes(files, FIRST).length).toBe(size) // nothing cut
+  })
+
+  test('the very last record with a zeroed sector inside (never written whole) is a torn tail', () => {
+    const files = new MemoryFilePort()
     const log = open(files)
-    expect(log.lastIndex()).toBe(4)
+    log.append(entries(1, 4, 1))
+    log.sync()
+    const start = readBytes(files, FIRST).length
+    log.append([entry(5, 1, 2000)])
+    log.sync()
+    log.close()
+    const bytes = readBytes(files, FIRST)
+    const sector = Math.ceil((start + 100) / 512) * 512
+    bytes.fill(0, sector, sector + 512)
+    writeBytes(files, FIRST, bytes)
+    expect(open(files).lastIndex()).toBe(4)
   })
 
   test('a zero-filled extension (size grew, data never written) is cut', () => {
