@@ -190,6 +190,7 @@ export class SnapshotStore {
       this.#placeCopy(job)
     } catch (e) {
       this.liveWrites?.forget() // the copy is in an unknown state: the next snapshot copies it whole
+      if (!job.ranges) this.files.delete(`${this.dataPath}.tmp`)
       throw e
     }
     const meta = await this.#writeMetaAsync({ ...job.point, version: 1, dbSize: 0, dbModifiedAt: 0 }, current)

@@ -499,6 +499,8 @@ export class RaftliteNode extends EventTarget {
       const { index, confState } = job.point
       await this.#snapshots.complete(job, breathe)
       await this.#driver.betweenReadys(() => {
+        // One from the leader, installed after our copy was recorded, is newer: it stands.
+        if (index <= this.#log.snapshot().metadata.index) throw new SnapshotSupersededError()
         this.#log.createSnapshot(index, confState)
         const compactTo = Math.max(this.#log.firstIndex() - 1, index - trailingLogs)
         if (compactTo >= this.#log.firstIndex()) this.#log.compact(compactTo)
