@@ -125,22 +125,6 @@ describe('torn tail', () => {
     expect(readBytes(files, FIRST).length).toBe(size) // nothing cut
   })
 
-  test('the very last record with a zeroed sector inside (never written whole) is a torn tail', () => {
-    const files = new MemoryFilePort()
-    const log = open(files)
-    log.append(entries(1, 4, 1))
-    log.sync()
-    const start = readBytes(files, FIRST).length
-    log.append([entry(5, 1, 2000)])
-    log.sync()
-    log.close()
-    const bytes = readBytes(files, FIRST)
-    const sector = Math.ceil((start + 100) / 512) * 512
-    bytes.fill(0, sector, sector + 512)
-    writeBytes(files, FIRST, bytes)
-    expect(open(files).lastIndex()).toBe(4)
-  })
-
   test('a zero-filled extension (size grew, data never written) is cut', () => {
     const files = build()
     const full = readBytes(files, FIRST)
@@ -150,11 +134,15 @@ describe('torn tail', () => {
     expect(readBytes(files, FIRST).length).toBe(full.length)
   })
 
-  test('a batch whose first record has a zeroed sector (pages persisted out of order) is cut', () => {
+  // Pages persisted out of order leave a sector of zeros inside a record that was never synced.
+  test.each([
+    ['the very last record', [entry(6, 1, 2000)]],
+    ['the first record of a batch', [entry(6, 1, 3000), entry(7, 1, 100)]],
+  ])('%s with a zeroed sector inside is a torn tail and is cut', (_, batch) => {
     const files = build()
     const log = open(files)
     const start = readBytes(files, FIRST).length
-    log.append([entry(6, 1, 3000), entry(7, 1, 100)])
+    log.append(batch)
     log.sync()
     log.close()
     const bytes = readBytes(files, FIRST)
