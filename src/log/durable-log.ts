@@ -7,7 +7,7 @@
  * @module
  */
 import { isConfStateEqual } from '../raft/conf-change.ts'
-import type { FilePort } from '../ports/file-port.ts'
+import { type FilePort, syncHandle } from '../ports/file-port.ts'
 import { CompactedError, UnavailableError } from '../raft/errors.ts'
 import type { InitialState, RaftStorage } from '../raft/storage.ts'
 import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../raft/types.ts'
@@ -220,7 +220,7 @@ export class DurableLog implements RaftStorage {
     })
     this.#syncing = true
     try {
-      await Promise.all(segments.map((seg) => (seg.handle.syncAsync ? seg.handle.syncAsync() : seg.handle.sync())))
+      await Promise.all(segments.map((seg) => syncHandle(seg.handle)))
     } catch (e) {
       this.#failure = e
       throw e

@@ -14,7 +14,7 @@ export interface FileHandle {
   sync(): void
   /**
    * As `sync`, without blocking the thread while the disk works (a runtime with a thread pool
-   * offers it). Only the Raft log uses it; the caller writes nothing to the file until it settles.
+   * offers it). The Raft log and snapshots use it; they write nothing to the file until it settles.
    */
   syncAsync?(): Promise<void>
   size(): number
