@@ -54,7 +54,16 @@ test('kill -9 the leader, whichever runtime it is on: the others carry on and it
   await leader.stop('SIGKILL')
   const survivors = procs.filter((p) => p !== leader)
   await waitFor('a new leader', () => leaderOf(survivors), 10_000)
-  for (const p of survivors) expect((await execute(p.url, [["INSERT INTO t(who) VALUES (?)", `after ${leader.runtime} died`]])).status).toBe(200)
+  for (const p of survivors) {
+    // A follower answers 503 "leader not found" until the new leader's first append reaches it
+    // (as rqlite does; clients retry): nothing was written, so retrying is safe.
+    const insert = () => execute(p.url, [["INSERT INTO t(who) VALUES (?)", `after ${leader.runtime} died`]])
+    const res = await waitFor(`${p.runtime} to take a write`, async () => {
+      const r = await insert()
+      return r.status === 503 ? undefined : r
+    }, 5_000)
+    expect(res.status).toBe(200)
+  }
   procs[procs.indexOf(leader)] = await restartRaftlited(leader)
   const rows = JSON.parse(await agree()).results[0].values as unknown[][]
   expect(rows).toHaveLength(32)
