@@ -717,6 +717,9 @@ export class RaftliteNode extends EventTarget {
         if (clusterExists) return await this.#join()
         const ids = [...peers.keys()].sort()
         if (ids.length >= this.options.bootstrapExpect && ids[0] === this.id) {
+          // #found writes the log under the driver: no Ready may be waiting for its fsync.
+          await this.#driver.idle()
+          if (this.#log.lastIndex() > 0) return
           this.#found(ids.slice(0, Math.max(this.options.bootstrapExpect, ids.length)), peers)
           return
         }
