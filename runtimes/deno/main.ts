@@ -1,4 +1,4 @@
-/** `raftlited` on Deno: `deno run --allow-read --allow-write --allow-net --allow-env runtimes/deno/main.ts [flags] <data dir>`. */
+/** `raftlited` on Deno: `deno run --allow-read --allow-write --allow-net --allow-env --v8-flags=--max-semi-space-size=4,--max-old-space-size=1024 runtimes/deno/main.ts [flags] <data dir>`. */
 import { runDaemon } from '../../src/daemon/run-daemon.ts'
 import { denoPlatform } from './platform.ts'
 import { serveHttp } from './serve.ts'

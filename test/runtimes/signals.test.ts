@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { freePort } from '../support/free-port.ts'
-import { DENO_PERMISSIONS, ROOT, type Runtime, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
+import { DENO_RUN, ROOT, type Runtime, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 
 /** Runs a node to completion (it should refuse to start); a 20 s timeout means it did not. */
 function runToExit(runtime: 'deno' | 'bun', args: string[]) {
   const [cmd, prefix] = runtime === 'deno'
-    ? [join(ROOT, 'node_modules/.bin/deno'), ['run', ...DENO_PERMISSIONS, join(ROOT, 'runtimes/deno/main.ts')]]
+    ? [join(ROOT, 'node_modules/.bin/deno'), [...DENO_RUN, join(ROOT, 'runtimes/deno/main.ts')]]
     : [join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'runtimes/bun/main.ts')]]
   return spawnSync(cmd, [...prefix, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' })
 }

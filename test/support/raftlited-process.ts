@@ -64,6 +64,15 @@ export function tempDataDir(prefix = 'raftlite-e2e-'): string {
 /** What a Deno node needs (also in deno.json's tasks): no -A, no --allow-run/--allow-ffi/--allow-sys. */
 export const DENO_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-net', '--allow-env']
 
+/**
+ * Deno's V8 gets the same heap caps as Node's (see NODE_HEAP_FLAGS): without them a Deno node
+ * peaked at 209 MiB resident under load, with them at 126 MiB, at the same speed.
+ */
+export const DENO_V8_FLAGS = '--v8-flags=--max-semi-space-size=4,--max-old-space-size=1024'
+
+/** How a Deno node is started (deno.json's task, `npm run start:deno`, the README): `deno run …`. */
+export const DENO_RUN = ['run', ...DENO_PERMISSIONS, DENO_V8_FLAGS]
+
 /** The V8 flags of bin/raftlited.mjs's first line, which `node bin/raftlited.mjs` skips. */
 export const NODE_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=1024']
 
@@ -81,7 +90,7 @@ function command(runtime: Runtime, nodeBinary = process.execPath): [string, stri
     case 'node':
       return [nodeBinary, [...nodeFlags, join(ROOT, 'bin/raftlited.mjs')]]
     case 'deno':
-      return [join(ROOT, 'node_modules/.bin/deno'), ['run', ...DENO_PERMISSIONS, join(ROOT, 'runtimes/deno/main.ts')]]
+      return [join(ROOT, 'node_modules/.bin/deno'), [...DENO_RUN, join(ROOT, 'runtimes/deno/main.ts')]]
     case 'bun':
       return [join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'runtimes/bun/main.ts')]]
   }
