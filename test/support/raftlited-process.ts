@@ -1,19 +1,23 @@
 /** Starts real `raftlited` processes on loopback for end-to-end tests. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from './free-port.ts'
 import { afterAll } from 'vitest'
 
 // A safety net: whatever a test file started is killed when the file ends, even if a failing
-// test lost track of it (e.g. one restart of several in a Promise.all rejected). The bench
-// imports this module too, outside vitest: there the processes are its own to stop.
+// test lost track of it (e.g. one restart of several in a Promise.all rejected), and the data
+// directories it made are removed. The bench imports this module too, outside vitest: there
+// the processes and directories are its own to clean up.
 const started = new Set<ChildProcess>()
+const madeDirs = new Set<string>()
 if (process.env.VITEST) {
   afterAll(() => {
     for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     started.clear()
+    for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true })
+    madeDirs.clear()
   })
 }
 
@@ -58,7 +62,9 @@ export function restartRaftlited(proc: RaftlitedProcess, options: Omit<StartOpti
 }
 
 export function tempDataDir(prefix = 'raftlite-e2e-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  if (process.env.VITEST) madeDirs.add(dir)
+  return dir
 }
 
 /** What a Deno node needs (also in deno.json's tasks): no -A, no --allow-run/--allow-ffi/--allow-sys. */
