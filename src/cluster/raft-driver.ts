@@ -319,10 +319,17 @@ export class RaftDriver {
       }
       if (rd.entries.length > 0) log.append(rd.entries)
       if (rd.hardState) log.setHardState(rd.hardState)
+      let appliedEarly = 0
       if (rd.snapshot) log.sync()
       else if (rd.mustSync) {
-        if (log.syncAsync) await log.syncAsync()
-        else log.sync()
+        if (log.syncAsync) {
+          const synced = log.syncAsync()
+          // Committed entries below this Ready's own were made durable here by an earlier
+          // fsync: apply them while the disk works, so a commit learned during one fsync
+          // (a lone voter counts its own copy only once durable) does not wait for the next.
+          appliedEarly = this.#applyDurable(rd.committedEntries, rd.entries)
+          await synced
+        } else log.sync()
         // Stopped while the disk worked: what this Ready would send or apply is moot.
         if (this.#stopped) return
       }
@@ -331,7 +338,7 @@ export class RaftDriver {
       if (rest.length > 0) transport.send(rest)
       // 3. Apply.
       if (rd.snapshot) this.#setApplied(rd.snapshot.metadata.index)
-      for (const entry of rd.committedEntries) this.#apply(entry)
+      for (let i = appliedEarly; i < rd.committedEntries.length; i++) this.#apply(rd.committedEntries[i])
       // 4. Reads.
       for (const rs of rd.readStates) {
         const read = this.#reads.get(rs.context)
@@ -344,6 +351,14 @@ export class RaftDriver {
       raft.advance()
       this.#runBetween()
     }
+  }
+
+  /** Applies the committed entries that precede `unsynced`; returns how many it applied. */
+  #applyDurable(committed: readonly Entry[], unsynced: readonly Entry[]): number {
+    const firstUnsynced = unsynced.length > 0 ? unsynced[0].index : Number.POSITIVE_INFINITY
+    let n = 0
+    while (n < committed.length && committed[n].index < firstUnsynced && !this.#stopped) this.#apply(committed[n++])
+    return n
   }
 
   #apply(entry: Entry): void {

@@ -30,6 +30,12 @@ export class RaftLog {
     return this.unstable.maybeLastIndex() ?? this.storage.lastIndex()
   }
 
+  /** Last index the app has made durable (entries still unstable are not). */
+  persistedIndex(): number {
+    if (this.unstable.entries.length > 0 || this.unstable.snapshot) return this.unstable.offset - 1
+    return this.storage.lastIndex()
+  }
+
   lastTerm(): number {
     return this.term(this.lastIndex()) ?? 0
   }

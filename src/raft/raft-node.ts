@@ -328,6 +328,10 @@ export class RaftNode {
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1]
       this.log.unstable.stableTo(last.index, last.term)
+      // Now durable here: the leader's own vote in the commit quorum (see appendEntries).
+      if (this.role === 'leader' && this.prs.get(this.id)?.maybeUpdate(this.log.persistedIndex()) && this.maybeCommit()) {
+        this.appendsPending = true
+      }
     }
     if (rd.committedEntries.length > 0) {
       this.log.appliedTo(rd.committedEntries[rd.committedEntries.length - 1].index)
@@ -406,7 +410,7 @@ export class RaftNode {
     this.prs = new Map()
     for (const id of [...cs.voters, ...cs.learners]) {
       const pr = this.newProgress(last + 1, cs.learners.includes(id))
-      if (id === this.id) pr.match = last
+      if (id === this.id) pr.match = this.log.persistedIndex()
       this.prs.set(id, pr)
     }
   }
@@ -446,8 +450,15 @@ export class RaftNode {
     this.bcastAppend()
   }
 
+  /**
+   * A voter may campaign; so may a node whose removal is in its log but not yet committed. Its
+   * votes are still counted in the new configuration, so this is safe, and without it a leader
+   * that removed itself and then lost its quorum could leave the cluster with no candidate: the
+   * remaining voter may lack the removal and need this node's vote, which its log refuses.
+   */
   private promotable(): boolean {
-    return this.conf.current().voters.includes(this.id) && !this.log.hasPendingSnapshot()
+    if (this.log.hasPendingSnapshot()) return false
+    return this.conf.current().voters.includes(this.id) || this.conf.at(this.log.committed).voters.includes(this.id)
   }
 
   private inLease(): boolean {
@@ -659,9 +670,10 @@ export class RaftNode {
     const ents = es.map((e) => ({ ...e, index: ++li, term: this.term }))
     this.log.append(ents)
     this.onLogAppend(ents)
-    this.prs.get(this.id)?.maybeUpdate(li)
+    // The leader's own copy counts towards the quorum only once it is durable (advance()), as
+    // with etcd's asynchronous storage writes: otherwise a lone voter would commit, and its
+    // early appends announce, entries that a power loss can still take back.
     this.appendsPending = true
-    this.maybeCommit()
     return { index: li, term: this.term }
   }
 
@@ -684,7 +696,7 @@ export class RaftNode {
       if (pr) pr.isLearner = isLearner
       else {
         const np = this.newProgress(last + 1, isLearner)
-        if (id === this.id) np.match = last
+        if (id === this.id) np.match = this.log.persistedIndex()
         this.prs.set(id, np)
       }
     }

@@ -171,6 +171,31 @@ export class Invariants {
     if (c !== undefined && c !== e.term) this.fail(`${id} applied term ${e.term} at ${e.index}, committed ${c}`)
   }
 
+  /**
+   * Every entry any node applied must be in the leader's durable log, unchanged, as far as that
+   * leader has committed (a deposed leader may still hold entries of its term beyond): an entry
+   * that a replica applied and the leader then lost or replaced was never durably committed.
+   * Checked whenever a leader syncs, and for absence once the run ends (`final`).
+   */
+  checkLeaderDurableLog(id: NodeId, node: RaftNode, durable: { entries: readonly Entry[]; snapshot?: { metadata: { index: number } } }, final = false): void {
+    const commit = node.status().commit
+    for (const e of durable.entries) {
+      if (e.index > commit) break
+      const seen = this.applied.get(e.index)
+      if (seen && (e.term !== seen.term || entryHash(e) !== seen.hash)) {
+        this.fail(`an entry applied at ${e.index} (term ${seen.term}) differs in leader ${id}'s durable log (term ${e.term})`)
+      }
+    }
+    if (!final) return
+    const snapIndex = durable.snapshot?.metadata.index ?? 0
+    const last = durable.entries.length > 0 ? durable.entries[durable.entries.length - 1].index : snapIndex
+    for (const [index, seen] of this.applied) {
+      if (index > Math.max(snapIndex, last)) {
+        this.fail(`applied entry ${index} (term ${seen.term}) is absent from leader ${id}'s durable log`)
+      }
+    }
+  }
+
   /** `id` fsynced; `hs` is now its durable hard state. */
   onDurable(id: NodeId, hs: HardState): void {
     this.checkDurable(id, hs, 'sync')

@@ -20,6 +20,10 @@ export const profiles: Record<string, Profile> = {
   earlySend: { earlySend: true },
   /** The same under a fault every 2-10 ticks. */
   earlySendNasty: { earlySend: true, nemesisTicks: [2, 10] },
+  /** One voter and two read replicas (learners), early send as the driver does. */
+  loneVoter: { nodes: 1, learners: 2, minVoters: 1, maxVoters: 1, earlySend: true },
+  /** Two voters and a learner; the nemesis may shrink the voters to one and grow them again. */
+  shrinkToOne: { nodes: 2, learners: 1, minVoters: 1, earlySend: true },
   /** Check-quorum off (pre-vote still on); the control for the stale-read bug below. */
   noCheckQuorum: { raft: { checkQuorum: false } },
 

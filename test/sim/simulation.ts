@@ -6,6 +6,7 @@
  */
 import {
   createSeededRandom,
+  encodeConfChange,
   type Message,
   type NodeId,
   RaftError,
@@ -26,6 +27,12 @@ export interface SimOptions {
   readonly seed: number
   /** Founding voters (3 or 5); default chosen by the seed. One spare node can join later. */
   readonly nodes?: number
+  /** Founding learners (read replicas) beside the voters; default none. */
+  readonly learners?: number
+  /** The nemesis never removes or demotes a voter below this many (default 2, or 3 of 5). */
+  readonly minVoters?: number
+  /** The nemesis never promotes a learner beyond this many voters (default: no limit). */
+  readonly maxVoters?: number
   readonly faultTicks?: number
   readonly livenessTicks?: number
   readonly clients?: number
@@ -189,14 +196,22 @@ class Simulation {
 
   private setup(): void {
     const founders: NodeId[] = []
-    for (let i = 0; i <= this.nodeCount; i++) this.ids.push(`n${i + 1}`)
-    for (let i = 0; i < this.nodeCount; i++) founders.push(this.ids[i])
-    const boot = bootstrapState(founders)
+    const learners = this.opts.learners ?? 0
+    for (let i = 0; i <= this.nodeCount + learners; i++) this.ids.push(`n${i + 1}`)
+    for (let i = 0; i < this.nodeCount + learners; i++) founders.push(this.ids[i])
+    const boot = bootstrapState(founders.slice(0, this.nodeCount))
+    // Founding learners join by committed entries after the voters, as a bootstrapped cluster
+    // that added read replicas would have them.
+    for (const nodeId of founders.slice(this.nodeCount)) {
+      const index = boot.entries.length + 1
+      boot.entries.push({ index, term: 1, type: 'confChange', data: encodeConfChange({ type: 'addLearner', nodeId }) })
+    }
+    const hardState = { ...boot.hardState, commit: boot.entries.length }
     for (const id of this.ids) {
       const n = new SimNode(id)
       if (founders.includes(id)) {
         n.disk.durable.entries = boot.entries.slice()
-        n.disk.durable.hardState = boot.hardState
+        n.disk.durable.hardState = hardState
       }
       n.start(this.config(id))
       this.nodes.set(id, n)
@@ -366,6 +381,7 @@ class Simulation {
     }
     n.disk.sync()
     this.inv.onDurable(n.id, n.disk.durable.hardState)
+    if (n.raft.status().role === 'leader') this.inv.checkLeaderDurableLog(n.id, n.raft, n.disk.durable)
     if (rd.snapshot) {
       n.storage.applySnapshot(rd.snapshot)
       n.kv = KvStore.restore(rd.snapshot.data)
@@ -572,7 +588,8 @@ class Simulation {
     if (!l) return
     const cs = l.raft.status().confState
     const nonMembers = this.ids.filter((id) => !cs.voters.includes(id) && !cs.learners.includes(id))
-    const minVoters = this.nodeCount >= 5 ? 3 : 2
+    const minVoters = this.opts.minVoters ?? (this.nodeCount >= 5 ? 3 : 2)
+    const maxVoters = this.opts.maxVoters ?? Number.POSITIVE_INFINITY
     const choices: (() => void)[] = []
     const propose = (type: 'addVoter' | 'addLearner' | 'removeNode', nodeId: NodeId) => () => {
       try {
@@ -584,7 +601,10 @@ class Simulation {
       }
     }
     for (const id of nonMembers) choices.push(propose('addLearner', id))
-    for (const id of cs.learners) choices.push(propose('addVoter', id), propose('removeNode', id))
+    for (const id of cs.learners) {
+      if (cs.voters.length < maxVoters) choices.push(propose('addVoter', id))
+      choices.push(propose('removeNode', id))
+    }
     if (cs.voters.length > minVoters) {
       for (const id of cs.voters) choices.push(propose('removeNode', id), propose('addLearner', id))
     }
@@ -718,6 +738,7 @@ class Simulation {
     const okAfter = this.ops.some((o) => o.kind !== 'get' && o.status === 'ok' && o.invokedAt >= this.faultEnd)
     if (!okAfter) throw new SimFailure('liveness: no write completed after faults stopped')
     const st = leader.raft.status()
+    this.inv.checkLeaderDurableLog(leader.id, leader.raft, leader.disk.durable, true)
     for (const id of [...st.confState.voters, ...st.confState.learners]) {
       const n = this.nodes.get(id) as SimNode
       if (n.applied !== st.commit) {
