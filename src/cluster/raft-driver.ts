@@ -17,7 +17,7 @@ import type { RaftNode } from '../raft/raft-node.ts'
 import type { ConfChange, Entry, NodeId, Snapshot, SoftState } from '../raft/types.ts'
 import { decodeConfChange } from '../raft/conf-change.ts'
 import type { LogStore } from './log-store.ts'
-import { StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { startTicker } from './ticker.ts'
 
 export interface StateMachine {
@@ -46,6 +46,11 @@ export interface DriverOptions {
   applied: number
   onSoftState?(state: SoftState): void
   onError?(error: unknown): void
+  /**
+   * Makes this process's ReadIndex contexts unique across the cluster and across restarts
+   * (a random nonce per process); they are `<node id>:<nonce>:<counter>`.
+   */
+  readContextNonce?: string
   /** Persisting failed; the driver has stopped (a failed fsync cannot be retried safely). */
   onFatal?(error: unknown): void
 }
@@ -89,10 +94,38 @@ export class RaftDriver {
   /** Monotonic ms of the last message from the leader (for `freshness`). */
   #lastLeaderContact = 0
   readonly #appliedWaiters: { index: number; resolve(): void }[] = []
+  /** Term of the newest applied entry (or snapshot), and the node's current term. */
+  #appliedTerm = 0
+  #term: number
+  #termWaiters: ReadWait[] = []
 
   constructor(options: DriverOptions) {
     this.#o = options
     this.#applied = options.applied
+    this.#term = options.raft.status().term
+  }
+
+  /**
+   * A leader has applied an entry of its own term: everything any earlier leader acknowledged
+   * is applied here, so a local (`weak`) read sees it. Until then a new leader may lag.
+   */
+  get leaderCaughtUp(): boolean {
+    return this.#soft.role === 'leader' && this.#appliedTerm === this.#term
+  }
+
+  /** Resolves once `leaderCaughtUp`; rejects if leadership is lost first or on timeout. */
+  waitLeaderCaughtUp(timeoutMs: number): Promise<void> {
+    if (this.#stopped) return Promise.reject(this.#stopError)
+    if (this.leaderCaughtUp) return Promise.resolve()
+    if (this.#soft.role !== 'leader') return Promise.reject(new StoreError('not leader'))
+    return new Promise<void>((resolve, reject) => {
+      const wait: ReadWait = { index: 0, resolve, reject, cancel: () => {} }
+      wait.cancel = this.#o.timers.setTimeout(() => {
+        this.#termWaiters = this.#termWaiters.filter((w) => w !== wait)
+        reject(new StoreError('timeout waiting for the new leader to apply an entry of its term'))
+      }, timeoutMs)
+      this.#termWaiters.push(wait)
+    })
   }
 
   get raft(): RaftNode {
@@ -136,8 +169,12 @@ export class RaftDriver {
     this.#pending.clear()
     for (const r of this.#reads.values()) r.reject(error)
     this.#reads.clear()
-    for (const w of this.#readWaits) w.reject(error)
+    for (const w of [...this.#readWaits, ...this.#termWaiters]) {
+      w.cancel()
+      w.reject(error)
+    }
     this.#readWaits = []
+    this.#termWaiters = []
   }
 
   /** A message from a peer. */
@@ -149,8 +186,9 @@ export class RaftDriver {
     try {
       this.#o.raft.step(m)
     } catch (e) {
-      // A message the core refuses (e.g. from a removed node) must not stop the node.
+      // A message the core refuses (a duplicate read context, say) must not stop the node.
       if (!(e instanceof RaftError)) throw e
+      this.#o.onError?.(new StoreError(`refused ${m.type} from ${m.from}: ${e.message}`))
     }
     this.#schedule()
   }
@@ -173,14 +211,22 @@ export class RaftDriver {
   /** Resolves once a linearizable read may be served: leadership confirmed, index applied. */
   readIndex(timeoutMs: number): Promise<void> {
     if (this.#stopped) return Promise.reject(this.#stopError)
-    const context = `r${++this.#readSeq}`
+    // Unique cluster-wide: a node that was leader and has not noticed yet forwards its request
+    // to the new leader, where a context of the new leader's own must not collide with it.
+    const context = `${this.#o.raft.id}:${this.#o.readContextNonce ?? ''}:${++this.#readSeq}`
     return new Promise<number>((resolve, reject) => {
+      try {
+        this.#o.raft.readIndex(context)
+      } catch (e) {
+        if (!(e instanceof RaftError)) throw e
+        reject(e.code === 'no-leader' ? new LeaderNotFoundError() : new StoreError(`raft: ${e.message}`))
+        return
+      }
       const cancel = this.#o.timers.setTimeout(() => {
         this.#reads.delete(context)
         reject(new StoreError('timeout waiting for linearizable read'))
       }, timeoutMs)
       this.#reads.set(context, { resolve, reject, cancel })
-      this.#o.raft.readIndex(context)
       this.#schedule()
     }).then((index) => this.#waitApplied(index, timeoutMs))
   }
@@ -318,7 +364,10 @@ export class RaftDriver {
         log.applySnapshot(rd.snapshot.metadata)
       }
       if (rd.entries.length > 0) log.append(rd.entries)
-      if (rd.hardState) log.setHardState(rd.hardState)
+      if (rd.hardState) {
+        log.setHardState(rd.hardState)
+        this.#term = rd.hardState.term
+      }
       let appliedEarly = 0
       if (rd.snapshot) log.sync()
       else if (rd.mustSync) {
@@ -337,7 +386,10 @@ export class RaftDriver {
       const rest = rd.early.length === 0 ? rd.messages : rd.messages.filter((m) => !rd.early.includes(m))
       if (rest.length > 0) transport.send(rest)
       // 3. Apply.
-      if (rd.snapshot) this.#setApplied(rd.snapshot.metadata.index)
+      if (rd.snapshot) {
+        this.#appliedTerm = rd.snapshot.metadata.term
+        this.#setApplied(rd.snapshot.metadata.index)
+      }
       for (let i = appliedEarly; i < rd.committedEntries.length; i++) this.#apply(rd.committedEntries[i])
       // 4. Reads.
       for (const rs of rd.readStates) {
@@ -377,6 +429,7 @@ export class RaftDriver {
       failure = e instanceof Error ? e : new Error(String(e))
       this.#o.onError?.(e)
     }
+    this.#appliedTerm = entry.term
     this.#setApplied(entry.index)
     if (pending) {
       this.#pending.delete(entry.index)
@@ -397,6 +450,14 @@ export class RaftDriver {
         w.resolve()
       }
     }
+    if (this.#termWaiters.length > 0 && this.leaderCaughtUp) {
+      const waiters = this.#termWaiters
+      this.#termWaiters = []
+      for (const w of waiters) {
+        w.cancel()
+        w.resolve()
+      }
+    }
     for (let i = this.#appliedWaiters.length - 1; i >= 0; i--) {
       if (this.#appliedWaiters[i].index <= index) this.#appliedWaiters.splice(i, 1)[0].resolve()
     }
@@ -407,11 +468,12 @@ export class RaftDriver {
     this.#soft = state
     if (lostLeadership) {
       // Reads waiting on a read index from this leadership cannot be confirmed any more.
-      for (const r of this.#reads.values()) {
+      for (const r of [...this.#reads.values(), ...this.#termWaiters]) {
         r.cancel()
         r.reject(new StoreError('leadership lost'))
       }
       this.#reads.clear()
+      this.#termWaiters = []
     }
     this.#o.onSoftState?.(state)
   }

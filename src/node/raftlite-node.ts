@@ -318,6 +318,7 @@ export class RaftliteNode extends EventTarget {
       clock: this.platform.clock,
       tickMs: timing.tickMs,
       applied,
+      readContextNonce: randomUint64(this.platform.random).toString(36),
       onSoftState: (state) => this.#onSoftState(state),
       onError: (error) => this.#emitError(error),
       onFatal: (error) => {
@@ -853,6 +854,9 @@ export class RaftliteNode extends EventTarget {
       return applied.results
     }
     if (level === 'linearizable') await this.#driver.readIndex(this.options.raftApplyTimeoutMs)
+    // A new leader may not have applied all that the old one acknowledged: a `weak` read waits
+    // until it has applied an entry of its own term (a ReadIndex implies that already).
+    else if (!this.#driver.leaderCaughtUp) await this.#driver.waitLeaderCaughtUp(this.options.raftApplyTimeoutMs)
     return this.#localQuery(statements, options)
   }
 

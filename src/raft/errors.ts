@@ -11,6 +11,8 @@ export type RaftErrorCode =
   | 'invalid-transfer'
   | 'removed'
   | 'ready-not-advanced'
+  | 'duplicate-read-context'
+  | 'invalid-read-context'
 
 export class RaftError extends Error {
   readonly code: RaftErrorCode

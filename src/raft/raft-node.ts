@@ -225,6 +225,7 @@ export class RaftNode {
   readIndex(context: string): void {
     const m: ReadIndexMessage = { type: 'readIndex', from: this.id, to: this.id, term: this.term, context }
     if (this.role === 'leader') {
+      this.checkReadContext(m)
       this.leaderReadIndex(m)
     } else if (this.lead !== NONE) {
       this.send({ type: 'readIndex', to: this.lead, context })
@@ -604,10 +605,23 @@ export class RaftNode {
         this.handleHeartbeatResponse(m)
         break
       case 'readIndex':
+        this.checkReadContext(m)
         this.leaderReadIndex(m)
         break
       default:
         break
+    }
+  }
+
+  /**
+   * A context names one read, cluster-wide (the driver makes them unique: node id, a nonce per
+   * process, a counter). A second request with a pending context is refused loudly, before
+   * anything changes: taking it would match acks meant for the other one.
+   */
+  private checkReadContext(m: ReadIndexMessage): void {
+    if (m.context === '') throw new RaftError('invalid-read-context', 'a read context must not be empty')
+    if (this.readOnly.has(m.context) || this.pendingReadIndex.some((p) => p.context === m.context)) {
+      throw new RaftError('duplicate-read-context', `read context ${m.context} from ${m.from} is already pending`)
     }
   }
 

@@ -15,6 +15,21 @@ describe('ReadIndex', () => {
     expect(h.readStates.get('a')).toEqual([{ index: h.node('a').status().commit, context: 'r1' }])
   })
 
+  test('a context already pending is refused loudly, locally and from a follower, and the first read still completes', () => {
+    const h = new Harness(['a', 'b', 'c'])
+    h.elect('a')
+    h.node('a').readIndex('same')
+    expect(() => h.node('a').readIndex('same')).toThrow(RaftError)
+    const term = h.node('a').status().term
+    expect(() => h.node('a').step({ type: 'readIndex', from: 'b', to: 'a', term, context: 'same' })).toThrow(/already pending/)
+    h.stabilize()
+    expect(h.readStates.get('a')).toEqual([{ index: h.node('a').status().commit, context: 'same' }])
+    // Answered, the context is free again.
+    h.node('a').readIndex('same')
+    h.stabilize()
+    expect(h.readStates.get('a')?.length).toBe(2)
+  })
+
   test('a follower forwards to the leader and gets the read index back', () => {
     const h = new Harness(['a', 'b', 'c'])
     h.elect('a')
