@@ -19,8 +19,14 @@ export class CuttingFilePort extends DelegatingFilePort {
     super(inner)
   }
 
+  /** Cut at the next asynchronous fsync, whatever its number. */
+  cutAtNextSyncAsync = false
+  /** How long a cut asynchronous fsync takes to fail: a disk that stalls, then reports EIO. */
+  syncFailDelayMs = 0
+
   #step(kind: string): boolean {
     this.count++
+    if (this.cutAtNextSyncAsync && kind === 'syncAsync' && this.count < this.cutAt) this.cutAt = this.count
     if (this.count > this.cutAt) throw new PowerCut('power cut')
     if (this.count === this.cutAt) this.cutKind = kind
     return this.count === this.cutAt
@@ -42,7 +48,10 @@ export class CuttingFilePort extends DelegatingFilePort {
       truncate: (n) => (this.#step('truncate') ? (() => { throw new PowerCut('power cut') })() : h.truncate(n)),
       sync: () => (this.#step('sync') ? (() => { throw new PowerCut('power cut') })() : h.sync()),
       syncAsync: async () => {
-        if (this.#step('syncAsync')) throw new PowerCut('power cut')
+        if (this.#step('syncAsync')) {
+          if (this.syncFailDelayMs > 0) await new Promise((r) => setTimeout(r, this.syncFailDelayMs))
+          throw new PowerCut('power cut')
+        }
         await (h.syncAsync ? h.syncAsync() : h.sync())
       },
       size: () => h.size(),
