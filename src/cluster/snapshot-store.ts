@@ -112,6 +112,10 @@ export class SnapshotStore {
   readonly dir: string
   readonly dataPath: string
   readonly incomingPath: string
+  /** The directory holding the live database. */
+  readonly liveDir: string
+  /** Checksums of received, verified snapshot files not yet installed, by `index-term`. */
+  readonly #received = new Map<string, number>()
   /** Bumped whenever the store's copy is being replaced: background work on it gives up. */
   #generation = 0
   /** An fsync of the live file failed: it is not trusted until it is replaced or the node restarts. */
@@ -128,6 +132,7 @@ export class SnapshotStore {
     this.dir = joinPath(dataDir, 'snapshot')
     this.dataPath = joinPath(this.dir, 'data.db')
     this.incomingPath = joinPath(this.dir, 'incoming.db')
+    this.liveDir = livePath.includes('/') ? livePath.slice(0, livePath.lastIndexOf('/')) || '/' : '.'
     files.mkdirp(this.dir)
   }
 
@@ -141,6 +146,10 @@ export class SnapshotStore {
 
   /** Brings the live file to a state the log can be replayed onto (before it is opened). */
   prepareLive(): { meta?: SnapshotMeta; mode: StartMode } {
+    // Received snapshots not installed before the stop: Raft will ask again if it still needs one.
+    for (const name of this.files.list(this.dir)) {
+      if (/^received-\d+-\d+\.db$/.test(name)) this.files.delete(joinPath(this.dir, name))
+    }
     const pending = this.readPending()
     if (pending?.phase === 'copy') {
       // Interrupted while the store's copy caught up: the live file is the snapshot.
@@ -421,19 +430,56 @@ export class SnapshotStore {
     return crc >>> 0
   }
 
-  /** A follower installs a verified snapshot received from the leader (live file closed). */
-  install(point: SnapshotPoint, dataCrc32c?: number): SnapshotMeta {
-    this.#generation++
+  /**
+   * A transfer of snapshot (index, term) into the incoming file completed and checked out with
+   * checksum `crc`: the file is set aside under that snapshot's name, so a later transfer
+   * (another leader's) cannot touch it before Raft installs it.
+   */
+  acceptIncoming(index: number, term: number, crc: number): void {
+    this.files.rename(this.incomingPath, this.#receivedPath(index, term))
     this.files.delete(joinPath(this.dir, 'incoming.json'))
+    this.#received.set(`${index}-${term}`, crc >>> 0)
+  }
+
+  /**
+   * A follower installs snapshot `point`, received and verified (`acceptIncoming`), with the live
+   * file closed. Installs only the file received for exactly that index and term, and only if
+   * it still reads with the checksum its transfer verified; else throws and changes nothing.
+   */
+  install(point: SnapshotPoint): SnapshotMeta {
+    const key = `${point.index}-${point.term}`
+    const received = this.#receivedPath(point.index, point.term)
+    const expected = this.#received.get(key)
+    if (expected === undefined || !this.files.exists(received)) {
+      throw new Error(`snapshot: no verified file was received for snapshot ${point.index} of term ${point.term}`)
+    }
+    const liveTmp = `${this.livePath}.tmp`
+    const crc = this.#copyToTemp(received, liveTmp)
+    if (crc !== expected) {
+      this.files.delete(liveTmp)
+      throw new SnapshotCorruptionError(received, `it reads with checksum ${crc}, not the ${expected} its transfer verified`)
+    }
+    this.#generation++
     this.files.delete(`${this.dataPath}-wal`)
-    this.files.rename(this.incomingPath, this.dataPath)
+    this.files.rename(received, this.dataPath)
     this.files.syncDirectory(this.dir)
     this.#deleteLive(['-wal', '-shm', '-journal'])
-    this.#copy(this.dataPath, this.livePath)
+    this.files.rename(liveTmp, this.livePath)
+    this.files.syncDirectory(this.liveDir)
     this.#liveSyncFailed = false // a new, synced file
     this.liveWrites?.markInSync()
     this.files.delete(joinPath(this.dir, 'pending.json'))
-    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c })
+    // Older received snapshots can never be installed now.
+    for (const [k] of this.#received) if (Number(k.split('-')[0]) <= point.index) this.#received.delete(k)
+    for (const name of this.files.list(this.dir)) {
+      const m = /^received-(\d+)-\d+\.db$/.exec(name)
+      if (m && Number(m[1]) <= point.index) this.files.delete(joinPath(this.dir, name))
+    }
+    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: crc })
+  }
+
+  #receivedPath(index: number, term: number): string {
+    return joinPath(this.dir, `received-${index}-${term}.db`)
   }
 
   #finish(point: SnapshotPoint): SnapshotMeta {
@@ -495,8 +541,15 @@ export class SnapshotStore {
 
   /** Copies a file and fsyncs the copy; returns the CRC-32C of what was copied. */
   #copy(from: string, to: string): number {
+    const crc = this.#copyToTemp(from, `${to}.tmp`)
+    this.files.rename(`${to}.tmp`, to)
+    this.files.syncDirectory(to === this.livePath ? this.liveDir : this.dir)
+    return crc
+  }
+
+  /** Copies a file into `tmp` and fsyncs it; returns the CRC-32C of what was copied. */
+  #copyToTemp(from: string, tmp: string): number {
     const source = this.files.open(from, { create: false, readOnly: true })
-    const tmp = `${to}.tmp`
     this.files.delete(tmp)
     const target = this.files.open(tmp, { create: true })
     let crc = 0
@@ -515,7 +568,6 @@ export class SnapshotStore {
       source.close()
       target.close()
     }
-    this.files.rename(tmp, to)
     return crc >>> 0
   }
 
