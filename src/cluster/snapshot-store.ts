@@ -250,6 +250,7 @@ export class SnapshotStore {
       } finally {
         h.close()
       }
+      this.files.syncDirectory(this.liveDir)
       this.#writeJson('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot)
       const job = this.#job(point, ranges, generation)
       const copy = this.#openCopy(job)
@@ -272,6 +273,7 @@ export class SnapshotStore {
     const h = this.files.open(this.livePath, { create: false })
     try {
       await syncHandle(h)
+      this.files.syncDirectory(this.liveDir) // SQLite created the file: its name must last too
     } catch (e) {
       // After a failed fsync the file's pages may be lost on disk though they read back fine
       // (the kernel may mark them clean): no snapshot may name this file until a restart, which

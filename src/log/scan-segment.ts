@@ -8,7 +8,7 @@ import { bodyCrc, decodeBody, lengthIntact, MAX_BODY_BYTES, RECORD_HEADER_BYTES 
 import { hex, SEGMENT_HEADER_BYTES, type SegmentHeader } from './segment-header.ts'
 
 /** Smallest unit a disk writes atomically; a torn write leaves whole sectors zero. */
-const SECTOR_BYTES = 512
+export const SECTOR_BYTES = 512
 /** A header's length field and its check: never all zero in a record that was written. */
 const LENGTH_FIELD_BYTES = 8
 
