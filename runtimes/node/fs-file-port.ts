@@ -3,6 +3,7 @@
  * entry points reuse this adapter.
  */
 import * as fs from 'node:fs'
+import nodePath from 'node:path'
 import { type FileHandle, type FilePort, FileNotFoundError, LockedError } from '../../src/ports/file-port.ts'
 
 class NodeFileHandle implements FileHandle {
@@ -81,7 +82,14 @@ export class NodeFilePort implements FilePort {
   }
 
   mkdirp(path: string): void {
-    fs.mkdirSync(path, { recursive: true })
+    const first = fs.mkdirSync(path, { recursive: true }) // the first directory it created, if any
+    if (first === undefined) return
+    // New directory entries last only once their parents are fsynced: each created one's parent.
+    const top = nodePath.resolve(first)
+    for (let dir = nodePath.resolve(path); ; dir = nodePath.dirname(dir)) {
+      this.syncDirectory(nodePath.dirname(dir))
+      if (dir === top || dir === nodePath.dirname(dir)) break
+    }
   }
 
   list(path: string): string[] {

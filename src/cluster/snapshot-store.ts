@@ -10,8 +10,8 @@
  * one synchronous step with choosing the snapshot's index (no write can slip in), and fsyncs
  * the file while writes go on into a fresh WAL: that file is now the snapshot. The second runs
  * in the background too: it copies into the store's copy only the pages that checkpoint wrote
- * (the live file does not change again until the next snapshot), then records the snapshot.
- * Writes pause only for the checkpoint itself. `pending.json` says which step a crash
+ * (the live file does not change again until the next snapshot), verifies the copy against
+ * the live file, then records the snapshot. Writes pause only for the checkpoint itself. `pending.json` says which step a crash
  * interrupted, and the start finishes the job.
  *
  * At start: a live file that still matches the fingerprint is kept and only its WAL dropped (the
@@ -63,6 +63,25 @@ export class SnapshotSupersededError extends Error {
   }
 }
 
+/** The store's copy did not come out equal to the live file: it is not recorded. */
+export class SnapshotCopyMismatchError extends Error {
+  constructor(detail: string) {
+    super(`snapshot: the copy does not match the live database (${detail}); the next snapshot copies it whole`)
+    this.name = 'SnapshotCopyMismatchError'
+  }
+}
+
+/** A snapshot refused because an fsync of the live database failed earlier in this process. */
+export class LiveSyncFailedError extends Error {
+  constructor() {
+    super(
+      'snapshot: an fsync of the live database failed earlier; no snapshot is taken until the node ' +
+        'restarts (it then restores the last good snapshot and replays the log)',
+    )
+    this.name = 'LiveSyncFailedError'
+  }
+}
+
 /** The live side of a snapshot: the node's open database. */
 export interface LiveDatabase {
   /** Folds the WAL into the file and empties the WAL (no fsync); false if a reader blocked it. */
@@ -75,6 +94,7 @@ export type SnapshotCapture = () => { point: SnapshotPoint; live: LiveDatabase }
 export type StartMode = 'fresh' | 'fast' | 'restored'
 
 const COPY_CHUNK = 1024 * 1024
+const VERIFY_CHUNK = 4 * 1024 * 1024
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -92,8 +112,14 @@ export class SnapshotStore {
   readonly dir: string
   readonly dataPath: string
   readonly incomingPath: string
+  /** The directory holding the live database. */
+  readonly liveDir: string
+  /** Checksums of received, verified snapshot files not yet installed, by `index-term`. */
+  readonly #received = new Map<string, number>()
   /** Bumped whenever the store's copy is being replaced: background work on it gives up. */
   #generation = 0
+  /** An fsync of the live file failed: it is not trusted until it is replaced or the node restarts. */
+  #liveSyncFailed = false
 
   constructor(
     private readonly files: FilePort,
@@ -106,6 +132,7 @@ export class SnapshotStore {
     this.dir = joinPath(dataDir, 'snapshot')
     this.dataPath = joinPath(this.dir, 'data.db')
     this.incomingPath = joinPath(this.dir, 'incoming.db')
+    this.liveDir = livePath.includes('/') ? livePath.slice(0, livePath.lastIndexOf('/')) || '/' : '.'
     files.mkdirp(this.dir)
   }
 
@@ -119,6 +146,10 @@ export class SnapshotStore {
 
   /** Brings the live file to a state the log can be replayed onto (before it is opened). */
   prepareLive(): { meta?: SnapshotMeta; mode: StartMode } {
+    // Received snapshots not installed before the stop: Raft will ask again if it still needs one.
+    for (const name of this.files.list(this.dir)) {
+      if (/^received-\d+-\d+\.db$/.test(name)) this.files.delete(joinPath(this.dir, name))
+    }
     const pending = this.readPending()
     if (pending?.phase === 'copy') {
       // Interrupted while the store's copy caught up: the live file is the snapshot.
@@ -157,14 +188,21 @@ export class SnapshotStore {
    * if a snapshot from the leader is installed meanwhile.
    */
   async begin(capture: SnapshotCapture): Promise<SnapshotJob> {
+    if (this.#liveSyncFailed) throw new LiveSyncFailedError()
     const generation = ++this.#generation // a checksum or copy still running is of an older copy
     const current = () => generation === this.#generation
     await this.#writeJsonAsync('pending.json', { phase: 'checkpoint' } satisfies PendingSnapshot, current)
     const { point, live } = capture()
     const ranges = this.#checkpoint(live)
-    // Writes go on meanwhile: into the fresh WAL, never into the file.
-    await this.#syncLive()
-    await this.#writeJsonAsync('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot, current)
+    try {
+      // Writes go on meanwhile: into the fresh WAL, never into the file.
+      await this.#syncLive()
+      await this.#writeJsonAsync('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot, current)
+    } catch (e) {
+      // The record of what the checkpoint wrote is gone with this job: the next copy is whole.
+      this.liveWrites?.forget()
+      throw e
+    }
     return this.#job(point, ranges, generation)
   }
 
@@ -175,6 +213,7 @@ export class SnapshotStore {
    */
   async complete(job: SnapshotJob, yieldTo: () => Promise<void>): Promise<SnapshotMeta> {
     const current = () => job.generation === this.#generation
+    let dataCrc32c: number
     try {
       const copy = this.#openCopy(job)
       try {
@@ -187,13 +226,14 @@ export class SnapshotStore {
         copy.close()
       }
       if (!current()) throw new SnapshotSupersededError()
+      dataCrc32c = await this.#verifyCopy(job.ranges ? this.dataPath : `${this.dataPath}.tmp`, yieldTo, current)
       this.#placeCopy(job)
     } catch (e) {
       this.liveWrites?.forget() // the copy is in an unknown state: the next snapshot copies it whole
       if (!job.ranges) this.files.delete(`${this.dataPath}.tmp`)
       throw e
     }
-    const meta = await this.#writeMetaAsync({ ...job.point, version: 1, dbSize: 0, dbModifiedAt: 0 }, current)
+    const meta = await this.#writeMetaAsync({ ...job.point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c }, current)
     this.#clearPending()
     return meta
   }
@@ -203,23 +243,29 @@ export class SnapshotStore {
     const generation = ++this.#generation
     this.#writeJson('pending.json', { phase: 'checkpoint' } satisfies PendingSnapshot)
     const ranges = this.#checkpoint(live)
-    const h = this.files.open(this.livePath, { create: false })
     try {
-      h.sync()
-    } finally {
-      h.close()
+      const h = this.files.open(this.livePath, { create: false })
+      try {
+        h.sync()
+      } finally {
+        h.close()
+      }
+      this.files.syncDirectory(this.liveDir)
+      this.#writeJson('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot)
+      const job = this.#job(point, ranges, generation)
+      const copy = this.#openCopy(job)
+      try {
+        for (const _ of this.#copyChunks(copy, job));
+        copy.target.sync()
+      } finally {
+        copy.close()
+      }
+      this.#placeCopy(job)
+      return this.#finish(job.point)
+    } catch (e) {
+      this.liveWrites?.forget()
+      throw e
     }
-    this.#writeJson('pending.json', { ...point, phase: 'copy' } satisfies PendingSnapshot)
-    const job = this.#job(point, ranges, generation)
-    const copy = this.#openCopy(job)
-    try {
-      for (const _ of this.#copyChunks(copy, job));
-      copy.target.sync()
-    } finally {
-      copy.close()
-    }
-    this.#placeCopy(job)
-    return this.#finish(job.point)
   }
 
   /** Makes the live file (which the checkpoint wrote) durable, off the thread where possible. */
@@ -227,6 +273,13 @@ export class SnapshotStore {
     const h = this.files.open(this.livePath, { create: false })
     try {
       await syncHandle(h)
+      this.files.syncDirectory(this.liveDir) // SQLite created the file: its name must last too
+    } catch (e) {
+      // After a failed fsync the file's pages may be lost on disk though they read back fine
+      // (the kernel may mark them clean): no snapshot may name this file until a restart, which
+      // (pending.json still says `checkpoint`) restores the last good copy and replays the log.
+      this.#liveSyncFailed = true
+      throw e
     } finally {
       h.close()
     }
@@ -235,6 +288,41 @@ export class SnapshotStore {
   #checkpoint(live: LiveDatabase): ByteRange[] | undefined {
     if (!live.checkpoint()) throw new Error('snapshot: the checkpoint of the live database was blocked by a reader')
     return this.liveWrites?.takeWritten()
+  }
+
+  /**
+   * Reads the store's (synced) copy and the live file whole and compares their checksums, so a
+   * copy built from a wrong record of written pages is never named by `meta.json`. Returns the
+   * copy's checksum. Costs one more read of the file than the background checksum did alone.
+   */
+  async #verifyCopy(path: string, yieldTo: () => Promise<void>, current: () => boolean): Promise<number> {
+    const copy = this.files.open(path, { create: false, readOnly: true })
+    try {
+      const live = this.files.open(this.livePath, { create: false, readOnly: true })
+      try {
+        const size = live.size()
+        if (copy.size() !== size) throw new SnapshotCopyMismatchError(`${copy.size()} bytes, the live file ${size}`)
+        const a = new Uint8Array(Math.max(1, Math.min(VERIFY_CHUNK, size)))
+        const b = new Uint8Array(a.length)
+        let copyCrc = 0
+        let liveCrc = 0
+        for (let offset = 0; offset < size; ) {
+          const n = copy.read(a, offset)
+          if (n === 0 || live.read(b.subarray(0, n), offset) !== n) throw new SnapshotCopyMismatchError(`a short read at ${offset}`)
+          copyCrc = crc32c(a.subarray(0, n), copyCrc)
+          liveCrc = crc32c(b.subarray(0, n), liveCrc)
+          offset += n
+          await yieldTo()
+          if (!current()) throw new SnapshotSupersededError()
+        }
+        if (copyCrc !== liveCrc) throw new SnapshotCopyMismatchError(`checksum ${copyCrc >>> 0}, the live file ${liveCrc >>> 0}`)
+        return copyCrc >>> 0
+      } finally {
+        live.close()
+      }
+    } finally {
+      copy.close()
+    }
   }
 
   #job(point: SnapshotPoint, ranges: ByteRange[] | undefined, generation: number): SnapshotJob {
@@ -314,6 +402,8 @@ export class SnapshotStore {
    */
   async recordChecksum(index: number, yieldTo: () => Promise<void>, chunk = 4 * 1024 * 1024): Promise<number | undefined> {
     const generation = this.#generation
+    const recorded = this.readMeta()
+    if (recorded?.index === index && recorded.dataCrc32c !== undefined) return recorded.dataCrc32c
     const h = this.files.open(this.dataPath, { create: false, readOnly: true })
     let crc = 0
     try {
@@ -342,18 +432,56 @@ export class SnapshotStore {
     return crc >>> 0
   }
 
-  /** A follower installs a verified snapshot received from the leader (live file closed). */
-  install(point: SnapshotPoint, dataCrc32c?: number): SnapshotMeta {
-    this.#generation++
+  /**
+   * A transfer of snapshot (index, term) into the incoming file completed and checked out with
+   * checksum `crc`: the file is set aside under that snapshot's name, so a later transfer
+   * (another leader's) cannot touch it before Raft installs it.
+   */
+  acceptIncoming(index: number, term: number, crc: number): void {
+    this.files.rename(this.incomingPath, this.#receivedPath(index, term))
     this.files.delete(joinPath(this.dir, 'incoming.json'))
+    this.#received.set(`${index}-${term}`, crc >>> 0)
+  }
+
+  /**
+   * A follower installs snapshot `point`, received and verified (`acceptIncoming`), with the live
+   * file closed. Installs only the file received for exactly that index and term, and only if
+   * it still reads with the checksum its transfer verified; else throws and changes nothing.
+   */
+  install(point: SnapshotPoint): SnapshotMeta {
+    const key = `${point.index}-${point.term}`
+    const received = this.#receivedPath(point.index, point.term)
+    const expected = this.#received.get(key)
+    if (expected === undefined || !this.files.exists(received)) {
+      throw new Error(`snapshot: no verified file was received for snapshot ${point.index} of term ${point.term}`)
+    }
+    const liveTmp = `${this.livePath}.tmp`
+    const crc = this.#copyToTemp(received, liveTmp)
+    if (crc !== expected) {
+      this.files.delete(liveTmp)
+      throw new SnapshotCorruptionError(received, `it reads with checksum ${crc}, not the ${expected} its transfer verified`)
+    }
+    this.#generation++
     this.files.delete(`${this.dataPath}-wal`)
-    this.files.rename(this.incomingPath, this.dataPath)
+    this.files.rename(received, this.dataPath)
     this.files.syncDirectory(this.dir)
     this.#deleteLive(['-wal', '-shm', '-journal'])
-    this.#copy(this.dataPath, this.livePath)
+    this.files.rename(liveTmp, this.livePath)
+    this.files.syncDirectory(this.liveDir)
+    this.#liveSyncFailed = false // a new, synced file
     this.liveWrites?.markInSync()
     this.files.delete(joinPath(this.dir, 'pending.json'))
-    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c })
+    // Older received snapshots can never be installed now.
+    for (const [k] of this.#received) if (Number(k.split('-')[0]) <= point.index) this.#received.delete(k)
+    for (const name of this.files.list(this.dir)) {
+      const m = /^received-(\d+)-\d+\.db$/.exec(name)
+      if (m && Number(m[1]) <= point.index) this.files.delete(joinPath(this.dir, name))
+    }
+    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: crc })
+  }
+
+  #receivedPath(index: number, term: number): string {
+    return joinPath(this.dir, `received-${index}-${term}.db`)
   }
 
   #finish(point: SnapshotPoint): SnapshotMeta {
@@ -415,8 +543,15 @@ export class SnapshotStore {
 
   /** Copies a file and fsyncs the copy; returns the CRC-32C of what was copied. */
   #copy(from: string, to: string): number {
+    const crc = this.#copyToTemp(from, `${to}.tmp`)
+    this.files.rename(`${to}.tmp`, to)
+    this.files.syncDirectory(to === this.livePath ? this.liveDir : this.dir)
+    return crc
+  }
+
+  /** Copies a file into `tmp` and fsyncs it; returns the CRC-32C of what was copied. */
+  #copyToTemp(from: string, tmp: string): number {
     const source = this.files.open(from, { create: false, readOnly: true })
-    const tmp = `${to}.tmp`
     this.files.delete(tmp)
     const target = this.files.open(tmp, { create: true })
     let crc = 0
@@ -435,7 +570,6 @@ export class SnapshotStore {
       source.close()
       target.close()
     }
-    this.files.rename(tmp, to)
     return crc >>> 0
   }
 

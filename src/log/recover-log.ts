@@ -4,7 +4,7 @@
  */
 import { type FilePort, joinPath } from '../ports/file-port.ts'
 import { LogCorruptionError } from './log-corruption-error.ts'
-import { isZero, scanSegment } from './scan-segment.ts'
+import { isZero, scanSegment, SECTOR_BYTES } from './scan-segment.ts'
 import { Segment } from './segment.ts'
 import { decodeSegmentHeader, parseSegmentName, SEGMENT_HEADER_BYTES } from './segment-header.ts'
 import {
@@ -59,8 +59,11 @@ export function recoverLog(files: FilePort, dir: string, log: (message: string) 
       const header = decodeSegmentHeader(buf)
       if (typeof header === 'string') {
         handle.close()
-        // The newest file may have been created just before the crash, its header unsynced.
-        if (isLast && (buf.length < SEGMENT_HEADER_BYTES || isZero(buf, 0, buf.length))) {
+        // The newest file may have been created just before the crash, its header unsynced: the
+        // file is zero, or its first sector is (lost while later ones landed). Every sync of a
+        // segment covers its header, so such a segment was never synced.
+        const headerLost = isZero(buf, 0, buf.length) || (buf.length >= SECTOR_BYTES && isZero(buf, 0, SECTOR_BYTES))
+        if (isLast && (buf.length < SEGMENT_HEADER_BYTES || headerLost)) {
           log(`${path}: removed a segment whose header was never written (${header})`)
           deletions.push(path)
           return

@@ -8,7 +8,9 @@ import { bodyCrc, decodeBody, lengthIntact, MAX_BODY_BYTES, RECORD_HEADER_BYTES 
 import { hex, SEGMENT_HEADER_BYTES, type SegmentHeader } from './segment-header.ts'
 
 /** Smallest unit a disk writes atomically; a torn write leaves whole sectors zero. */
-const SECTOR_BYTES = 512
+export const SECTOR_BYTES = 512
+/** A header's length field and its check: never all zero in a record that was written. */
+const LENGTH_FIELD_BYTES = 8
 
 export interface SegmentScan {
   readonly offsets: number[]
@@ -42,8 +44,11 @@ export function scanSegment(buf: Uint8Array, path: string, header: SegmentHeader
     if (remaining < RECORD_HEADER_BYTES) return tail(`a partial record header (${remaining} bytes)`)
     const length = view.getUint32(p, true)
     if (!lengthIntact(buf, view, p) || length === 0 || length > MAX_BODY_BYTES) {
-      // Zeros (or a zeroed sector) where a header should be: a write the crash interrupted.
-      if (isLast && (isZero(buf, p, buf.length) || hasZeroSector(buf, p, p + RECORD_HEADER_BYTES))) {
+      // Zeros where a header should be: a write the crash interrupted. A written header never
+      // has a zero length and check, and bit rot cannot zero 8 bytes; one zero byte proves nothing.
+      const unwritten = isZero(buf, p, buf.length) || isZero(buf, p, p + LENGTH_FIELD_BYTES) ||
+        hasZeroSector(buf, p, p + RECORD_HEADER_BYTES)
+      if (isLast && unwritten) {
         return tail(`an unwritten record header (${remaining} bytes to the end)`)
       }
       throw new LogCorruptionError(path, p, `a damaged record header (length field ${length})`)
@@ -84,12 +89,17 @@ export function isZero(buf: Uint8Array, start: number, end: number): boolean {
   return true
 }
 
-/** Whether any sector-aligned piece of `buf[start, end)` is all zero. */
+/**
+ * Whether a whole sector (512 aligned bytes, all inside the file) that overlaps `buf[start, end)`
+ * is all zero: what a write lost by a crash leaves. Partial pieces at the ends do not count: a
+ * record's data may end in zeros (every write command does), and a one-byte zero piece is no
+ * evidence. The sector may run past the record into what follows it: a lost sector holding the
+ * end of one small record and the next ones is zero across them all.
+ */
 function hasZeroSector(buf: Uint8Array, start: number, end: number): boolean {
-  for (let from = start; from < end; ) {
-    const to = Math.min(end, (Math.floor(from / SECTOR_BYTES) + 1) * SECTOR_BYTES)
-    if (isZero(buf, from, to)) return true
-    from = to
+  const first = Math.floor(start / SECTOR_BYTES) * SECTOR_BYTES
+  for (let from = first; from < end && from + SECTOR_BYTES <= buf.length; from += SECTOR_BYTES) {
+    if (isZero(buf, from, from + SECTOR_BYTES)) return true
   }
   return false
 }

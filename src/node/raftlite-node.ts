@@ -120,9 +120,10 @@ export class RaftliteNode extends EventTarget {
   #snapshotting: Promise<boolean> | null = null
   /** Snapshot streams to followers in flight: the store's copy must not change under them. */
   readonly #streaming = new Set<string>()
-  /** Members carried by the snapshot being received, installed with it, and its verified checksum. */
-  #incomingMembers: Member[] | null = null
-  #incomingChecksum: number | undefined
+  /** A snapshot stream is being received: one at a time (a second is refused, to be retried). */
+  #receivingSnapshot = false
+  /** Members carried by received snapshots not yet installed, by `index-term`. */
+  readonly #receivedMembers = new Map<string, Member[]>()
   /** Raft batches sent by stream and by POST. */
   get transportStats(): { streamBatches: number; postBatches: number; streamsOpened: number } {
     return { ...this.#transport.stats }
@@ -609,13 +610,21 @@ export class RaftliteNode extends EventTarget {
    */
   async receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset = 0): Promise<void> {
     if (message.type !== 'snapshot' || message.to !== this.id) throw new SnapshotStreamError('not a snapshot for this node')
-    const { index, term } = message.snapshot.metadata
-    if (offset === 0) this.#snapshots.beginIncoming(index, term)
-    else if (this.#snapshots.incomingBytes(index, term) < offset) throw new SnapshotStreamError(`nothing to resume at byte ${offset}`)
-    else this.stats.snapshotsResumed++
-    const received = await receiveSnapshotFrames(body, this.platform.files, this.#snapshots.incomingPath, offset, this.options.snapshotChunkBytes)
-    this.#incomingMembers = members
-    this.#incomingChecksum = received.crc32c
+    // Two at once would write one incoming file (a new leader's stream while an old one's
+    // still arrives): refuse the second; its sender retries.
+    if (this.#receivingSnapshot) throw new SnapshotStreamError('another snapshot is being received; try again shortly', true)
+    this.#receivingSnapshot = true
+    try {
+      const { index, term } = message.snapshot.metadata
+      if (offset === 0) this.#snapshots.beginIncoming(index, term)
+      else if (this.#snapshots.incomingBytes(index, term) < offset) throw new SnapshotStreamError(`nothing to resume at byte ${offset}`)
+      else this.stats.snapshotsResumed++
+      const received = await receiveSnapshotFrames(body, this.platform.files, this.#snapshots.incomingPath, offset, this.options.snapshotChunkBytes)
+      this.#snapshots.acceptIncoming(index, term, received.crc32c)
+      this.#receivedMembers.set(`${index}-${term}`, members)
+    } finally {
+      this.#receivingSnapshot = false
+    }
     this.#driver.step(message)
   }
 
@@ -970,11 +979,12 @@ export class RaftliteNode extends EventTarget {
 
   /** A snapshot from the leader, already received and verified into the store's incoming file. */
   #installSnapshot(snapshot: Snapshot): void {
-    const members = this.#incomingMembers
-    if (!members) throw new StoreError('snapshot: no verified snapshot file has been received')
-    this.#incomingMembers = null
     const { index, term, confState } = snapshot.metadata
-    this.#db.reopenAround(() => this.#snapshots.install({ index, term, confState, members }, this.#incomingChecksum))
+    const members = this.#receivedMembers.get(`${index}-${term}`)
+    if (!members) throw new StoreError(`snapshot: no verified file has been received for snapshot ${index} of term ${term}`)
+    // The store installs only the file received for this index and term, checksum verified.
+    this.#db.reopenAround(() => this.#snapshots.install({ index, term, confState, members }))
+    for (const key of this.#receivedMembers.keys()) if (Number(key.split('-')[0]) <= index) this.#receivedMembers.delete(key)
     this.#members.replaceAll(members)
     this.#lastSnapshotIndex = index
     this.stats.snapshotsInstalled++

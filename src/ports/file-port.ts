@@ -35,6 +35,7 @@ export interface FilePort {
   /** Deletes a file; a missing file is not an error. */
   delete(path: string): void
   rename(from: string, to: string): void
+  /** Creates a directory and any missing parents, durably (each new entry's parent fsynced). */
   mkdirp(path: string): void
   /** Names (not paths) of the entries of a directory; [] when it does not exist. */
   list(path: string): string[]

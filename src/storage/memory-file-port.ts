@@ -13,14 +13,37 @@ interface MemoryFile {
   crashes: number
 }
 
+const SECTOR_BYTES = 512
+
+export interface MemoryFilePortOptions {
+  /**
+   * Models a disk less kindly, with this seed: creates, renames and deletes are durable only
+   * once `syncDirectory` ran on their directory, and `crash()` keeps each unsynced sector of a
+   * file or not (by a seeded coin), the file's size following the last sector kept.
+   */
+  strictSeed?: number
+}
+
 /**
  * An in-memory file system for tests. `crash()` forgets everything not synced, the way a power
- * failure would (file creation and deletion are treated as durable at once).
+ * failure would. By default file creation, renames and deletion are durable at once and an
+ * unsynced write is lost whole; `strictSeed` models both as a real disk may (see above).
  */
 export class MemoryFilePort implements FilePort {
   readonly #files = new Map<string, MemoryFile>()
   readonly #dirs = new Set<string>()
   readonly #locks = new Set<string>()
+  /** Strict mode: the names as of each directory's last sync (what a crash leaves). */
+  readonly #durable = new Map<string, MemoryFile>()
+  readonly #random: (() => number) | undefined
+
+  constructor(options: MemoryFilePortOptions = {}) {
+    if (options.strictSeed !== undefined) this.#random = mulberry32(options.strictSeed)
+  }
+
+  get strict(): boolean {
+    return this.#random !== undefined
+  }
 
   open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
     let file = this.#files.get(path)
@@ -60,7 +83,11 @@ export class MemoryFilePort implements FilePort {
     return [...names].sort()
   }
 
-  syncDirectory(_path: string): void {}
+  syncDirectory(path: string): void {
+    const inDir = (p: string) => parentOf(p) === path
+    for (const p of [...this.#durable.keys()]) if (inDir(p) && !this.#files.has(p)) this.#durable.delete(p)
+    for (const [p, file] of this.#files) if (inDir(p)) this.#durable.set(p, file)
+  }
 
   lock(path: string): () => void {
     if (this.#locks.has(path)) throw new LockedError(path, 'held in this process')
@@ -70,9 +97,16 @@ export class MemoryFilePort implements FilePort {
 
   /** Simulates power loss: every file reverts to its last synced contents. */
   crash(): void {
+    const random = this.#random
+    if (random) {
+      this.#files.clear()
+      for (const [p, file] of this.#durable) this.#files.set(p, file)
+    }
     for (const file of this.#files.values()) {
-      file.data = file.synced.slice()
-      file.size = file.synced.length
+      const kept = random ? tornImage(file, random) : file.synced.slice()
+      file.data = kept
+      file.size = kept.length
+      file.synced = kept.slice()
       file.crashes++
     }
     this.#locks.clear()
@@ -81,6 +115,47 @@ export class MemoryFilePort implements FilePort {
   /** Simulates the process dying (kill -9): its locks go, everything written stays. */
   kill(): void {
     this.#locks.clear()
+  }
+}
+
+/** What an unsynced file may hold after power loss: each changed sector new or old, by coin. */
+function tornImage(file: MemoryFile, random: () => number): Uint8Array {
+  const current = file.data.subarray(0, file.size)
+  const synced = file.synced
+  const length = Math.max(current.length, synced.length)
+  const out = new Uint8Array(length)
+  out.set(synced)
+  let keptEnd = synced.length
+  for (let at = 0; at < length; at += SECTOR_BYTES) {
+    const end = Math.min(length, at + SECTOR_BYTES)
+    if (sameBytes(current, synced, at, end) || random() < 0.5) continue
+    for (let i = at; i < end; i++) out[i] = i < current.length ? current[i] : 0
+    if (end > synced.length) keptEnd = Math.max(keptEnd, Math.min(end, current.length))
+  }
+  // A file grown since its sync ends with its last sector kept; one shrunk may or may not have.
+  const size = current.length >= synced.length ? keptEnd : random() < 0.5 ? current.length : synced.length
+  return out.slice(0, size)
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if ((a[i] ?? 0) !== (b[i] ?? 0) || (i < a.length) !== (i < b.length)) return false
+  return true
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/')
+  return i <= 0 ? '/' : path.slice(0, i)
+}
+
+/** A small seeded generator (tests must replay a crash exactly). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

@@ -5,6 +5,7 @@ import { type SnapshotPoint, SnapshotStore, SnapshotSupersededError } from '../.
 import type { FileHandle, FilePort, OpenOptions } from '../../src/ports/file-port.ts'
 import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
+import { crc32c } from '../../src/log/crc32c.ts'
 
 const LIVE = '/d/db.sqlite'
 
@@ -39,6 +40,7 @@ async function storeWithSnapshot(): Promise<{ files: MemoryFilePort; store: Snap
 /** What the leader's snapshot (index 20, bytes of 9) leaves once installed. */
 function install(files: MemoryFilePort, store: SnapshotStore): void {
   put(files, store.incomingPath, 9)
+  store.acceptIncoming(20, 1, crc32c(new Uint8Array(3 * 1024 * 1024).fill(9)))
   store.install(point(20))
 }
 
@@ -96,4 +98,32 @@ test('installed while the copy is being recorded: the newer metadata is kept', a
   await expect(store.complete(job, async () => {})).rejects.toThrow(SnapshotSupersededError)
   expect(spy.armed).toBe(false)
   expectInstalled(files, store)
+})
+
+test('install takes only the file received for exactly its index and term, and only if it still checks out', async () => {
+  const { files, store } = await storeWithSnapshot()
+  const crc = crc32c(new Uint8Array(3 * 1024 * 1024).fill(9))
+  put(files, store.incomingPath, 9)
+  store.acceptIncoming(20, 1, crc)
+  // Another snapshot (same index, another term; or another index) has no file of its own.
+  expect(() => store.install({ ...point(20), term: 2 })).toThrow(/no verified file was received for snapshot 20 of term 2/)
+  expect(() => store.install(point(21))).toThrow(/no verified file/)
+  // A later transfer into the incoming file does not touch the received one.
+  put(files, store.incomingPath, 7)
+  // The received file damaged at rest: refused, nothing replaced.
+  const h = files.open('/d/snapshot/received-20-1.db', { create: false })
+  h.write(new Uint8Array([8]), 1000)
+  h.close()
+  expect(() => store.install(point(20))).toThrow(/reads with checksum \d+, not the \d+ its transfer verified/)
+  expect(store.readMeta()?.index).toBe(5)
+  expect(firstByte(files, store.dataPath)).toBe(1)
+  expect(firstByte(files, LIVE)).toBe(1)
+  expect(files.exists(`${LIVE}.tmp`)).toBe(false)
+  // Repaired (received again), it installs.
+  put(files, store.incomingPath, 9)
+  store.acceptIncoming(20, 1, crc)
+  store.install(point(20))
+  expectInstalled(files, store)
+  expect(store.readMeta()?.dataCrc32c).toBe(crc >>> 0)
+  expect(files.list('/d/snapshot').filter((n) => n.startsWith('received-'))).toEqual([])
 })

@@ -57,11 +57,13 @@ function randomOp(m: Model, rand: () => number, term: { value: number }): Op | '
 }
 
 describe('random operations against MemoryStorage', () => {
+  // Strict: names durable only after a directory sync, unsynced writes lost sector by sector.
+  for (const strict of [false, true])
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
-    test(`seed ${seed}`, () => {
+    test(`seed ${seed}${strict ? ' (strict disk)' : ''}`, () => {
       const rand = mulberry32(seed)
       const segmentBytes = 300 + Math.floor(rand() * 1500)
-      const files = new MemoryFilePort()
+      const files = new MemoryFilePort(strict ? { strictSeed: seed } : {})
       let log: DurableLog = open(files, { segmentBytes, cacheBytes: Math.floor(rand() * 2000) })
       const m = new Model()
       const term = { value: 1 }
@@ -114,8 +116,9 @@ describe('power cut at every file operation', () => {
     { kind: 'hardState', hs: { term: 3, vote: 'c', commit: 42 } },
     { kind: 'sync' },
   ]
+  for (const strict of [false, true])
   for (const segmentBytes of [500, 1500, 1 << 20]) {
-    test(`every crash point recovers without corruption and keeps what was synced (segments of ${segmentBytes} bytes)`, () => {
+    test(`every crash point recovers without corruption and keeps what was synced (segments of ${segmentBytes} bytes${strict ? ', strict disk' : ''})`, () => {
       const total = new CuttingFilePort(new MemoryFilePort(), Infinity)
       const full = openLog(total, segmentBytes)
       for (const op of script) applyLog(op, full)
@@ -123,7 +126,7 @@ describe('power cut at every file operation', () => {
 
       let checked = 0
       for (let cutAt = 1; cutAt <= total.count; cutAt++) {
-        const inner = new MemoryFilePort()
+        const inner = new MemoryFilePort(strict ? { strictSeed: cutAt } : {})
         const port = new CuttingFilePort(inner, cutAt)
         let inFlight = 0
         try {

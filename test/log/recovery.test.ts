@@ -241,3 +241,114 @@ describe('corruption is detected, never served', () => {
     expect(() => log.entries(1, 4, Infinity)).toThrow(LogCorruptionError)
   })
 })
+
+describe('torn-write rule with zeros in the data (only whole zero sectors count)', () => {
+  /** An entry whose data has a run of zeros in the middle and ends in zeros (as every write command does). */
+  function zeroy(index: number, size: number, trailingZeros: number): ReturnType<typeof entry> {
+    const e = entry(index, 1, size)
+    e.data.fill(0, size >> 2, (size >> 2) + 100) // a zero run shorter than a sector, mid-record
+    e.data.fill(0, size - trailingZeros)
+    return e
+  }
+
+  /** Entries 1…4 synced, then one record whose data ends in zeros, synced last. */
+  function build(lastSize: number, trailingZeros: number): { files: MemoryFilePort; start: number; end: number } {
+    const files = new MemoryFilePort()
+    const log = open(files)
+    log.append([...entries(1, 3, 1), zeroy(4, 300, 5)])
+    log.sync()
+    const start = readBytes(files, FIRST).length
+    log.append([zeroy(5, lastSize, trailingZeros)])
+    log.sync()
+    log.close()
+    return { files, start, end: readBytes(files, FIRST).length }
+  }
+
+  test('records with zeros in their data read back whole', () => {
+    const { files } = build(700, 50)
+    const log = open(files)
+    expect(log.lastIndex()).toBe(5)
+    expect(log.entries(4, 6, Infinity)).toEqual([zeroy(4, 300, 5), zeroy(5, 700, 50)])
+  })
+
+  // The last record ends just past a sector boundary, in a piece that is all zero (its data
+  // ends in zeros): bit rot in it is damage to a synced record, never a torn write.
+  test.each([1, 2, 7, 100])('a flipped bit in a last record ending in a %i-byte zero piece is corruption', (piece) => {
+    for (let trailing = piece; trailing <= piece + 3; trailing++) {
+      // Choose the data size so the record ends exactly `piece` bytes into a sector.
+      const probe = build(1000, trailing)
+      const size = 1000 + (((piece - (probe.end % 512)) % 512) + 512) % 512
+      const { files, start, end } = build(size, Math.max(trailing, piece))
+      expect(end % 512).toBe(piece)
+      flipBit(files, FIRST, start + 40)
+      const e = corruption(() => open(files))
+      expect(e.offset).toBe(start)
+      expect(e.message).toMatch(/checksum mismatch/)
+      expect(readBytes(files, FIRST).length).toBe(end) // nothing cut
+    }
+  })
+
+  test('a flipped bit in a last record with a sub-sector zero run inside is corruption', () => {
+    const { files, start, end } = build(1500, 1)
+    flipBit(files, FIRST, end - 20)
+    expect(corruption(() => open(files)).offset).toBe(start)
+  })
+
+  test('a whole zeroed sector inside a last record whose data has zeros is still a torn tail', () => {
+    const { files, start } = build(2000, 30)
+    const bytes = readBytes(files, FIRST)
+    const sector = Math.ceil((start + 200) / 512) * 512
+    bytes.fill(0, sector, sector + 512)
+    writeBytes(files, FIRST, bytes)
+    const notes: string[] = []
+    expect(open(files, { logger: (m) => notes.push(m) }).lastIndex()).toBe(4)
+    expect(notes.join()).toMatch(/torn tail/)
+  })
+
+  test('small records: a zeroed sector holding the end of one and the next ones whole is a torn tail', () => {
+    const files = new MemoryFilePort()
+    const log = open(files)
+    log.append(entries(1, 3, 1))
+    log.sync()
+    const start = readBytes(files, FIRST).length
+    log.append(Array.from({ length: 12 }, (_, i) => zeroy(4 + i, 120, 3)))
+    log.sync()
+    log.close()
+    const bytes = readBytes(files, FIRST)
+    const sector = Math.ceil((start + 300) / 512) * 512
+    bytes.fill(0, sector, sector + 512)
+    writeBytes(files, FIRST, bytes)
+    const again = open(files)
+    expect(again.lastIndex()).toBeGreaterThanOrEqual(3)
+    expect(again.lastIndex()).toBeLessThan(15)
+  })
+
+  test('a header whose length and check are zero (the sector holding them was lost) is a torn tail', () => {
+    const { files, start } = build(700, 5)
+    const bytes = readBytes(files, FIRST)
+    bytes.fill(0, start, start + 8) // as if the sector holding them was never written
+    writeBytes(files, FIRST, bytes)
+    expect(open(files).lastIndex()).toBe(4)
+  })
+
+  test('a header damaged by one byte that happens to be zero at a sector end is corruption', () => {
+    // Find a layout where the last record's header begins at the last byte of a sector.
+    for (let pad = 0; pad < 512; pad++) {
+      const files = new MemoryFilePort()
+      const log = open(files)
+      log.append([...entries(1, 3, 1), entry(4, 1, 100 + pad)])
+      log.sync()
+      const start = readBytes(files, FIRST).length
+      if (start % 512 !== 511) continue
+      log.append([entry(5, 1, 300)])
+      log.sync()
+      log.close()
+      const bytes = readBytes(files, FIRST)
+      bytes[start] = 0 // the length field's low byte, rotted to zero
+      writeBytes(files, FIRST, bytes)
+      expect(corruption(() => open(files)).offset).toBe(start)
+      return
+    }
+    throw new Error('no layout found')
+  })
+})
