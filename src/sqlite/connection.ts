@@ -57,6 +57,11 @@ export class Connection {
   readonly #sqlite3: Sqlite3
   readonly db: Ptr
   readonly #cache = new Map<string, Ptr>()
+  /**
+   * SQL that `refusal` compiled in full without a refusal. Its verdict cannot change: what the
+   * policy refuses at compile time is in the text (a view or trigger can hold no PRAGMA or ATTACH).
+   */
+  readonly #allowed = new Set<string>()
   /** Monotonic deadline (ms) after which the running statement is interrupted; 0 = none. */
   #deadline = 0
   #now: () => number = () => performance.now()
@@ -146,14 +151,17 @@ export class Connection {
    * for running it to report, and so are refusals that only show while running (VACUUM INTO).
    */
   refusal(sql: string): string | null {
-    if (this.#cache.has(sql)) return null // compiled under the policy already
+    if (this.#cache.has(sql) || this.#allowed.has(sql)) return null // compiled under the policy already
     this.#refused = null
     try {
       this.#eachStatement(sql, () => {})
     } catch (e) {
       if (!(e instanceof SqliteError)) throw e
+      return this.#refused
     }
-    return this.#refused
+    if (this.#allowed.size >= CACHE_LIMIT) this.#allowed.delete(this.#allowed.values().next().value as string)
+    this.#allowed.add(sql)
+    return null
   }
 
   /**

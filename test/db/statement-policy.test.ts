@@ -58,10 +58,25 @@ describe('refused pragmas', () => {
       const sql = inChain(g, readablePragma(g))
       expect(db.refusal(sql), JSON.stringify(sql)).toBeNull()
     }
+    for (let i = 0; i < 2; i++) {
+      // Asked again (answers are remembered for allowed SQL only).
+      expect(db.refusal('SELECT 1; PRAGMA synchronous(1)')).toBe('disallowed pragma')
+      expect(db.refusal('SELECT 1; PRAGMA synchronous')).toBeNull()
+    }
     expect(db.refusal('CREATE TABLE t (x); SELECT 1')).toBeNull()
     // Not this check's business: left for execution to report.
     expect(db.refusal('SELECT * FROM nowhere; PRAGMA synchronous=0')).toBeNull()
     expect(db.refusal('SELEKT 1')).toBeNull()
+    db.close()
+  })
+
+  test("raftlite's own pragmas run, but the same text from a client is refused", async () => {
+    const db = await openDb()
+    db.applyBatch(batch([s('CREATE TABLE t (x)'), s('INSERT INTO t VALUES (1)')]))
+    expect(db.checkpoint()).toBe(true) // PRAGMA wal_checkpoint(TRUNCATE), trusted
+    expect(errorOf(db.applyBatch(batch([s('PRAGMA wal_checkpoint(TRUNCATE)')]))[0])).toBe('disallowed pragma')
+    expect(db.refusal('PRAGMA wal_checkpoint(TRUNCATE)')).toBe('disallowed pragma')
+    expect(db.checkpoint()).toBe(true)
     db.close()
   })
 
