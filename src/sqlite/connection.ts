@@ -157,7 +157,8 @@ export class Connection {
       this.#eachStatement(sql, () => {})
     } catch (e) {
       if (!(e instanceof SqliteError)) throw e
-      return this.#refused
+      // A refusal without a reason: the policy itself failed, and the authorizer failed closed.
+      return (e.code & 0xff) === this.#sqlite3.capi.SQLITE_AUTH ? e.message : null
     }
     if (this.#allowed.size >= CACHE_LIMIT) this.#allowed.delete(this.#allowed.values().next().value as string)
     this.#allowed.add(sql)
