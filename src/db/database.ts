@@ -2,6 +2,9 @@
  * The SQLite database of a node: one long-lived read-write connection that applies write
  * batches deterministically (so changes()/last_insert_rowid() carry over as in rqlite), and a
  * read-only connection for queries. WAL journal mode; checkpoints only when raftlite asks.
+ *
+ * Client SQL runs under the statement policy on both connections (src/sqlite/statement-policy.ts),
+ * and the VFS opens only this database's own files, whatever SQL reaches SQLite.
  */
 import type { FilePort } from '../ports/file-port.ts'
 import type { Clock } from '../ports/clock.ts'
@@ -74,6 +77,7 @@ export class Database {
   static async open(options: DatabaseOptions): Promise<Database> {
     const sqlite3 = await loadSqlite()
     const vfs = sharedVfs(sqlite3, options)
+    vfs.own(options.path)
     const { rw, ro } = openConnections(sqlite3, vfs, options)
     return new Database(sqlite3, vfs, options, rw, ro)
   }
@@ -156,6 +160,16 @@ export class Database {
     return results
   }
 
+  /**
+   * Why raftlite refuses `sql` (e.g. `disallowed pragma`), judged by compiling it under the
+   * statement policy without running it; null if it does not. A request is refused as a whole
+   * before anything runs, as rqlite does; the same policy still guards each statement as it runs.
+   */
+  refusal(sql: string): string | null {
+    this.#assertOpen()
+    return this.#ro.refusal(sql)
+  }
+
   /** Whether every statement leaves the database unchanged; unparsable SQL counts as a write. */
   isReadOnly(sql: string): boolean {
     try {
@@ -168,8 +182,7 @@ export class Database {
   /** Moves the WAL into the database file and empties it; returns false if readers blocked it. */
   checkpoint(): boolean {
     this.#assertOpen()
-    const row = this.#rw.run({ sql: 'PRAGMA wal_checkpoint(TRUNCATE)', positional: [], named: null }, { wantRows: true })
-    const busy = row.kind === 'rows' && row.rows.rows[0]?.[0] === 1n
+    const busy = this.#rw.scalar('PRAGMA wal_checkpoint(TRUNCATE)') === 1n
     primeWal(this.#rw)
     return !busy
   }
@@ -278,7 +291,8 @@ function limitMemory(connection: Connection): void {
 }
 
 function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions): { rw: Connection; ro: Connection } {
-  const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name })
+  const fileRefusal = () => vfs.takeRefusal()
+  const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name, fileRefusal })
   let ro: Connection | undefined
   try {
     limitMemory(rw)
@@ -289,7 +303,7 @@ function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOp
     rw.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
     if (options.checkpointOnClose === false) sqlite3.capi.sqlite3_db_config(rw.db, sqlite3.capi.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, 0)
     primeWal(rw)
-    ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name })
+    ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name, fileRefusal })
     limitMemory(ro)
     ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
     return { rw, ro }

@@ -39,7 +39,6 @@ import type { ConfChange, Snapshot, SoftState } from '../raft/types.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import { apiUrl } from './api-url.ts'
-import { DISALLOWED_PRAGMA_ERROR, isDisallowedPragma } from './disallowed-pragma.ts'
 import { openLogStore } from './open-log-store.ts'
 import { type NodeOptions, resolveNodeOptions } from './node-options.ts'
 import type { Platform } from './platform.ts'
@@ -658,6 +657,7 @@ export class RaftliteNode extends EventTarget {
       const { statements, transaction, timeoutMs } = request
       switch (request.op) {
         case 'execute':
+          this.#checkStatements(statements)
           return { ok: true, ...(await this.#write(statements, { transaction, timeoutMs }, 'execute')) }
         case 'request': {
           const outcome = await this.request(statements, { level: request.level, transaction, timeoutMs })
@@ -1009,9 +1009,17 @@ export class RaftliteNode extends EventTarget {
     this.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))
   }
 
+  /**
+   * Refuses the whole request before anything runs (rqlite's `disallowed pragma`), judged by
+   * SQLite's authorizer. Only an early answer: the same policy guards every statement as the
+   * database runs it, forwarded, replayed or not.
+   */
   #checkStatements(statements: BoundStatement[]): void {
     if (this.#stopping) throw new StoreError('store not open')
-    if (statements.some((s) => isDisallowedPragma(s.sql))) throw new StoreError(DISALLOWED_PRAGMA_ERROR)
+    for (const s of statements) {
+      const refused = this.#db.refusal(s.sql)
+      if (refused !== null) throw new StoreError(refused)
+    }
   }
 
   #emitError(error: unknown): void {

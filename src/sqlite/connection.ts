@@ -1,9 +1,14 @@
 /**
  * One SQLite connection: prepared-statement cache, parameter binding, result extraction.
  * Integers come out as bigint (exact int64), REALs as number, BLOBs as Uint8Array.
+ *
+ * Client SQL (`run`, `isReadOnly`, `refusal`) is compiled and run under the statement policy,
+ * enforced by SQLite's authorizer. Only raftlite's own SQL (`exec`, `scalar`) runs without it,
+ * and is never cached, so a client sending the same text never reuses a statement it compiled.
  */
 import type { SqlValue } from '../api/sql-value.ts'
 import type { Ptr, Sqlite3 } from './sqlite-api.ts'
+import { type Phase, refusal } from './statement-policy.ts'
 
 export interface BoundStatement {
   sql: string
@@ -38,25 +43,40 @@ export class NotReadOnlyError extends Error {
 }
 
 const CACHE_LIMIT = 256
+const COMPILE_TIME_KEYWORDS = /pragma|attach|detach/i
 const PREPARE_PERSISTENT = 0x01
 const encoder = new TextEncoder()
 
 export interface ConnectionOptions {
   readOnly: boolean
   vfs: string
+  /** Why the VFS last refused to open a file, if it did (added to SQLITE_CANTOPEN errors). */
+  fileRefusal?: () => string | null
 }
 
 export class Connection {
   readonly #sqlite3: Sqlite3
   readonly db: Ptr
   readonly #cache = new Map<string, Ptr>()
+  /**
+   * SQL that `refusal` compiled in full without a refusal. Its verdict cannot change: what the
+   * policy refuses at compile time is in the text (a view or trigger can hold no PRAGMA or ATTACH).
+   */
+  readonly #allowed = new Set<string>()
   /** Monotonic deadline (ms) after which the running statement is interrupted; 0 = none. */
   #deadline = 0
   #now: () => number = () => performance.now()
+  readonly #fileRefusal: () => string | null
+  /** Running raftlite's own SQL: the statement policy does not apply. */
+  #trusted = false
+  #phase: Phase = 'running'
+  /** Why the authorizer refused the statement being compiled or run, if it did. */
+  #refused: string | null = null
 
-  private constructor(sqlite3: Sqlite3, db: Ptr) {
+  private constructor(sqlite3: Sqlite3, db: Ptr, fileRefusal: () => string | null) {
     this.#sqlite3 = sqlite3
     this.db = db
+    this.#fileRefusal = fileRefusal
     // Installed once: creating a handler per statement would leak WASM function-table slots.
     sqlite3.capi.sqlite3_progress_handler(
       db,
@@ -64,6 +84,13 @@ export class Connection {
       () => (this.#deadline !== 0 && this.#now() > this.#deadline ? 1 : 0),
       0,
     )
+    const text = (arg: unknown) => (typeof arg === 'string' ? arg : null) // NULL arrives as 0
+    const rc = sqlite3.capi.sqlite3_set_authorizer(
+      db,
+      (_user: Ptr, action: number, arg1: unknown, arg2: unknown) => this.#authorize(action, text(arg1), text(arg2)),
+      0,
+    )
+    if (rc !== 0) throw new SqliteError('could not install the statement policy', rc)
   }
 
   static open(sqlite3: Sqlite3, path: string, options: ConnectionOptions): Connection {
@@ -79,26 +106,69 @@ export class Connection {
       if (rc !== 0) {
         const message = db ? capi.sqlite3_errmsg(db) : capi.sqlite3_errstr(rc)
         if (db) capi.sqlite3_close_v2(db)
-        throw new SqliteError(`cannot open ${path}: ${message}`, rc)
+        const why = options.fileRefusal?.()
+        throw new SqliteError(`cannot open ${path}: ${message}${why ? ` (${why})` : ''}`, rc)
       }
       // rqlite (go-sqlite3) accepts double-quoted string literals: `VALUES("fiona")`.
       capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_DQS_DML, 1, 0)
       capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_DQS_DDL, 1, 0)
-      return new Connection(sqlite3, db)
+      try {
+        return new Connection(sqlite3, db, options.fileRefusal ?? (() => null))
+      } catch (e) {
+        capi.sqlite3_close_v2(db)
+        throw e
+      }
     } finally {
       wasm.pstack.restore(stack)
     }
   }
 
-  /** Runs SQL that returns nothing of interest (pragmas, BEGIN/COMMIT); throws on error. */
+  /**
+   * Runs raftlite's own SQL that returns nothing of interest (pragmas, BEGIN/COMMIT); throws on
+   * error. Trusted: never pass it client SQL.
+   */
   exec(sql: string): void {
-    this.run({ sql, positional: [], named: null }, { wantRows: false })
+    this.#trustedRun(sql, false)
   }
 
-  /** Returns the first column of the first row, or null. */
+  /** Raftlite's own SQL (trusted, as `exec`): the first column of the first row, or null. */
   scalar(sql: string): SqlValue {
-    const result = this.run({ sql, positional: [], named: null }, { wantRows: true })
+    const result = this.#trustedRun(sql, true)
     return result.kind === 'rows' ? (result.rows.rows[0]?.[0] ?? null) : null
+  }
+
+  #trustedRun(sql: string, wantRows: boolean): RunResult {
+    this.#trusted = true
+    try {
+      return this.#prepareAndRun({ sql, positional: [], named: null }, wantRows, false, false)
+    } finally {
+      this.#trusted = false
+    }
+  }
+
+  /**
+   * Why the statement policy refuses `sql`, found by compiling each of its statements without
+   * running any; null when it does not. SQL that fails to compile for another reason is left
+   * for running it to report, and so are refusals that only show while running (VACUUM INTO).
+   */
+  refusal(sql: string): string | null {
+    // What the policy refuses while compiling is a PRAGMA, ATTACH or DETACH statement, and
+    // SQLite knows no way to spell those keywords but their ASCII letters, in any case: SQL
+    // without them compiles without refusal, so skip compiling it twice. (A speed-up only: the
+    // policy still judges every statement as it runs.)
+    if (!COMPILE_TIME_KEYWORDS.test(sql)) return null
+    if (this.#cache.has(sql) || this.#allowed.has(sql)) return null // compiled under the policy already
+    this.#refused = null
+    try {
+      this.#eachStatement(sql, () => {})
+    } catch (e) {
+      if (!(e instanceof SqliteError)) throw e
+      // A refusal without a reason: the policy itself failed, and the authorizer failed closed.
+      return (e.code & 0xff) === this.#sqlite3.capi.SQLITE_AUTH ? e.message : null
+    }
+    if (this.#allowed.size >= CACHE_LIMIT) this.#allowed.delete(this.#allowed.values().next().value as string)
+    this.#allowed.add(sql)
+    return null
   }
 
   /**
@@ -108,13 +178,14 @@ export class Connection {
    */
   run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number; readOnly?: boolean }): RunResult {
     this.#deadline = options.timeoutMs ? this.#now() + options.timeoutMs : 0
+    this.#refused = null
     try {
       const cached = this.#cache.get(stmt.sql)
       if (cached !== undefined) {
         if (options.readOnly && !this.#isReadOnly(cached)) throw new NotReadOnlyError()
         return this.#runPrepared(cached, stmt, stmt.positional, options.wantRows, false)
       }
-      return this.#prepareAndRun(stmt, options.wantRows, options.readOnly === true)
+      return this.#prepareAndRun(stmt, options.wantRows, options.readOnly === true, true)
     } finally {
       this.#deadline = 0
     }
@@ -144,7 +215,7 @@ export class Connection {
     capi.sqlite3_close_v2(this.db)
   }
 
-  #prepareAndRun(stmt: BoundStatement, wantRows: boolean, readOnly: boolean): RunResult {
+  #prepareAndRun(stmt: BoundStatement, wantRows: boolean, readOnly: boolean, cache: boolean): RunResult {
     const statements: Ptr[] = []
     try {
       this.#eachStatement(stmt.sql, (p) => statements.push(p), true)
@@ -155,7 +226,7 @@ export class Connection {
       throw e
     }
     if (statements.length === 0) return this.#counters()
-    if (statements.length === 1) {
+    if (statements.length === 1 && cache) {
       const p = statements[0]
       this.#remember(stmt.sql, p)
       return this.#runPrepared(p, stmt, stmt.positional, wantRows, false)
@@ -190,7 +261,13 @@ export class Connection {
       let cursor = buffer
       const end = buffer + bytes.length
       while (cursor < end) {
-        const rc = capi.sqlite3_prepare_v3(this.db, cursor, end - cursor, keep ? PREPARE_PERSISTENT : 0, ppStmt, pzTail)
+        this.#phase = 'compiling'
+        let rc: number
+        try {
+          rc = capi.sqlite3_prepare_v3(this.db, cursor, end - cursor, keep ? PREPARE_PERSISTENT : 0, ppStmt, pzTail)
+        } finally {
+          this.#phase = 'running'
+        }
         if (rc !== 0) throw this.#error(rc)
         const p = wasm.peekPtr(ppStmt)
         cursor = wasm.peekPtr(pzTail)
@@ -322,10 +399,23 @@ export class Connection {
     }
   }
 
+  /** The authorizer's answer for one action (see statement-policy.ts). */
+  #authorize(action: number, arg1: string | null, arg2: string | null): number {
+    if (this.#trusted) return 0
+    const refused = refusal(action, arg1, arg2, this.#phase)
+    if (refused === null) return 0
+    this.#refused ??= refused
+    return this.#sqlite3.capi.SQLITE_DENY
+  }
+
   #error(rc: number): SqliteError {
     const { capi } = this.#sqlite3
     const primary = rc & 0xff
     if (primary === capi.SQLITE_INTERRUPT) return new SqliteError('interrupted', rc)
-    return new SqliteError(capi.sqlite3_errmsg(this.db), rc)
+    // SQLite says only "not authorized": name the rule instead, as rqlite names its refusals.
+    if (primary === capi.SQLITE_AUTH && this.#refused !== null) return new SqliteError(this.#refused, rc)
+    const message = capi.sqlite3_errmsg(this.db)
+    const why = primary === capi.SQLITE_CANTOPEN ? this.#fileRefusal() : null
+    return new SqliteError(why ? `${message} (${why})` : message, rc)
   }
 }

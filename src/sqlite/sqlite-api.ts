@@ -50,6 +50,12 @@ export interface Capi {
   sqlite3_vfs_find(name: string | null): Ptr
   sqlite3_js_db_export(db: Ptr, schema?: string): Uint8Array
   sqlite3_db_config(db: Ptr, op: number, value: number, out: Ptr): number
+  /** The callback gets (user data, action, four text arguments); NULL arguments arrive as 0. */
+  sqlite3_set_authorizer(
+    db: Ptr,
+    callback: (user: Ptr, action: number, arg1: unknown, arg2: unknown, arg3: unknown, arg4: unknown) => number,
+    user: Ptr,
+  ): number
 }
 
 export interface Wasm {

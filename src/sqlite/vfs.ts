@@ -3,6 +3,11 @@
  * heap) on every runtime. It also owns the two sources of non-determinism SQLite has — the
  * clock and randomness — so a write batch can pin both (see `pinTimeAndRandomness`).
  *
+ * It opens only the files it owns: each database registered with `own()`, and that database's
+ * WAL and rollback journal. Any other name (an ATTACH, a VACUUM INTO, whatever SQL got past the
+ * statement policy) is refused with SQLITE_CANTOPEN and never reaches the file port. SQLite's
+ * temporary files are nameless and live in memory.
+ *
  * Locking is tracked in process (one process owns a data directory; the node takes a lock
  * file for that). The WAL index ("shm") lives in the WASM heap, shared by this process's
  * connections, and is rebuilt from the WAL after a restart as SQLite expects.
@@ -25,6 +30,8 @@ const SHM_UNLOCK = 1
 const SHM_SHARED = 4
 /** Julian day number of the Unix epoch, in milliseconds (what xCurrentTimeInt64 adds). */
 const UNIX_EPOCH_JULIAN_MS = 210866760000000
+/** The files SQLite keeps beside a database (the WAL index lives in memory, see above). */
+const COMPANION_SUFFIXES = ['-wal', '-journal']
 
 /**
  * What SQLite sees as "now" and its randomness, pinned while a write batch is applied. Shared by
@@ -67,8 +74,11 @@ export class RaftliteVfs {
   readonly #open = new Map<Ptr, OpenFile>()
   readonly #locks = new Map<string, Map<number, number>>()
   readonly #shm = new Map<string, ShmState>()
+  /** Paths of the databases this VFS may open (with their companions). */
+  readonly #owned = new Set<string>()
   #nextId = 1
   #lastError = ''
+  #refusal: string | null = null
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
     this.#sqlite3 = sqlite3
@@ -97,6 +107,30 @@ export class RaftliteVfs {
 
   get lastError(): string {
     return this.#lastError
+  }
+
+  /** Lets SQLite open the database at `path` (exactly that name), its WAL and its journal. */
+  own(path: string): void {
+    this.#owned.add(path)
+  }
+
+  owns(path: string): boolean {
+    if (this.#owned.has(path)) return true
+    const suffix = COMPANION_SUFFIXES.find((s) => path.endsWith(s))
+    return suffix !== undefined && this.#owned.has(path.slice(0, -suffix.length))
+  }
+
+  /** Why the last open was refused, once (cleared when read and at every open). */
+  takeRefusal(): string | null {
+    const refusal = this.#refusal
+    this.#refusal = null
+    return refusal
+  }
+
+  #refuse(path: string, rc: number): number {
+    this.#refusal = `refused to open ${JSON.stringify(path)}: not a file of this node's database`
+    this.#lastError = this.#refusal
+    return rc
   }
 
   #fail(error: unknown, rc: number): number {
@@ -241,10 +275,12 @@ export class RaftliteVfs {
     vfs.$mxPathname = 1024
     const vfsMethods = {
       xOpen: (_pVfs: Ptr, zName: Ptr, pFile: Ptr, flags: number, pOutFlags: Ptr): number => {
+        this.#refusal = null
         try {
           const anonymous = !zName || heap()[zName] === 0
           const port = anonymous ? this.#temp : this.#files
           const path = anonymous ? `temp-${this.#nextId}` : wasm.cstrToJs(zName)
+          if (!anonymous && !this.owns(path)) return this.#refuse(path, capi.SQLITE_CANTOPEN)
           const readOnly = (flags & capi.SQLITE_OPEN_READONLY) !== 0
           const create = (flags & capi.SQLITE_OPEN_CREATE) !== 0
           const handle = port.open(path, { create, readOnly })
@@ -269,7 +305,9 @@ export class RaftliteVfs {
       },
       xDelete: (_pVfs: Ptr, zName: Ptr): number => {
         try {
-          this.#files.delete(wasm.cstrToJs(zName))
+          const path = wasm.cstrToJs(zName)
+          if (!this.owns(path)) return this.#refuse(path, capi.SQLITE_IOERR_DELETE)
+          this.#files.delete(path)
           return 0
         } catch (e) {
           return this.#fail(e, capi.SQLITE_IOERR_DELETE)
@@ -278,7 +316,8 @@ export class RaftliteVfs {
       xAccess: (_pVfs: Ptr, zName: Ptr, _flags: number, pOut: Ptr): number => {
         try {
           const path = wasm.cstrToJs(zName)
-          let exists = this.#files.exists(path)
+          // Not ours: as good as absent, and the file port is never asked about it.
+          let exists = this.owns(path) && this.#files.exists(path)
           // A zero-length journal or WAL is as good as none (SQLite's unix VFS does the same).
           if (exists && /-(journal|wal)$/.test(path)) {
             try {
