@@ -225,7 +225,7 @@ export class RaftNode {
   readIndex(context: string): void {
     const m: ReadIndexMessage = { type: 'readIndex', from: this.id, to: this.id, term: this.term, context }
     if (this.role === 'leader') {
-      this.checkReadContext(m)
+      this.checkReadContext(m) // a local request is never a network duplicate: this throws
       this.leaderReadIndex(m)
     } else if (this.lead !== NONE) {
       this.send({ type: 'readIndex', to: this.lead, context })
@@ -605,8 +605,7 @@ export class RaftNode {
         this.handleHeartbeatResponse(m)
         break
       case 'readIndex':
-        this.checkReadContext(m)
-        this.leaderReadIndex(m)
+        if (this.checkReadContext(m)) this.leaderReadIndex(m)
         break
       default:
         break
@@ -618,11 +617,13 @@ export class RaftNode {
    * process, a counter). A second request with a pending context is refused loudly, before
    * anything changes: taking it would match acks meant for the other one.
    */
-  private checkReadContext(m: ReadIndexMessage): void {
+  private checkReadContext(m: ReadIndexMessage): boolean {
     if (m.context === '') throw new RaftError('invalid-read-context', 'a read context must not be empty')
-    if (this.readOnly.has(m.context) || this.pendingReadIndex.some((p) => p.context === m.context)) {
-      throw new RaftError('duplicate-read-context', `read context ${m.context} from ${m.from} is already pending`)
-    }
+    const pending = this.readOnly.get(m.context) ?? this.pendingReadIndex.find((p) => p.context === m.context)
+    if (!pending) return true
+    // The network delivered the same request twice: it is already being answered.
+    if (pending.from === m.from && m.from !== this.id) return false
+    throw new RaftError('duplicate-read-context', `read context ${m.context} from ${m.from} is already pending (from ${pending.from})`)
   }
 
   // ---------------------------------------------------------------- follower side

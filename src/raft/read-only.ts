@@ -16,11 +16,12 @@ export class ReadOnly {
   private readonly pending = new Map<string, ReadIndexStatus>()
   private queue: string[] = []
 
-  has(context: string): boolean {
-    return this.pending.has(context)
+  /** The pending request with this context, if any. */
+  get(context: string): ReadIndexMessage | undefined {
+    return this.pending.get(context)?.request
   }
 
-  /** Callers check `has` first: a context names one request (see RaftNode.readIndex). */
+  /** Callers check `get` first: a context names one request (see RaftNode.readIndex). */
   add(index: number, request: ReadIndexMessage): void {
     if (this.pending.has(request.context)) throw new Error(`read context ${request.context} is already pending`)
     this.pending.set(request.context, { request, index, acks: new Set() })

@@ -1,3 +1,4 @@
+import { createSeededRandom } from '../raft/random.ts'
 import { type FileHandle, type FilePort, FileNotFoundError, LockedError } from '../ports/file-port.ts'
 
 /** A logical clock for modification times: strictly increasing, unlike a wall clock. */
@@ -38,7 +39,10 @@ export class MemoryFilePort implements FilePort {
   readonly #random: (() => number) | undefined
 
   constructor(options: MemoryFilePortOptions = {}) {
-    if (options.strictSeed !== undefined) this.#random = mulberry32(options.strictSeed)
+    if (options.strictSeed !== undefined) {
+      const seeded = createSeededRandom(options.strictSeed) // replays a crash exactly
+      this.#random = () => seeded.nextFloat()
+    }
   }
 
   get strict(): boolean {
@@ -147,17 +151,6 @@ function parentOf(path: string): string {
   return i <= 0 ? '/' : path.slice(0, i)
 }
 
-/** A small seeded generator (tests must replay a crash exactly). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 class MemoryFileHandle implements FileHandle {
   constructor(private readonly file: MemoryFile, private readonly readOnly: boolean) {}

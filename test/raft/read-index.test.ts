@@ -15,15 +15,19 @@ describe('ReadIndex', () => {
     expect(h.readStates.get('a')).toEqual([{ index: h.node('a').status().commit, context: 'r1' }])
   })
 
-  test('a context already pending is refused loudly, locally and from a follower, and the first read still completes', () => {
+  test('a context already pending is refused loudly (locally, or from another node), a network duplicate is answered once, and the first read still completes', () => {
     const h = new Harness(['a', 'b', 'c'])
     h.elect('a')
     h.node('a').readIndex('same')
     expect(() => h.node('a').readIndex('same')).toThrow(RaftError)
     const term = h.node('a').status().term
     expect(() => h.node('a').step({ type: 'readIndex', from: 'b', to: 'a', term, context: 'same' })).toThrow(/already pending/)
+    // The same request from b delivered twice by the network is answered once, without error.
+    h.node('a').step({ type: 'readIndex', from: 'b', to: 'a', term, context: 'from-b' })
+    expect(() => h.node('a').step({ type: 'readIndex', from: 'b', to: 'a', term, context: 'from-b' })).not.toThrow()
     h.stabilize()
     expect(h.readStates.get('a')).toEqual([{ index: h.node('a').status().commit, context: 'same' }])
+    expect(h.readStates.get('b')).toEqual([{ index: h.node('a').status().commit, context: 'from-b' }])
     // Answered, the context is free again.
     h.node('a').readIndex('same')
     h.stabilize()
