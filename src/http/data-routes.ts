@@ -175,6 +175,7 @@ function respond(
     time: p.timings ? (r.node.platform.clock.monotonic() - r.startedAt) / 1000 : undefined,
     raftIndex: p.raftIndex ? outcome.raftIndex : undefined,
   })
-  const servedBy = outcome.servedBy ?? r.node.options.httpAdvAddr
+  // The Raft address of the node that served it, forwarded or not (what rqlite sends).
+  const servedBy = outcome.servedBy ?? r.node.options.raftAdvAddr
   return withCommonHeaders(json(envelope, { pretty: p.pretty, headers: { ...r.commonHeaders, 'X-RQLITE-SERVED-BY': servedBy } }))
 }
