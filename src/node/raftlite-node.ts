@@ -22,6 +22,7 @@ import { readPeersFile, recoverWithPeers, retirePeersFile } from '../cluster/pee
 import { alignLogWithSnapshot } from '../cluster/align-log.ts'
 import { raftTiming } from './raft-timing.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
+import { checkRpcResponse } from '../cluster/rpc-shape.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeWire, encodeWire, toBase64 } from '../cluster/wire.ts'
 import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../cluster/snapshot-stream.ts'
 import { encodeCommand } from '../db/command-codec.ts'
@@ -174,6 +175,7 @@ export class RaftliteNode extends EventTarget {
       openWebSocket: platform.openWebSocket,
       onUnreachable: (id) => this.#driver.reportUnreachable(id),
       sendSnapshot: (m) => void this.#sendSnapshot(m),
+      maxBatchBytes: options.raftMaxBatchBytes,
     })
     this.#driver = this.#createDriver(start.applied)
     this.#queue = new WriteQueue({
@@ -597,9 +599,23 @@ export class RaftliteNode extends EventTarget {
     if (id !== this.id) this.#addressHints.set(id, raftAddr)
   }
 
-  /** @internal Raft messages from peers. */
-  stepMessages(messages: readonly Message[]): void {
-    for (const m of messages) if (m.to === this.id) this.#driver.step(m)
+  /**
+   * @internal Raft messages from peers, already checked for shape. Returns why some were
+   * refused: a snapshot message counts only with its file, through `receiveSnapshot`; stepped
+   * without one it would fail the install, which the driver takes for a storage failure.
+   */
+  stepMessages(messages: readonly Message[]): string | undefined {
+    let refused: string | undefined
+    for (const m of messages) {
+      if (m.to !== this.id) continue
+      if (m.type === 'snapshot') {
+        refused = `dropped a snapshot message from ${m.from} (term ${m.term}) that came without its file; snapshots travel on the snapshot stream`
+        this.#emitError(new Error(refused))
+        continue
+      }
+      this.#driver.step(m)
+    }
+    return refused
   }
 
   /**
@@ -656,6 +672,8 @@ export class RaftliteNode extends EventTarget {
         case 'query':
           return { ok: true, results: await this.query(statements, { level: request.level, transaction, timeoutMs }) }
       }
+      // The cluster API checks requests; an op this switch misses is a bug, not a peer's fault.
+      throw new Error(`unhandled cluster RPC op ${JSON.stringify((request as { op: unknown }).op)}`)
     } catch (e) {
       if (e instanceof LeaderNotFoundError) return { ok: false, error: e.message, leaderNotFound: true }
       if (e instanceof StoreError) return { ok: false, error: e.message }
@@ -893,8 +911,12 @@ export class RaftliteNode extends EventTarget {
       signal: AbortSignal.timeout(this.options.clusterRpcTimeoutMs),
     })
     const bytes = new Uint8Array(await res.arrayBuffer())
-    if (!res.ok) throw new Error(`HTTP ${res.status}: ${new TextDecoder().decode(bytes).trim()}`)
-    return decodeWire<RpcResponse>(bytes)
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${new TextDecoder().decode(bytes.subarray(0, 512)).trim()}`)
+    try {
+      return checkRpcResponse(decodeWire<unknown>(bytes))
+    } catch (e) {
+      throw new Error(`malformed answer from ${raftAddr}: ${e instanceof Error ? e.message : String(e)}`)
+    }
   }
 
   #notLeader(): RpcResponse {
