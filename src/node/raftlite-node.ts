@@ -28,7 +28,7 @@ import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../c
 import { encodeCommand } from '../db/command-codec.ts'
 import { Database } from '../db/database.ts'
 import type { StatementResult } from '../db/statement-result.ts'
-import type { WriteBatch } from '../db/write-batch.ts'
+import type { QueueId, WriteBatch } from '../db/write-batch.ts'
 import { createApi } from '../http/create-api.ts'
 import { joinPath } from '../ports/file-port.ts'
 import { randomUint64 } from '../ports/random.ts'
@@ -178,16 +178,20 @@ export class RaftliteNode extends EventTarget {
       maxBatchBytes: options.raftMaxBatchBytes,
     })
     this.#driver = this.#createDriver(start.applied)
+    const firstSequence = BigInt(Math.floor(this.startedAt)) * 1_000_000n
     this.#queue = new WriteQueue({
       capacity: options.writeQueueCapacity,
       batchSize: options.writeQueueBatchSize,
       timeoutMs: options.writeQueueTimeoutMs,
       timers: platform.timers,
-      firstSequence: BigInt(Math.floor(this.startedAt)) * 1_000_000n,
-      flush: async (statements) => {
-        await this.execute(statements, { transaction: options.writeQueueTx })
-      },
+      firstSequence,
+      origin: `${options.nodeId}:${firstSequence}`,
+      enqueueTimeoutMs: options.raftApplyTimeoutMs,
+      flush: (statements, queueId) => this.#flushQueued(statements, queueId),
+      provesNotWritten: (error) => error instanceof LeaderNotFoundError,
       onError: (error) => this.#emitError(error),
+      onLost: ({ sequences, outcome }) =>
+        this.#emitError(new Error(`write queue: gave up on ${sequences.length} queued write(s), outcome ${outcome}; sequence numbers ${sequences.join(',')}`)),
     })
     this.ready = this.#becomeReady()
     // Nobody may be listening for a failed start yet; the error is also reported as an event.
@@ -570,9 +574,10 @@ export class RaftliteNode extends EventTarget {
   /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      // Best effort first: a queue that cannot flush (no leader) or a cluster that cannot be
-      // left must not keep the node from stopping.
-      await this.#queue.drain().catch(() => {})
+      // Best effort first, and bounded: a queue that cannot flush (no leader) or a cluster that
+      // cannot be left must not keep the node from stopping. What the queue could not write is
+      // reported (onLost) and dropped.
+      await this.#queue.drain(this.options.shutdownFlushTimeoutMs)
       await this.#leaveGracefully().catch((e: unknown) => this.#emitError(e))
       this.#queue.close()
       this.#cancelSnapshotTimer?.()
@@ -664,7 +669,7 @@ export class RaftliteNode extends EventTarget {
       const { statements, transaction, timeoutMs } = request
       switch (request.op) {
         case 'execute':
-          return { ok: true, ...(await this.#write(statements, { transaction, timeoutMs }, 'execute')) }
+          return { ok: true, ...(await this.#write(statements, { transaction, timeoutMs }, 'execute', request.queueId)) }
         case 'request': {
           const outcome = await this.request(statements, { level: request.level, transaction, timeoutMs })
           return { ok: true, ...outcome }
@@ -851,8 +856,24 @@ export class RaftliteNode extends EventTarget {
     await this.#proposeConfChange({ type: 'removeNode', nodeId: id })
   }
 
-  async #write(statements: BoundStatement[], options: WriteOptions, mode: 'execute' | 'request'): Promise<WriteOutcome> {
-    if (this.#stopping) throw new StoreError('store not open')
+  /**
+   * One flush of the write queue, on the leader or forwarded to it, with the batch's id. Also
+   * while stopping: the queue drains (for a bounded time) before the node goes.
+   */
+  async #flushQueued(statements: BoundStatement[], queueId: QueueId): Promise<void> {
+    const transaction = this.options.writeQueueTx
+    if (this.#driver.role === 'leader') {
+      await this.#write(statements, { transaction }, 'execute', queueId)
+      return
+    }
+    const leader = this.#members.get(this.#driver.leader)
+    if (!leader || leader.id === this.id) throw new LeaderNotFoundError()
+    const response = await this.#rpc(leader.raftAddr, { op: 'execute', statements, transaction, timeoutMs: 0, queueId })
+    if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : new StoreError(`forwarded queued write: ${response.error}`)
+  }
+
+  async #write(statements: BoundStatement[], options: WriteOptions, mode: 'execute' | 'request', queueId?: QueueId): Promise<WriteOutcome> {
+    if (this.#stopping && !queueId) throw new StoreError('store not open')
     const batch: WriteBatch = {
       statements,
       timestampMs: this.platform.clock.now(),
@@ -860,6 +881,7 @@ export class RaftliteNode extends EventTarget {
       transaction: options.transaction === true,
       mode,
       timeoutMs: options.timeoutMs ?? 0,
+      ...(queueId ? { queueId } : {}),
     }
     return (await this.#driver.propose(encodeCommand({ kind: 'write', batch }), this.options.raftApplyTimeoutMs)) as AppliedWrite
   }
