@@ -448,30 +448,42 @@ export class RaftliteNode extends EventTarget {
     // (leader() and isLeader already answer as a stopped node: ask the driver.)
     const others = this.#members.list().filter((m) => m.id !== this.id && m.voter)
     if (others.length === 0 || !this.#driver.leader) return
+    // Both the deadline and the polling end with this call: nothing may outlive stop().
+    const gaveUp = { done: false }
+    let cancelDeadline = () => {}
     const bound = <T>(p: Promise<T>) =>
-      Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => this.platform.timers.setTimeout(() => r(undefined), 4 * this.options.raftElectionTimeoutMs))])
-    if (this.options.raftClusterRemoveShutdown) {
-      await bound(this.#leaveAsking())
-    } else if (this.options.raftShutdownStepdown && this.#driver.role === 'leader') {
-      await bound(this.#transferForShutdown())
+      Promise.race([
+        p.catch(() => undefined),
+        new Promise<undefined>((r) => (cancelDeadline = this.platform.timers.setTimeout(() => r(undefined), 4 * this.options.raftElectionTimeoutMs))),
+      ])
+    try {
+      if (this.options.raftClusterRemoveShutdown) {
+        await bound(this.#leaveAsking(gaveUp))
+      } else if (this.options.raftShutdownStepdown && this.#driver.role === 'leader') {
+        await bound(this.#transferForShutdown(gaveUp))
+      }
+    } finally {
+      gaveUp.done = true
+      cancelDeadline()
     }
   }
 
-  async #leaveAsking(): Promise<void> {
-    if (this.#driver.role === 'leader') await this.#transferForShutdown()
+  async #leaveAsking(gaveUp: { done: boolean }): Promise<void> {
+    if (this.#driver.role === 'leader') await this.#transferForShutdown(gaveUp)
+    if (gaveUp.done) return
     const leader = this.#members.get(this.#driver.leader)
     if (!leader || leader.id === this.id) return
     const response = await this.#rpc(leader.raftAddr, { op: 'remove', id: this.id })
     if (!response.ok) throw new Error(`could not leave the cluster: ${response.error}`)
   }
 
-  async #transferForShutdown(): Promise<void> {
+  async #transferForShutdown(gaveUp: { done: boolean }): Promise<void> {
     const voters = this.#members.list().filter((m) => m.voter && m.id !== this.id)
     const progress = this.#driver.raft.progress()
     const target = voters.map((m) => m.id).sort((a, b) => (progress.get(b)?.match ?? 0) - (progress.get(a)?.match ?? 0))[0]
     if (!target) return
     this.#driver.transferLeadership(target)
-    while (this.#driver.leader === this.id) await new Promise<void>((r) => this.platform.timers.setTimeout(r, 20))
+    while (this.#driver.leader === this.id && !gaveUp.done) await new Promise<void>((r) => this.platform.timers.setTimeout(r, 20))
   }
 
   /** Index of the newest snapshot. */
