@@ -25,6 +25,7 @@ import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import { checkRpcResponse } from '../cluster/rpc-shape.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeWire, encodeWire, toBase64 } from '../cluster/wire.ts'
 import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../cluster/snapshot-stream.ts'
+import { stallGuard } from '../cluster/stall-guard.ts'
 import { encodeCommand } from '../db/command-codec.ts'
 import { Database } from '../db/database.ts'
 import type { StatementResult } from '../db/statement-result.ts'
@@ -973,6 +974,9 @@ export class RaftliteNode extends EventTarget {
     }
     this.#streaming.add(to)
     let ok = false
+    // Aborted when no bytes move for a while: a peer that stops reading must not keep the
+    // follower in #streaming, which holds off every snapshot (and so log compaction).
+    const guard = stallGuard(this.platform.timers, this.options.snapshotStallTimeoutMs)
     try {
       const meta = this.#snapshots.readMeta()
       if (!meta || meta.index !== m.snapshot.metadata.index) throw new Error('the snapshot to send is not the one in the store')
@@ -984,17 +988,22 @@ export class RaftliteNode extends EventTarget {
       const res = await this.#fetch(`http://${addr}/raft/snapshot`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/octet-stream', [SNAPSHOT_HEADER]: header, [SENDER_HEADER]: `${this.id}@${this.options.raftAdvAddr}` },
-        body: snapshotFrames(this.platform.files, this.#snapshots.dataPath, offset, this.options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
-          this.#emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
+        body: guard.watch(
+          snapshotFrames(this.platform.files, this.#snapshots.dataPath, offset, this.options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
+            this.#emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
+          ),
         ),
         duplex: 'half',
+        signal: guard.signal,
       } as RequestInit)
+      guard.progress()
       await res.arrayBuffer()
       ok = res.ok
       if (!ok) this.#emitError(new Error(`snapshot to ${to} refused: HTTP ${res.status}`))
     } catch (e) {
       this.#emitError(new Error(`snapshot to ${to} failed: ${e instanceof Error ? e.message : String(e)}`))
     } finally {
+      guard.done()
       this.#streaming.delete(to)
     }
     this.#driver.reportSnapshot(to, ok)
