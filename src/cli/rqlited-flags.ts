@@ -84,6 +84,7 @@ export interface RqlitedOptions {
   compressSnapTransport: boolean
   dbMaxRoConns: number
   httpMaxBody: number
+  shutdownFlushTimeout: number
   cpuProfile: string
   memProfile: string
   traceProfile: string
@@ -153,6 +154,7 @@ const ROWS: Row[] = [
   ['write-queue-timeout', 'duration', 50, true, 'QueuedWrites queue timeout'],
   ['write-queue-tx', 'bool', false, true, 'Use a transaction when processing a queued write'],
   ['http-max-body', 'int', 64 * 1024 * 1024, true, 'Largest HTTP request body accepted, in bytes; larger ones get 413 (raftlite)', 'raftlite'],
+  ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
   ['cpu-profile', 'string', '', false, 'Path to file for CPU profiling information'],

@@ -11,6 +11,11 @@ import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeMessages, decodeWire, 
 import type { Message } from '../raft/messages.ts'
 import type { Member } from './members.ts'
 import { SnapshotStreamError } from './snapshot-stream.ts'
+import { RequestError } from '../api/request-error.ts'
+import { readBodyBytes } from '../http/read-body.ts'
+import { messageBatchLimit, rpcBodyLimit } from './body-limits.ts'
+import { checkMessage } from './message-shape.ts'
+import { checkRpcRequest } from './rpc-shape.ts'
 
 /** The stream route, bound to the runtime's WebSocket upgrade once the runtime provides it. */
 export interface ClusterApi {
@@ -20,6 +25,12 @@ export interface ClusterApi {
 
 export function clusterApi(node: RaftliteNode): ClusterApi {
   const app = new Hono()
+  const messagesLimit = messageBatchLimit(node.options.raftMaxBatchBytes, node.options.httpMaxBodyBytes)
+  const rpcLimit = rpcBodyLimit(node.options.httpMaxBodyBytes)
+  // Bodies are read with a limit (never whole first) and decoded into checked shapes: peers,
+  // members included, are untrusted. A refusal answers 4xx and never reaches Raft.
+  const refuse = (c: { text(t: string, s: 400 | 413): Response }, what: string, e: unknown) =>
+    e instanceof RequestError && e.status === 413 ? c.text(`${e.message}\n`, 413) : c.text(`${what}: ${e instanceof Error ? e.message : String(e)}\n`, 400)
   let stream: MiddlewareHandler | null = null
   // Raft messages over one WebSocket per peer: no request per batch. The sender names itself
   // in the query string (a browser-style WebSocket cannot set headers).
@@ -30,13 +41,14 @@ export function clusterApi(node: RaftliteNode): ClusterApi {
   app.post('/raft/messages', async (c) => {
     let messages
     try {
-      messages = decodeMessages(new Uint8Array(await c.req.arrayBuffer()))
+      messages = decodeMessages(await readBodyBytes(c.req.raw, messagesLimit))
     } catch (e) {
-      return c.text(`bad message batch: ${e instanceof Error ? e.message : String(e)}\n`, 400)
+      return refuse(c, 'bad message batch', e)
     }
     const sender = parseSender(c.req.header(SENDER_HEADER))
     if (sender) node.learnAddress(sender.id, sender.raftAddr)
-    node.stepMessages(messages)
+    const refused = node.stepMessages(messages)
+    if (refused) return c.text(`${refused}\n`, 400)
     return c.body(null, 204)
   })
   app.get('/raft/snapshot/offset', (c) =>
@@ -48,6 +60,9 @@ export function clusterApi(node: RaftliteNode): ClusterApi {
     let header: { message: Message; members: Member[]; offset?: number }
     try {
       header = decodeWire(fromBase64(c.req.header(SNAPSHOT_HEADER) ?? ''))
+      checkMessage(header.message)
+      if (!Array.isArray(header.members)) throw new Error('members is not a list')
+      if (header.offset !== undefined && (!Number.isSafeInteger(header.offset) || header.offset < 0)) throw new Error('bad offset')
     } catch {
       return c.text('bad snapshot header\n', 400)
     }
@@ -64,9 +79,9 @@ export function clusterApi(node: RaftliteNode): ClusterApi {
   app.post('/cluster/rpc', async (c) => {
     let request: RpcRequest
     try {
-      request = decodeWire<RpcRequest>(new Uint8Array(await c.req.arrayBuffer()))
+      request = checkRpcRequest(decodeWire<unknown>(await readBodyBytes(c.req.raw, rpcLimit)))
     } catch (e) {
-      return c.text(`bad request: ${e instanceof Error ? e.message : String(e)}\n`, 400)
+      return refuse(c, 'bad request', e)
     }
     const response = await node.handleRpc(request)
     return c.body(encodeWire(response) as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': CBOR_TYPE })
@@ -83,10 +98,16 @@ export function clusterApi(node: RaftliteNode): ClusterApi {
         // messages from one peer should keep their order when they can.
         let chain: Promise<void> = Promise.resolve()
         return {
-          onMessage(event) {
+          onMessage(event, ws) {
             chain = chain.then(async () => {
               try {
-                node.stepMessages(decodeMessages(await frameBytes(event.data)))
+                const bytes = await frameBytes(event.data)
+                if (bytes.byteLength > messagesLimit) {
+                  ws.close(1009, 'frame too large')
+                  throw new Error(`a Raft stream frame of ${bytes.byteLength} bytes (limit ${messagesLimit}); stream closed`)
+                }
+                const refused = node.stepMessages(decodeMessages(bytes))
+                if (refused) throw new Error(refused)
               } catch (e) {
                 node.dispatchEvent(new CustomEvent('error', { detail: e }))
               }

@@ -12,7 +12,7 @@ import { type OpenWebSocket, WEB_SOCKET_OPEN, type WebSocketLike } from '../port
 import type { Message } from '../raft/messages.ts'
 import type { NodeId } from '../raft/types.ts'
 import type { Transport } from './raft-driver.ts'
-import { CBOR_TYPE, SENDER_HEADER, encodeMessages } from './wire.ts'
+import { CBOR_TYPE, SENDER_HEADER, encodeMessages, messageBytes } from './wire.ts'
 
 export interface HttpTransportOptions {
   /** `id@raftAddr` of this node, sent with every batch so receivers can answer before the
@@ -29,6 +29,8 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch
   /** Opens WebSockets; without it every batch is a POST. */
   openWebSocket?: OpenWebSocket
+  /** Bytes of messages per batch (at least one message goes); see body-limits.ts. */
+  maxBatchBytes?: number
   /** Messages buffered per peer before the oldest are dropped. */
   maxQueue?: number
   requestTimeoutMs?: number
@@ -101,7 +103,7 @@ export class HttpTransport implements Transport {
     if (socket && socket.readyState === WEB_SOCKET_OPEN && socket.bufferedAmount < MAX_STREAM_BUFFER) {
       while (peer.queue.length > 0) {
         try {
-          socket.send(encodeMessages(peer.queue.splice(0, MAX_BATCH)))
+          socket.send(encodeMessages(this.#takeBatch(peer)))
           this.stats.streamBatches++
         } catch {
           socket.close() // the close handler reports and reconnects; this batch is lost, Raft retries
@@ -123,7 +125,7 @@ export class HttpTransport implements Transport {
         }
         return
       }
-      const batch = peer.queue.splice(0, MAX_BATCH)
+      const batch = this.#takeBatch(peer)
       peer.inFlight++
       this.stats.postBatches++
       void this.#post(id, peer, batch).finally(() => {
@@ -131,6 +133,19 @@ export class HttpTransport implements Transport {
         this.#pump(id, peer)
       })
     }
+  }
+
+  /** The next batch: up to MAX_BATCH messages within the byte budget, and never none. */
+  #takeBatch(peer: Peer): Message[] {
+    const budget = this.#o.maxBatchBytes ?? Infinity
+    let n = 0
+    let bytes = 0
+    while (n < peer.queue.length && n < MAX_BATCH) {
+      bytes += messageBytes(peer.queue[n])
+      if (n > 0 && bytes > budget) break
+      n++
+    }
+    return peer.queue.splice(0, n)
   }
 
   /** The peer's stream, opening one if there is none and it is time to try. */

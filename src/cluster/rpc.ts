@@ -5,9 +5,11 @@
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { ReadLevel } from '../node/read-level.ts'
+import type { QueueId } from '../db/write-batch.ts'
 
 export type RpcRequest =
-  | { op: 'execute'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number }
+  /** `queueId`: a queued batch's id, so a retried flush is applied once (see WriteBatch). */
+  | { op: 'execute'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; queueId?: QueueId }
   | { op: 'request'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
   | { op: 'query'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
   | { op: 'join'; id: string; raftAddr: string; apiAddr: string; voter: boolean }

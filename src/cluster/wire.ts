@@ -1,6 +1,7 @@
 /** CBOR between nodes: Raft messages and cluster RPCs. */
 import { Encoder } from 'cbor-x'
 import type { Message } from '../raft/messages.ts'
+import { checkMessage } from './message-shape.ts'
 
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: true })
 
@@ -40,11 +41,20 @@ export function encodeMessages(messages: readonly Message[]): Uint8Array {
   return encoder.encode(messages)
 }
 
-/** Decodes a batch of Raft messages, refusing anything that is not one. */
+/** Decodes a batch of Raft messages, refusing anything that is not one, field by field. */
 export function decodeMessages(bytes: Uint8Array): Message[] {
   const value: unknown = encoder.decode(bytes)
-  if (!Array.isArray(value) || !value.every((m) => m && typeof m === 'object' && typeof (m as Message).type === 'string')) {
-    throw new Error('not a batch of Raft messages')
-  }
-  return value as Message[]
+  if (!Array.isArray(value)) throw new Error('not a batch of Raft messages')
+  return value.map(checkMessage)
+}
+
+/**
+ * Bytes a message adds to a batch, roughly (entries dominate): what a sender counts to keep
+ * batches under the receiver's limit.
+ */
+export function messageBytes(m: Message): number {
+  let size = 64
+  if (m.type === 'append') for (const e of m.entries) size += 32 + e.data.byteLength
+  if (m.type === 'snapshot') size += 128 + m.snapshot.data.byteLength
+  return size
 }

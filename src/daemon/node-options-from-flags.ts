@@ -17,6 +17,7 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     writeQueueTx: flags.writeQueueTx,
     httpAllowOrigin: flags.httpAllowOrigin,
     httpMaxBodyBytes: flags.httpMaxBody,
+    shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,
     joinIntervalMs: flags.joinInterval,

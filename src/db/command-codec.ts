@@ -19,18 +19,19 @@ const encoder = new Encoder({ useRecords: false, mapsAsObjects: true })
 
 type WireStatement = [sql: string, positional: SqlValue[], named: Record<string, SqlValue> | null]
 type Wire =
-  | [v: number, kind: 'w', statements: WireStatement[], timestampMs: number, seed: bigint, transaction: boolean, mode: 'e' | 'r', timeoutMs: number]
+  /** `queue` was added later, at the end: entries written before it decode as unqueued. */
+  | [v: number, kind: 'w', statements: WireStatement[], timestampMs: number, seed: bigint, transaction: boolean, mode: 'e' | 'r', timeoutMs: number, queue?: [origin: string, sequence: bigint]]
   | [v: number, kind: 'r', statements: WireStatement[], transaction: boolean, timeoutMs: number]
 
 export function encodeCommand(command: Command): Uint8Array {
   const statements = (s: BoundStatement[]): WireStatement[] => s.map((x) => [x.sql, x.positional, x.named])
-  const wire: Wire =
-    command.kind === 'write'
-      ? [
-          VERSION, 'w', statements(command.batch.statements), command.batch.timestampMs, command.batch.seed,
-          command.batch.transaction, command.batch.mode === 'request' ? 'r' : 'e', command.batch.timeoutMs,
-        ]
-      : [VERSION, 'r', statements(command.statements), command.transaction, command.timeoutMs]
+  if (command.kind === 'read') return encoder.encode([VERSION, 'r', statements(command.statements), command.transaction, command.timeoutMs] satisfies Wire)
+  const { batch } = command
+  const wire: Wire = [
+    VERSION, 'w', statements(batch.statements), batch.timestampMs, batch.seed,
+    batch.transaction, batch.mode === 'request' ? 'r' : 'e', batch.timeoutMs,
+  ]
+  if (batch.queueId) wire.push([batch.queueId.origin, batch.queueId.sequence])
   return encoder.encode(wire)
 }
 
@@ -57,11 +58,15 @@ export function decodeCommand(bytes: Uint8Array): Command {
     })
   }
   if (wire[1] === 'w') {
-    const [, , s, timestampMs, seed, transaction, mode, timeoutMs] = wire
-    return {
-      kind: 'write',
-      batch: { statements: statements(s), timestampMs, seed: BigInt(seed), transaction: transaction === true, mode: mode === 'r' ? 'request' : 'execute', timeoutMs },
+    const [, , s, timestampMs, seed, transaction, mode, timeoutMs, queue] = wire
+    const batch: WriteBatch = { statements: statements(s), timestampMs, seed: BigInt(seed), transaction: transaction === true, mode: mode === 'r' ? 'request' : 'execute', timeoutMs }
+    if (queue !== undefined && queue !== null) {
+      if (!Array.isArray(queue) || typeof queue[0] !== 'string' || (typeof queue[1] !== 'bigint' && typeof queue[1] !== 'number')) {
+        throw new CommandDecodeError('malformed queue id')
+      }
+      batch.queueId = { origin: queue[0], sequence: BigInt(queue[1]) }
     }
+    return { kind: 'write', batch }
   }
   if (wire[1] === 'r') {
     const [, , s, transaction, timeoutMs] = wire

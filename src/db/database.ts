@@ -16,6 +16,7 @@ import { type BoundStatement, Connection, NotReadOnlyError, SqliteError } from '
 import { statementSeed } from '../sqlite/seeded-random.ts'
 import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
+import { recordQueuedBatch } from './applied-queue.ts'
 
 export interface DatabaseOptions {
   files: FilePort
@@ -108,6 +109,18 @@ export class Database {
     this.#assertOpen()
     const results: StatementResult[] = []
     const rw = this.#rw
+    if (batch.queueId) {
+      // Before the batch and outside its transaction: a repeat is skipped whole, and a batch
+      // whose statements failed still counts as applied (its outcome is final).
+      this.#vfs.pinTimeAndRandomness(batch.timestampMs, statementSeed(batch.seed, batch.statements.length))
+      let fresh: boolean
+      try {
+        fresh = recordQueuedBatch(rw, batch.queueId, batch.timestampMs)
+      } finally {
+        this.#vfs.unpin()
+      }
+      if (!fresh) return []
+    }
     try {
       if (batch.transaction) rw.exec('BEGIN')
       for (let i = 0; i < batch.statements.length; i++) {

@@ -14,4 +14,15 @@ export interface WriteBatch {
   mode: 'execute' | 'request'
   /** Per-statement time limit (rqlite's db_timeout), or 0 for none. */
   timeoutMs: number
+  /**
+   * Set on batches of the write queue: a retried flush (whose first attempt may still commit)
+   * carries the same id, and every replica applies only the first of them (see applied-queue.ts).
+   */
+  queueId?: QueueId
+}
+
+/** Names a queued batch: the queue that made it (node and start) and its newest sequence number. */
+export interface QueueId {
+  origin: string
+  sequence: bigint
 }

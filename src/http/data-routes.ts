@@ -116,8 +116,16 @@ async function handleQueued(r: DataRequest): Promise<Response> {
     const timedOut = new Promise<'timeout'>((resolve) => {
       cancel = r.node.platform.timers.setTimeout(() => resolve('timeout'), timeoutMs)
     })
-    const outcome = await Promise.race([queued.flushed, timedOut])
-    cancel()
+    let outcome: void | 'timeout'
+    try {
+      outcome = await Promise.race([queued.flushed, timedOut])
+    } catch (e) {
+      // Given up on at shutdown: say so, with whether it may still have been written.
+      if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, { unified: true })
+      throw e
+    } finally {
+      cancel()
+    }
     if (outcome === 'timeout') return textError(408, 'queue wait timeout')
   }
   return json(buildEnvelope({ results: [], sequenceNumber: queued.sequence }), { pretty: r.params.pretty })
@@ -175,6 +183,7 @@ function respond(
     time: p.timings ? (r.node.platform.clock.monotonic() - r.startedAt) / 1000 : undefined,
     raftIndex: p.raftIndex ? outcome.raftIndex : undefined,
   })
-  const servedBy = outcome.servedBy ?? r.node.options.httpAdvAddr
+  // The Raft address of the node that served it, forwarded or not (what rqlite sends).
+  const servedBy = outcome.servedBy ?? r.node.options.raftAdvAddr
   return withCommonHeaders(json(envelope, { pretty: p.pretty, headers: { ...r.commonHeaders, 'X-RQLITE-SERVED-BY': servedBy } }))
 }

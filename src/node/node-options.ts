@@ -53,6 +53,15 @@ export interface NodeOptions {
   raftTrailingLogs: number
   /** Bytes per checksummed frame of a snapshot sent to a follower (a resumed transfer restarts at one). */
   snapshotChunkBytes: number
+  /** A snapshot upload to a follower is abandoned when no bytes moved for this long. */
+  snapshotStallTimeoutMs: number
+  /**
+   * Bytes of Raft messages sent in one batch (a single larger entry goes alone); the cluster
+   * port refuses batches beyond this plus what one -http-max-body write can weigh.
+   */
+  raftMaxBatchBytes: number
+  /** How long stop() keeps flushing queued writes; what is left then is reported and dropped. */
+  shutdownFlushTimeoutMs: number
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -83,6 +92,9 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   raftSnapIntervalMs: 10_000,
   raftTrailingLogs: 10_240,
   snapshotChunkBytes: 1024 * 1024,
+  snapshotStallTimeoutMs: 30_000,
+  raftMaxBatchBytes: 8 * 1024 * 1024,
+  shutdownFlushTimeoutMs: 5_000,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

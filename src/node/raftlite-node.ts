@@ -22,12 +22,14 @@ import { readPeersFile, recoverWithPeers, retirePeersFile } from '../cluster/pee
 import { alignLogWithSnapshot } from '../cluster/align-log.ts'
 import { raftTiming } from './raft-timing.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
+import { checkRpcResponse } from '../cluster/rpc-shape.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeWire, encodeWire, toBase64 } from '../cluster/wire.ts'
 import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../cluster/snapshot-stream.ts'
+import { stallGuard } from '../cluster/stall-guard.ts'
 import { encodeCommand } from '../db/command-codec.ts'
 import { Database } from '../db/database.ts'
 import type { StatementResult } from '../db/statement-result.ts'
-import type { WriteBatch } from '../db/write-batch.ts'
+import type { QueueId, WriteBatch } from '../db/write-batch.ts'
 import { createApi } from '../http/create-api.ts'
 import { joinPath } from '../ports/file-port.ts'
 import { randomUint64 } from '../ports/random.ts'
@@ -174,18 +176,23 @@ export class RaftliteNode extends EventTarget {
       openWebSocket: platform.openWebSocket,
       onUnreachable: (id) => this.#driver.reportUnreachable(id),
       sendSnapshot: (m) => void this.#sendSnapshot(m),
+      maxBatchBytes: options.raftMaxBatchBytes,
     })
     this.#driver = this.#createDriver(start.applied)
+    const firstSequence = BigInt(Math.floor(this.startedAt)) * 1_000_000n
     this.#queue = new WriteQueue({
       capacity: options.writeQueueCapacity,
       batchSize: options.writeQueueBatchSize,
       timeoutMs: options.writeQueueTimeoutMs,
       timers: platform.timers,
-      firstSequence: BigInt(Math.floor(this.startedAt)) * 1_000_000n,
-      flush: async (statements) => {
-        await this.execute(statements, { transaction: options.writeQueueTx })
-      },
+      firstSequence,
+      origin: `${options.nodeId}:${firstSequence}`,
+      enqueueTimeoutMs: options.raftApplyTimeoutMs,
+      flush: (statements, queueId) => this.#flushQueued(statements, queueId),
+      provesNotWritten: (error) => error instanceof LeaderNotFoundError,
       onError: (error) => this.#emitError(error),
+      onLost: ({ sequences, outcome }) =>
+        this.#emitError(new Error(`write queue: gave up on ${sequences.length} queued write(s), outcome ${outcome}; sequence numbers ${sequences.join(',')}`)),
     })
     this.ready = this.#becomeReady()
     // Nobody may be listening for a failed start yet; the error is also reported as an event.
@@ -443,30 +450,42 @@ export class RaftliteNode extends EventTarget {
     // (leader() and isLeader already answer as a stopped node: ask the driver.)
     const others = this.#members.list().filter((m) => m.id !== this.id && m.voter)
     if (others.length === 0 || !this.#driver.leader) return
+    // Both the deadline and the polling end with this call: nothing may outlive stop().
+    const gaveUp = { done: false }
+    let cancelDeadline = () => {}
     const bound = <T>(p: Promise<T>) =>
-      Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => this.platform.timers.setTimeout(() => r(undefined), 4 * this.options.raftElectionTimeoutMs))])
-    if (this.options.raftClusterRemoveShutdown) {
-      await bound(this.#leaveAsking())
-    } else if (this.options.raftShutdownStepdown && this.#driver.role === 'leader') {
-      await bound(this.#transferForShutdown())
+      Promise.race([
+        p.catch(() => undefined),
+        new Promise<undefined>((r) => (cancelDeadline = this.platform.timers.setTimeout(() => r(undefined), 4 * this.options.raftElectionTimeoutMs))),
+      ])
+    try {
+      if (this.options.raftClusterRemoveShutdown) {
+        await bound(this.#leaveAsking(gaveUp))
+      } else if (this.options.raftShutdownStepdown && this.#driver.role === 'leader') {
+        await bound(this.#transferForShutdown(gaveUp))
+      }
+    } finally {
+      gaveUp.done = true
+      cancelDeadline()
     }
   }
 
-  async #leaveAsking(): Promise<void> {
-    if (this.#driver.role === 'leader') await this.#transferForShutdown()
+  async #leaveAsking(gaveUp: { done: boolean }): Promise<void> {
+    if (this.#driver.role === 'leader') await this.#transferForShutdown(gaveUp)
+    if (gaveUp.done) return
     const leader = this.#members.get(this.#driver.leader)
     if (!leader || leader.id === this.id) return
     const response = await this.#rpc(leader.raftAddr, { op: 'remove', id: this.id })
     if (!response.ok) throw new Error(`could not leave the cluster: ${response.error}`)
   }
 
-  async #transferForShutdown(): Promise<void> {
+  async #transferForShutdown(gaveUp: { done: boolean }): Promise<void> {
     const voters = this.#members.list().filter((m) => m.voter && m.id !== this.id)
     const progress = this.#driver.raft.progress()
     const target = voters.map((m) => m.id).sort((a, b) => (progress.get(b)?.match ?? 0) - (progress.get(a)?.match ?? 0))[0]
     if (!target) return
     this.#driver.transferLeadership(target)
-    while (this.#driver.leader === this.id) await new Promise<void>((r) => this.platform.timers.setTimeout(r, 20))
+    while (this.#driver.leader === this.id && !gaveUp.done) await new Promise<void>((r) => this.platform.timers.setTimeout(r, 20))
   }
 
   /** Index of the newest snapshot. */
@@ -569,9 +588,10 @@ export class RaftliteNode extends EventTarget {
   /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      // Best effort first: a queue that cannot flush (no leader) or a cluster that cannot be
-      // left must not keep the node from stopping.
-      await this.#queue.drain().catch(() => {})
+      // Best effort first, and bounded: a queue that cannot flush (no leader) or a cluster that
+      // cannot be left must not keep the node from stopping. What the queue could not write is
+      // reported (onLost) and dropped.
+      await this.#queue.drain(this.options.shutdownFlushTimeoutMs)
       await this.#leaveGracefully().catch((e: unknown) => this.#emitError(e))
       this.#queue.close()
       this.#cancelSnapshotTimer?.()
@@ -598,9 +618,23 @@ export class RaftliteNode extends EventTarget {
     if (id !== this.id) this.#addressHints.set(id, raftAddr)
   }
 
-  /** @internal Raft messages from peers. */
-  stepMessages(messages: readonly Message[]): void {
-    for (const m of messages) if (m.to === this.id) this.#driver.step(m)
+  /**
+   * @internal Raft messages from peers, already checked for shape. Returns why some were
+   * refused: a snapshot message counts only with its file, through `receiveSnapshot`; stepped
+   * without one it would fail the install, which the driver takes for a storage failure.
+   */
+  stepMessages(messages: readonly Message[]): string | undefined {
+    let refused: string | undefined
+    for (const m of messages) {
+      if (m.to !== this.id) continue
+      if (m.type === 'snapshot') {
+        refused = `dropped a snapshot message from ${m.from} (term ${m.term}) that came without its file; snapshots travel on the snapshot stream`
+        this.#emitError(new Error(refused))
+        continue
+      }
+      this.#driver.step(m)
+    }
+    return refused
   }
 
   /**
@@ -658,7 +692,7 @@ export class RaftliteNode extends EventTarget {
       switch (request.op) {
         case 'execute':
           this.#checkStatements(statements)
-          return { ok: true, ...(await this.#write(statements, { transaction, timeoutMs }, 'execute')) }
+          return { ok: true, ...(await this.#write(statements, { transaction, timeoutMs }, 'execute', request.queueId)) }
         case 'request': {
           const outcome = await this.request(statements, { level: request.level, transaction, timeoutMs })
           return { ok: true, ...outcome }
@@ -666,6 +700,8 @@ export class RaftliteNode extends EventTarget {
         case 'query':
           return { ok: true, results: await this.query(statements, { level: request.level, transaction, timeoutMs }) }
       }
+      // The cluster API checks requests; an op this switch misses is a bug, not a peer's fault.
+      throw new Error(`unhandled cluster RPC op ${JSON.stringify((request as { op: unknown }).op)}`)
     } catch (e) {
       if (e instanceof LeaderNotFoundError) return { ok: false, error: e.message, leaderNotFound: true }
       if (e instanceof StoreError) return { ok: false, error: e.message }
@@ -843,8 +879,24 @@ export class RaftliteNode extends EventTarget {
     await this.#proposeConfChange({ type: 'removeNode', nodeId: id })
   }
 
-  async #write(statements: BoundStatement[], options: WriteOptions, mode: 'execute' | 'request'): Promise<WriteOutcome> {
-    if (this.#stopping) throw new StoreError('store not open')
+  /**
+   * One flush of the write queue, on the leader or forwarded to it, with the batch's id. Also
+   * while stopping: the queue drains (for a bounded time) before the node goes.
+   */
+  async #flushQueued(statements: BoundStatement[], queueId: QueueId): Promise<void> {
+    const transaction = this.options.writeQueueTx
+    if (this.#driver.role === 'leader') {
+      await this.#write(statements, { transaction }, 'execute', queueId)
+      return
+    }
+    const leader = this.#members.get(this.#driver.leader)
+    if (!leader || leader.id === this.id) throw new LeaderNotFoundError()
+    const response = await this.#rpc(leader.raftAddr, { op: 'execute', statements, transaction, timeoutMs: 0, queueId })
+    if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : new StoreError(`forwarded queued write: ${response.error}`)
+  }
+
+  async #write(statements: BoundStatement[], options: WriteOptions, mode: 'execute' | 'request', queueId?: QueueId): Promise<WriteOutcome> {
+    if (this.#stopping && !queueId) throw new StoreError('store not open')
     const batch: WriteBatch = {
       statements,
       timestampMs: this.platform.clock.now(),
@@ -852,6 +904,7 @@ export class RaftliteNode extends EventTarget {
       transaction: options.transaction === true,
       mode,
       timeoutMs: options.timeoutMs ?? 0,
+      ...(queueId ? { queueId } : {}),
     }
     return (await this.#driver.propose(encodeCommand({ kind: 'write', batch }), this.options.raftApplyTimeoutMs)) as AppliedWrite
   }
@@ -906,8 +959,12 @@ export class RaftliteNode extends EventTarget {
       signal: AbortSignal.timeout(this.options.clusterRpcTimeoutMs),
     })
     const bytes = new Uint8Array(await res.arrayBuffer())
-    if (!res.ok) throw new Error(`HTTP ${res.status}: ${new TextDecoder().decode(bytes).trim()}`)
-    return decodeWire<RpcResponse>(bytes)
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${new TextDecoder().decode(bytes.subarray(0, 512)).trim()}`)
+    try {
+      return checkRpcResponse(decodeWire<unknown>(bytes))
+    } catch (e) {
+      throw new Error(`malformed answer from ${raftAddr}: ${e instanceof Error ? e.message : String(e)}`)
+    }
   }
 
   #notLeader(): RpcResponse {
@@ -930,6 +987,9 @@ export class RaftliteNode extends EventTarget {
     }
     this.#streaming.add(to)
     let ok = false
+    // Aborted when no bytes move for a while: a peer that stops reading must not keep the
+    // follower in #streaming, which holds off every snapshot (and so log compaction).
+    const guard = stallGuard(this.platform.timers, this.options.snapshotStallTimeoutMs)
     try {
       const meta = this.#snapshots.readMeta()
       if (!meta || meta.index !== m.snapshot.metadata.index) throw new Error('the snapshot to send is not the one in the store')
@@ -941,17 +1001,22 @@ export class RaftliteNode extends EventTarget {
       const res = await this.#fetch(`http://${addr}/raft/snapshot`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/octet-stream', [SNAPSHOT_HEADER]: header, [SENDER_HEADER]: `${this.id}@${this.options.raftAdvAddr}` },
-        body: snapshotFrames(this.platform.files, this.#snapshots.dataPath, offset, this.options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
-          this.#emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
+        body: guard.watch(
+          snapshotFrames(this.platform.files, this.#snapshots.dataPath, offset, this.options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
+            this.#emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
+          ),
         ),
         duplex: 'half',
+        signal: guard.signal,
       } as RequestInit)
+      guard.progress()
       await res.arrayBuffer()
       ok = res.ok
       if (!ok) this.#emitError(new Error(`snapshot to ${to} refused: HTTP ${res.status}`))
     } catch (e) {
       this.#emitError(new Error(`snapshot to ${to} failed: ${e instanceof Error ? e.message : String(e)}`))
     } finally {
+      guard.done()
       this.#streaming.delete(to)
     }
     this.#driver.reportSnapshot(to, ok)

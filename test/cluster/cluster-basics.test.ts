@@ -43,6 +43,9 @@ test('a write on a follower is forwarded to the leader and replicated everywhere
   const ins = await post(b.url, '/db/execute', ["INSERT INTO foo(v, t) VALUES(RANDOM(), datetime('now'))"])
   expect(ins.text).toBe('{"results":[{"last_insert_id":1,"rows_affected":1}]}')
   expect(ins.headers.get('x-rqlite-served-by')).toBe(leader.raftAddr)
+  // Served locally by the leader: the same address (rqlite's header carries the Raft address).
+  const local = await post(leader.url, '/db/execute', ['CREATE TABLE served (x)', 'DROP TABLE served'])
+  expect(local.headers.get('x-rqlite-served-by')).toBe(leader.raftAddr)
   const onLeader = await (await fetch(`${leader.url}/db/query?q=SELECT%20*%20FROM%20foo&level=weak`)).text()
   for (const n of nodes) {
     await until(`replica ${n.node.id}`, async () => (await (await fetch(`${n.url}/db/query?q=SELECT%20*%20FROM%20foo&level=none`)).text()) === onLeader)
