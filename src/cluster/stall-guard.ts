@@ -13,6 +13,8 @@ export interface StallGuard {
   progress(): void
   /** Stops watching: the transfer ended. */
   done(): void
+  /** Gives up on the transfer now (something more important needs what it holds). */
+  abort(reason: string): void
 }
 
 export function stallGuard(timers: Timers, stallMs: number): StallGuard {
@@ -37,5 +39,9 @@ export function stallGuard(timers: Timers, stallMs: number): StallGuard {
     },
     progress: arm,
     done: () => cancel(),
+    abort: (reason) => {
+      cancel()
+      controller.abort(new Error(reason))
+    },
   }
 }

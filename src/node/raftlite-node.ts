@@ -25,7 +25,7 @@ import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import { checkRpcResponse } from '../cluster/rpc-shape.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeWire, encodeWire, toBase64 } from '../cluster/wire.ts'
 import { SnapshotStreamError, receiveSnapshotFrames, snapshotFrames } from '../cluster/snapshot-stream.ts'
-import { stallGuard } from '../cluster/stall-guard.ts'
+import { type StallGuard, stallGuard } from '../cluster/stall-guard.ts'
 import { encodeCommand } from '../db/command-codec.ts'
 import { Database } from '../db/database.ts'
 import type { StatementResult } from '../db/statement-result.ts'
@@ -120,7 +120,7 @@ export class RaftliteNode extends EventTarget {
   /** The snapshot whose copy is being made in the background. */
   #snapshotting: Promise<boolean> | null = null
   /** Snapshot streams to followers in flight: the store's copy must not change under them. */
-  readonly #streaming = new Set<string>()
+  readonly #streaming = new Map<string, { guard: StallGuard; finished: Promise<void> }>()
   /** A snapshot stream is being received: one at a time (a second is refused, to be retried). */
   #receivingSnapshot = false
   /** Members carried by received snapshots not yet installed, by `index-term`. */
@@ -504,7 +504,10 @@ export class RaftliteNode extends EventTarget {
     if (this.#stopping) throw new StoreError('store not open')
     const applied = this.#driver.applied
     if (applied <= this.#lastSnapshotIndex) return false
-    if (this.#streaming.size > 0) throw new StoreError('snapshot: a snapshot is being sent to a follower; try again shortly')
+    // A follower being sent the current copy must not hold off compaction: give up on its
+    // transfer (it is sent the new snapshot next) rather than refuse or wait.
+    while (this.#streaming.size > 0) await this.#abortSnapshotStreams('a newer snapshot is being taken')
+    if (this.#stopping) throw new StoreError('store not open')
     // The point is taken in the same synchronous step as the checkpoint: whatever was applied
     // by then, and nothing after.
     const capture = () => {
@@ -598,6 +601,7 @@ export class RaftliteNode extends EventTarget {
       await this.#snapshotting?.catch(() => {}) // or the next start copies the whole file again
       this.#driver.stop()
       this.#transport.close()
+      await this.#abortSnapshotStreams('the node is stopping') // they read files closed below
       await this.#driver.idle() // a Ready waiting for its fsync still holds the log
       try {
         if (!this.#failed) this.#log.sync() // the newest commit index, so a restart replays less
@@ -985,11 +989,12 @@ export class RaftliteNode extends EventTarget {
       if (!this.#streaming.has(to)) this.#driver.reportSnapshot(to, false)
       return
     }
-    this.#streaming.add(to)
     let ok = false
     // Aborted when no bytes move for a while: a peer that stops reading must not keep the
     // follower in #streaming, which holds off every snapshot (and so log compaction).
     const guard = stallGuard(this.platform.timers, this.options.snapshotStallTimeoutMs)
+    let finish = () => {}
+    this.#streaming.set(to, { guard, finished: new Promise<void>((r) => (finish = r)) })
     try {
       const meta = this.#snapshots.readMeta()
       if (!meta || meta.index !== m.snapshot.metadata.index) throw new Error('the snapshot to send is not the one in the store')
@@ -1018,8 +1023,15 @@ export class RaftliteNode extends EventTarget {
     } finally {
       guard.done()
       this.#streaming.delete(to)
+      finish()
     }
     this.#driver.reportSnapshot(to, ok)
+  }
+
+  async #abortSnapshotStreams(reason: string): Promise<void> {
+    const streams = [...this.#streaming.values()]
+    for (const s of streams) s.guard.abort(reason)
+    await Promise.all(streams.map((s) => s.finished))
   }
 
   #scheduleSnapshotCheck(): void {
@@ -1027,8 +1039,11 @@ export class RaftliteNode extends EventTarget {
       if (this.#stopping) return
       try {
         const entries = this.#driver.applied - this.#lastSnapshotIndex
-        const walFull = this.options.raftSnapWalBytes > 0 && this.#db.walSize() >= this.options.raftSnapWalBytes
-        if ((entries >= this.options.raftSnapEntries || walFull) && this.#streaming.size === 0 && !this.#snapshotting) {
+        const wal = this.options.raftSnapWalBytes > 0 ? this.#db.walSize() / this.options.raftSnapWalBytes : 0
+        const due = Math.max(entries / this.options.raftSnapEntries, wal)
+        // A snapshot being sent to a follower gets to finish while the log and WAL stay under
+        // twice their thresholds; past that, compaction wins and the transfer is abandoned.
+        if (due >= 1 && (this.#streaming.size === 0 || due >= 2) && !this.#snapshotting) {
           this.snapshot().catch((e: unknown) => {
             if (!this.#stopping && !(e instanceof SnapshotSupersededError)) this.#emitError(e)
           })
