@@ -5,7 +5,7 @@
  */
 import type { SqlValue } from '../api/sql-value.ts'
 import type { StatementResult } from '../db/statement-result.ts'
-import type { RaftliteNode } from '../node/raftlite-node.ts'
+import type { DataNode } from '../node/node-api-port.ts'
 import type { ReadLevel } from '../node/read-level.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { RaftliteError } from './raftlite-error.ts'
@@ -20,10 +20,10 @@ export interface ReadOptions {
 }
 
 export class Client {
-  readonly #node: RaftliteNode
+  readonly #node: DataNode
   readonly #intMode: IntMode
 
-  constructor(node: RaftliteNode, options: ClientOptions = {}) {
+  constructor(node: DataNode, options: ClientOptions = {}) {
     this.#node = node
     this.#intMode = options.intMode ?? 'number'
   }

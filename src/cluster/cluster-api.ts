@@ -5,7 +5,7 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
-import type { RaftliteNode } from '../node/raftlite-node.ts'
+import type { ClusterNode } from '../node/node-api-port.ts'
 import type { RpcRequest } from './rpc.ts'
 import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeMessages, decodeWire, encodeWire, fromBase64, parseSender } from './wire.ts'
 import type { Message } from '../raft/messages.ts'
@@ -23,7 +23,7 @@ export interface ClusterApi {
   enableStreams(upgradeWebSocket: UpgradeWebSocket): void
 }
 
-export function clusterApi(node: RaftliteNode): ClusterApi {
+export function clusterApi(node: ClusterNode): ClusterApi {
   const app = new Hono()
   const messagesLimit = messageBatchLimit(node.options.raftMaxBatchBytes, node.options.httpMaxBodyBytes)
   const rpcLimit = rpcBodyLimit(node.options.httpMaxBodyBytes)

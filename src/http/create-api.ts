@@ -8,7 +8,7 @@ import { Hono } from 'hono'
 import { parseQueryParams, type QueryParams } from '../api/query-params.ts'
 import { RequestError } from '../api/request-error.ts'
 import { toJson } from '../api/json-writer.ts'
-import type { RaftliteNode } from '../node/raftlite-node.ts'
+import type { ApiNode } from '../node/node-api-port.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { readBodyText } from './read-body.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql } from './data-routes.ts'
@@ -22,7 +22,7 @@ export interface ApiOptions {
   counters?: Counters
 }
 
-export function createApi(node: RaftliteNode, options: ApiOptions = {}): Hono {
+export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
   const counters = options.counters ?? new Counters()
   const app = new Hono()
 

@@ -3,7 +3,7 @@ import { parseStatements, parseTextPlainBody, type Statement } from '../api/pars
 import { RequestError } from '../api/request-error.ts'
 import { buildEnvelope, formatResults, type StatementResult } from '../api/result-format.ts'
 import type { QueryParams } from '../api/query-params.ts'
-import type { RaftliteNode } from '../node/raftlite-node.ts'
+import type { ApiNode } from '../node/node-api-port.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
@@ -12,7 +12,7 @@ import { empty, json, textError, withCommonHeaders } from './respond.ts'
 export interface DataRequest {
   request: Request
   params: QueryParams
-  node: RaftliteNode
+  node: ApiNode
   /** Monotonic ms at which the request arrived (for the top-level `time`). */
   startedAt: number
   /** Headers every response of this API carries (version, CORS). */
@@ -102,7 +102,7 @@ async function handleQueued(r: DataRequest): Promise<Response> {
     if (!(e instanceof RequestError) || e.status === 413) throw e
     if (e.message === 'no statements' && !r.params.wait) throw e
   }
-  let queued: Awaited<ReturnType<RaftliteNode['enqueue']>>
+  let queued: Awaited<ReturnType<ApiNode['enqueue']>>
   try {
     queued = await r.node.enqueue(statements)
   } catch (e) {

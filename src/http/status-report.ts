@@ -2,7 +2,7 @@
 import { formatGoDuration } from '../api/go-duration.ts'
 import { formatRfc3339Nano, fromUnix } from '../api/go-time.ts'
 import type { JsonValue } from '../api/json-writer.ts'
-import type { RaftliteNode } from '../node/raftlite-node.ts'
+import type { ApiNode } from '../node/node-api-port.ts'
 import { apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 
@@ -23,7 +23,7 @@ export class Counters {
   }
 }
 
-export function statusDocument(node: RaftliteNode): Record<string, JsonValue> {
+export function statusDocument(node: ApiNode): Record<string, JsonValue> {
   const { options, platform } = node
   const now = platform.clock.now()
   const db = node.database
@@ -110,7 +110,7 @@ export interface NodeEntryOptions {
  * One `/nodes` entry per member, fields in rqlite's order; every other node is contacted (in
  * parallel) to tell whether it is reachable and how fast it answers.
  */
-export async function nodeEntries(node: RaftliteNode, options: NodeEntryOptions): Promise<Record<string, JsonValue>[]> {
+export async function nodeEntries(node: ApiNode, options: NodeEntryOptions): Promise<Record<string, JsonValue>[]> {
   const leader = node.leader()
   return Promise.all(
     node.members().map(async (m) => {

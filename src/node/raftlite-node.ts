@@ -47,40 +47,10 @@ import type { Platform } from './platform.ts'
 import type { ReadLevel } from './read-level.ts'
 import { LeaderNotFoundError, StoreError } from './store-error.ts'
 import { WriteQueue } from './write-queue.ts'
+import type { ApiNode, ClusterNode, RaftStatus } from './node-api-port.ts'
+import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 
-export interface WriteOptions {
-  transaction?: boolean
-  /** Per-statement time limit in ms (rqlite's `db_timeout`). */
-  timeoutMs?: number
-}
-
-export interface ReadOptions {
-  level?: ReadLevel
-  transaction?: boolean
-  timeoutMs?: number
-  /** With level `none`: refuse to answer if the leader has not been heard from for this long. */
-  freshnessMs?: number
-  /** With `freshness`: also refuse if the newest applied write is older than that. */
-  freshnessStrict?: boolean
-}
-
-export interface WriteOutcome {
-  results: StatementResult[]
-  /** Index of the log entry that carried the write. */
-  raftIndex: number
-  /** Raft address of the node that served it, when forwarded to the leader. */
-  servedBy?: string
-}
-
-export interface LeaderInfo {
-  id: string
-  /** Raft (internode) address. */
-  addr: string
-  /** HTTP API URL, e.g. `http://localhost:4001`. */
-  apiAddr: string
-}
-
-export type NodeState = 'Leader' | 'Follower' | 'Candidate' | 'Shutdown'
+export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 
 /** Test and embedding hooks: replace the durable log (e.g. with an in-memory one). */
 export interface StartOverrides {
@@ -89,7 +59,7 @@ export interface StartOverrides {
 }
 
 
-export class RaftliteNode extends EventTarget {
+export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly options: NodeOptions
   readonly platform: Platform
   readonly startedAt: number
@@ -131,7 +101,7 @@ export class RaftliteNode extends EventTarget {
   }
 
   /** Counters reported under /debug/vars (rqlite's expvar names). */
-  readonly stats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
+  readonly stats: NodeStats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
   /** Conditions awaited until membership or leadership changes make them true. */
   readonly #waiters: { ready: () => boolean; resolve: () => void }[] = []
   /** Raft addresses learned from traffic and join requests, before the membership names them. */
@@ -346,7 +316,7 @@ export class RaftliteNode extends EventTarget {
     return this.#members.list()
   }
 
-  raftStatus(): ReturnType<RaftNode['status']> & { lastLeaderContact: number; lastSnapshotTerm: number } {
+  raftStatus(): RaftStatus {
     return {
       ...this.#driver.raft.status(),
       lastLeaderContact: this.#driver.lastLeaderContact,

@@ -1,0 +1,62 @@
+/**
+ * What the adapters around a node (the HTTP API, the cluster API, the in-process client) may use
+ * of it. They depend on these interfaces, which `RaftliteNode` implements, never on the façade:
+ * the façade builds them, so the import graph runs one way only (façade → adapters → port).
+ */
+import type { Member } from '../cluster/members.ts'
+import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
+import type { Database } from '../db/database.ts'
+import type { StatementResult } from '../db/statement-result.ts'
+import type { Message } from '../raft/messages.ts'
+import type { RaftNode } from '../raft/raft-node.ts'
+import type { BoundStatement } from '../sqlite/connection.ts'
+import type { NodeOptions } from './node-options.ts'
+import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
+import type { Platform } from './platform.ts'
+import type { WriteQueue } from './write-queue.ts'
+
+/** The data path: what the in-process client needs. */
+export interface DataNode {
+  execute(statements: BoundStatement[], options?: WriteOptions): Promise<WriteOutcome>
+  query(statements: BoundStatement[], options?: ReadOptions): Promise<StatementResult[]>
+  request(statements: BoundStatement[], options?: ReadOptions): Promise<WriteOutcome | { results: StatementResult[] }>
+  enqueue(statements: BoundStatement[]): Promise<{ sequence: bigint; flushed: Promise<void> }>
+}
+
+export type RaftStatus = ReturnType<RaftNode['status']> & { lastLeaderContact: number; lastSnapshotTerm: number }
+
+/** The rqlite HTTP API's view of a node: data, status and cluster operations. */
+export interface ApiNode extends DataNode, EventTarget {
+  readonly id: string
+  readonly options: NodeOptions
+  readonly platform: Platform
+  readonly startedAt: number
+  readonly ready: Promise<void>
+  readonly state: NodeState
+  readonly isLeader: boolean
+  readonly appliedIndex: number
+  readonly lastSnapshotIndex: number
+  readonly sqliteVersion: string
+  readonly queue: WriteQueue
+  readonly database: Database
+  readonly stats: NodeStats
+  readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
+  leader(): LeaderInfo | null
+  members(): Member[]
+  raftStatus(): RaftStatus
+  waitCaughtUp(): Promise<void>
+  snapshot(trailingLogs?: number): Promise<boolean>
+  removeNode(id: string): Promise<void>
+  transferLeadership(to?: string, options?: { wait?: boolean }): Promise<void>
+}
+
+/** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */
+export interface ClusterNode extends EventTarget {
+  readonly id: string
+  readonly options: NodeOptions
+  learnAddress(id: string, raftAddr: string): void
+  stepMessages(messages: readonly Message[]): string | undefined
+  receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>
+  snapshotResumeOffset(index: number, term: number): number
+  handleRpc(request: RpcRequest): Promise<RpcResponse>
+}
