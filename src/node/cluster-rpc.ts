@@ -1,0 +1,70 @@
+/**
+ * Answers other nodes' requests on the cluster port (already checked for shape by the cluster
+ * API): metadata, -bootstrap-expect notices, joins, removals, leadership transfers, and the
+ * data work a follower forwards to the leader.
+ */
+import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
+import { RAFTLITE_VERSION } from '../version.ts'
+import { apiUrl } from './api-url.ts'
+import type { DataPath } from './data-path.ts'
+import type { Leadership } from './leadership.ts'
+import type { Membership } from './membership.ts'
+import type { NodeContext } from './node-context.ts'
+import { LeaderNotFoundError, StoreError } from './store-error.ts'
+
+export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader'> {
+  isLeader(): boolean
+  membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember'>
+  leadership: Pick<Leadership, 'transfer'>
+  data: Pick<DataPath, 'checkStatements' | 'write' | 'request' | 'query'>
+}
+
+export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcRequest): Promise<RpcResponse> {
+  try {
+    switch (request.op) {
+      case 'meta':
+        return { ok: true, meta: nodeMeta(ctx) }
+      case 'notify':
+        return { ok: true, bootstrapped: ctx.membership.notified(request) }
+      case 'join':
+        await ctx.membership.addMember(request)
+        return { ok: true }
+      case 'remove':
+        if (!ctx.isLeader()) return notLeader(ctx)
+        await ctx.membership.removeMember(request.id)
+        return { ok: true }
+      case 'transfer':
+        if (!ctx.isLeader()) return notLeader(ctx)
+        await ctx.leadership.transfer(request.id, { wait: request.wait })
+        return { ok: true }
+    }
+    if (!ctx.isLeader()) return notLeader(ctx)
+    const { statements, transaction, timeoutMs } = request
+    switch (request.op) {
+      case 'execute':
+        ctx.data.checkStatements(statements)
+        return { ok: true, ...(await ctx.data.write(statements, { transaction, timeoutMs }, 'execute', request.queueId)) }
+      case 'request': {
+        const outcome = await ctx.data.request(statements, { level: request.level, transaction, timeoutMs })
+        return { ok: true, ...outcome }
+      }
+      case 'query':
+        return { ok: true, results: await ctx.data.query(statements, { level: request.level, transaction, timeoutMs }) }
+    }
+    // The cluster API checks requests; an op this switch misses is a bug, not a peer's fault.
+    throw new Error(`unhandled cluster RPC op ${JSON.stringify((request as { op: unknown }).op)}`)
+  } catch (e) {
+    if (e instanceof LeaderNotFoundError) return { ok: false, error: e.message, leaderNotFound: true }
+    if (e instanceof StoreError) return { ok: false, error: e.message }
+    throw e
+  }
+}
+
+function notLeader(ctx: Pick<NodeContext, 'leader'>): RpcResponse {
+  const leader = ctx.leader()
+  return leader ? { ok: false, error: 'not leader', leaderRaftAddr: leader.addr } : { ok: false, error: 'leader not found', leaderNotFound: true }
+}
+
+function nodeMeta(ctx: Pick<NodeContext, 'id' | 'options'>): NodeMeta {
+  return { id: ctx.id, apiAddr: apiUrl(ctx.options.httpAdvAddr), raftAddr: ctx.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
+}

@@ -1,0 +1,33 @@
+/**
+ * What the node's parts share: its options and ports, its log and database, the membership and
+ * the current Raft driver (a founding node replaces it, so parts ask for it each time). Each part
+ * takes only the fields it uses (`Pick<NodeContext, …>`), which keeps it testable alone.
+ */
+import type { LogStore } from '../cluster/log-store.ts'
+import type { Members } from '../cluster/members.ts'
+import type { RaftDriver } from '../cluster/raft-driver.ts'
+import type { Database } from '../db/database.ts'
+import type { NodeOptions } from './node-options.ts'
+import type { LeaderInfo } from './node-types.ts'
+import type { Platform } from './platform.ts'
+
+export interface NodeContext {
+  readonly id: string
+  readonly options: NodeOptions
+  readonly platform: Platform
+  readonly log: LogStore
+  readonly db: Database
+  readonly members: Members
+  readonly fetch: typeof fetch
+  driver(): RaftDriver
+  /** stop() has begun. */
+  stopping(): boolean
+  /** The known leader, or null (also while stopping). */
+  leader(): LeaderInfo | null
+  emitError(error: unknown): void
+}
+
+/** Lets other tasks run between slices of long background work. */
+export function breathe(platform: Pick<Platform, 'timers'>, ms = 0): Promise<void> {
+  return new Promise<void>((r) => platform.timers.setTimeout(r, ms))
+}

@@ -1,0 +1,167 @@
+/**
+ * The node's snapshots: taking them (on request and when the log or WAL grows), compacting the
+ * log behind them, receiving one from the leader and installing it through the state machine.
+ * Sending them to followers is `SnapshotSender`'s.
+ */
+import type { Member } from '../cluster/members.ts'
+import { SnapshotStore, SnapshotSupersededError } from '../cluster/snapshot-store.ts'
+import { SnapshotStreamError, receiveSnapshotFrames } from '../cluster/snapshot-stream.ts'
+import type { Message } from '../raft/messages.ts'
+import type { Snapshot } from '../raft/types.ts'
+import { breathe, type NodeContext } from './node-context.ts'
+import type { NodeStats } from './node-types.ts'
+import { SnapshotSender } from './snapshot-sender.ts'
+import { StoreError } from './store-error.ts'
+
+export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'members' | 'driver' | 'stopping' | 'emitError'> {
+  store: SnapshotStore
+  stats: NodeStats
+  addressOf(id: string): string | undefined
+  /** Membership changed (an installed snapshot carries the members). */
+  membersChanged(): void
+}
+
+export class NodeSnapshots {
+  readonly #ctx: NodeSnapshotsContext
+  readonly sender: SnapshotSender
+  #lastIndex: number
+  #cancelTimer: (() => void) | null = null
+  /** The snapshot whose copy is being made in the background. */
+  #taking: Promise<boolean> | null = null
+  /** A snapshot stream is being received: one at a time (a second is refused, to be retried). */
+  #receiving = false
+  /** Members carried by received snapshots not yet installed, by `index-term`. */
+  readonly #receivedMembers = new Map<string, Member[]>()
+
+  constructor(ctx: NodeSnapshotsContext, lastIndex: number) {
+    this.#ctx = ctx
+    this.#lastIndex = lastIndex
+    this.sender = new SnapshotSender({ ...ctx, copying: () => this.#taking !== null })
+  }
+
+  /** Index of the newest snapshot. */
+  get lastIndex(): number {
+    return this.#lastIndex
+  }
+
+  /** Takes a snapshot now; see `RaftliteNode.snapshot`. */
+  async take(trailingLogs: number): Promise<boolean> {
+    const { log, driver } = this.#ctx
+    const closed = () => {
+      if (this.#ctx.stopping()) throw new StoreError('store not open')
+    }
+    closed()
+    while (this.#taking) await this.#taking.catch(() => {})
+    closed()
+    if (driver().applied <= this.#lastIndex) return false
+    // A follower being sent the current copy must not hold off compaction: give up on its
+    // transfer (it is sent the new snapshot next) rather than refuse or wait.
+    while (this.sender.active > 0) await this.sender.abortAll('a newer snapshot is being taken')
+    closed()
+    // The point is taken in the same synchronous step as the checkpoint: whatever was applied
+    // by then, and nothing after.
+    const capture = () => {
+      const raft = driver().raft
+      const index = driver().applied
+      const term = raft.termAt(index) ?? log.term(index)
+      return { point: { index, term, confState: raft.confStateAt(index), members: this.#ctx.members.list() }, live: this.#ctx.db }
+    }
+    const taking = (async () => {
+      const job = await this.#ctx.store.begin(capture)
+      const { index, confState } = job.point
+      await this.#ctx.store.complete(job, () => breathe(this.#ctx.platform))
+      await driver().betweenReadys(() => {
+        // One from the leader, installed after our copy was recorded, is newer: it stands.
+        if (index <= log.snapshot().metadata.index) throw new SnapshotSupersededError()
+        log.createSnapshot(index, confState)
+        const compactTo = Math.max(log.firstIndex() - 1, index - trailingLogs)
+        if (compactTo >= log.firstIndex()) log.compact(compactTo)
+        log.sync()
+      })
+      this.#lastIndex = index
+      this.#ctx.stats.snapshots++
+      this.checksum(index)
+      return true
+    })()
+    this.#taking = taking
+    try {
+      return await taking
+    } finally {
+      if (this.#taking === taking) this.#taking = null
+    }
+  }
+
+  /** Computes the store copy's checksum in the background, so it can be verified later. */
+  checksum(index: number): void {
+    void this.#ctx.store.recordChecksum(index, () => breathe(this.#ctx.platform)).catch((e: unknown) => {
+      if (!this.#ctx.stopping()) this.#ctx.emitError(e)
+    })
+  }
+
+  /** Checks (at least every second) whether the log or the WAL has grown enough for a snapshot. */
+  schedule(): void {
+    const { options, platform } = this.#ctx
+    this.#cancelTimer = platform.timers.setTimeout(() => {
+      if (this.#ctx.stopping()) return
+      try {
+        const entries = this.#ctx.driver().applied - this.#lastIndex
+        const wal = options.raftSnapWalBytes > 0 ? this.#ctx.db.walSize() / options.raftSnapWalBytes : 0
+        const due = Math.max(entries / options.raftSnapEntries, wal)
+        // A snapshot being sent to a follower gets to finish while the log and WAL stay under
+        // twice their thresholds; past that, compaction wins and the transfer is abandoned.
+        if (due >= 1 && (this.sender.active === 0 || due >= 2) && !this.#taking) {
+          this.take(options.raftTrailingLogs).catch((e: unknown) => {
+            if (!this.#ctx.stopping() && !(e instanceof SnapshotSupersededError)) this.#ctx.emitError(e)
+          })
+        }
+      } catch (e) {
+        this.#ctx.emitError(e)
+      }
+      this.schedule()
+      // At least every second: under a burst of writes a 10 s interval lets the WAL grow so
+      // large that its checkpoint (synchronous) would stall writes for long.
+    }, Math.min(options.raftSnapIntervalMs, 1000))
+  }
+
+  /** Stops the periodic check, then waits for a copy in progress (or the next start redoes it). */
+  async settle(): Promise<void> {
+    this.#cancelTimer?.()
+    await this.#taking?.catch(() => {})
+  }
+
+  /** A snapshot streamed by the leader; see `RaftliteNode.receiveSnapshot`. */
+  async receive(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset: number): Promise<void> {
+    const { id, platform, options, store } = this.#ctx
+    if (message.type !== 'snapshot' || message.to !== id) throw new SnapshotStreamError('not a snapshot for this node')
+    // Two at once would write one incoming file (a new leader's stream while an old one's
+    // still arrives): refuse the second; its sender retries.
+    if (this.#receiving) throw new SnapshotStreamError('another snapshot is being received; try again shortly', true)
+    this.#receiving = true
+    try {
+      const { index, term } = message.snapshot.metadata
+      if (offset === 0) store.beginIncoming(index, term)
+      else if (store.incomingBytes(index, term) < offset) throw new SnapshotStreamError(`nothing to resume at byte ${offset}`)
+      else this.#ctx.stats.snapshotsResumed++
+      const received = await receiveSnapshotFrames(body, platform.files, store.incomingPath, offset, options.snapshotChunkBytes)
+      store.acceptIncoming(index, term, received.crc32c)
+      this.#receivedMembers.set(`${index}-${term}`, members)
+    } finally {
+      this.#receiving = false
+    }
+    this.#ctx.driver().step(message)
+  }
+
+  /** A snapshot from the leader, already received and verified into the store's incoming file. */
+  install(snapshot: Snapshot): void {
+    const { index, term, confState } = snapshot.metadata
+    const members = this.#receivedMembers.get(`${index}-${term}`)
+    if (!members) throw new StoreError(`snapshot: no verified file has been received for snapshot ${index} of term ${term}`)
+    // The store installs only the file received for this index and term, checksum verified.
+    this.#ctx.db.reopenAround(() => this.#ctx.store.install({ index, term, confState, members }))
+    for (const key of this.#receivedMembers.keys()) if (Number(key.split('-')[0]) <= index) this.#receivedMembers.delete(key)
+    this.#ctx.members.replaceAll(members)
+    this.#lastIndex = index
+    this.#ctx.stats.snapshotsInstalled++
+    this.#ctx.membersChanged()
+  }
+}

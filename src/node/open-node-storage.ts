@@ -1,0 +1,96 @@
+/**
+ * Opens what a node keeps on disk: the lock on its data directory, the Raft log (bootstrapped as
+ * a one-member cluster when new and not joining), the snapshot store and the database (the last
+ * snapshot, kept as is when it still matches its fingerprint), and applies a peers.json.
+ */
+import type { LogStore } from '../cluster/log-store.ts'
+import { encodeMemberContext, type Member } from '../cluster/members.ts'
+import { alignLogWithSnapshot } from '../cluster/align-log.ts'
+import { readPeersFile, recoverWithPeers, retirePeersFile } from '../cluster/peers-recovery.ts'
+import { SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
+import { Database } from '../db/database.ts'
+import { joinPath } from '../ports/file-port.ts'
+import { bootstrapState } from '../raft/conf-change.ts'
+import { WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
+import type { NodeOptions } from './node-options.ts'
+import { openLogStore } from './open-log-store.ts'
+import type { Platform } from './platform.ts'
+
+export interface StartState {
+  /** Index the database holds (its snapshot); the log replays from there. */
+  applied: number
+  mode: StartMode
+  members?: Member[]
+}
+
+export interface NodeStorage {
+  db: Database
+  log: LogStore
+  snapshots: SnapshotStore
+  start: StartState
+  /** Closes the database and the log and releases the directory. */
+  close(): void
+  unlock(): void
+}
+
+export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore): Promise<NodeStorage> {
+  const { files } = platform
+  files.mkdirp(options.dataDir)
+  const unlock = files.lock(joinPath(options.dataDir, 'LOCK'))
+  let db: Database | undefined
+  let log: LogStore | undefined
+  try {
+    log = logOverride ?? openLogStore(files, joinPath(options.dataDir, 'raft'))
+    const fresh = log.initialState().hardState.term === 0 && log.lastIndex() === 0
+    if (fresh && options.join.length === 0) {
+      if (options.raftNonVoter) throw new Error('a non-voting node cannot bootstrap a cluster: give it -join')
+      const context = encodeMemberContext({ raftAddr: options.raftAdvAddr, apiAddr: options.httpAdvAddr })
+      const { entries, hardState } = bootstrapState([options.nodeId], { [options.nodeId]: context })
+      log.append(entries)
+      log.setHardState(hardState)
+      log.sync()
+    }
+    // The log is the source of truth and SQLite runs unsynced: the database is the last
+    // snapshot (kept as is when it still matches its fingerprint) plus a replay of the log.
+    const dbPath = joinPath(options.dataDir, 'db.sqlite')
+    const liveWrites = new WriteTrackingFilePort(files, dbPath)
+    const snapshots = new SnapshotStore(files, options.dataDir, dbPath, liveWrites)
+    const prepared = snapshots.prepareLive()
+    if (prepared.meta) alignLogWithSnapshot(log, prepared.meta)
+    db = await Database.open({
+      files: liveWrites,
+      path: dbPath,
+      clock: platform.clock,
+      random: platform.random,
+      foreignKeys: options.foreignKeys,
+      synchronous: 'off',
+      checkpointWalBytes: 0, // only snapshots checkpoint
+      checkpointOnClose: false,
+    })
+    let start: StartState = { applied: prepared.meta?.index ?? 0, mode: prepared.mode, members: prepared.meta?.members }
+    const raftDir = joinPath(options.dataDir, 'raft')
+    const peers = readPeersFile(files, raftDir)
+    if (peers) {
+      start = { ...start, ...recoverWithPeers(peers, log, db, snapshots, start, options) }
+      retirePeersFile(files, raftDir)
+    }
+    const opened = { db, log }
+    return {
+      db,
+      log,
+      snapshots,
+      start,
+      unlock,
+      close: () => {
+        opened.db.close()
+        opened.log.close()
+        unlock()
+      },
+    }
+  } catch (e) {
+    db?.close()
+    log?.close()
+    unlock()
+    throw e
+  }
+}
