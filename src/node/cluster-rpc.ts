@@ -3,7 +3,9 @@
  * API): metadata, -bootstrap-expect notices, joins, removals, leadership transfers, and the
  * data work a follower forwards to the leader.
  */
+import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
+import type { Message } from '../raft/messages.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import { apiUrl } from './api-url.ts'
 import type { DataPath } from './data-path.ts'
@@ -67,4 +69,23 @@ function notLeader(ctx: Pick<NodeContext, 'leader'>): RpcResponse {
 
 function nodeMeta(ctx: Pick<NodeContext, 'id' | 'options'>): NodeMeta {
   return { id: ctx.id, apiAddr: apiUrl(ctx.options.httpAdvAddr), raftAddr: ctx.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
+}
+
+/**
+ * Raft messages from peers, already checked for shape, stepped into the driver. Returns why some
+ * were refused: a snapshot message counts only with its file (the snapshot stream); stepped
+ * without one it would fail the install, which the driver takes for a storage failure.
+ */
+export function stepPeerMessages(id: string, driver: RaftDriver, messages: readonly Message[], emitError: (e: unknown) => void): string | undefined {
+  let refused: string | undefined
+  for (const m of messages) {
+    if (m.to !== id) continue
+    if (m.type === 'snapshot') {
+      refused = `dropped a snapshot message from ${m.from} (term ${m.term}) that came without its file; snapshots travel on the snapshot stream`
+      emitError(new Error(refused))
+      continue
+    }
+    driver.step(m)
+  }
+  return refused
 }

@@ -1,10 +1,12 @@
-/** Builds the Raft core for a node and the driver that runs it (persist, send, apply). */
+/** Builds the Raft core for a node, the driver that runs it (persist, send, apply) and its transport. */
+import { HttpTransport, type HttpTransportOptions } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { RaftDriver, type StateMachine, type Transport } from '../cluster/raft-driver.ts'
 import { randomUint64 } from '../ports/random.ts'
 import { RaftNode } from '../raft/raft-node.ts'
 import { createSeededRandom } from '../raft/random.ts'
 import type { SoftState } from '../raft/types.ts'
+import type { NodeContext } from './node-context.ts'
 import type { NodeOptions } from './node-options.ts'
 import type { Platform } from './platform.ts'
 import { raftTiming } from './raft-timing.ts'
@@ -51,5 +53,22 @@ export function createRaftDriver(parts: DriverParts, applied: number): RaftDrive
     onSoftState: parts.onSoftState,
     onError: parts.onError,
     onFatal: parts.onFatal,
+  })
+}
+
+/** The Raft transport to peers (WebSocket streams, else HTTP POST); snapshots go their own way. */
+export function createTransport(
+  ctx: Pick<NodeContext, 'options' | 'platform' | 'fetch'>,
+  hooks: Pick<HttpTransportOptions, 'addressOf' | 'onUnreachable' | 'sendSnapshot'>,
+): HttpTransport {
+  const { options, platform } = ctx
+  return new HttpTransport({
+    ...hooks,
+    sender: `${options.nodeId}@${options.raftAdvAddr}`,
+    timers: platform.timers,
+    now: () => platform.clock.monotonic(),
+    fetch: ctx.fetch,
+    openWebSocket: platform.openWebSocket,
+    maxBatchBytes: options.raftMaxBatchBytes,
   })
 }

@@ -16,7 +16,7 @@ import type { UpgradeWebSocket } from 'hono/ws'
 import { Client, type ClientOptions } from '../client/client.ts'
 import { type ClusterApi, clusterApi } from '../cluster/cluster-api.ts'
 import { DatabaseStateMachine } from '../cluster/database-state-machine.ts'
-import { HttpTransport } from '../cluster/http-transport.ts'
+import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { type Member, Members } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
@@ -28,9 +28,9 @@ import type { Message } from '../raft/messages.ts'
 import type { SoftState } from '../raft/types.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { apiUrl } from './api-url.ts'
-import { handleClusterRpc } from './cluster-rpc.ts'
+import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
 import { Conditions } from './conditions.ts'
-import { createRaftDriver } from './create-raft-driver.ts'
+import { createRaftDriver, createTransport } from './create-raft-driver.ts'
 import { DataPath } from './data-path.ts'
 import { Leadership } from './leadership.ts'
 import { Membership } from './membership.ts'
@@ -41,10 +41,12 @@ import { NodeSnapshots } from './node-snapshots.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import { type NodeStorage, openNodeStorage } from './open-node-storage.ts'
 import { PeerRpc } from './peer-rpc.ts'
+import { shutDown } from './node-shutdown.ts'
 import type { Platform } from './platform.ts'
 import { raftTiming } from './raft-timing.ts'
 import { LeaderNotFoundError, StoreError } from './store-error.ts'
-import { WriteQueue } from './write-queue.ts'
+import type { WriteQueue } from './write-queue.ts'
+import { createNodeQueue } from './node-queue.ts'
 
 export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 
@@ -68,6 +70,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** The replicated state machine: extension hooks (row changes, custom commands) live there. */
   readonly stateMachine: DatabaseStateMachine
   readonly #storage: NodeStorage
+  readonly #ctx: NodeContext
   readonly #members = new Members()
   readonly #conditions = new Conditions()
   #driver: RaftDriver
@@ -94,7 +97,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     if (start.members) this.#members.replaceAll(start.members)
     if (start.mode === 'fast') this.stats.restoresStartSkipped++
     if (start.mode === 'restored') this.stats.restoresStart++
-    const ctx: NodeContext = {
+    const ctx: NodeContext = (this.#ctx = {
       id: options.nodeId,
       options,
       platform,
@@ -106,7 +109,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),
       emitError: (e) => this.#emitError(e),
-    }
+    })
     this.#peers = new PeerRpc(ctx)
     this.#membership = new Membership({ ...ctx, peers: this.#peers, conditions: this.#conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
     this.#leadership = new Leadership({ ...ctx, peers: this.#peers })
@@ -115,33 +118,10 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     this.#snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats: this.stats, addressOf, membersChanged: recheck }, start.applied)
     this.stateMachine = new DatabaseStateMachine(() => storage.db, this.#members, (snapshot) => this.#snapshots.install(snapshot), recheck)
     this.#data = new DataPath({ ...ctx, peers: this.#peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
-    this.#transport = new HttpTransport({
-      sender: `${options.nodeId}@${options.raftAdvAddr}`,
-      addressOf,
-      timers: platform.timers,
-      now: () => platform.clock.monotonic(),
-      fetch: ctx.fetch,
-      openWebSocket: platform.openWebSocket,
-      onUnreachable: (id) => this.#driver.reportUnreachable(id),
-      sendSnapshot: (m) => void this.#snapshots.sender.send(m),
-      maxBatchBytes: options.raftMaxBatchBytes,
-    })
+    const sendSnapshot = (m: Message) => void this.#snapshots.sender.send(m)
+    this.#transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
     this.#driver = this.#createDriver(start.applied)
-    const firstSequence = BigInt(Math.floor(this.startedAt)) * 1_000_000n
-    this.#queue = new WriteQueue({
-      capacity: options.writeQueueCapacity,
-      batchSize: options.writeQueueBatchSize,
-      timeoutMs: options.writeQueueTimeoutMs,
-      timers: platform.timers,
-      firstSequence,
-      origin: `${options.nodeId}:${firstSequence}`,
-      enqueueTimeoutMs: options.raftApplyTimeoutMs,
-      flush: (statements, queueId) => this.#data.flushQueued(statements, queueId),
-      provesNotWritten: (error) => error instanceof LeaderNotFoundError,
-      onError: (error) => this.#emitError(error),
-      onLost: ({ sequences, outcome }) =>
-        this.#emitError(new Error(`write queue: gave up on ${sequences.length} queued write(s), outcome ${outcome}; sequence numbers ${sequences.join(',')}`)),
-    })
+    this.#queue = createNodeQueue(ctx, this.startedAt, (statements, queueId) => this.#data.flushQueued(statements, queueId))
     this.ready = this.#becomeReady()
     // Nobody may be listening for a failed start yet; the error is also reported as an event.
     this.ready.catch(() => {})
@@ -314,25 +294,9 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
 
   /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */
   stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      // Best effort first, and bounded: a queue that cannot flush (no leader) or a cluster that
-      // cannot be left must not keep the node from stopping. What the queue could not write is
-      // reported (onLost) and dropped.
-      await this.#queue.drain(this.options.shutdownFlushTimeoutMs)
-      await this.#leadership.leaveGracefully().catch((e: unknown) => this.#emitError(e))
-      this.#queue.close()
-      await this.#snapshots.settle() // or the next start copies the whole file again
-      this.#driver.stop()
-      this.#transport.close()
-      await this.#snapshots.sender.abortAll('the node is stopping') // they read files closed below
-      await this.#driver.idle() // a Ready waiting for its fsync still holds the log
-      try {
-        if (!this.#failed) this.#storage.log.sync() // the newest commit index, so a restart replays less
-      } finally {
-        this.#storage.close()
-        this.dispatchEvent(new Event('stopped'))
-      }
-    })()
+    const parts = { queue: this.#queue, leadership: this.#leadership, snapshots: this.#snapshots, transport: this.#transport, storage: this.#storage }
+    const closed = () => this.dispatchEvent(new Event('stopped'))
+    this.#stopping ??= shutDown({ ...this.#ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed })
     return this.#stopping
   }
 
@@ -349,17 +313,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * without one it would fail the install, which the driver takes for a storage failure.
    */
   stepMessages(messages: readonly Message[]): string | undefined {
-    let refused: string | undefined
-    for (const m of messages) {
-      if (m.to !== this.id) continue
-      if (m.type === 'snapshot') {
-        refused = `dropped a snapshot message from ${m.from} (term ${m.term}) that came without its file; snapshots travel on the snapshot stream`
-        this.#emitError(new Error(refused))
-        continue
-      }
-      this.#driver.step(m)
-    }
-    return refused
+    return stepPeerMessages(this.id, this.#driver, messages, (e) => this.#emitError(e))
   }
 
   /**
@@ -377,29 +331,22 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
 
   /** @internal Requests from other nodes: forwarded work and joins. */
   handleRpc(request: RpcRequest): Promise<RpcResponse> {
-    return handleClusterRpc(
-      { id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, membership: this.#membership, leadership: this.#leadership, data: this.#data },
-      request,
-    )
+    const parts = { membership: this.#membership, leadership: this.#leadership, data: this.#data }
+    return handleClusterRpc({ id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, ...parts }, request)
   }
 
   // ------------------------------------------------------------------ internals
 
   #createDriver(applied: number): RaftDriver {
-    const parts = { options: this.options, platform: this.platform, log: this.#storage.log, fsm: this.stateMachine, transport: this.#transport }
-    return createRaftDriver(
-      {
-        ...parts,
-        onSoftState: (state) => this.#onSoftState(state),
-        onError: (error) => this.#emitError(error),
-        onFatal: (error) => {
-          this.#failed = true
-          this.#emitError(error)
-          void this.stop()
-        },
-      },
-      applied,
-    )
+    const { options, platform, stateMachine: fsm } = this
+    const onFatal = (error: unknown) => {
+      this.#failed = true
+      this.#emitError(error)
+      void this.stop()
+    }
+    const onSoftState = (state: SoftState) => this.#onSoftState(state)
+    const parts = { options, platform, log: this.#storage.log, fsm, transport: this.#transport, onSoftState, onError: (e: unknown) => this.#emitError(e), onFatal }
+    return createRaftDriver(parts, applied)
   }
 
   async #becomeReady(): Promise<void> {
