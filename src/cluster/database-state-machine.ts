@@ -1,34 +1,81 @@
-/** The replicated state machine: log entries applied to the SQLite database. */
+/**
+ * The replicated state machine: log entries applied to the SQLite database. Two extension
+ * points live here: row-change listeners (every applied entry's committed row changes, with its
+ * index and timestamp) and command handlers (commands other than SQL, e.g. load and boot).
+ */
 import { decodeCommand } from '../db/command-codec.ts'
 import type { Database } from '../db/database.ts'
+import type { RowChange } from '../db/row-changes.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { ConfChange, Entry, Snapshot } from '../raft/types.ts'
+import type { Connection } from '../sqlite/connection.ts'
 import type { Members } from './members.ts'
 import type { StateMachine } from './raft-driver.ts'
 
 export interface AppliedWrite {
   results: StatementResult[]
   raftIndex: number
+  /** What a custom command's handler returned. */
+  result?: unknown
 }
+
+/** The committed row changes of one applied log entry. */
+export interface AppliedChanges {
+  index: number
+  /** The leader-stamped time of the entry (ms since the epoch): what SQLite saw as "now". */
+  timestampMs: number
+  changes: RowChange[]
+}
+
+export interface CommandContext {
+  index: number
+  timestampMs: number
+  payload: Uint8Array
+  /** The read-write connection, inside the command's transaction; trusted SQL only. */
+  connection: Connection
+}
+
+/** Runs a custom command. Must be deterministic: every replica runs it on the same state. */
+export type CommandHandler = (context: CommandContext) => unknown
 
 export class DatabaseStateMachine implements StateMachine {
   /** Leader-stamped time (ms) of the newest write applied here: what `freshness_strict` checks. */
   lastWriteTimestamp = 0
+  readonly #listeners = new Set<(applied: AppliedChanges) => void>()
 
   constructor(
     private readonly db: () => Database,
     private readonly members: Members,
     private readonly install: (snapshot: Snapshot) => void,
     private readonly onMembersChanged: () => void = () => {},
+    private readonly commands: ReadonlyMap<string, CommandHandler> = new Map(),
+    private readonly onListenerError: (error: unknown) => void = () => {},
   ) {}
+
+  /**
+   * Calls `listener` with the committed row changes of every entry applied from now on (entries
+   * that change no row included). Returns the way to stop; with no listener, nothing is recorded.
+   */
+  onRowChanges(listener: (applied: AppliedChanges) => void): () => void {
+    this.#listeners.add(listener)
+    this.db().recordRowChanges(true)
+    return () => {
+      this.#listeners.delete(listener)
+      if (this.#listeners.size === 0) this.db().recordRowChanges(false)
+    }
+  }
 
   apply(entry: Entry, local: boolean): AppliedWrite | undefined {
     const command = decodeCommand(entry.data)
+    const changes = this.#listeners.size > 0 ? ([] as RowChange[]) : undefined
     if (command.kind === 'write') {
       // Every replica applies every write: the batch pins time and randomness, so all agree.
       this.lastWriteTimestamp = command.batch.timestampMs
-      return { results: this.db().applyBatch(command.batch), raftIndex: entry.index }
+      const results = this.db().applyBatch(command.batch, changes)
+      this.#report(entry.index, command.batch.timestampMs, changes)
+      return { results, raftIndex: entry.index }
     }
+    if (command.kind === 'custom') return this.#applyCustom(entry.index, command, changes)
     // A strong read is ordered by the log but only answered by the node that proposed it.
     if (!local) return undefined
     return {
@@ -44,5 +91,30 @@ export class DatabaseStateMachine implements StateMachine {
 
   installSnapshot(snapshot: Snapshot): void {
     this.install(snapshot)
+  }
+
+  #applyCustom(index: number, command: Extract<ReturnType<typeof decodeCommand>, { kind: 'custom' }>, changes: RowChange[] | undefined): AppliedWrite {
+    const handler = this.commands.get(command.name)
+    // Fails alike on every replica registered alike; the proposer gets the error.
+    if (!handler) throw new Error(`no handler registered for command ${JSON.stringify(command.name)}`)
+    const { timestampMs, payload } = command
+    this.lastWriteTimestamp = timestampMs
+    try {
+      const result = this.db().applyCommand(timestampMs, command.seed, (connection) => handler({ index, timestampMs, payload, connection }), changes)
+      return { results: [], raftIndex: index, result }
+    } finally {
+      this.#report(index, timestampMs, changes)
+    }
+  }
+
+  #report(index: number, timestampMs: number, changes: RowChange[] | undefined): void {
+    if (!changes) return
+    for (const listener of this.#listeners) {
+      try {
+        listener({ index, timestampMs, changes })
+      } catch (e) {
+        this.onListenerError(e) // a listener's failure must not fail the apply
+      }
+    }
   }
 }

@@ -13,6 +13,11 @@ export type Command =
   | { kind: 'write'; batch: WriteBatch }
   /** A `strong` read: ordered through the log; only the node that proposed it runs it. */
   | { kind: 'read'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number }
+  /**
+   * A command other than SQL (load, boot…), run on every replica by the handler registered under
+   * `name`. The leader pins time and randomness, as for a write batch.
+   */
+  | { kind: 'custom'; name: string; payload: Uint8Array; timestampMs: number; seed: bigint }
 
 const VERSION = 1
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: true })
@@ -22,9 +27,13 @@ type Wire =
   /** `queue` was added later, at the end: entries written before it decode as unqueued. */
   | [v: number, kind: 'w', statements: WireStatement[], timestampMs: number, seed: bigint, transaction: boolean, mode: 'e' | 'r', timeoutMs: number, queue?: [origin: string, sequence: bigint]]
   | [v: number, kind: 'r', statements: WireStatement[], transaction: boolean, timeoutMs: number]
+  | [v: number, kind: 'c', name: string, payload: Uint8Array, timestampMs: number, seed: bigint]
 
 export function encodeCommand(command: Command): Uint8Array {
   const statements = (s: BoundStatement[]): WireStatement[] => s.map((x) => [x.sql, x.positional, x.named])
+  if (command.kind === 'custom') {
+    return encoder.encode([VERSION, 'c', command.name, command.payload, command.timestampMs, command.seed] satisfies Wire)
+  }
   if (command.kind === 'read') return encoder.encode([VERSION, 'r', statements(command.statements), command.transaction, command.timeoutMs] satisfies Wire)
   const { batch } = command
   const wire: Wire = [
@@ -71,6 +80,13 @@ export function decodeCommand(bytes: Uint8Array): Command {
   if (wire[1] === 'r') {
     const [, , s, transaction, timeoutMs] = wire
     return { kind: 'read', statements: statements(s), transaction: transaction === true, timeoutMs }
+  }
+  if (wire[1] === 'c') {
+    const [, , name, payload, timestampMs, seed] = wire
+    if (typeof name !== 'string' || !(payload instanceof Uint8Array) || typeof timestampMs !== 'number' || (typeof seed !== 'bigint' && typeof seed !== 'number')) {
+      throw new CommandDecodeError('malformed custom command')
+    }
+    return { kind: 'custom', name, payload: toSqlValue(payload) as Uint8Array, timestampMs, seed: BigInt(seed) }
   }
   throw new CommandDecodeError(`unknown command kind ${JSON.stringify(wire[1])}`)
 }

@@ -17,6 +17,7 @@ import { statementSeed } from '../sqlite/seeded-random.ts'
 import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
 import { recordQueuedBatch } from './applied-queue.ts'
+import { type RowChange, RowChangeRecorder } from './row-changes.ts'
 
 export interface DatabaseOptions {
   files: FilePort
@@ -61,6 +62,8 @@ export class Database {
   readonly #checkpointWalBytes: number
   readonly #synchronous: 'full' | 'off'
   #closed = false
+  /** Installed while someone listens for row changes (see `recordRowChanges`). */
+  #recorder: RowChangeRecorder | null = null
 
   private constructor(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions, rw: Connection, ro: Connection) {
     this.#sqlite3 = sqlite3
@@ -89,12 +92,46 @@ export class Database {
    */
   reopenAround(between: () => void): void {
     this.#assertOpen()
+    const recording = this.#recorder !== null
+    this.recordRowChanges(false)
     this.#ro.close()
     this.#rw.close()
     between()
     const { rw, ro } = openConnections(this.#sqlite3, this.#vfs, this.#options)
     this.#rw = rw
     this.#ro = ro
+    this.recordRowChanges(recording)
+  }
+
+  /** Starts or stops recording the row changes of writes (`applyBatch`, `applyCommand`). */
+  recordRowChanges(on: boolean): void {
+    if (on && !this.#recorder) this.#recorder = new RowChangeRecorder(this.#sqlite3, this.#rw.db)
+    if (!on && this.#recorder) {
+      this.#recorder.uninstall()
+      this.#recorder = null
+    }
+  }
+
+  /**
+   * Runs trusted code (a registered command's handler) on the read-write connection as one
+   * transaction, with SQLite's time and randomness pinned like a batch's: all or nothing.
+   */
+  applyCommand<T>(timestampMs: number, seed: bigint, work: (rw: Connection) => T, changes?: RowChange[]): T {
+    this.#assertOpen()
+    const rw = this.#rw
+    this.#vfs.pinTimeAndRandomness(timestampMs, statementSeed(seed, 0))
+    try {
+      rw.exec('BEGIN')
+      const result = work(rw)
+      rw.exec('COMMIT')
+      return result
+    } finally {
+      this.#vfs.unpin()
+      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) rw.exec('ROLLBACK')
+      const recorded = this.#recorder?.take() ?? []
+      changes?.push(...recorded)
+      this.#maybeCheckpoint()
+    }
   }
 
   get sqliteVersion(): string {
@@ -105,7 +142,7 @@ export class Database {
    * Applies a write batch. Deterministic: SQLite sees the batch's time and, per statement, a
    * randomness seed derived from the batch's seed, so every replica computes the same rows.
    */
-  applyBatch(batch: WriteBatch): StatementResult[] {
+  applyBatch(batch: WriteBatch, changes?: RowChange[]): StatementResult[] {
     this.#assertOpen()
     const results: StatementResult[] = []
     const rw = this.#rw
@@ -119,6 +156,7 @@ export class Database {
       } finally {
         this.#vfs.unpin()
       }
+      this.#recorder?.take() // raftlite's own bookkeeping, not the client's data
       if (!fresh) return []
     }
     try {
@@ -127,6 +165,7 @@ export class Database {
         const stmt = batch.statements[i]
         if (stmt.sql.trim() === '') continue
         this.#vfs.pinTimeAndRandomness(batch.timestampMs, statementSeed(batch.seed, i))
+        const mark = this.#recorder?.mark() ?? 0
         const result = this.#runOne(rw, stmt, {
           wantRows: batch.mode === 'request',
           timeoutMs: batch.timeoutMs,
@@ -134,6 +173,7 @@ export class Database {
           readOnlyOnly: false,
         })
         results.push(result)
+        if (result.kind === 'error') this.#recorder?.statementFailed(mark)
         if (result.kind === 'error' && batch.transaction) break
       }
     } finally {
@@ -144,6 +184,8 @@ export class Database {
         const failed = results.some((r) => r.kind === 'error')
         rw.exec(batch.transaction && !failed ? 'COMMIT' : 'ROLLBACK')
       }
+      const recorded = this.#recorder?.take() ?? []
+      changes?.push(...recorded)
     }
     this.#maybeCheckpoint()
     return results

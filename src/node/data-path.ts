@@ -109,6 +109,15 @@ export class DataPath {
     return (await this.#ctx.driver().propose(encodeCommand({ kind: 'write', batch }), this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
   }
 
+  /** On the leader: a registered command other than SQL through the log (see CommandHandler). */
+  async command(name: string, payload: Uint8Array): Promise<{ result: unknown; raftIndex: number }> {
+    if (!this.#isLeader) throw this.#ctx.leader() ? new StoreError('not leader') : new LeaderNotFoundError()
+    const { clock, random } = this.#ctx.platform
+    const command = encodeCommand({ kind: 'custom', name, payload, timestampMs: clock.now(), seed: randomUint64(random) })
+    const applied = (await this.#ctx.driver().propose(command, this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
+    return { result: applied.result, raftIndex: applied.raftIndex }
+  }
+
   /**
    * Refuses the whole request before anything runs (rqlite's `disallowed pragma`), judged by
    * SQLite's authorizer. Only an early answer: the same policy guards every statement as the

@@ -15,7 +15,7 @@ import type { Hono } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { Client, type ClientOptions } from '../client/client.ts'
 import { type ClusterApi, clusterApi } from '../cluster/cluster-api.ts'
-import { DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
 import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { type Member, Members } from '../cluster/members.ts'
@@ -25,7 +25,7 @@ import type { Database } from '../db/database.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
 import type { Message } from '../raft/messages.ts'
-import type { SoftState } from '../raft/types.ts'
+import type { Snapshot, SoftState } from '../raft/types.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { apiUrl } from './api-url.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
@@ -54,6 +54,8 @@ export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, Write
 export interface StartOverrides {
   log?: LogStore
   fetch?: typeof fetch
+  /** Handlers of commands other than SQL (`node.command`); the same on every node, before it starts. */
+  commands?: ReadonlyMap<string, CommandHandler>
 }
 
 export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
@@ -116,7 +118,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     const addressOf = (id: string) => this.#membership.addressOf(id)
     const recheck = () => this.#conditions.recheck()
     this.#snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats: this.stats, addressOf, membersChanged: recheck }, start.applied)
-    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.#members, (snapshot) => this.#snapshots.install(snapshot), recheck)
+    const install = (snapshot: Snapshot) => this.#snapshots.install(snapshot)
+    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.#members, install, recheck, overrides.commands, ctx.emitError)
     this.#data = new DataPath({ ...ctx, peers: this.#peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
     const sendSnapshot = (m: Message) => void this.#snapshots.sender.send(m)
     this.#transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
@@ -261,6 +264,11 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    */
   request(statements: BoundStatement[], options: ReadOptions = {}): Promise<WriteOutcome | { results: StatementResult[] }> {
     return this.#data.request(statements, options)
+  }
+
+  /** On the leader: puts a command other than SQL through the log (see `StartOverrides.commands`). */
+  command(name: string, payload: Uint8Array): Promise<{ result: unknown; raftIndex: number }> {
+    return this.#data.command(name, payload)
   }
 
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */

@@ -50,6 +50,22 @@ export interface Capi {
   sqlite3_vfs_find(name: string | null): Ptr
   sqlite3_js_db_export(db: Ptr, schema?: string): Uint8Array
   sqlite3_db_config(db: Ptr, op: number, value: number, out: Ptr): number
+  /** Three arguments at run time (the package types it with two); 0 as callback removes it. */
+  sqlite3_preupdate_hook(
+    db: Ptr,
+    callback: ((user: Ptr, pDb: Ptr, op: number, zDb: string, zTable: string, oldRowid: bigint, newRowid: bigint) => void) | 0,
+    user: Ptr,
+  ): Ptr
+  sqlite3_preupdate_count(pDb: Ptr): number
+  sqlite3_preupdate_old(pDb: Ptr, column: number, ppValue: Ptr): number
+  sqlite3_preupdate_new(pDb: Ptr, column: number, ppValue: Ptr): number
+  sqlite3_commit_hook(db: Ptr, callback: ((user: Ptr) => number) | 0, user: Ptr): Ptr
+  sqlite3_rollback_hook(db: Ptr, callback: ((user: Ptr) => void) | 0, user: Ptr): Ptr
+  sqlite3_value_type(value: Ptr): number
+  sqlite3_value_int64(value: Ptr): bigint
+  sqlite3_value_double(value: Ptr): number
+  sqlite3_value_text(value: Ptr): string
+  sqlite3_value_to_js(value: Ptr, throwIfCannotConvert?: boolean): unknown
   /** The callback gets (user data, action, four text arguments); NULL arguments arrive as 0. */
   sqlite3_set_authorizer(
     db: Ptr,

@@ -1,5 +1,5 @@
 /** Several nodes in this process, each serving its API and cluster port on loopback. */
-import { RaftliteNode } from '../../src/node/raftlite-node.ts'
+import { RaftliteNode, type StartOverrides } from '../../src/node/raftlite-node.ts'
 import type { NodeOptions } from '../../src/node/node-options.ts'
 import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
@@ -15,12 +15,13 @@ export interface TestNode {
   stop(): Promise<void>
 }
 
-export async function startTestNode(id: string, options: Partial<NodeOptions> = {}): Promise<TestNode> {
+export async function startTestNode(id: string, options: Partial<NodeOptions> = {}, overrides: StartOverrides = {}): Promise<TestNode> {
   const httpAddr = `127.0.0.1:${await freePort()}`
   const raftAddr = `127.0.0.1:${await freePort()}`
   const node = await RaftliteNode.start(
     { dataDir: `/${id}`, nodeId: id, httpAddr, raftAddr, raftElectionTimeoutMs: 500, raftHeartbeatTimeoutMs: 500, joinIntervalMs: 200, ...options },
     platformWith(new MemoryFilePort()),
+    overrides,
   )
   const servers: Served[] = [await serveCluster(node, raftAddr), await serveHttp(node.api(), httpAddr)]
   return {
