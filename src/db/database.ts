@@ -18,6 +18,7 @@ import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
 import { recordQueuedBatch } from './applied-queue.ts'
 import { type RowChange, RowChangeRecorder } from './row-changes.ts'
+import { DatabaseImage } from './database-image.ts'
 
 export interface DatabaseOptions {
   files: FilePort
@@ -64,6 +65,7 @@ export class Database {
   #closed = false
   /** Installed while someone listens for row changes (see `recordRowChanges`). */
   #recorder: RowChangeRecorder | null = null
+  readonly #images = new Set<DatabaseImage>()
 
   private constructor(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions, rw: Connection, ro: Connection) {
     this.#sqlite3 = sqlite3
@@ -94,6 +96,7 @@ export class Database {
     this.#assertOpen()
     const recording = this.#recorder !== null
     this.recordRowChanges(false)
+    this.abandonImages('the database file is being replaced')
     this.#ro.close()
     this.#rw.close()
     between()
@@ -101,6 +104,24 @@ export class Database {
     this.#rw = rw
     this.#ro = ro
     this.recordRowChanges(recording)
+  }
+
+  /** A consistent image of the database as it is now, readable while writes go on (backup). */
+  openImage(): DatabaseImage {
+    this.#assertOpen()
+    const connection = Connection.open(this.#sqlite3, this.path, { readOnly: true, vfs: this.#vfs.name, fileRefusal: () => this.#vfs.takeRefusal() })
+    const image: DatabaseImage = new DatabaseImage(connection, () => this.#images.delete(image))
+    this.#images.add(image)
+    return image
+  }
+
+  /** Images open: they hold back checkpoints (see `DatabaseImage`). */
+  get openImages(): number {
+    return this.#images.size
+  }
+
+  abandonImages(reason: string): void {
+    for (const image of [...this.#images]) image.abandon(reason)
   }
 
   /** Starts or stops recording the row changes of writes (`applyBatch`, `applyCommand`). */
@@ -264,6 +285,7 @@ export class Database {
 
   close(): void {
     if (this.#closed) return
+    this.abandonImages('the database is closing')
     this.#closed = true
     this.#ro.close()
     if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=FULL')

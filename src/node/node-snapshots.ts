@@ -58,6 +58,8 @@ export class NodeSnapshots {
     // transfer (it is sent the new snapshot next) rather than refuse or wait.
     while (this.sender.active > 0) await this.sender.abortAll('a newer snapshot is being taken')
     closed()
+    // A backup's image holds back the checkpoint: it gives way, as a follower's transfer does.
+    this.#ctx.db.abandonImages('a snapshot is being taken')
     // The point is taken in the same synchronous step as the checkpoint: whatever was applied
     // by then, and nothing after.
     const capture = () => {
@@ -107,9 +109,10 @@ export class NodeSnapshots {
         const entries = this.#ctx.driver().applied - this.#lastIndex
         const wal = options.raftSnapWalBytes > 0 ? this.#ctx.db.walSize() / options.raftSnapWalBytes : 0
         const due = Math.max(entries / options.raftSnapEntries, wal)
-        // A snapshot being sent to a follower gets to finish while the log and WAL stay under
-        // twice their thresholds; past that, compaction wins and the transfer is abandoned.
-        if (due >= 1 && (this.sender.active === 0 || due >= 2) && !this.#taking) {
+        // A snapshot being sent to a follower (or a backup's image) gets to finish while the log
+        // and WAL stay under twice their thresholds; past that, compaction wins and it is abandoned.
+        const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0
+        if (due >= 1 && (!busy || due >= 2) && !this.#taking) {
           this.take(options.raftTrailingLogs).catch((e: unknown) => {
             if (!this.#ctx.stopping() && !(e instanceof SnapshotSupersededError)) this.#ctx.emitError(e)
           })

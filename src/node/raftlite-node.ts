@@ -22,6 +22,7 @@ import { type Member, Members } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
+import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
 import type { Message } from '../raft/messages.ts'
@@ -269,6 +270,12 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** On the leader: puts a command other than SQL through the log (see `StartOverrides.commands`). */
   command(name: string, payload: Uint8Array): Promise<{ result: unknown; raftIndex: number }> {
     return this.#data.command(name, payload)
+  }
+
+  /** A consistent image of the database at `appliedIndex`, readable while writes go on (backup). */
+  openImage(): { appliedIndex: number; image: DatabaseImage } {
+    if (this.#stopping) throw new StoreError('store not open')
+    return { appliedIndex: this.#driver.applied, image: this.#storage.db.openImage() } // one synchronous step
   }
 
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */
