@@ -1,16 +1,12 @@
 // Extension point: a consistent image of the database while writes go on (backup).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import Sqlite from 'better-sqlite3'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { ImageAbandonedError } from '../../src/db/database-image.ts'
+import { Database } from '../../src/db/database.ts'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
 import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 
 let node: RaftliteNode
-const dir = mkdtempSync(join(tmpdir(), 'raftlite-image-'))
 const sql = (s: string, ...positional: (string | bigint)[]) => ({ sql: s, positional, named: null })
 
 beforeAll(async () => {
@@ -20,10 +16,19 @@ beforeAll(async () => {
   for (let i = 0; i < 20; i++) await node.execute([sql('INSERT INTO t (v) VALUES (?)', 'x'.repeat(3000))])
 })
 
-afterAll(async () => {
-  await node.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => node.stop())
+
+/** Opens the image's bytes as a database file of its own. */
+async function openCopy(parts: Uint8Array[]): Promise<Database> {
+  const files = new MemoryFilePort()
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
+  parts.reduce((at, p) => (bytes.set(p, at), at + p.byteLength), 0)
+  files.mkdirp('/copy')
+  const h = files.open('/copy/db.sqlite', { create: true, readOnly: false })
+  h.write(bytes, 0)
+  h.close()
+  return Database.open({ files, path: '/copy/db.sqlite' })
+}
 
 test('the image is the database as of its index, whatever is written while it is read', async () => {
   const { appliedIndex, image } = node.openImage()
@@ -41,14 +46,17 @@ test('the image is the database as of its index, whatever is written while it is
   }
   expect(writes).toBeGreaterThan(2) // the writes really interleaved with the reading
   expect(node.appliedIndex).toBeGreaterThan(appliedIndex)
-  const file = join(dir, 'backup.sqlite')
-  writeFileSync(file, Buffer.concat(parts))
-  const copy = new Sqlite(file, { readonly: true })
+  const copy = await openCopy(parts)
+  const one = (q: string) => {
+    const [r] = copy.query([sql(q)])
+    if (r.kind !== 'rows') throw new Error(JSON.stringify(r))
+    return r.rows.rows[0][0]
+  }
   try {
-    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok')
-    expect(copy.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 20 })
-    expect(copy.prepare('SELECT v FROM t WHERE id = 1').get()).toEqual({ v: 'x'.repeat(3000) })
-    expect(copy.prepare('SELECT count(*) AS n FROM t WHERE id = 2').get()).toEqual({ n: 1 })
+    expect(one('PRAGMA integrity_check')).toBe('ok')
+    expect(one('SELECT count(*) FROM t')).toBe(20n)
+    expect(one('SELECT v FROM t WHERE id = 1')).toBe('x'.repeat(3000))
+    expect(one('SELECT count(*) FROM t WHERE id = 2')).toBe(1n)
   } finally {
     copy.close()
   }
