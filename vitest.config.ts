@@ -11,6 +11,8 @@ const diskHeavy = ['test/db/large-database.test.ts']
 export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
+    // After the summary: a loud line when the >2 GiB test was skipped (test/support/large-test-notice.ts).
+    reporters: ['default', './test/support/large-test-notice.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: keep parallelism modest so process-level tests don't starve each other.
