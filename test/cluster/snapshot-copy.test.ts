@@ -7,6 +7,7 @@ import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import type { FileHandle, FilePort, OpenOptions } from '../../src/ports/file-port.ts'
 import { CuttingFilePort } from '../support/cutting-file-port.ts'
+import { crashedNodeStopper } from '../support/stop-crashed-node.ts'
 import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
 
 const LIVE = '/d/db.sqlite'
@@ -102,39 +103,54 @@ for (const crash of ['power loss', 'power loss (strict disk)', 'kill -9'] as con
       await node.client().batch(['UPDATE t SET v = lower(v) WHERE id % 7 = 0', ...rows(1000, 300)])
       return node
     }
-    const probe = new CuttingFilePort(new MemoryFilePort())
+    // Record the file operations a snapshot takes alone; then cut the power at each of them in
+    // turn, by identity (the n-th 'write /d/snapshot/data.db.tmp'): the writes during the copy
+    // interleave their own operations, differently from run to run.
+    const probe = new CuttingFilePort(new MemoryFilePort(crash === 'power loss (strict disk)' ? { strictSeed: 0 } : {}))
     const probeNode = await setUp(probe)
-    const before = probe.count
+    probe.recording = true
     await probeNode.snapshot(0)
-    const steps = probe.count - before
+    probe.recording = false
+    const steps = probe.ops.slice()
     await probeNode.stop()
-    expect(steps).toBeGreaterThan(8)
+    expect(steps.length).toBeGreaterThan(8)
 
-    for (let cut = 1; cut <= steps; cut++) {
+    for (const [i, op] of steps.entries()) {
+      const occurrence = steps.slice(0, i + 1).filter((o) => o === op).length
+      const at = `${op} (#${occurrence}), step ${i + 1} of ${steps.length}`
       // Strict: names durable only after a directory sync, unsynced writes lost sector by sector.
-      const memory = new MemoryFilePort(crash === 'power loss (strict disk)' ? { strictSeed: cut } : {})
+      const memory = new MemoryFilePort(crash === 'power loss (strict disk)' ? { strictSeed: i + 1 } : {})
       const port = new CuttingFilePort(memory)
       const node = await setUp(port)
-      port.cutAt = port.count + cut
+      const stopCrashed = crashedNodeStopper(node)
+      port.cutAtOperation(op, occurrence)
       let acked = 0
-      const taking = node.snapshot(0).catch((e: unknown) => expect(String(e), `cut at step ${cut}`).toMatch(/power cut|disk I\/O error/))
+      const settled = (outcome: string) => ({ outcome, cutOp: port.cutOp })
+      const taking = node.snapshot(0).then((taken) => settled(`resolved ${taken}`), (e: unknown) => settled(String(e)))
       // Not idempotent: a write the restart applied twice would show.
-      for (let i = 0; i < 3; i++) await node.client().execute('UPDATE c SET n = n + 1').then(() => acked++, () => {})
-      await taking
-      port.cutAt = Infinity
+      for (let w = 0; w < 3; w++) await node.client().execute('UPDATE c SET n = n + 1').then(() => acked++, () => {})
+      const { outcome, cutOp } = await taking
+      // The cut fired at the intended operation before the snapshot settled, and failed it.
+      expect(cutOp, `cut at ${at}`).toBe(op)
+      expect(outcome, `cut at ${at}`).toMatch(/power cut|disk I\/O error/)
+      // The power stays off for this node: it is stopped on a dead disk, and nothing it does
+      // from here on reaches the store the restart opens.
+      await stopCrashed()
+      const opsWhenStopped = port.count
       if (crash !== 'kill -9') memory.crash()
       else memory.kill() // the page cache survives: unsynced writes too
       const restarted = await start(memory)
       const query = async (sql: string) => (await restarted.client().query(sql)).rows[0][0]
-      expect(Number(await query('SELECT count(*) FROM t')), `rows after a cut at step ${cut} of ${steps}`).toBe(600)
+      expect(Number(await query('SELECT count(*) FROM t')), `rows after a cut at ${at}`).toBe(600)
       const n = Number(await query('SELECT n FROM c'))
-      expect(n, `increments during the copy, cut at step ${cut}: ${acked} acknowledged`).toBeGreaterThanOrEqual(acked)
-      expect(n, `increments during the copy, cut at step ${cut}`).toBeLessThanOrEqual(3)
+      expect(n, `increments during the copy, cut at ${at}: ${acked} acknowledged`).toBeGreaterThanOrEqual(acked)
+      expect(n, `increments during the copy, cut at ${at}`).toBeLessThanOrEqual(3)
       expect(await query('PRAGMA integrity_check')).toBe('ok')
       await restarted.client().execute('INSERT INTO t VALUES (9999, 1)')
       expect(await restarted.snapshot(0)).toBe(true)
       expect(digestOf(memory, COPY)).toBe(digestOf(memory, LIVE))
       await restarted.stop()
+      expect(port.count, 'file operations by the crashed node after it stopped').toBe(opsWhenStopped)
     }
   }, 120_000)
 }

@@ -6,6 +6,7 @@ import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import type { FilePort } from '../../src/ports/file-port.ts'
 import { CuttingFilePort } from '../support/cutting-file-port.ts'
+import { crashedNodeStopper } from '../support/stop-crashed-node.ts'
 
 async function start(files: FilePort): Promise<RaftliteNode> {
   const node = await RaftliteNode.start({ dataDir: '/d', nodeId: 'n1', raftSnapIntervalMs: 3_600_000 }, platformWith(files))
@@ -41,15 +42,20 @@ test('a fast restart keeps the file; a tampered file is restored from the snapsh
 
 for (const strict of [false, true])
 test(`power loss at every step of taking a snapshot: the node restarts with every write${strict ? ' (strict disk)' : ''}`, async () => {
-  // Count the file operations one snapshot takes, then cut the power at each of them in turn.
-  const probe = new CuttingFilePort(new MemoryFilePort())
+  // Record the file operations one snapshot takes, then cut the power at each of them in turn.
+  const probe = new CuttingFilePort(new MemoryFilePort(strict ? { strictSeed: 0 } : {}))
   const probeNode = await start(probe)
   await probeNode.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
+  await probeNode.client().execute('INSERT INTO t VALUES (2)')
   const before = probe.count
+  probe.recording = true
   await probeNode.snapshot(0)
+  probe.recording = false
   const steps = probe.count - before
+  const probeOps = probe.ops.slice()
   await probeNode.stop()
   expect(steps).toBeGreaterThan(5)
+  expect(probeOps).toHaveLength(steps)
 
   for (let cut = 1; cut <= steps; cut++) {
     // Strict: names durable only after a directory sync, unsynced writes lost sector by sector.
@@ -58,15 +64,17 @@ test(`power loss at every step of taking a snapshot: the node restarts with ever
     const node = await start(port)
     await node.client().batch(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
     await node.client().execute('INSERT INTO t VALUES (2)')
+    const stopCrashed = crashedNodeStopper(node)
     port.cutAt = port.count + cut
-    // The cut surfaces as our error, as SQLite's 'disk I/O error', or not at all where SQLite
-    // tolerates a failed operation; what matters is what a restart finds.
-    try {
-      await node.snapshot(0)
-    } catch (e) {
-      expect(String(e), `cut at step ${cut}`).toMatch(/power cut|disk I\/O error/)
-    }
-    port.cutAt = Infinity
+    const outcome = await node.snapshot(0).then((taken) => `resolved ${taken}`, (e: unknown) => String(e))
+    // The cut fired, at the operation the probe saw at this step, and the snapshot failed on it
+    // (as our error, or as SQLite's 'disk I/O error' when SQLite met it).
+    expect(port.cutOp, `cut at step ${cut}`).toBe(probeOps[cut - 1])
+    expect(outcome, `cut at step ${cut} (${port.cutOp})`).toMatch(/power cut|disk I\/O error/)
+    // The power stays off for this node: it is stopped on a dead disk, and nothing it does
+    // from here on reaches the store the restart opens.
+    await stopCrashed()
+    const opsWhenStopped = port.count
     memory.crash() // lose everything not fsynced, as a power failure would
     const restarted = await start(memory)
     expect(await count(restarted), `rows after a cut at step ${cut} of ${steps}`).toBe(2)
@@ -74,6 +82,7 @@ test(`power loss at every step of taking a snapshot: the node restarts with ever
     await restarted.client().execute('INSERT INTO t VALUES (3)') // and it keeps working
     expect(await restarted.snapshot(0)).toBe(true)
     await restarted.stop()
+    expect(port.count, 'file operations by the crashed node after it stopped').toBe(opsWhenStopped)
   }
 }, 120_000)
 

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { RaftlitedProcess, Runtime } from '../support/raftlited-process.ts'
 import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
 
+const queryStatus = async (p: RaftlitedProcess): Promise<string> => (await fetch(`${p.url}/status`)).text()
+
 export function clusterSuite(runtime: Runtime): void {
   let procs: RaftlitedProcess[] = []
 
@@ -74,13 +76,16 @@ export function clusterSuite(runtime: Runtime): void {
       expect(res.headers.get('location')).toBe(`${leader.url}/db/execute?redirect`)
     })
 
-    test('scenario 23: kill -9 the leader; a new one within 3 s; the old node rejoins and catches up', async () => {
+    // How fast the new leader comes is measured alone, at the default timeouts, in the timed
+    // project (test/e2e/cluster-faults.test.ts); here, beside other tests, only that it comes.
+    test('scenario 23: kill -9 the leader; a new one is elected in a later term; the old node rejoins and catches up', async () => {
       const old = (await leaderOf(procs))!
+      const termOf = async (p: RaftlitedProcess): Promise<number> => JSON.parse(await queryStatus(p)).store.raft.term
+      const oldTerm = await termOf(old)
       await old.stop('SIGKILL')
-      const killedAt = Date.now()
       const survivors = procs.filter((p) => p !== old)
       const next = await waitFor('a new leader', () => leaderOf(survivors), 10_000)
-      expect(Date.now() - killedAt).toBeLessThan(3000)
+      expect(await termOf(next), 'the new leader won an election after the kill').toBeGreaterThan(oldTerm)
       // The other survivor learns of the new leader from its first append, a moment after the
       // election; until then it answers 503 "leader not found", as rqlite does (clients retry).
       const follower = survivors.find((p) => p !== next)!

@@ -4,7 +4,6 @@ import type { RaftlitedProcess } from '../support/raftlited-process.ts'
 import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
-const acked = new Set<string>()
 
 beforeAll(async () => {
   procs = await startCluster({ size: 3, fast: false }) // raftlited's default timeouts
@@ -15,8 +14,15 @@ afterAll(async () => {
   for (const p of procs) await p.stop('SIGKILL')
 })
 
+interface Load {
+  /** `client:n` of every write acknowledged to this load's clients (and only theirs). */
+  readonly acked: Set<string>
+  stop(): Promise<void>
+}
+
 /** 32 clients writing to every node in turn until `stop()`, bounded in count and time. */
-function writers(tag: number): { stop(): Promise<void> } {
+function writers(tag: number): Load {
+  const acked = new Set<string>()
   let stopped = false
   const deadline = Date.now() + 30_000
   const loops = Array.from({ length: 32 }, async (_, client) => {
@@ -31,6 +37,7 @@ function writers(tag: number): { stop(): Promise<void> } {
     }
   })
   return {
+    acked,
     async stop() {
       stopped = true
       await Promise.all(loops)
@@ -38,7 +45,17 @@ function writers(tag: number): { stop(): Promise<void> } {
   }
 }
 
-async function checkEveryNode(): Promise<void> {
+/** Waits (bounded) until `load` has `count` acknowledged writes; returns how many it has. */
+async function untilAcked(load: Load, count: number, what: string): Promise<number> {
+  await waitFor(`${count} acknowledged writes ${what}`, async () => load.acked.size >= count, 15_000)
+  return load.acked.size
+}
+
+const lastLogIndex = async (p: RaftlitedProcess): Promise<number> =>
+  JSON.parse(await (await fetch(`${p.url}/status`)).text()).store.raft.last_log_index as number
+
+/** Every write `acked` holds is on the leader, and every node holds the leader's rows. */
+async function checkEveryNode(acked: Set<string>): Promise<void> {
   const leader = await waitFor('a leader', () => leaderOf(procs), 15_000)
   const expected = await queryText(leader.url, 'SELECT client, n, r, at FROM w ORDER BY client, n', '&level=linearizable')
   const rows: [number, number][] = JSON.parse(expected).results[0].values ?? []
@@ -51,37 +68,51 @@ async function checkEveryNode(): Promise<void> {
 
 test('kill -9 of the leader while 32 clients write: a new leader within 3 s, nothing acknowledged lost', async () => {
   const load = writers(1)
-  await new Promise((r) => setTimeout(r, 1500))
+  // Counts, not sleeps: how many writes a second fit is the machine's business, not the test's.
+  await untilAcked(load, 150, 'before the kill')
   const leader = (await leaderOf(procs))!
   await leader.stop('SIGKILL')
   const killedAt = Date.now()
   await waitFor('a new leader', () => leaderOf(procs.filter((p) => p !== leader)), 10_000)
   const electedIn = Date.now() - killedAt
-  await new Promise((r) => setTimeout(r, 1000))
+  const atElection = load.acked.size
+  await untilAcked(load, atElection + 50, 'after the failover')
   await load.stop()
   expect(electedIn, 'ms from kill -9 to a new leader').toBeLessThan(3000)
+  expect(load.acked.size).toBeGreaterThan(200)
   procs[procs.indexOf(leader)] = await restartRaftlited(leader)
-  await checkEveryNode()
-  expect(acked.size).toBeGreaterThan(200)
+  await checkEveryNode(load.acked)
 }, 120_000)
 
 test('kill -9 of a follower mid-append; it restarts and catches up', async () => {
   const load = writers(2)
-  await new Promise((r) => setTimeout(r, 1000))
+  await untilAcked(load, 50, 'before the kill')
   const leader = (await leaderOf(procs))!
   const follower = procs.find((p) => p !== leader)!
+  // Kill it while the leader holds entries it does not have yet: appends to it are in flight.
+  let behind: { leaderLast: number; followerLast: number } | undefined
+  for (let i = 0; i < 200 && !behind; i++) {
+    const leaderLast = await lastLogIndex(leader)
+    const followerLast = await lastLogIndex(follower)
+    if (followerLast < leaderLast) behind = { leaderLast, followerLast }
+  }
+  expect(behind, 'the follower seen behind the leader, under load').toBeDefined()
   await follower.stop('SIGKILL')
-  await new Promise((r) => setTimeout(r, 1000))
+  const atKill = load.acked.size
+  // The other two go on committing without it.
+  const later = await untilAcked(load, atKill + 50, 'after the kill')
   await load.stop()
+  expect(later - atKill).toBeGreaterThanOrEqual(50)
   procs[procs.indexOf(follower)] = await restartRaftlited(follower)
-  await checkEveryNode()
+  await checkEveryNode(load.acked) // the restarted follower included
 }, 120_000)
 
 test('all three killed at once and restarted: a leader, every acknowledged write present', async () => {
   const load = writers(3)
-  await new Promise((r) => setTimeout(r, 1000))
+  const atKill = await untilAcked(load, 100, 'before the kill')
   await Promise.all(procs.map((p) => p.stop('SIGKILL')))
   await load.stop()
+  expect(load.acked.size).toBeGreaterThanOrEqual(atKill)
   procs = await Promise.all(procs.map((p) => restartRaftlited(p)))
-  await checkEveryNode()
+  await checkEveryNode(load.acked)
 }, 120_000)

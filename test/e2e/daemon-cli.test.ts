@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
+import { RQLITED_FLAGS } from '../../src/cli/rqlited-flags.ts'
 import { MEMORY_ENV, NODE_HEAP_FLAGS, ROOT, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 
 const raftlited = (...args: string[]) =>
@@ -18,11 +19,25 @@ test('unknown flags and bad values: one line naming the flag, usage on stderr, e
   expect(bad.stderr.split('\n')[0]).toBe('invalid value "lots" for flag -write-queue-capacity: parse error')
 })
 
-test('flags for later work are refused when set, accepted at their defaults', () => {
+test('flags for later work are refused when set, accepted at their defaults', async () => {
   const refused = raftlited('-cdc-config', 'stdout', 'd')
   expect(refused.status).toBe(2)
   expect(refused.stderr.trim()).toBe('flag -cdc-config is not supported yet')
-})
+  // Scripts written for rqlite may spell out defaults: the same flags at their default values
+  // (as Go prints them) start a node that serves.
+  const atDefaults = { 'cdc-config': '', 'disco-key': 'rqlite', 'auto-optimize-int': '24h0m0s', 'raft-commit-timeout': '50ms', 'db-max-ro-conns': '256', 'node-no-verify': 'false' }
+  for (const name of Object.keys(atDefaults)) expect(RQLITED_FLAGS.find((f) => f.name === name)?.supported, name).toBe(false)
+  const node = await startRaftlited({ args: Object.entries(atDefaults).map(([name, value]) => `-${name}=${value}`) })
+  try {
+    expect(node.stderr()).not.toMatch(/not supported/)
+    const status = JSON.parse(await (await fetch(`${node.url}/status`)).text())
+    expect(status.store.raft.state).toBe('Leader')
+    const write = await fetch(`${node.url}/db/execute`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '["CREATE TABLE t (v)"]' })
+    expect(await write.text()).toBe('{"results":[{}]}')
+  } finally {
+    expect(await node.stop('SIGTERM')).toBe(0)
+  }
+}, 60_000)
 
 test('-version prints the version and exits 0', () => {
   const v = raftlited('-version')

@@ -192,7 +192,7 @@ describe('corruption is detected, never served', () => {
 
   test('every single-bit flip in a middle record, header included, is caught', () => {
     const at = HEADER + 3 * ENTRY_RECORD
-    for (let bit = 0; bit < ENTRY_RECORD * 8; bit += 3) {
+    for (let bit = 0; bit < ENTRY_RECORD * 8; bit++) {
       const files = build()
       flipBit(files, FIRST, at + (bit >> 3), bit & 7)
       expect(() => open(files)).toThrow(LogCorruptionError)
@@ -223,7 +223,7 @@ describe('corruption is detected, never served', () => {
 
   test('any flipped bit in the state file, or its absence, is caught', () => {
     const size = readBytes(build(), STATE).length
-    for (let bit = 0; bit < size * 8; bit += 5) {
+    for (let bit = 0; bit < size * 8; bit++) {
       const files = build()
       flipBit(files, STATE, bit >> 3, bit & 7)
       expect(corruption(() => open(files)).file).toBe(STATE)

@@ -49,6 +49,7 @@ describe('election', () => {
     // c has a shorter log: a and b refuse, c steps back to follower at the new term.
     expect(h.node('c').status().role).not.toBe('leader')
     const votes = h.sent.filter((m) => m.type === 'voteResp' && m.to === 'c' && m.from !== 'c')
+    expect(votes.map((m) => m.from).sort(), 'both voters answered').toEqual(['a', 'b'])
     expect(votes.every((m) => m.type === 'voteResp' && m.reject)).toBe(true)
   })
 

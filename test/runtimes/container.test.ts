@@ -103,8 +103,9 @@ describe('the entry point as a process, with the image environment on loopback',
       RAFTLITE_NODE_ID: 'container-1',
       RAFTLITE_PORT: 'tcp://10.0.0.7:4001', // a Kubernetes service link: must be ignored
     }
-    const [node, ...args] = ENTRYPOINT
-    expect(node).toBe('node')
+    // What the image runs is the Dockerfile's ENTRYPOINT, not this file's copy of the README's.
+    const [node, ...args] = JSON.parse(instruction(final, 'ENTRYPOINT')[0]) as string[]
+    expect(node, 'the image runs its entry point with node').toBe('node')
     child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout!.on('data', (d: Buffer) => (output += d))
@@ -120,6 +121,8 @@ describe('the entry point as a process, with the image environment on loopback',
     const status = await (await fetch(`${url}/status`)).json()
     expect(status.store.node_id).toBe('container-1')
     expect(status.store.dir).toBe(dataDir)
+    expect(status.runtime.name, 'the process the entry point started').toBe('node')
+    expect(status.os.pid).toBe(child.pid)
 
     const probe = () => spawnSync(process.execPath, healthcheck.slice(1), { env, encoding: 'utf8', timeout: 10_000 }).status
     expect(healthcheck[0]).toBe('node')

@@ -58,4 +58,22 @@ describe('linearizability checker', () => {
     const h = [op('put', 'a', null, 0, 1, 'k1'), op('get', '', null, 2, 3, 'k2'), op('get', '', 'a', 2, 3, 'k1')]
     expect(checkLinearizable(h).ok).toBe(true)
   })
+
+  test('a search that runs out of budget is a failure, not a pass, and names its key', () => {
+    // Four overlapping appends and a read of one order: the search tries orders before it finds it.
+    const h = [
+      op('append', 'a', null, 0, 10, 'k1'),
+      op('append', 'b', null, 0, 10, 'k1'),
+      op('append', 'c', null, 0, 10, 'k1'),
+      op('append', 'd', null, 0, 10, 'k1'),
+      op('get', '', 'dcba', 11, 12, 'k1'),
+    ]
+    const full = checkLinearizable(h)
+    expect(full).toMatchObject({ ok: true, exhausted: false })
+    expect(full.maxSteps).toBeGreaterThan(5)
+    const cut = checkLinearizable(h, full.maxSteps - 1)
+    expect(cut).toMatchObject({ ok: false, exhausted: true, key: 'k1' })
+    expect(cut.ops).toHaveLength(5)
+    expect(checkLinearizable(h, full.maxSteps)).toMatchObject({ ok: true, exhausted: false })
+  })
 })

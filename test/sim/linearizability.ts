@@ -18,11 +18,14 @@ export interface HistoryOp {
 }
 
 export interface LinearizabilityResult {
+  /** True only when every key was shown linearizable: a search that gave up proves nothing. */
   readonly ok: boolean
-  /** True when the search budget ran out (result inconclusive, reported as ok). */
+  /** True when the search budget ran out on `key` (inconclusive, so `ok` is false). */
   readonly exhausted: boolean
   readonly key?: string
   readonly ops?: readonly HistoryOp[]
+  /** The most search steps one key took: how close the history came to the budget. */
+  readonly maxSteps: number
 }
 
 interface Ev {
@@ -48,16 +51,17 @@ export function checkLinearizable(history: readonly HistoryOp[], budget = 5_000_
     if (list) list.push(op)
     else byKey.set(op.key, [op])
   }
-  let exhausted = false
+  let maxSteps = 0
   for (const [key, ops] of byKey) {
-    const r = checkKey(ops, budget)
-    if (r === 'exhausted') exhausted = true
-    else if (!r) return { ok: false, exhausted: false, key, ops }
+    const { result, steps } = checkKey(ops, budget)
+    maxSteps = Math.max(maxSteps, steps)
+    if (result === 'exhausted') return { ok: false, exhausted: true, key, ops, maxSteps }
+    if (!result) return { ok: false, exhausted: false, key, ops, maxSteps }
   }
-  return { ok: true, exhausted }
+  return { ok: true, exhausted: false, maxSteps }
 }
 
-function checkKey(ops: readonly HistoryOp[], budget: number): boolean | 'exhausted' {
+function checkKey(ops: readonly HistoryOp[], budget: number): { result: boolean | 'exhausted'; steps: number } {
   const evs: { time: number; ev: Ev }[] = []
   ops.forEach((op, i) => {
     const call: Ev = { op: i, isCall: true, match: null, prev: null, next: null }
@@ -82,8 +86,9 @@ function checkKey(ops: readonly HistoryOp[], budget: number): boolean | 'exhaust
   let entry = head.next
   const keyOf = (s: State) => `${bits.join(',')}|${s === null ? '\u0000' : `=${s}`}`
 
+  let steps = 0
   while (head.next !== null) {
-    if (budget-- <= 0) return 'exhausted'
+    if (steps++ >= budget) return { result: 'exhausted', steps }
     if (entry === null) throw new Error('linearizability: ran off the event list')
     if (entry.isCall) {
       const op = ops[entry.op]
@@ -105,7 +110,7 @@ function checkKey(ops: readonly HistoryOp[], budget: number): boolean | 'exhaust
     } else {
       // A return was reached before its call could be linearized: backtrack.
       const top = stack.pop()
-      if (!top) return false
+      if (!top) return { result: false, steps }
       entry = top.ev
       state = top.state
       bits[entry.op >> 5] &= ~(1 << (entry.op & 31))
@@ -113,7 +118,7 @@ function checkKey(ops: readonly HistoryOp[], budget: number): boolean | 'exhaust
       entry = entry.next
     }
   }
-  return true
+  return { result: true, steps }
 }
 
 function lift(call: Ev): void {

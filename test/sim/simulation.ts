@@ -44,6 +44,8 @@ export interface SimOptions {
   readonly earlySend?: boolean
   /** Ticks between fault actions, [min, max). Smaller is nastier. */
   readonly nemesisTicks?: readonly [number, number]
+  /** Search steps the linearizability check may take per key (default: the checker's). */
+  readonly linearizabilityBudget?: number
   /** Record a trace of events (for debugging a failing seed). */
   readonly trace?: boolean
 }
@@ -68,7 +70,10 @@ export interface SimResult {
   readonly ok: boolean
   readonly failure?: string
   readonly stats: SimStats
+  /** The linearizability check ran out of budget: the seed failed, as nothing was proven. */
   readonly linearizabilityExhausted: boolean
+  /** The most search steps the check took on one key (0 when it did not run). */
+  readonly linearizabilitySteps: number
   readonly trace?: string[]
 }
 
@@ -158,12 +163,17 @@ class Simulation {
   run(): SimResult {
     let failure: string | undefined
     let exhausted = false
+    let steps = 0
     try {
       this.setup()
       this.loop()
       this.checkLiveness()
-      const lin = checkLinearizable(this.history())
+      const lin = checkLinearizable(this.history(), this.opts.linearizabilityBudget)
       exhausted = lin.exhausted
+      steps = lin.maxSteps
+      if (lin.exhausted) {
+        throw new SimFailure(`linearizability check gave up on key ${lin.key} (${lin.ops?.length} ops) after ${steps} search steps: inconclusive`)
+      }
       if (!lin.ok) {
         const ops = (lin.ops ?? []).map((o) => `  ${JSON.stringify(o)}`).join('\n')
         throw new SimFailure(`history is not linearizable for key ${lin.key}:\n${ops}`)
@@ -184,6 +194,7 @@ class Simulation {
       failure,
       stats: this.stats,
       linearizabilityExhausted: exhausted,
+      linearizabilitySteps: steps,
       trace: this.opts.trace ? this.trace : undefined,
     }
   }

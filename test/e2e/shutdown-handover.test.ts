@@ -1,0 +1,28 @@
+// -raft-shutdown-stepdown (on by default): a leader stopped with SIGTERM hands leadership over
+// before it exits. The claim is about speed (no election timeout to wait), so this file runs in
+// the isolated `timed` project (vitest.config.ts), where no other test competes for the CPU.
+import { afterEach, expect, test } from 'vitest'
+import type { RaftlitedProcess } from '../support/raftlited-process.ts'
+import { leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
+
+let procs: RaftlitedProcess[] = []
+afterEach(async () => {
+  for (const p of procs) await p.stop('SIGKILL')
+  procs = []
+})
+
+const termOf = async (p: RaftlitedProcess): Promise<number> => JSON.parse(await (await fetch(`${p.url}/status`)).text()).store.raft.term
+
+test('a leader stopped with SIGTERM hands leadership over first (no election timeout to wait)', async () => {
+  procs = await startCluster({ size: 3, fast: false }) // 1 s election timeout
+  const leader = (await leaderOf(procs))!
+  const term = await termOf(leader)
+  const stopping = leader.stop('SIGTERM')
+  const others = procs.filter((p) => p !== leader)
+  const t0 = Date.now()
+  const next = await waitFor('a new leader', () => leaderOf(others), 10_000)
+  expect(await stopping).toBe(0)
+  expect(Date.now() - t0).toBeLessThan(900) // faster than any election could be
+  expect(others).toContain(next)
+  expect(await termOf(next), 'one campaign, by the transfer target').toBe(term + 1)
+}, 60_000)
