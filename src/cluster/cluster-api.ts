@@ -16,6 +16,7 @@ import { readBodyBytes } from '../http/read-body.ts'
 import { messageBatchLimit, rpcBodyLimit } from './body-limits.ts'
 import { checkMessage } from './message-shape.ts'
 import { checkRpcRequest } from './rpc-shape.ts'
+import { checkMembers } from './member-shape.ts'
 
 /** The stream route, bound to the runtime's WebSocket upgrade once the runtime provides it. */
 export interface ClusterApi {
@@ -61,7 +62,7 @@ export function clusterApi(node: ClusterNode): ClusterApi {
     try {
       header = decodeWire(fromBase64(c.req.header(SNAPSHOT_HEADER) ?? ''))
       checkMessage(header.message)
-      if (!Array.isArray(header.members)) throw new Error('members is not a list')
+      header.members = checkMembers(header.members)
       if (header.offset !== undefined && (!Number.isSafeInteger(header.offset) || header.offset < 0)) throw new Error('bad offset')
     } catch {
       return c.text('bad snapshot header\n', 400)

@@ -13,10 +13,13 @@ export function checkMessage(value: unknown): Message {
   text(m, 'to', what)
   count(m, 'term', what)
   switch (type) {
-    case 'append':
-      count(m, 'index', what); count(m, 'logTerm', what); count(m, 'commit', what)
-      list(m, 'entries', what).forEach((e) => checkEntry(e))
+    case 'append': {
+      const index = count(m, 'index', what)
+      const logTerm = count(m, 'logTerm', what)
+      count(m, 'commit', what)
+      checkEntries(list(m, 'entries', what), index, logTerm, count(m, 'term', what))
       break
+    }
     case 'appendResp':
       count(m, 'index', what); count(m, 'rejectHint', what); count(m, 'logTerm', what); flag(m, 'reject', what)
       break
@@ -57,8 +60,22 @@ export function checkMessage(value: unknown): Message {
   return m as unknown as Message
 }
 
-function checkEntry(value: unknown): void {
-  const e = object(value, 'entry')
-  count(e, 'index', 'entry'); count(e, 'term', 'entry'); bytes(e, 'data', 'entry')
-  if (e.type !== 'normal' && e.type !== 'confChange') throw new ShapeError('entry.type is neither normal nor confChange')
+/**
+ * A leader's entries follow its prev entry one by one, their terms never go down and none is
+ * newer than its own term. Entries that break this would reach the log store, which refuses
+ * them as it persists: a failed persist, which stops the node.
+ */
+function checkEntries(entries: unknown[], prevIndex: number, prevTerm: number, term: number): void {
+  let index = prevIndex
+  let last = prevTerm
+  for (const value of entries) {
+    const e = object(value, 'entry')
+    const i = count(e, 'index', 'entry')
+    const t = count(e, 'term', 'entry')
+    bytes(e, 'data', 'entry')
+    if (e.type !== 'normal' && e.type !== 'confChange') throw new ShapeError('entry.type is neither normal nor confChange')
+    if (i !== ++index) throw new ShapeError(`entry ${i} where entry ${index} belongs`)
+    if (t < last || t > term) throw new ShapeError(`entry ${i} of term ${t} after term ${last}, sent in term ${term}`)
+    last = t
+  }
 }

@@ -48,6 +48,18 @@ export interface SnapshotMeta extends SnapshotPoint {
  */
 export type PendingSnapshot = { phase: 'checkpoint' } | (SnapshotPoint & { phase: 'copy' })
 
+/**
+ * An install of a received snapshot began: from the moment its file is renamed over the store's
+ * copy until `meta.json` names it, only this record says which snapshot the copy is. Until that
+ * rename, `previous` (a local snapshot's step, if one was under way) still holds.
+ */
+interface PendingInstall {
+  phase: 'install'
+  point: SnapshotPoint
+  dataCrc32c: number
+  previous?: PendingSnapshot
+}
+
 /** A snapshot whose first step is done: the store's copy still has to catch up (`complete`). */
 export interface SnapshotJob {
   readonly point: SnapshotPoint
@@ -144,13 +156,37 @@ export class SnapshotStore {
     return this.#readJson<PendingSnapshot>('pending.json')
   }
 
+  /**
+   * An install the crash interrupted. Its file still under its received name: the rename over the
+   * store's copy never landed, nothing changed, and the step it interrupted (if any) stands. Else
+   * the store's copy is that snapshot: the live file is made from it and `meta.json` names it.
+   */
+  #finishInstall(install: PendingInstall): PendingSnapshot | undefined {
+    const { point, dataCrc32c, previous } = install
+    if (this.files.exists(this.#receivedPath(point.index, point.term))) {
+      // Put the record back as it was before the received file (which says "not installed") goes.
+      if (previous) this.#writeJson('pending.json', previous)
+      else this.#clearPending()
+      return previous
+    }
+    this.#deleteLive(['-wal', '-shm', '-journal'])
+    const copied = this.#copy(this.dataPath, this.livePath)
+    if (copied !== dataCrc32c >>> 0) {
+      throw new SnapshotCorruptionError(this.dataPath, `the installed snapshot reads with checksum ${copied}, not the ${dataCrc32c} received`)
+    }
+    this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c })
+    this.#clearPending()
+    return undefined
+  }
+
   /** Brings the live file to a state the log can be replayed onto (before it is opened). */
   prepareLive(): { meta?: SnapshotMeta; mode: StartMode } {
+    const recorded = this.#readJson<PendingSnapshot | PendingInstall>('pending.json')
+    const pending = recorded?.phase === 'install' ? this.#finishInstall(recorded) : recorded
     // Received snapshots not installed before the stop: Raft will ask again if it still needs one.
     for (const name of this.files.list(this.dir)) {
       if (/^received-\d+-\d+\.db$/.test(name)) this.files.delete(joinPath(this.dir, name))
     }
-    const pending = this.readPending()
     if (pending?.phase === 'copy') {
       // Interrupted while the store's copy caught up: the live file is the snapshot.
       const { phase: _, ...point } = pending
@@ -462,6 +498,9 @@ export class SnapshotStore {
       throw new SnapshotCorruptionError(received, `it reads with checksum ${crc}, not the ${expected} its transfer verified`)
     }
     this.#generation++
+    const prior = this.#readJson<PendingSnapshot | PendingInstall>('pending.json')
+    const previous = prior?.phase === 'install' ? prior.previous : prior
+    this.#writeJson('pending.json', { phase: 'install', point, dataCrc32c: crc, ...(previous ? { previous } : {}) } satisfies PendingInstall)
     this.files.delete(`${this.dataPath}-wal`)
     this.files.rename(received, this.dataPath)
     this.files.syncDirectory(this.dir)
@@ -470,14 +509,15 @@ export class SnapshotStore {
     this.files.syncDirectory(this.liveDir)
     this.#liveSyncFailed = false // a new, synced file
     this.liveWrites?.markInSync()
-    this.files.delete(joinPath(this.dir, 'pending.json'))
     // Older received snapshots can never be installed now.
     for (const [k] of this.#received) if (Number(k.split('-')[0]) <= point.index) this.#received.delete(k)
     for (const name of this.files.list(this.dir)) {
       const m = /^received-(\d+)-\d+\.db$/.exec(name)
       if (m && Number(m[1]) <= point.index) this.files.delete(joinPath(this.dir, name))
     }
-    return this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: crc })
+    const meta = this.#writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: crc })
+    this.#clearPending() // only now: until meta.json names the new copy, the record above does
+    return meta
   }
 
   #receivedPath(index: number, term: number): string {
