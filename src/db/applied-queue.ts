@@ -18,24 +18,24 @@ const KEEP = 64
  */
 export function recordQueuedBatch(rw: Connection, id: QueueId, timestampMs: number): boolean {
   rw.exec(`CREATE TABLE IF NOT EXISTS ${APPLIED_QUEUE_TABLE} (origin TEXT PRIMARY KEY, sequence INTEGER NOT NULL, seen_ms INTEGER NOT NULL) WITHOUT ROWID`)
-  const row = rw.run({ sql: `SELECT sequence FROM ${APPLIED_QUEUE_TABLE} WHERE origin = ?`, positional: [id.origin], named: null }, { wantRows: true })
+  const row = rw.runTrusted({ sql: `SELECT sequence FROM ${APPLIED_QUEUE_TABLE} WHERE origin = ?`, positional: [id.origin], named: null }, true)
   const newest = row.kind === 'rows' ? row.rows.rows[0]?.[0] : undefined
   if (newest !== undefined && newest !== null && BigInt(newest as bigint | number) >= id.sequence) return false
-  rw.run(
+  rw.runTrusted(
     {
       sql: `INSERT INTO ${APPLIED_QUEUE_TABLE} (origin, sequence, seen_ms) VALUES (?, ?, ?) ON CONFLICT(origin) DO UPDATE SET sequence = excluded.sequence, seen_ms = excluded.seen_ms`,
       positional: [id.origin, id.sequence, BigInt(Math.floor(timestampMs))],
       named: null,
     },
-    { wantRows: false },
+    false,
   )
-  rw.run(
+  rw.runTrusted(
     {
       sql: `DELETE FROM ${APPLIED_QUEUE_TABLE} WHERE origin NOT IN (SELECT origin FROM ${APPLIED_QUEUE_TABLE} ORDER BY seen_ms DESC, origin LIMIT ${KEEP})`,
       positional: [],
       named: null,
     },
-    { wantRows: false },
+    false,
   )
   return true
 }

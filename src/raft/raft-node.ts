@@ -645,8 +645,9 @@ export class RaftNode {
   }
 
   private handleHeartbeat(m: HeartbeatMessage): void {
-    // The leader sends min(match, commit), so we are known to hold that prefix.
-    this.log.commitTo(m.commit)
+    // The leader sends min(match, commit), so we are known to hold that prefix. A commit past
+    // our log is not from an honest leader: ignore it rather than fail (peers are untrusted).
+    if (m.commit <= this.log.lastIndex()) this.log.commitTo(m.commit)
     this.send({ type: 'heartbeatResp', to: m.from, context: m.context, sentAt: m.sentAt })
   }
 

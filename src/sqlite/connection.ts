@@ -137,13 +137,18 @@ export class Connection {
     return result.kind === 'rows' ? (result.rows.rows[0]?.[0] ?? null) : null
   }
 
-  #trustedRun(sql: string, wantRows: boolean): RunResult {
+  /** Raftlite's own statement with parameters (trusted, as `exec`; never cached). */
+  runTrusted(stmt: BoundStatement, wantRows: boolean): RunResult {
     this.#trusted = true
     try {
-      return this.#prepareAndRun({ sql, positional: [], named: null }, wantRows, false, false)
+      return this.#prepareAndRun(stmt, wantRows, false, false)
     } finally {
       this.#trusted = false
     }
+  }
+
+  #trustedRun(sql: string, wantRows: boolean): RunResult {
+    return this.runTrusted({ sql, positional: [], named: null }, wantRows)
   }
 
   /**

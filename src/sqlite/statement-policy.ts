@@ -8,10 +8,30 @@
  *   and checkpoints (the main file must stay the last snapshot between snapshots);
  * - ATTACH and DETACH, and VACUUM INTO: they open a file by name, which a client must never
  *   choose, and an attached database (even `:memory:`) would be connection state that no
- *   snapshot carries, so replicas restored from one would diverge.
+ *   snapshot carries, so replicas restored from one would diverge;
+ * - creating, changing or dropping anything named `_raftlite_…`, or writing such a table: those
+ *   names are raftlite's own (the queued-write ledger), and a client's table, view, trigger or
+ *   temporary table of that name would make every queued batch fail on every node.
  */
 
 // Action codes from sqlite3.h (part of SQLite's stable C API).
+const SQLITE_CREATE_INDEX = 1
+const SQLITE_CREATE_TABLE = 2
+const SQLITE_CREATE_TEMP_INDEX = 3
+const SQLITE_CREATE_TEMP_TABLE = 4
+const SQLITE_CREATE_TEMP_TRIGGER = 5
+const SQLITE_CREATE_TEMP_VIEW = 6
+const SQLITE_CREATE_TRIGGER = 7
+const SQLITE_CREATE_VIEW = 8
+const SQLITE_DELETE = 9
+const SQLITE_DROP_INDEX = 10
+const SQLITE_DROP_TABLE = 11
+const SQLITE_DROP_TEMP_TABLE = 13
+const SQLITE_DROP_TEMP_VIEW = 15
+const SQLITE_DROP_VIEW = 17
+const SQLITE_INSERT = 18
+const SQLITE_UPDATE = 23
+const SQLITE_ALTER_TABLE = 26
 const SQLITE_PRAGMA = 19
 const SQLITE_ATTACH = 24
 const SQLITE_DETACH = 25
@@ -20,6 +40,26 @@ export const DISALLOWED_PRAGMA = 'disallowed pragma'
 export const DISALLOWED_ATTACH = 'disallowed attach'
 export const DISALLOWED_DETACH = 'disallowed detach'
 export const DISALLOWED_VACUUM_INTO = 'disallowed vacuum into'
+export const RESERVED_NAME = 'names starting with _raftlite_ are reserved for raftlite'
+
+const RESERVED_PREFIX = '_raftlite_'
+const isReserved = (name: string | null) => name !== null && name.toLowerCase().startsWith(RESERVED_PREFIX)
+
+/** The name an action creates, changes or writes: arg1, or arg2 where arg1 is something else. */
+const NAMED_BY_ARG1 = new Set([
+  SQLITE_CREATE_TABLE,
+  SQLITE_CREATE_TEMP_TABLE,
+  SQLITE_CREATE_VIEW,
+  SQLITE_CREATE_TEMP_VIEW,
+  SQLITE_DELETE,
+  SQLITE_DROP_TABLE,
+  SQLITE_DROP_TEMP_TABLE,
+  SQLITE_DROP_VIEW,
+  SQLITE_DROP_TEMP_VIEW,
+  SQLITE_INSERT,
+  SQLITE_UPDATE,
+])
+const NAMED_BY_ARG2 = new Set([SQLITE_CREATE_INDEX, SQLITE_CREATE_TEMP_INDEX, SQLITE_DROP_INDEX, SQLITE_CREATE_TRIGGER, SQLITE_CREATE_TEMP_TRIGGER, SQLITE_ALTER_TABLE])
 
 /** Pragmas that may be read but not set (rqlite's list; the last two name a directory). */
 const READ_ONLY_PRAGMAS = new Set([
@@ -41,6 +81,11 @@ export type Phase = 'compiling' | 'running'
 
 /** Why client SQL may not perform this authorizer action, or null when it may. */
 export function refusal(action: number, arg1: string | null, arg2: string | null, phase: Phase): string | null {
+  // While running, VACUUM copies every table, raftlite's own included: only what a client
+  // statement compiles to is judged by name (triggers are compiled with the statement).
+  if (phase === 'compiling' && ((NAMED_BY_ARG1.has(action) && isReserved(arg1)) || (NAMED_BY_ARG2.has(action) && isReserved(arg2)))) {
+    return RESERVED_NAME
+  }
   switch (action) {
     case SQLITE_PRAGMA: {
       const name = (arg1 ?? '').toLowerCase()

@@ -73,4 +73,13 @@ describe('log replication', () => {
     }
     expect(h.appliedData('c')).toEqual(['p0', 'p1', 'p2', 'p3'])
   })
+
+  test('a heartbeat announcing a commit beyond the follower\'s log is ignored, not fatal', () => {
+    const h = new Harness(['a', 'b', 'c'])
+    h.elect('a')
+    const b = h.node('b')
+    const { term, lastIndex, commit } = b.status()
+    expect(() => b.step({ type: 'heartbeat', from: 'a', to: 'b', term, commit: lastIndex + 5, context: '', sentAt: 0 })).not.toThrow()
+    expect(b.status().commit).toBe(commit)
+  })
 })
