@@ -1,0 +1,147 @@
+/**
+ * The snapshot store's files: where they live (`snapshot/` beside the live database), its records
+ * (`meta.json` with the live file's fingerprint, `pending.json`), and the synced copies that
+ * taking, installing and the start's recovery all make.
+ */
+import { crc32c } from '../log/crc32c.ts'
+import { type FilePort, joinPath } from '../ports/file-port.ts'
+import { readSnapshotJson, writeSnapshotJson, writeSnapshotJsonAsync } from './snapshot-json.ts'
+import type { PendingSnapshot, SnapshotMeta, SnapshotPoint } from './snapshot-types.ts'
+
+export const COPY_CHUNK = 1024 * 1024
+
+export class SnapshotFiles {
+  readonly dir: string
+  readonly dataPath: string
+  readonly incomingPath: string
+  /** The directory holding the live database. */
+  readonly liveDir: string
+
+  constructor(
+    readonly files: FilePort,
+    dataDir: string,
+    /** Path of the live database. */
+    readonly livePath: string,
+  ) {
+    this.dir = joinPath(dataDir, 'snapshot')
+    this.dataPath = joinPath(this.dir, 'data.db')
+    this.incomingPath = joinPath(this.dir, 'incoming.db')
+    this.liveDir = livePath.includes('/') ? livePath.slice(0, livePath.lastIndexOf('/')) || '/' : '.'
+    files.mkdirp(this.dir)
+  }
+
+  readJson<T>(name: string): T | undefined {
+    return readSnapshotJson<T>(this.files, this.dir, name)
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeSnapshotJson(this.files, this.dir, name, value)
+  }
+
+  writeJsonAsync(name: string, value: unknown, current: () => boolean): Promise<void> {
+    return writeSnapshotJsonAsync(this.files, this.dir, name, value, current)
+  }
+
+  readMeta(): SnapshotMeta | undefined {
+    return this.readJson<SnapshotMeta>('meta.json')
+  }
+
+  readPending(): PendingSnapshot | undefined {
+    return this.readJson<PendingSnapshot>('pending.json')
+  }
+
+  receivedPath(index: number, term: number): string {
+    return joinPath(this.dir, `received-${index}-${term}.db`)
+  }
+
+  /** Records `point` as the snapshot and clears the pending step. */
+  finish(point: SnapshotPoint): SnapshotMeta {
+    const meta = this.writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0 })
+    this.clearPending()
+    return meta
+  }
+
+  clearPending(): void {
+    this.files.delete(joinPath(this.dir, 'pending.json'))
+    this.files.syncDirectory(this.dir)
+  }
+
+  /** Writes the metadata with the live file's current fingerprint. */
+  writeMeta(meta: SnapshotMeta): SnapshotMeta {
+    const fingerprinted = this.#fingerprint(meta)
+    this.writeJson('meta.json', fingerprinted)
+    return fingerprinted
+  }
+
+  async writeMetaAsync(meta: SnapshotMeta, current: () => boolean): Promise<SnapshotMeta> {
+    const fingerprinted = this.#fingerprint(meta)
+    await this.writeJsonAsync('meta.json', fingerprinted, current)
+    return fingerprinted
+  }
+
+  #fingerprint(meta: SnapshotMeta): SnapshotMeta {
+    const h = this.files.open(this.livePath, { create: false, readOnly: true })
+    try {
+      return { ...meta, dbSize: h.size(), dbModifiedAt: h.modifiedAt() }
+    } finally {
+      h.close()
+    }
+  }
+
+  /** Whether the live file still has the fingerprint `meta` recorded. */
+  matches(meta: SnapshotMeta): boolean {
+    if (!this.files.exists(this.livePath)) return false
+    const h = this.files.open(this.livePath, { create: false, readOnly: true })
+    try {
+      return h.size() === meta.dbSize && h.modifiedAt() === meta.dbModifiedAt
+    } finally {
+      h.close()
+    }
+  }
+
+  deleteLive(suffixes: string[]): void {
+    for (const suffix of suffixes) this.files.delete(`${this.livePath}${suffix}`)
+  }
+
+  size(path: string): number {
+    if (!this.files.exists(path)) return 0
+    const h = this.files.open(path, { create: false, readOnly: true })
+    try {
+      return h.size()
+    } finally {
+      h.close()
+    }
+  }
+
+  /** Copies a file and fsyncs the copy; returns the CRC-32C of what was copied. */
+  copy(from: string, to: string): number {
+    const crc = this.copyToTemp(from, `${to}.tmp`)
+    this.files.rename(`${to}.tmp`, to)
+    this.files.syncDirectory(to === this.livePath ? this.liveDir : this.dir)
+    return crc
+  }
+
+  /** Copies a file into `tmp` and fsyncs it; returns the CRC-32C of what was copied. */
+  copyToTemp(from: string, tmp: string): number {
+    const source = this.files.open(from, { create: false, readOnly: true })
+    this.files.delete(tmp)
+    const target = this.files.open(tmp, { create: true })
+    let crc = 0
+    try {
+      const size = source.size()
+      const buffer = new Uint8Array(Math.min(COPY_CHUNK, Math.max(1, size)))
+      for (let offset = 0; offset < size; ) {
+        const n = source.read(buffer, offset)
+        if (n === 0) break
+        target.write(buffer.subarray(0, n), offset)
+        crc = crc32c(buffer.subarray(0, n), crc)
+        offset += n
+      }
+      target.sync()
+    } finally {
+      source.close()
+      target.close()
+    }
+    return crc >>> 0
+  }
+}
