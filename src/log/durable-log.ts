@@ -11,19 +11,12 @@ import { type FilePort, syncHandle } from '../ports/file-port.ts'
 import { CompactedError, UnavailableError } from '../raft/errors.ts'
 import type { InitialState, RaftStorage } from '../raft/storage.ts'
 import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../raft/types.ts'
+import { EntryCache } from './entry-cache.ts'
 import { LogCorruptionError } from './log-corruption-error.ts'
-import {
-  commitRecord,
-  decodeBody,
-  entryRecordBytes,
-  putEntryRecord,
-  bodyCrc,
-  lengthIntact,
-  RECORD_HEADER_BYTES,
-  RECORD_MINUS_ENTRY_SIZE,
-} from './record.ts'
+import { commitRecord } from './record.ts'
 import { type RecoveredLog, recoverLog } from './recover-log.ts'
-import { Segment } from './segment.ts'
+import type { Segment } from './segment.ts'
+import { type NextSegment, SegmentSet } from './segment-set.ts'
 import { type LogState, writeLogState } from './state-file.ts'
 
 export interface DurableLogOptions {
@@ -40,23 +33,15 @@ const EMPTY = new Uint8Array(0)
 export class DurableLog implements RaftStorage {
   readonly #files: FilePort
   readonly #dir: string
-  readonly #segmentBytes: number
-  readonly #cacheBytes: number
-
-  /** Current-epoch segments in index order; the last one takes appends. Never empty. */
-  #segments: Segment[]
-  /** Compacted segments, deleted by the sync that makes the new compaction point durable. */
-  #condemned: Segment[] = []
-  #dirty = new Set<Segment>()
+  /** The segment files; the last one takes appends. */
+  readonly #segments: SegmentSet
 
   // As in MemoryStorage: entry (offset + 1 + i) has term #terms[i]; offset is the compaction point.
   #offset: number
   #offsetTerm: number
   #terms: number[]
-  /** Entries #cacheFirst … lastIndex(), the recent tail. */
-  #cache: Entry[] = []
-  #cacheFirst: number
-  #cacheSize = 0
+  /** Entries cache.first … lastIndex(), the recent tail. */
+  readonly #cache: EntryCache
 
   #epoch: number
   #snapshot: Snapshot
@@ -79,14 +64,12 @@ export class DurableLog implements RaftStorage {
   private constructor(files: FilePort, dir: string, options: DurableLogOptions, recovered: RecoveredLog) {
     this.#files = files
     this.#dir = dir
-    this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024
-    this.#cacheBytes = options.cacheBytes ?? 8 * 1024 * 1024
     const { state, segments, terms, commit } = recovered
-    this.#segments = segments
+    this.#segments = new SegmentSet(files, dir, options.segmentBytes ?? 64 * 1024 * 1024, segments)
     this.#offset = state.base.index
     this.#offsetTerm = state.base.term
     this.#terms = terms
-    this.#cacheFirst = this.lastIndex() + 1
+    this.#cache = new EntryCache(options.cacheBytes ?? 8 * 1024 * 1024, this.lastIndex() + 1)
     this.#epoch = state.epoch
     this.#snapshot = { metadata: state.snapshot, data: EMPTY }
     this.#hardState = { term: state.term, vote: state.vote, commit }
@@ -132,7 +115,7 @@ export class DurableLog implements RaftStorage {
     if (lo <= this.#offset) throw new CompactedError(lo)
     if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1)
     if (lo >= hi) return []
-    return this.#read(lo, lo + this.#countWithin(lo, hi, maxBytes))
+    return this.#read(lo, lo + this.#segments.countWithin(lo, hi, maxBytes))
   }
 
   /**
@@ -197,11 +180,7 @@ export class DurableLog implements RaftStorage {
       this.#durableCommit = this.#writtenCommit
       if (this.#stateDirty) this.#writeState(this.#epoch)
       // Only now that the state file has the new compaction point may the old files go.
-      if (this.#condemned.length > 0) {
-        this.#deleteSegments(this.#condemned) // oldest first: a crash midway leaves a contiguous log
-        this.#condemned = []
-        this.#files.syncDirectory(this.#dir)
-      }
+      if (this.#segments.hasCondemned) this.#segments.deleteCondemned()
     })
   }
 
@@ -213,7 +192,7 @@ export class DurableLog implements RaftStorage {
    */
   async syncAsync(): Promise<void> {
     this.#checkWritable()
-    if (this.#stateDirty || this.#condemned.length > 0) return this.sync()
+    if (this.#stateDirty || this.#segments.hasCondemned) return this.sync()
     let segments: Segment[] = []
     this.#guard(() => {
       segments = this.#takeDirty()
@@ -233,12 +212,10 @@ export class DurableLog implements RaftStorage {
   /** Writes the commit mark if it moved; returns the segments to fsync (oldest first), now clean. */
   #takeDirty(): Segment[] {
     if (this.#hardState.commit > this.#writtenCommit) {
-      this.#writeTo(this.#active(), commitRecord(this.#hardState.commit))
+      this.#segments.writeTo(this.#segments.active, commitRecord(this.#hardState.commit))
       this.#writtenCommit = this.#hardState.commit
     }
-    const dirty = [...this.#dirty].sort((a, b) => a.firstIndex - b.firstIndex)
-    this.#dirty.clear()
-    return dirty
+    return this.#segments.takeDirty()
   }
 
   /**
@@ -276,18 +253,12 @@ export class DurableLog implements RaftStorage {
       this.#offset = metadata.index
       this.#offsetTerm = metadata.term
       this.#terms = []
-      this.#cache = []
-      this.#cacheFirst = metadata.index + 1
-      this.#cacheSize = 0
+      this.#cache.reset(metadata.index + 1)
       this.#writeState(this.#epoch + 1)
       this.#epoch++
       this.#writtenCommit = this.#durableCommit
-      this.#deleteSegments([...this.#segments, ...this.#condemned])
-      this.#files.syncDirectory(this.#dir)
-      this.#segments = []
-      this.#condemned = []
-      this.#dirty.clear()
-      this.#startSegment()
+      this.#segments.deleteAll()
+      this.#segments.start(this.#nextSegment())
     })
   }
 
@@ -304,10 +275,8 @@ export class DurableLog implements RaftStorage {
     this.#terms = this.#terms.slice(index - this.#offset)
     this.#offset = index
     this.#offsetTerm = term
-    if (this.#cacheFirst <= index) this.#dropCacheBefore(index + 1)
-    while (this.#segments.length > 1 && this.#segments[1].firstIndex <= index + 1) {
-      this.#condemned.push(this.#segments.shift()!)
-    }
+    if (this.#cache.first <= index) this.#cache.dropBefore(index + 1)
+    this.#segments.condemnThrough(index)
     this.#stateDirty = true
   }
 
@@ -315,14 +284,10 @@ export class DurableLog implements RaftStorage {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    for (const seg of [...this.#segments, ...this.#condemned]) seg.handle.close()
+    this.#segments.close()
   }
 
   // --- internals ---
-
-  #active(): Segment {
-    return this.#segments[this.#segments.length - 1]
-  }
 
   #checkWritable(): void {
     if (this.#closed) throw new Error('the durable log is closed')
@@ -342,12 +307,6 @@ export class DurableLog implements RaftStorage {
       if (!(e instanceof LogCorruptionError)) this.#failure = e
       throw e
     }
-  }
-
-  #writeTo(seg: Segment, bytes: Uint8Array): void {
-    seg.handle.write(bytes, seg.size)
-    seg.size += bytes.length
-    this.#dirty.add(seg)
   }
 
   #writeState(epoch: number): void {
@@ -370,64 +329,16 @@ export class DurableLog implements RaftStorage {
 
   /** Writes entries (already validated, starting at lastIndex() + 1), rolling segments as needed. */
   #write(ents: readonly Entry[]): void {
-    let i = 0
-    while (i < ents.length) {
-      let seg = this.#active()
-      let bytes = 0
-      let j = i
-      for (; j < ents.length; j++) {
-        const size = entryRecordBytes(ents[j])
-        // An oversized entry still goes into a segment of its own.
-        if (seg.size + bytes + size > this.#segmentBytes && (j > i || seg.offsets.length > 0)) break
-        bytes += size
-      }
-      if (j === i) {
-        this.#roll()
-        continue
-      }
-      const buf = new Uint8Array(bytes)
-      const view = new DataView(buf.buffer)
-      const offsets: number[] = []
-      const sizes: number[] = []
-      for (let at = 0, k = i; k < j; k++) {
-        offsets.push(seg.size + at)
-        const size = putEntryRecord(buf, view, at, ents[k])
-        sizes.push(size)
-        at += size
-      }
-      this.#writeTo(seg, buf)
-      seg.offsets.push(...offsets)
-      seg.sizes.push(...sizes)
-      for (let k = i; k < j; k++) {
-        this.#terms.push(ents[k].term)
-        this.#cachePush(ents[k])
-      }
-      i = j
-    }
-  }
-
-  /** Seals the active segment (fsynced, so only the last segment can ever have a torn tail). */
-  #roll(): void {
-    const old = this.#active()
-    if (this.#dirty.has(old)) {
-      old.handle.sync()
-      this.#dirty.delete(old)
-    }
-    this.#startSegment()
-  }
-
-  #startSegment(): void {
-    const last = this.lastIndex()
-    const seg = Segment.create(this.#files, this.#dir, {
-      firstIndex: last + 1,
-      prevTerm: this.term(last),
-      epoch: this.#epoch,
+    this.#segments.write(ents, () => this.#nextSegment(), (e) => {
+      this.#terms.push(e.term)
+      this.#cache.push(e)
     })
-    this.#segments.push(seg)
-    this.#dirty.add(seg)
-    // Carry the commit mark forward: older segments, and their commit records, may be deleted.
-    if (this.#writtenCommit > 0) this.#writeTo(seg, commitRecord(this.#writtenCommit))
-    this.#files.syncDirectory(this.#dir)
+  }
+
+  /** The segment after the last entry, carrying the commit mark written so far. */
+  #nextSegment(): NextSegment {
+    const last = this.lastIndex()
+    return { firstIndex: last + 1, prevTerm: this.term(last), epoch: this.#epoch, commit: this.#writtenCommit }
   }
 
   /**
@@ -438,125 +349,20 @@ export class DurableLog implements RaftStorage {
     // The cut may drop the commit records holding the durable commit mark: the state file takes
     // it over first (after the segments it may point past are synced).
     if (this.#durableCommit > this.#stateCommit) {
-      for (const seg of this.#dirty) seg.handle.sync()
-      this.#dirty.clear()
+      this.#segments.syncDirty()
       this.#writeState(this.#epoch)
     }
-    const k = this.#segmentOf(at)
-    const later = this.#segments.splice(k + 1)
-    if (later.length > 0) {
-      for (const seg of later) this.#dirty.delete(seg)
-      this.#deleteSegments(later.reverse()) // newest first: a crash midway leaves a contiguous log
-      this.#files.syncDirectory(this.#dir)
-    }
-    const seg = this.#segments[k]
-    const keep = at - seg.firstIndex
-    seg.size = seg.offsets[keep]
-    seg.offsets.length = keep
-    seg.sizes.length = keep
-    seg.handle.truncate(seg.size)
-    seg.handle.sync()
-    this.#dirty.delete(seg)
+    this.#segments.truncateFrom(at)
     this.#writtenCommit = this.#durableCommit
     this.#terms.length = at - this.#offset - 1
-    if (at <= this.#cacheFirst) {
-      this.#cache = []
-      this.#cacheFirst = at
-      this.#cacheSize = 0
-    } else {
-      for (const e of this.#cache.splice(at - this.#cacheFirst)) this.#cacheSize -= e.data.byteLength + 16
-    }
-  }
-
-  /** Closes and deletes segments in the order given. */
-  #deleteSegments(segments: Segment[]): void {
-    for (const seg of segments) {
-      seg.handle.close()
-      this.#files.delete(seg.path)
-    }
-  }
-
-  /** Index in #segments of the segment holding entry `index` (which must exist). */
-  #segmentOf(index: number): number {
-    let lo = 0
-    let hi = this.#segments.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (this.#segments[mid].firstIndex <= index) lo = mid
-      else hi = mid - 1
-    }
-    return lo
-  }
-
-  /** How many entries from `lo` fit in `maxBytes` (at least one), as limitSize counts them. */
-  #countWithin(lo: number, hi: number, maxBytes: number): number {
-    let k = this.#segmentOf(lo)
-    let size = 0
-    let n = 0
-    for (let i = lo; i < hi; i++, n++) {
-      let seg = this.#segments[k]
-      if (i > seg.lastIndex) seg = this.#segments[++k]
-      size += seg.sizes[i - seg.firstIndex] - RECORD_MINUS_ENTRY_SIZE
-      if (n > 0 && size > maxBytes) break
-    }
-    return n
+    this.#cache.truncateFrom(at)
   }
 
   #read(lo: number, hi: number): Entry[] {
     const out: Entry[] = []
-    let i = lo
-    while (i < hi && i < this.#cacheFirst) {
-      const seg = this.#segments[this.#segmentOf(i)]
-      const end = Math.min(hi, this.#cacheFirst, seg.lastIndex + 1)
-      this.#readFromDisk(seg, i, end, out)
-      i = end
-    }
-    for (; i < hi; i++) out.push(this.#cache[i - this.#cacheFirst])
+    const cached = Math.max(lo, Math.min(hi, this.#cache.first))
+    if (lo < cached) this.#segments.read(lo, cached, out, (index) => this.term(index))
+    for (let i = cached; i < hi; i++) out.push(this.#cache.get(i))
     return out
-  }
-
-  /** Reads entries [lo, hi) of one segment in a single read, re-verifying every checksum. */
-  #readFromDisk(seg: Segment, lo: number, hi: number, out: Entry[]): void {
-    const a = lo - seg.firstIndex
-    const b = hi - 1 - seg.firstIndex
-    const start = seg.offsets[a]
-    const buf = new Uint8Array(seg.offsets[b] + seg.sizes[b] - start)
-    const n = seg.handle.read(buf, start)
-    const view = new DataView(buf.buffer)
-    for (let i = a; i <= b; i++) {
-      const at = seg.offsets[i] - start
-      const bad = (found: string) => new LogCorruptionError(seg.path, seg.offsets[i], found)
-      const length = seg.sizes[i] - RECORD_HEADER_BYTES
-      if (at + seg.sizes[i] > n) throw bad('a record cut short by the file end')
-      if (view.getUint32(at, true) !== length || !lengthIntact(buf, view, at)) throw bad('a damaged record header')
-      if (view.getUint32(at + 8, true) !== bodyCrc(buf, at, length)) throw bad('a record checksum mismatch')
-      const record = decodeBody(buf, view, at, length)
-      const index = seg.firstIndex + i
-      if (typeof record === 'string') throw bad(record)
-      if (record.kind !== 'entry' || record.entry.index !== index || record.entry.term !== this.term(index)) {
-        throw bad(`a record that is not entry ${index}`)
-      }
-      out.push(record.entry)
-    }
-  }
-
-  #cachePush(e: Entry): void {
-    this.#cache.push(e)
-    this.#cacheSize += e.data.byteLength + 16
-    if (this.#cacheSize <= this.#cacheBytes) return
-    // Trim to 3/4 of the budget so the splice runs once per many appends, not on each.
-    let drop = 0
-    while (drop < this.#cache.length && this.#cacheSize > this.#cacheBytes * 0.75) {
-      this.#cacheSize -= this.#cache[drop].data.byteLength + 16
-      drop++
-    }
-    this.#cache.splice(0, drop)
-    this.#cacheFirst += drop
-  }
-
-  #dropCacheBefore(index: number): void {
-    const drop = Math.min(index - this.#cacheFirst, this.#cache.length)
-    for (const e of this.#cache.splice(0, drop)) this.#cacheSize -= e.data.byteLength + 16
-    this.#cacheFirst += drop
   }
 }

@@ -1,0 +1,249 @@
+/**
+ * The log's segment files: writing records into the active one, rolling to a new one, the cut
+ * of a conflicting suffix, the compacted segments waiting for deletion, and reading entries
+ * back (every checksum re-verified). Which files are dirty, i.e. need an fsync, is kept here.
+ */
+import type { FilePort } from '../ports/file-port.ts'
+import type { Entry } from '../raft/types.ts'
+import { LogCorruptionError } from './log-corruption-error.ts'
+import {
+  bodyCrc,
+  commitRecord,
+  decodeBody,
+  entryRecordBytes,
+  lengthIntact,
+  putEntryRecord,
+  RECORD_HEADER_BYTES,
+  RECORD_MINUS_ENTRY_SIZE,
+} from './record.ts'
+import { Segment } from './segment.ts'
+
+/** The header of the next segment, and the commit mark it carries forward (0: none). */
+export interface NextSegment {
+  firstIndex: number
+  prevTerm: number
+  epoch: number
+  commit: number
+}
+
+export class SegmentSet {
+  /** Current-epoch segments in index order; the last one takes appends. Never empty once open. */
+  #segments: Segment[]
+  /** Compacted segments, deleted by the sync that makes the new compaction point durable. */
+  #condemned: Segment[] = []
+  readonly #dirty = new Set<Segment>()
+
+  constructor(
+    private readonly files: FilePort,
+    private readonly dir: string,
+    /** Start a new segment once the active one would pass this size. */
+    private readonly segmentBytes: number,
+    segments: Segment[],
+  ) {
+    this.#segments = segments
+  }
+
+  get active(): Segment {
+    return this.#segments[this.#segments.length - 1]
+  }
+
+  get hasCondemned(): boolean {
+    return this.#condemned.length > 0
+  }
+
+  /** Appends bytes to a segment (not synced). */
+  writeTo(seg: Segment, bytes: Uint8Array): void {
+    seg.handle.write(bytes, seg.size)
+    seg.size += bytes.length
+    this.#dirty.add(seg)
+  }
+
+  /**
+   * Writes entries (already validated, starting after the last one), rolling segments as
+   * needed: `next` describes a new segment at the moment it is needed, `written` hears of each
+   * entry once its record is written.
+   */
+  write(ents: readonly Entry[], next: () => NextSegment, written: (e: Entry) => void): void {
+    let i = 0
+    while (i < ents.length) {
+      const seg = this.active
+      let bytes = 0
+      let j = i
+      for (; j < ents.length; j++) {
+        const size = entryRecordBytes(ents[j])
+        // An oversized entry still goes into a segment of its own.
+        if (seg.size + bytes + size > this.segmentBytes && (j > i || seg.offsets.length > 0)) break
+        bytes += size
+      }
+      if (j === i) {
+        this.#roll(next())
+        continue
+      }
+      const buf = new Uint8Array(bytes)
+      const view = new DataView(buf.buffer)
+      const offsets: number[] = []
+      const sizes: number[] = []
+      for (let at = 0, k = i; k < j; k++) {
+        offsets.push(seg.size + at)
+        const size = putEntryRecord(buf, view, at, ents[k])
+        sizes.push(size)
+        at += size
+      }
+      this.writeTo(seg, buf)
+      seg.offsets.push(...offsets)
+      seg.sizes.push(...sizes)
+      for (let k = i; k < j; k++) written(ents[k])
+      i = j
+    }
+  }
+
+  /** Seals the active segment (fsynced, so only the last segment can ever have a torn tail). */
+  #roll(next: NextSegment): void {
+    const old = this.active
+    if (this.#dirty.has(old)) {
+      old.handle.sync()
+      this.#dirty.delete(old)
+    }
+    this.start(next)
+  }
+
+  /** Creates the segment that takes appends from now on. */
+  start(next: NextSegment): void {
+    const { firstIndex, prevTerm, epoch, commit } = next
+    const seg = Segment.create(this.files, this.dir, { firstIndex, prevTerm, epoch })
+    this.#segments.push(seg)
+    this.#dirty.add(seg)
+    // Carry the commit mark forward: older segments, and their commit records, may be deleted.
+    if (commit > 0) this.writeTo(seg, commitRecord(commit))
+    this.files.syncDirectory(this.dir)
+  }
+
+  /** The segments written since the last call (oldest first), now counted clean. */
+  takeDirty(): Segment[] {
+    const dirty = [...this.#dirty].sort((a, b) => a.firstIndex - b.firstIndex)
+    this.#dirty.clear()
+    return dirty
+  }
+
+  /** Fsyncs every dirty segment on the spot. */
+  syncDirty(): void {
+    for (const seg of this.#dirty) seg.handle.sync()
+    this.#dirty.clear()
+  }
+
+  /** Sets aside the segments wholly at or below `index` (the active one always stays). */
+  condemnThrough(index: number): void {
+    while (this.#segments.length > 1 && this.#segments[1].firstIndex <= index + 1) {
+      this.#condemned.push(this.#segments.shift()!)
+    }
+  }
+
+  /** Deletes the condemned segments, oldest first: a crash midway leaves a contiguous log. */
+  deleteCondemned(): void {
+    this.#deleteSegments(this.#condemned)
+    this.#condemned = []
+    this.files.syncDirectory(this.dir)
+  }
+
+  /** Deletes every segment (a snapshot replaces the log); `start` must follow. */
+  deleteAll(): void {
+    this.#deleteSegments([...this.#segments, ...this.#condemned])
+    this.files.syncDirectory(this.dir)
+    this.#segments = []
+    this.#condemned = []
+    this.#dirty.clear()
+  }
+
+  /** Cuts the segments before entry `at`, durably on the spot. */
+  truncateFrom(at: number): void {
+    const k = this.#segmentOf(at)
+    const later = this.#segments.splice(k + 1)
+    if (later.length > 0) {
+      for (const seg of later) this.#dirty.delete(seg)
+      this.#deleteSegments(later.reverse()) // newest first: a crash midway leaves a contiguous log
+      this.files.syncDirectory(this.dir)
+    }
+    const seg = this.#segments[k]
+    const keep = at - seg.firstIndex
+    seg.size = seg.offsets[keep]
+    seg.offsets.length = keep
+    seg.sizes.length = keep
+    seg.handle.truncate(seg.size)
+    seg.handle.sync()
+    this.#dirty.delete(seg)
+  }
+
+  /** How many entries from `lo` fit in `maxBytes` (at least one), as limitSize counts them. */
+  countWithin(lo: number, hi: number, maxBytes: number): number {
+    let k = this.#segmentOf(lo)
+    let size = 0
+    let n = 0
+    for (let i = lo; i < hi; i++, n++) {
+      let seg = this.#segments[k]
+      if (i > seg.lastIndex) seg = this.#segments[++k]
+      size += seg.sizes[i - seg.firstIndex] - RECORD_MINUS_ENTRY_SIZE
+      if (n > 0 && size > maxBytes) break
+    }
+    return n
+  }
+
+  /** Reads entries [lo, hi) from the files into `out`; `termOf` gives each one's expected term. */
+  read(lo: number, hi: number, out: Entry[], termOf: (index: number) => number): void {
+    for (let i = lo; i < hi; ) {
+      const seg = this.#segments[this.#segmentOf(i)]
+      const end = Math.min(hi, seg.lastIndex + 1)
+      readFromSegment(seg, i, end, out, termOf)
+      i = end
+    }
+  }
+
+  /** Closes the files (nothing is synced). */
+  close(): void {
+    for (const seg of [...this.#segments, ...this.#condemned]) seg.handle.close()
+  }
+
+  /** Closes and deletes segments in the order given. */
+  #deleteSegments(segments: Segment[]): void {
+    for (const seg of segments) {
+      seg.handle.close()
+      this.files.delete(seg.path)
+    }
+  }
+
+  /** Index in #segments of the segment holding entry `index` (which must exist). */
+  #segmentOf(index: number): number {
+    let lo = 0
+    let hi = this.#segments.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.#segments[mid].firstIndex <= index) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+}
+
+/** Reads entries [lo, hi) of one segment in a single read, re-verifying every checksum. */
+function readFromSegment(seg: Segment, lo: number, hi: number, out: Entry[], termOf: (index: number) => number): void {
+  const a = lo - seg.firstIndex
+  const b = hi - 1 - seg.firstIndex
+  const start = seg.offsets[a]
+  const buf = new Uint8Array(seg.offsets[b] + seg.sizes[b] - start)
+  const n = seg.handle.read(buf, start)
+  const view = new DataView(buf.buffer)
+  for (let i = a; i <= b; i++) {
+    const at = seg.offsets[i] - start
+    const bad = (found: string) => new LogCorruptionError(seg.path, seg.offsets[i], found)
+    const length = seg.sizes[i] - RECORD_HEADER_BYTES
+    if (at + seg.sizes[i] > n) throw bad('a record cut short by the file end')
+    if (view.getUint32(at, true) !== length || !lengthIntact(buf, view, at)) throw bad('a damaged record header')
+    if (view.getUint32(at + 8, true) !== bodyCrc(buf, at, length)) throw bad('a record checksum mismatch')
+    const record = decodeBody(buf, view, at, length)
+    const index = seg.firstIndex + i
+    if (typeof record === 'string') throw bad(record)
+    if (record.kind !== 'entry' || record.entry.index !== index || record.entry.term !== termOf(index)) {
+      throw bad(`a record that is not entry ${index}`)
+    }
+    out.push(record.entry)
+  }
+}
