@@ -1,7 +1,8 @@
 /**
  * Drives a RaftNode: ticks it, feeds it messages, and handles each Ready in the order the
  * persistence contract demands (docs/raft.md): persist and fsync, then send, then apply. Client
- * proposals and reads wait here until their entry is applied (or their read index is).
+ * proposals wait here until their entry is applied; reads wait in `read-waits.ts` for their
+ * read index, then for it to be applied.
  *
  * Processing is deferred to the end of the current event-loop turn, so proposals from
  * requests that arrived together share one Ready and one fsync (group commit). Where the log
@@ -18,6 +19,7 @@ import type { ConfChange, Entry, NodeId, Snapshot, SoftState } from '../raft/typ
 import { decodeConfChange } from '../raft/conf-change.ts'
 import type { LogStore } from './log-store.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
+import { ReadWaits } from './read-waits.ts'
 import { startTicker } from './ticker.ts'
 
 export interface StateMachine {
@@ -62,13 +64,6 @@ interface Pending {
   cancel(): void
 }
 
-interface ReadWait {
-  index: number
-  resolve(): void
-  reject(error: Error): void
-  cancel(): void
-}
-
 export class LeadershipLostError extends StoreError {
   constructor() {
     super('leadership lost while committing log')
@@ -78,8 +73,8 @@ export class LeadershipLostError extends StoreError {
 export class RaftDriver {
   readonly #o: DriverOptions
   readonly #pending = new Map<number, Pending>()
-  readonly #reads = new Map<string, { resolve(index: number): void; reject(e: Error): void; cancel(): void }>()
-  #readWaits: ReadWait[] = []
+  /** Reads, and waiters for an applied index or a caught-up leader. */
+  readonly #waits: ReadWaits
   #applied: number
   #scheduled = false
   /** A Ready is being handled (possibly waiting for its fsync). */
@@ -93,14 +88,13 @@ export class RaftDriver {
   #soft: SoftState = { leader: '', role: 'follower' }
   /** Monotonic ms of the last message from the leader (for `freshness`). */
   #lastLeaderContact = 0
-  readonly #appliedWaiters: { index: number; resolve(): void }[] = []
   /** Term of the newest applied entry (or snapshot), and the node's current term. */
   #appliedTerm = 0
   #term: number
-  #termWaiters: ReadWait[] = []
 
   constructor(options: DriverOptions) {
     this.#o = options
+    this.#waits = new ReadWaits(options.timers)
     this.#applied = options.applied
     this.#term = options.raft.status().term
   }
@@ -118,14 +112,7 @@ export class RaftDriver {
     if (this.#stopped) return Promise.reject(this.#stopError)
     if (this.leaderCaughtUp) return Promise.resolve()
     if (this.#soft.role !== 'leader') return Promise.reject(new StoreError('not leader'))
-    return new Promise<void>((resolve, reject) => {
-      const wait: ReadWait = { index: 0, resolve, reject, cancel: () => {} }
-      wait.cancel = this.#o.timers.setTimeout(() => {
-        this.#termWaiters = this.#termWaiters.filter((w) => w !== wait)
-        reject(new StoreError('timeout waiting for the new leader to apply an entry of its term'))
-      }, timeoutMs)
-      this.#termWaiters.push(wait)
-    })
+    return this.#waits.leaderCaughtUp(timeoutMs)
   }
 
   get raft(): RaftNode {
@@ -167,14 +154,7 @@ export class RaftDriver {
     this.#cancelTick?.()
     for (const p of this.#pending.values()) p.reject(error)
     this.#pending.clear()
-    for (const r of this.#reads.values()) r.reject(error)
-    this.#reads.clear()
-    for (const w of [...this.#readWaits, ...this.#termWaiters]) {
-      w.cancel()
-      w.reject(error)
-    }
-    this.#readWaits = []
-    this.#termWaiters = []
+    this.#waits.stop(error)
   }
 
   /** A message from a peer. */
@@ -222,13 +202,9 @@ export class RaftDriver {
         reject(e.code === 'no-leader' ? new LeaderNotFoundError() : new StoreError(`raft: ${e.message}`))
         return
       }
-      const cancel = this.#o.timers.setTimeout(() => {
-        this.#reads.delete(context)
-        reject(new StoreError('timeout waiting for linearizable read'))
-      }, timeoutMs)
-      this.#reads.set(context, { resolve, reject, cancel })
+      this.#waits.awaitReadState(context, timeoutMs, resolve, reject)
       this.#schedule()
-    }).then((index) => this.#waitApplied(index, timeoutMs))
+    }).then((index) => this.#waits.readApplied(index, this.#applied, timeoutMs))
   }
 
   transferLeadership(to: NodeId): void {
@@ -248,20 +224,7 @@ export class RaftDriver {
 
   /** Resolves once the state machine has applied `index`. */
   waitApplied(index: number): Promise<void> {
-    if (this.#applied >= index) return Promise.resolve()
-    return new Promise((resolve) => this.#appliedWaiters.push({ index, resolve }))
-  }
-
-  #waitApplied(index: number, timeoutMs: number): Promise<void> {
-    if (this.#applied >= index) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      const wait: ReadWait = { index, resolve, reject, cancel: () => {} }
-      wait.cancel = this.#o.timers.setTimeout(() => {
-        this.#readWaits = this.#readWaits.filter((w) => w !== wait)
-        reject(new StoreError('timeout waiting for linearizable read'))
-      }, timeoutMs)
-      this.#readWaits.push(wait)
-    })
+    return this.#waits.applied(index, this.#applied)
   }
 
   #track(propose: () => { index: number; term: number }, timeoutMs: number): Promise<unknown> {
@@ -392,13 +355,7 @@ export class RaftDriver {
       }
       for (let i = appliedEarly; i < rd.committedEntries.length; i++) this.#apply(rd.committedEntries[i])
       // 4. Reads.
-      for (const rs of rd.readStates) {
-        const read = this.#reads.get(rs.context)
-        if (!read) continue
-        this.#reads.delete(rs.context)
-        read.cancel()
-        read.resolve(rs.index)
-      }
+      for (const rs of rd.readStates) this.#waits.readState(rs.context, rs.index)
       if (rd.softState) this.#onSoftState(rd.softState)
       raft.advance()
       this.#runBetween()
@@ -442,39 +399,13 @@ export class RaftDriver {
 
   #setApplied(index: number): void {
     this.#applied = index
-    if (this.#readWaits.length > 0) {
-      const ready = this.#readWaits.filter((w) => w.index <= index)
-      this.#readWaits = this.#readWaits.filter((w) => w.index > index)
-      for (const w of ready) {
-        w.cancel()
-        w.resolve()
-      }
-    }
-    if (this.#termWaiters.length > 0 && this.leaderCaughtUp) {
-      const waiters = this.#termWaiters
-      this.#termWaiters = []
-      for (const w of waiters) {
-        w.cancel()
-        w.resolve()
-      }
-    }
-    for (let i = this.#appliedWaiters.length - 1; i >= 0; i--) {
-      if (this.#appliedWaiters[i].index <= index) this.#appliedWaiters.splice(i, 1)[0].resolve()
-    }
+    this.#waits.setApplied(index, () => this.leaderCaughtUp)
   }
 
   #onSoftState(state: SoftState): void {
     const lostLeadership = this.#soft.role === 'leader' && state.role !== 'leader'
     this.#soft = state
-    if (lostLeadership) {
-      // Reads waiting on a read index from this leadership cannot be confirmed any more.
-      for (const r of [...this.#reads.values(), ...this.#termWaiters]) {
-        r.cancel()
-        r.reject(new StoreError('leadership lost'))
-      }
-      this.#reads.clear()
-      this.#termWaiters = []
-    }
+    if (lostLeadership) this.#waits.leadershipLost()
     this.#o.onSoftState?.(state)
   }
 }
