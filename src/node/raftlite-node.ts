@@ -7,57 +7,37 @@
  * only once committed (durable on a quorum), and acknowledged after they are applied. A lone
  * node is a one-member cluster that later nodes can join.
  *
- * This class is the façade: it opens the node, wires its parts and stops it. The parts own
- * their state: `DataPath` (writes and reads), `Membership`, `Leadership`, `NodeSnapshots` and
- * `SnapshotSender`, `handleClusterRpc` and `PeerRpc` (docs/architecture.md shows the picture).
+ * This class is the façade: it opens the node and answers for it; `NodeParts` (node-parts.ts)
+ * builds and wires the parts, which own their state: `DataPath` (writes and reads),
+ * `Membership`, `Leadership`, `NodeSnapshots` and `SnapshotSender`, `handleClusterRpc` and
+ * `PeerRpc` (docs/architecture.md shows the picture).
  */
 import type { Hono } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { Client, type ClientOptions } from '../client/client.ts'
 import { type ClusterApi, clusterApi } from '../cluster/cluster-api.ts'
-import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
-import type { HttpTransport } from '../cluster/http-transport.ts'
-import type { LogStore } from '../cluster/log-store.ts'
-import { type Member, Members } from '../cluster/members.ts'
-import type { RaftDriver } from '../cluster/raft-driver.ts'
+import type { DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
 import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
 import type { Message } from '../raft/messages.ts'
-import type { Snapshot, SoftState } from '../raft/types.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
-import { apiUrl } from './api-url.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
-import { Conditions } from './conditions.ts'
-import { createRaftDriver, createTransport } from './create-raft-driver.ts'
-import { DataPath } from './data-path.ts'
-import { Leadership } from './leadership.ts'
-import { Membership } from './membership.ts'
 import type { ApiNode, ClusterNode, RaftStatus } from './node-api-port.ts'
-import type { NodeContext } from './node-context.ts'
 import { type NodeOptions, resolveNodeOptions } from './node-options.ts'
-import { NodeSnapshots } from './node-snapshots.ts'
+import { NodeParts, type StartOverrides } from './node-parts.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import { type NodeStorage, openNodeStorage } from './open-node-storage.ts'
-import { PeerRpc } from './peer-rpc.ts'
-import { shutDown } from './node-shutdown.ts'
 import type { Platform } from './platform.ts'
 import { raftTiming } from './raft-timing.ts'
 import { LeaderNotFoundError, StoreError } from './store-error.ts'
 import type { WriteQueue } from './write-queue.ts'
-import { createNodeQueue } from './node-queue.ts'
 
 export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
-
-/** Test and embedding hooks: replace the durable log (e.g. with an in-memory one). */
-export interface StartOverrides {
-  log?: LogStore
-  fetch?: typeof fetch
-  /** Handlers of commands other than SQL (`node.command`); the same on every node, before it starts. */
-  commands?: ReadonlyMap<string, CommandHandler>
-}
+export type { StartOverrides } from './node-parts.ts'
 
 export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly options: NodeOptions
@@ -72,21 +52,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly stats: NodeStats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
   /** The replicated state machine: extension hooks (row changes, custom commands) live there. */
   readonly stateMachine: DatabaseStateMachine
-  readonly #storage: NodeStorage
-  readonly #ctx: NodeContext
-  readonly #members = new Members()
-  readonly #conditions = new Conditions()
-  #driver: RaftDriver
-  readonly #transport: HttpTransport
-  readonly #queue: WriteQueue
-  readonly #peers: PeerRpc
-  readonly #data: DataPath
-  readonly #membership: Membership
-  readonly #leadership: Leadership
-  readonly #snapshots: NodeSnapshots
-  #stopping: Promise<void> | null = null
-  /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
-  #failed = false
+  readonly #parts: NodeParts
   #api: Hono | null = null
   #clusterApi: ClusterApi | null = null
 
@@ -95,37 +61,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     this.options = options
     this.platform = platform
     this.startedAt = platform.clock.now()
-    this.#storage = storage
-    const { start } = storage
-    if (start.members) this.#members.replaceAll(start.members)
-    if (start.mode === 'fast') this.stats.restoresStartSkipped++
-    if (start.mode === 'restored') this.stats.restoresStart++
-    const ctx: NodeContext = (this.#ctx = {
-      id: options.nodeId,
-      options,
-      platform,
-      log: storage.log,
-      db: storage.db,
-      members: this.#members,
-      fetch: overrides.fetch ?? ((...args) => fetch(...args)),
-      driver: () => this.#driver,
-      stopping: () => this.#stopping !== null,
-      leader: () => this.leader(),
-      emitError: (e) => this.#emitError(e),
-    })
-    this.#peers = new PeerRpc(ctx)
-    this.#membership = new Membership({ ...ctx, peers: this.#peers, conditions: this.#conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
-    this.#leadership = new Leadership({ ...ctx, peers: this.#peers })
-    const addressOf = (id: string) => this.#membership.addressOf(id)
-    const recheck = () => this.#conditions.recheck()
-    this.#snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats: this.stats, addressOf, membersChanged: recheck }, start.applied)
-    const install = (snapshot: Snapshot) => this.#snapshots.install(snapshot)
-    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.#members, install, recheck, overrides.commands, ctx.emitError)
-    this.#data = new DataPath({ ...ctx, peers: this.#peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
-    const sendSnapshot = (m: Message) => void this.#snapshots.sender.send(m)
-    this.#transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
-    this.#driver = this.#createDriver(start.applied)
-    this.#queue = createNodeQueue(ctx, this.startedAt, (statements, queueId) => this.#data.flushQueued(statements, queueId))
+    this.#parts = new NodeParts({ options, platform, startedAt: this.startedAt, stats: this.stats, events: this }, storage, overrides)
+    this.stateMachine = this.#parts.stateMachine
     this.ready = this.#becomeReady()
     // Nobody may be listening for a failed start yet; the error is also reported as an event.
     this.ready.catch(() => {})
@@ -138,13 +75,13 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     const storage = await openNodeStorage(resolved, platform, overrides.log)
     try {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
-      node.#driver.start()
-      node.#snapshots.schedule()
+      node.#parts.driver.start()
+      node.#parts.snapshots.schedule()
       const meta = storage.snapshots.readMeta()
-      if (meta && meta.dataCrc32c === undefined) node.#snapshots.checksum(meta.index)
+      if (meta && meta.dataCrc32c === undefined) node.#parts.snapshots.checksum(meta.index)
       // A lone voter need not wait an election timeout for votes nobody else can give.
-      const { voters } = node.#driver.raft.status().confState
-      if (voters.length === 1 && voters[0] === resolved.nodeId) node.#driver.campaign()
+      const { voters } = node.#parts.driver.raft.status().confState
+      if (voters.length === 1 && voters[0] === resolved.nodeId) node.#parts.driver.campaign()
       return node
     } catch (e) {
       storage.close()
@@ -157,8 +94,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   }
 
   get state(): NodeState {
-    if (this.#stopping) return 'Shutdown'
-    const role = this.#driver.role
+    if (this.#parts.stopping) return 'Shutdown'
+    const role = this.#parts.driver.role
     return role === 'leader' ? 'Leader' : role === 'follower' ? 'Follower' : 'Candidate'
   }
 
@@ -168,48 +105,49 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
 
   /** Whether this node votes (false for read replicas). */
   get isVoter(): boolean {
-    return this.#members.get(this.id)?.voter ?? !this.options.raftNonVoter
+    return this.#parts.isVoter
   }
 
   get appliedIndex(): number {
-    return this.#driver.applied
+    return this.#parts.driver.applied
   }
 
   get sqliteVersion(): string {
-    return this.#storage.db.sqliteVersion
+    return this.#parts.storage.db.sqliteVersion
   }
 
   get queue(): WriteQueue {
-    return this.#queue
+    return this.#parts.queue
   }
 
   /** The database, for status and diagnostics. */
   get database(): Database {
-    return this.#storage.db
+    return this.#parts.storage.db
   }
 
   /** Raft batches sent by stream and by POST. */
   get transportStats(): { streamBatches: number; postBatches: number; streamsOpened: number } {
-    return { ...this.#transport.stats }
+    return { ...this.#parts.transport.stats }
   }
 
   /** Index of the newest snapshot. */
   get lastSnapshotIndex(): number {
-    return this.#snapshots.lastIndex
+    return this.#parts.snapshots.lastIndex
   }
 
   /** Resolves once this node has applied everything committed when it was called. */
   waitCaughtUp(): Promise<void> {
-    return this.#driver.waitApplied(this.#driver.raft.status().commit)
+    return this.#parts.driver.waitApplied(this.#parts.driver.raft.status().commit)
   }
 
   /** The members of the cluster as this node knows them (sorted by id). */
   members(): Member[] {
-    return this.#members.list()
+    return this.#parts.members.list()
   }
 
   raftStatus(): RaftStatus {
-    return { ...this.#driver.raft.status(), lastLeaderContact: this.#driver.lastLeaderContact, lastSnapshotTerm: this.#storage.log.snapshot().metadata.term }
+    const { driver, storage } = this.#parts
+    return { ...driver.raft.status(), lastLeaderContact: driver.lastLeaderContact, lastSnapshotTerm: storage.log.snapshot().metadata.term }
   }
 
   /**
@@ -242,21 +180,17 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   }
 
   leader(): LeaderInfo | null {
-    const id = this.#driver.leader
-    if (!id || this.#stopping) return null
-    const member = this.#members.get(id)
-    if (!member) return null
-    return { id, addr: member.raftAddr, apiAddr: apiUrl(member.apiAddr) }
+    return this.#parts.leader()
   }
 
   /** Writes statements as one batch (one log entry): never interleaved with other writes. */
   execute(statements: BoundStatement[], options: WriteOptions = {}): Promise<WriteOutcome> {
-    return this.#data.execute(statements, options)
+    return this.#parts.data.execute(statements, options)
   }
 
   /** Reads at an rqlite consistency level (default `weak`). */
   query(statements: BoundStatement[], options: ReadOptions = {}): Promise<StatementResult[]> {
-    return this.#data.query(statements, options)
+    return this.#parts.data.query(statements, options)
   }
 
   /**
@@ -264,25 +198,25 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * writes, or the level is `strong`, the whole request goes through the log.
    */
   request(statements: BoundStatement[], options: ReadOptions = {}): Promise<WriteOutcome | { results: StatementResult[] }> {
-    return this.#data.request(statements, options)
+    return this.#parts.data.request(statements, options)
   }
 
   /** On the leader: puts a command other than SQL through the log (see `StartOverrides.commands`). */
   command(name: string, payload: Uint8Array): Promise<{ result: unknown; raftIndex: number }> {
-    return this.#data.command(name, payload)
+    return this.#parts.data.command(name, payload)
   }
 
   /** A consistent image of the database at `appliedIndex`, readable while writes go on (backup). */
   openImage(): { appliedIndex: number; image: DatabaseImage } {
-    if (this.#stopping) throw new StoreError('store not open')
-    return { appliedIndex: this.#driver.applied, image: this.#storage.db.openImage() } // one synchronous step
+    if (this.#parts.stopping) throw new StoreError('store not open')
+    return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
   }
 
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */
   async enqueue(statements: BoundStatement[]): Promise<{ sequence: bigint; flushed: Promise<void> }> {
-    this.#data.checkStatements(statements)
+    this.#parts.data.checkStatements(statements)
     if (!this.leader()) throw new LeaderNotFoundError()
-    return this.#queue.enqueue(statements)
+    return this.#parts.queue.enqueue(statements)
   }
 
   /**
@@ -291,12 +225,12 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * only for the checkpoint of the WAL; the store's copy catches up in the background.
    */
   snapshot(trailingLogs = this.options.raftTrailingLogs): Promise<boolean> {
-    return this.#snapshots.take(trailingLogs)
+    return this.#parts.snapshots.take(trailingLogs)
   }
 
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
   removeNode(id: string): Promise<void> {
-    return this.#membership.removeNode(id)
+    return this.#parts.membership.removeNode(id)
   }
 
   /**
@@ -304,22 +238,19 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * once another node leads; otherwise once the transfer has started.
    */
   transferLeadership(to = '', options: { wait?: boolean } = {}): Promise<void> {
-    return this.#leadership.transfer(to, options)
+    return this.#parts.leadership.transfer(to, options)
   }
 
   /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */
   stop(): Promise<void> {
-    const parts = { queue: this.#queue, leadership: this.#leadership, snapshots: this.#snapshots, transport: this.#transport, storage: this.#storage }
-    const closed = () => this.dispatchEvent(new Event('stopped'))
-    this.#stopping ??= shutDown({ ...this.#ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed })
-    return this.#stopping
+    return this.#parts.stop()
   }
 
   // ------------------------------------------------------------------ internode (cluster API)
 
   /** @internal A peer's Raft address, as it told us. */
   learnAddress(id: string, raftAddr: string): void {
-    this.#membership.learnAddress(id, raftAddr)
+    this.#parts.membership.learnAddress(id, raftAddr)
   }
 
   /**
@@ -328,7 +259,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * without one it would fail the install, which the driver takes for a storage failure.
    */
   stepMessages(messages: readonly Message[]): string | undefined {
-    return stepPeerMessages(this.id, this.#driver, messages, (e) => this.#emitError(e))
+    return stepPeerMessages(this.id, this.#parts.driver, messages, (e) => this.#parts.emitError(e))
   }
 
   /**
@@ -336,51 +267,29 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * handed to Raft, which installs it (through the state machine) if it is still useful.
    */
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset = 0): Promise<void> {
-    return this.#snapshots.receive(message, members, body, offset)
+    return this.#parts.snapshots.receive(message, members, body, offset)
   }
 
   /** @internal Bytes of snapshot (index, term) already here from a broken transfer. */
   snapshotResumeOffset(index: number, term: number): number {
-    return this.#storage.snapshots.incomingBytes(index, term)
+    return this.#parts.storage.snapshots.incomingBytes(index, term)
   }
 
   /** @internal Requests from other nodes: forwarded work and joins. */
   handleRpc(request: RpcRequest): Promise<RpcResponse> {
-    const parts = { membership: this.#membership, leadership: this.#leadership, data: this.#data }
-    return handleClusterRpc({ id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, ...parts }, request)
+    const { membership, leadership, data } = this.#parts
+    return handleClusterRpc({ id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, membership, leadership, data }, request)
   }
 
   // ------------------------------------------------------------------ internals
 
-  #createDriver(applied: number): RaftDriver {
-    const { options, platform, stateMachine: fsm } = this
-    const onFatal = (error: unknown) => {
-      this.#failed = true
-      this.#emitError(error)
-      void this.stop()
-    }
-    const onSoftState = (state: SoftState) => this.#onSoftState(state)
-    const parts = { options, platform, log: this.#storage.log, fsm, transport: this.#transport, onSoftState, onError: (e: unknown) => this.#emitError(e), onFatal }
-    return createRaftDriver(parts, applied)
-  }
-
   async #becomeReady(): Promise<void> {
     try {
-      await this.#membership.settle()
+      await this.#parts.membership.settle()
       this.dispatchEvent(new Event('ready'))
     } catch (e) {
-      this.#emitError(e)
+      this.#parts.emitError(e)
       throw e
     }
-  }
-
-  #onSoftState(state: SoftState): void {
-    this.#conditions.recheck()
-    const leader = this.leader()
-    this.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))
-  }
-
-  #emitError(error: unknown): void {
-    this.dispatchEvent(new CustomEvent('error', { detail: error }))
   }
 }

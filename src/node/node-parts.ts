@@ -1,0 +1,156 @@
+/**
+ * A node's parts, built from its opened storage and wired to each other: the composition root
+ * behind the `RaftliteNode` façade. It also keeps what ties them together: the current Raft
+ * driver (a founding node replaces it), whether persisting failed, and the stop in progress.
+ * Events go out through the façade (`leader`, `error`, `stopped`).
+ */
+import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import type { HttpTransport } from '../cluster/http-transport.ts'
+import type { LogStore } from '../cluster/log-store.ts'
+import { Members } from '../cluster/members.ts'
+import type { RaftDriver } from '../cluster/raft-driver.ts'
+import type { Message } from '../raft/messages.ts'
+import type { Snapshot, SoftState } from '../raft/types.ts'
+import { apiUrl } from './api-url.ts'
+import { Conditions } from './conditions.ts'
+import { createRaftDriver, createTransport } from './create-raft-driver.ts'
+import { DataPath } from './data-path.ts'
+import { Leadership } from './leadership.ts'
+import { Membership } from './membership.ts'
+import type { NodeContext } from './node-context.ts'
+import type { NodeOptions } from './node-options.ts'
+import { createNodeQueue } from './node-queue.ts'
+import { shutDown } from './node-shutdown.ts'
+import { NodeSnapshots } from './node-snapshots.ts'
+import type { LeaderInfo, NodeStats } from './node-types.ts'
+import type { NodeStorage } from './open-node-storage.ts'
+import { PeerRpc } from './peer-rpc.ts'
+import type { Platform } from './platform.ts'
+import type { WriteQueue } from './write-queue.ts'
+
+/** Test and embedding hooks: replace the durable log (e.g. with an in-memory one). */
+export interface StartOverrides {
+  log?: LogStore
+  fetch?: typeof fetch
+  /** Handlers of commands other than SQL (`node.command`); the same on every node, before it starts. */
+  commands?: ReadonlyMap<string, CommandHandler>
+}
+
+export interface NodeHost {
+  readonly options: NodeOptions
+  readonly platform: Platform
+  readonly startedAt: number
+  readonly stats: NodeStats
+  /** Where the node's events go: the façade. */
+  readonly events: EventTarget
+}
+
+export class NodeParts {
+  readonly ctx: NodeContext
+  readonly storage: NodeStorage
+  readonly members = new Members()
+  readonly conditions = new Conditions()
+  readonly stateMachine: DatabaseStateMachine
+  readonly transport: HttpTransport
+  readonly queue: WriteQueue
+  readonly peers: PeerRpc
+  readonly data: DataPath
+  readonly membership: Membership
+  readonly leadership: Leadership
+  readonly snapshots: NodeSnapshots
+  #driver: RaftDriver
+  #stopping: Promise<void> | null = null
+  /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
+  #failed = false
+  readonly #host: NodeHost
+
+  constructor(host: NodeHost, storage: NodeStorage, overrides: StartOverrides) {
+    const { options, platform, stats } = host
+    this.#host = host
+    this.storage = storage
+    const { start } = storage
+    if (start.members) this.members.replaceAll(start.members)
+    if (start.mode === 'fast') stats.restoresStartSkipped++
+    if (start.mode === 'restored') stats.restoresStart++
+    const ctx: NodeContext = (this.ctx = {
+      id: options.nodeId,
+      options,
+      platform,
+      log: storage.log,
+      db: storage.db,
+      members: this.members,
+      fetch: overrides.fetch ?? ((...args) => fetch(...args)),
+      driver: () => this.#driver,
+      stopping: () => this.#stopping !== null,
+      leader: () => this.leader(),
+      emitError: (e) => this.emitError(e),
+    })
+    this.peers = new PeerRpc(ctx)
+    this.membership = new Membership({ ...ctx, peers: this.peers, conditions: this.conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
+    this.leadership = new Leadership({ ...ctx, peers: this.peers })
+    const addressOf = (id: string) => this.membership.addressOf(id)
+    const recheck = () => this.conditions.recheck()
+    this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck }, start.applied)
+    const install = (snapshot: Snapshot) => this.snapshots.install(snapshot)
+    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, overrides.commands, ctx.emitError)
+    this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
+    const sendSnapshot = (m: Message) => void this.snapshots.sender.send(m)
+    this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
+    this.#driver = this.#createDriver(start.applied)
+    this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
+  }
+
+  /** The current Raft driver. */
+  get driver(): RaftDriver {
+    return this.#driver
+  }
+
+  /** stop() has begun. */
+  get stopping(): boolean {
+    return this.#stopping !== null
+  }
+
+  /** Whether this node votes (false for read replicas). */
+  get isVoter(): boolean {
+    return this.members.get(this.ctx.id)?.voter ?? !this.ctx.options.raftNonVoter
+  }
+
+  leader(): LeaderInfo | null {
+    const id = this.#driver.leader
+    if (!id || this.#stopping) return null
+    const member = this.members.get(id)
+    if (!member) return null
+    return { id, addr: member.raftAddr, apiAddr: apiUrl(member.apiAddr) }
+  }
+
+  /** Starts the stop once (see `shutDown`); every later call gets the same promise. */
+  stop(): Promise<void> {
+    const parts = { queue: this.queue, leadership: this.leadership, snapshots: this.snapshots, transport: this.transport, storage: this.storage }
+    const closed = () => this.#host.events.dispatchEvent(new Event('stopped'))
+    this.#stopping ??= shutDown({ ...this.ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed })
+    return this.#stopping
+  }
+
+  emitError(error: unknown): void {
+    this.#host.events.dispatchEvent(new CustomEvent('error', { detail: error }))
+  }
+
+  #createDriver(applied: number): RaftDriver {
+    const { options, platform } = this.#host
+    const onFatal = (error: unknown) => {
+      this.#failed = true
+      this.emitError(error)
+      void this.stop()
+    }
+    const onSoftState = (state: SoftState) => this.#onSoftState(state)
+    const fsm = this.stateMachine
+    const parts = { options, platform, log: this.storage.log, fsm, transport: this.transport, onSoftState, onError: (e: unknown) => this.emitError(e), onFatal }
+    return createRaftDriver(parts, applied)
+  }
+
+  #onSoftState(state: SoftState): void {
+    this.conditions.recheck()
+    const leader = this.leader()
+    this.#host.events.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))
+  }
+}
