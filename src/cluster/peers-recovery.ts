@@ -8,7 +8,7 @@
  * log wins the next election. Forcing a configuration without a quorum is the operator's call.
  */
 import type { FilePort } from '../ports/file-port.ts'
-import { joinPath } from '../ports/file-port.ts'
+import { joinPath, readTextFile } from '../ports/file-port.ts'
 import type { ConfState } from '../raft/types.ts'
 import { type Member, Members } from './members.ts'
 import type { LogStore } from './log-store.ts'
@@ -39,15 +39,7 @@ export function peersPath(raftDir: string): string {
 export function readPeersFile(files: FilePort, raftDir: string): PeerEntry[] | undefined {
   const path = peersPath(raftDir)
   if (!files.exists(path)) return undefined
-  const h = files.open(path, { create: false, readOnly: true })
-  let text: string
-  try {
-    const bytes = new Uint8Array(h.size())
-    h.read(bytes, 0)
-    text = new TextDecoder().decode(bytes)
-  } finally {
-    h.close()
-  }
+  const text = readTextFile(files, path)
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

@@ -3,11 +3,10 @@
  * replaced atomically (write, fsync, rename, fsync the directory).
  */
 import { crc32c } from '../log/crc32c.ts'
-import { type FileHandle, type FilePort, joinPath, syncHandle } from '../ports/file-port.ts'
+import { type FileHandle, type FilePort, joinPath, readTextFile, syncHandle } from '../ports/file-port.ts'
 import { SnapshotCorruptionError, SnapshotSupersededError } from './snapshot-errors.ts'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 export function writeSnapshotJson(files: FilePort, dir: string, name: string, value: unknown): void {
   const { path, tmp, h } = writeTemp(files, dir, name, value)
@@ -60,15 +59,7 @@ function writeTemp(files: FilePort, dir: string, name: string, value: unknown): 
 export function readSnapshotJson<T>(files: FilePort, dir: string, name: string): T | undefined {
   const path = joinPath(dir, name)
   if (!files.exists(path)) return undefined
-  const h = files.open(path, { create: false, readOnly: true })
-  let text: string
-  try {
-    const bytes = new Uint8Array(h.size())
-    h.read(bytes, 0)
-    text = decoder.decode(bytes)
-  } finally {
-    h.close()
-  }
+  const text = readTextFile(files, path)
   let outer: { crc32c?: unknown; body?: unknown }
   try {
     outer = JSON.parse(text) as typeof outer

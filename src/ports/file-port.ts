@@ -69,6 +69,18 @@ export function syncHandle(handle: FileHandle): Promise<void> {
   return Promise.resolve()
 }
 
+/** A whole (small) file as text: markers, metadata, peers.json. */
+export function readTextFile(files: FilePort, path: string): string {
+  const h = files.open(path, { create: false, readOnly: true })
+  try {
+    const bytes = new Uint8Array(h.size())
+    h.read(bytes, 0)
+    return new TextDecoder().decode(bytes)
+  } finally {
+    h.close()
+  }
+}
+
 /** Joins path segments with '/', the separator every runtime accepts. */
 export function joinPath(...parts: string[]): string {
   return parts.join('/').replace(/\/{2,}/g, '/')
