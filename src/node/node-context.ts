@@ -10,6 +10,7 @@ import type { Database } from '../db/database.ts'
 import type { NodeOptions } from './node-options.ts'
 import type { LeaderInfo } from './node-types.ts'
 import type { Platform } from './platform.ts'
+import type { Logger } from '../observe/logger.ts'
 
 export interface NodeContext {
   readonly id: string
@@ -19,6 +20,8 @@ export interface NodeContext {
   readonly db: Database
   readonly members: Members
   readonly fetch: typeof fetch
+  /** Structured log lines, by subsystem: `ctx.logger.for('snapshot').info(…)`. */
+  readonly logger: Logger
   driver(): RaftDriver
   /** stop() has begun. */
   stopping(): boolean

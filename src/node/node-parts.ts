@@ -18,6 +18,7 @@ import { DataPath } from './data-path.ts'
 import { Leadership } from './leadership.ts'
 import { Membership } from './membership.ts'
 import type { NodeContext } from './node-context.ts'
+import { silentLogger } from '../observe/logger.ts'
 import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
 import { shutDown } from './node-shutdown.ts'
@@ -80,6 +81,7 @@ export class NodeParts {
       db: storage.db,
       members: this.members,
       fetch: overrides.fetch ?? ((...args) => fetch(...args)),
+      logger: platform.logger ?? silentLogger,
       driver: () => this.#driver,
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),

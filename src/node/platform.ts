@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../ports/clock.ts'
 import { type RandomSource, cryptoRandom } from '../ports/random.ts'
 import { type Timers, globalTimers } from '../ports/timers.ts'
 import type { OpenWebSocket } from '../ports/web-socket.ts'
+import type { Logger } from '../observe/logger.ts'
 
 /** Everything a node needs from its runtime. Runtime entry points (`runtimes/*`) provide it. */
 export interface Platform {
@@ -14,6 +15,8 @@ export interface Platform {
   openWebSocket?: OpenWebSocket
   /** Name and version of the runtime, for /status (e.g. `node v20.20.2`). */
   runtime: { name: string; version: string; pid?: number; hostname?: string }
+  /** Where the node's log lines go (see src/observe/logger.ts); silent when absent. */
+  logger?: Logger
 }
 
 export function platformWith(files: FilePort, overrides: Partial<Platform> = {}): Platform {
