@@ -12,7 +12,8 @@ export type RpcRequest =
   | { op: 'execute'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; queueId?: QueueId }
   | { op: 'request'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
   | { op: 'query'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
-  | { op: 'join'; id: string; raftAddr: string; apiAddr: string; voter: boolean }
+  /** `forwarded`: a follower passed it on to its leader, which must not pass it on again. */
+  | { op: 'join'; id: string; raftAddr: string; apiAddr: string; voter: boolean; forwarded?: boolean }
   | { op: 'remove'; id: string }
   | { op: 'transfer'; id: string; wait: boolean }
   | { op: 'meta' }

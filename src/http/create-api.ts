@@ -23,7 +23,7 @@ export interface ApiOptions {
 }
 
 export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
-  const counters = options.counters ?? new Counters()
+  const counters = options.counters ?? node.counters
   const app = new Hono()
 
   const commonHeaders: Record<string, string> = {
@@ -210,15 +210,18 @@ async function handleRemove(r: DataRequest): Promise<Response> {
 
 function handleDebugVars(r: DataRequest, counters: Counters): Response {
   if (r.request.method !== 'GET') return empty(405)
+  const counted = counters.snapshot()
   const vars: Record<string, unknown> = {
     cmdline: [],
-    ...counters.snapshot(),
+    ...counted,
     cluster: {
+      ...counted.cluster,
       raft_stream_batches: r.node.transportStats.streamBatches,
       raft_post_batches: r.node.transportStats.postBatches,
       raft_streams_opened: r.node.transportStats.streamsOpened,
     },
     store: {
+      ...counted.store,
       applied_index: r.node.appliedIndex,
       queue_depth: r.node.queue.depth,
       num_snapshots: r.node.stats.snapshots,

@@ -12,9 +12,11 @@ import type { DataPath } from './data-path.ts'
 import type { Leadership } from './leadership.ts'
 import type { Membership } from './membership.ts'
 import type { NodeContext } from './node-context.ts'
+import type { PeerRpc } from './peer-rpc.ts'
 import { LeaderNotFoundError, StoreError } from './store-error.ts'
 
-export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader'> {
+export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader' | 'counters'> {
+  peers: Pick<PeerRpc, 'call'>
   isLeader(): boolean
   membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember'>
   leadership: Pick<Leadership, 'transfer'>
@@ -22,6 +24,8 @@ export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 
 }
 
 export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcRequest): Promise<RpcResponse> {
+  const counter = RPC_COUNTERS[request.op]
+  if (counter) ctx.counters.add('cluster', counter)
   try {
     switch (request.op) {
       case 'meta':
@@ -29,6 +33,7 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
       case 'notify':
         return { ok: true, bootstrapped: ctx.membership.notified(request) }
       case 'join':
+        if (!ctx.isLeader()) return forwardJoin(ctx, request)
         await ctx.membership.addMember(request)
         return { ok: true }
       case 'remove':
@@ -59,6 +64,33 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
     if (e instanceof LeaderNotFoundError) return { ok: false, error: e.message, leaderNotFound: true }
     if (e instanceof StoreError) return { ok: false, error: e.message }
     throw e
+  }
+}
+
+/** rqlite's `cluster` counters of requests received, by op. */
+const RPC_COUNTERS: Partial<Record<RpcRequest['op'], string>> = {
+  meta: 'num_get_node_api_req',
+  notify: 'num_notify_req',
+  join: 'num_join_req',
+  remove: 'num_remove_node_req',
+  transfer: 'num_stepdown_req',
+  execute: 'num_execute_req',
+  query: 'num_query_req',
+  request: 'num_request_req',
+}
+
+/**
+ * A join sent to a follower is passed on to the leader, as rqlite does, so `-join` may name any
+ * member. Once only: a leader that lost its leadership meanwhile answers with a hint instead
+ * (the joiner follows it), so two nodes that each think the other leads cannot bounce it.
+ */
+async function forwardJoin(ctx: ClusterRpcContext, request: Extract<RpcRequest, { op: 'join' }>): Promise<RpcResponse> {
+  const leader = ctx.leader()
+  if (request.forwarded || !leader || leader.id === ctx.id) return notLeader(ctx)
+  try {
+    return await ctx.peers.call(leader.addr, { ...request, forwarded: true })
+  } catch (e) {
+    return { ok: false, error: `forwarding join to leader ${leader.addr} failed: ${e instanceof Error ? e.message : String(e)}`, leaderRaftAddr: leader.addr }
   }
 }
 

@@ -13,7 +13,7 @@ import { breathe, type NodeContext } from './node-context.ts'
 import type { PeerRpc } from './peer-rpc.ts'
 import { StoreError } from './store-error.ts'
 
-export interface MembershipContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'log' | 'members' | 'driver' | 'stopping' | 'leader' | 'emitError'> {
+export interface MembershipContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'log' | 'members' | 'driver' | 'stopping' | 'leader' | 'emitError' | 'counters'> {
   peers: Pick<PeerRpc, 'call' | 'forward'>
   conditions: Conditions
   /** Replaces the stopped driver with a new one over the log as it now is (after founding). */
@@ -77,15 +77,22 @@ export class Membership {
   async addMember(request: Extract<RpcRequest, { op: 'join' }>): Promise<void> {
     if (!this.#isLeader()) throw new StoreError('not leader')
     const existing = this.#ctx.members.get(request.id)
+    const { counters } = this.#ctx
     if (existing && existing.raftAddr === request.raftAddr && existing.apiAddr === request.apiAddr && existing.voter === request.voter) {
+      counters.add('store', 'num_ignored_joins')
       return // idempotent
     }
     const sameAddr = this.#ctx.members.byRaftAddr(request.raftAddr)
-    if (sameAddr && sameAddr.id !== request.id) await this.removeMember(sameAddr.id)
     const context = encodeMemberContext({ raftAddr: request.raftAddr, apiAddr: request.apiAddr })
-    if (existing && existing.raftAddr !== request.raftAddr) await this.removeMember(request.id)
+    const stale = [sameAddr && sameAddr.id !== request.id ? sameAddr.id : null, existing && existing.raftAddr !== request.raftAddr ? request.id : null]
+    for (const id of stale) {
+      if (id === null) continue
+      await this.removeMember(id)
+      counters.add('store', 'num_removed_before_joins')
+    }
     this.#addressHints.set(request.id, request.raftAddr)
     await this.#proposeConfChange({ type: request.voter ? 'addVoter' : 'addLearner', nodeId: request.id, context })
+    counters.add('store', 'num_joins')
   }
 
   async removeMember(id: string): Promise<void> {

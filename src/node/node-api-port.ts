@@ -10,6 +10,7 @@ import type { StatementResult } from '../db/statement-result.ts'
 import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
+import type { Counters } from './counters.ts'
 import type { NodeOptions } from './node-options.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import type { Platform } from './platform.ts'
@@ -40,6 +41,7 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats
+  readonly counters: Counters
   readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
   leader(): LeaderInfo | null
   members(): Member[]

@@ -13,6 +13,7 @@ import type { Message } from '../raft/messages.ts'
 import type { Snapshot, SoftState } from '../raft/types.ts'
 import { apiUrl } from './api-url.ts'
 import { Conditions } from './conditions.ts'
+import type { Counters } from './counters.ts'
 import { createRaftDriver, createTransport } from './create-raft-driver.ts'
 import { DataPath } from './data-path.ts'
 import { Leadership } from './leadership.ts'
@@ -42,6 +43,7 @@ export interface NodeHost {
   readonly platform: Platform
   readonly startedAt: number
   readonly stats: NodeStats
+  readonly counters: Counters
   /** Where the node's events go: the façade. */
   readonly events: EventTarget
 }
@@ -82,6 +84,7 @@ export class NodeParts {
       members: this.members,
       fetch: overrides.fetch ?? ((...args) => fetch(...args)),
       logger: platform.logger ?? silentLogger,
+      counters: host.counters,
       driver: () => this.#driver,
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),

@@ -26,6 +26,7 @@ import { createApi } from '../http/create-api.ts'
 import type { Message } from '../raft/messages.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
+import { Counters } from './counters.ts'
 import type { ApiNode, ClusterNode, RaftStatus } from './node-api-port.ts'
 import { type NodeOptions, resolveNodeOptions } from './node-options.ts'
 import { NodeParts, type StartOverrides } from './node-parts.ts'
@@ -50,6 +51,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly ready: Promise<void>
   /** Counters reported under /debug/vars (rqlite's expvar names). */
   readonly stats: NodeStats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
+  /** rqlite's `/debug/vars` counter maps, under rqlite's names. */
+  readonly counters = new Counters()
   /** The replicated state machine: extension hooks (row changes, custom commands) live there. */
   readonly stateMachine: DatabaseStateMachine
   readonly #parts: NodeParts
@@ -61,7 +64,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     this.options = options
     this.platform = platform
     this.startedAt = platform.clock.now()
-    this.#parts = new NodeParts({ options, platform, startedAt: this.startedAt, stats: this.stats, events: this }, storage, overrides)
+    this.#parts = new NodeParts({ options, platform, startedAt: this.startedAt, stats: this.stats, counters: this.counters, events: this }, storage, overrides)
     this.stateMachine = this.#parts.stateMachine
     this.ready = this.#becomeReady()
     // Nobody may be listening for a failed start yet; the error is also reported as an event.
@@ -278,7 +281,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** @internal Requests from other nodes: forwarded work and joins. */
   handleRpc(request: RpcRequest): Promise<RpcResponse> {
     const { membership, leadership, data } = this.#parts
-    return handleClusterRpc({ id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, membership, leadership, data }, request)
+    const { peers, ctx } = this.#parts
+    return handleClusterRpc({ id: this.id, options: this.options, counters: ctx.counters, peers, leader: () => this.leader(), isLeader: () => this.isLeader, membership, leadership, data }, request)
   }
 
   // ------------------------------------------------------------------ internals
