@@ -22,7 +22,8 @@ export type RpcRequest =
 
 export type RpcResponse =
   | { ok: true; results?: StatementResult[]; raftIndex?: number; meta?: NodeMeta; bootstrapped?: boolean }
-  | { ok: false; error: string; leaderNotFound?: boolean; leaderRaftAddr?: string }
+  /** `notLeader`: the node does not lead (any more) and did nothing; ask the leader. */
+  | { ok: false; error: string; leaderNotFound?: boolean; notLeader?: boolean; leaderRaftAddr?: string }
 
 export interface NodeMeta {
   id: string

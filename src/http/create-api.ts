@@ -9,7 +9,7 @@ import { parseQueryParams, type QueryParams } from '../api/query-params.ts'
 import { RequestError } from '../api/request-error.ts'
 import { toJson } from '../api/json-writer.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
-import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { readBodyText } from './read-body.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
@@ -175,6 +175,8 @@ async function clusterOperation(run: () => Promise<unknown>): Promise<Response> 
     await run()
   } catch (e) {
     if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    // The leader it was sent to lost its leadership: as rqlite, "not leader" is no 500.
+    if (e instanceof NotLeaderError) return textError(503, 'leader not found')
     if (e instanceof StoreError) return textError(500, e.message)
     throw e
   }

@@ -4,7 +4,7 @@ import { RequestError } from '../api/request-error.ts'
 import { buildEnvelope, formatResults, type StatementResult } from '../api/result-format.ts'
 import type { QueryParams } from '../api/query-params.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
-import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
 import { empty, json, textError, withCommonHeaders } from './respond.ts'
@@ -28,7 +28,7 @@ export async function handleExecute(r: DataRequest): Promise<Response> {
   if (redirect) return redirect
   const statements = await readStatements(r, true)
   return respondWrite(r, { unified: true }, () =>
-    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined }),
+    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined, redirect: r.params.redirect }),
   )
 }
 
@@ -53,6 +53,7 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
       timeoutMs: r.params.dbTimeoutMs ?? undefined,
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
+      redirect: r.params.redirect,
     }),
   }))
 }
@@ -69,6 +70,7 @@ export async function handleRequest(r: DataRequest): Promise<Response> {
       timeoutMs: r.params.dbTimeoutMs ?? undefined,
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
+      redirect: r.params.redirect,
     }),
   )
 }
@@ -106,7 +108,7 @@ async function handleQueued(r: DataRequest): Promise<Response> {
   try {
     queued = await r.node.enqueue(statements)
   } catch (e) {
-    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    if (e instanceof LeaderNotFoundError || e instanceof NotLeaderError) return textError(503, 'leader not found')
     if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, { unified: true })
     throw e
   }
@@ -149,15 +151,18 @@ async function respondWrite(
   } catch (e) {
     // rqlite answers 503 when it cannot forward for want of a leader.
     if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    // Leadership lost under the request (or moved since the check): send the client on, never 200.
+    if (e instanceof NotLeaderError) return redirectToLeader(r, { force: true }) ?? textError(503, 'leader not found')
     if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, shape)
     throw e
   }
 }
 
 /** With `?redirect`, a follower sends the client to the leader (301) instead of forwarding. */
-function redirectToLeader(r: DataRequest): Response | undefined {
+function redirectToLeader(r: DataRequest, after: { force?: boolean } = {}): Response | undefined {
   if (!r.params.redirect || r.node.isLeader) return undefined
   const leader = r.node.leader()
+  if (after.force && (!leader || leader.id === r.node.id)) return undefined
   if (!leader) return textError(500, 'leader not found')
   const url = new URL(r.request.url)
   return new Response(null, {

@@ -13,14 +13,14 @@ import type { Leadership } from './leadership.ts'
 import type { Membership } from './membership.ts'
 import type { NodeContext } from './node-context.ts'
 import type { PeerRpc } from './peer-rpc.ts'
-import { LeaderNotFoundError, StoreError } from './store-error.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.ts'
 
 export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader' | 'counters'> {
   peers: Pick<PeerRpc, 'call'>
   isLeader(): boolean
   membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember'>
   leadership: Pick<Leadership, 'transfer'>
-  data: Pick<DataPath, 'checkStatements' | 'write' | 'request' | 'query'>
+  data: Pick<DataPath, 'checkStatements' | 'write' | 'serveRequest' | 'serveQuery'>
 }
 
 export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcRequest): Promise<RpcResponse> {
@@ -52,16 +52,17 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
         ctx.data.checkStatements(statements)
         return { ok: true, ...(await ctx.data.write(statements, { transaction, timeoutMs }, 'execute', request.queueId)) }
       case 'request': {
-        const outcome = await ctx.data.request(statements, { level: request.level, transaction, timeoutMs })
+        const outcome = await ctx.data.serveRequest(statements, { level: request.level, transaction, timeoutMs })
         return { ok: true, ...outcome }
       }
       case 'query':
-        return { ok: true, results: await ctx.data.query(statements, { level: request.level, transaction, timeoutMs }) }
+        return { ok: true, results: await ctx.data.serveQuery(statements, { level: request.level, transaction, timeoutMs }) }
     }
     // The cluster API checks requests; an op this switch misses is a bug, not a peer's fault.
     throw new Error(`unhandled cluster RPC op ${JSON.stringify((request as { op: unknown }).op)}`)
   } catch (e) {
     if (e instanceof LeaderNotFoundError) return { ok: false, error: e.message, leaderNotFound: true }
+    if (e instanceof NotLeaderError) return notLeader(ctx)
     if (e instanceof StoreError) return { ok: false, error: e.message }
     throw e
   }
@@ -94,9 +95,9 @@ async function forwardJoin(ctx: ClusterRpcContext, request: Extract<RpcRequest, 
   }
 }
 
-function notLeader(ctx: Pick<NodeContext, 'leader'>): RpcResponse {
+function notLeader(ctx: Pick<NodeContext, 'id' | 'leader'>): RpcResponse {
   const leader = ctx.leader()
-  return leader ? { ok: false, error: 'not leader', leaderRaftAddr: leader.addr } : { ok: false, error: 'leader not found', leaderNotFound: true }
+  return leader && leader.id !== ctx.id ? { ok: false, error: 'not leader', notLeader: true, leaderRaftAddr: leader.addr } : { ok: false, error: 'leader not found', leaderNotFound: true }
 }
 
 function nodeMeta(ctx: Pick<NodeContext, 'id' | 'options'>): NodeMeta {

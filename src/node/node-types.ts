@@ -6,6 +6,8 @@ export interface WriteOptions {
   transaction?: boolean
   /** Per-statement time limit in ms (rqlite's `db_timeout`). */
   timeoutMs?: number
+  /** Off the leader, fail with NotLeaderError instead of forwarding (rqlite's `redirect`). */
+  redirect?: boolean
 }
 
 export interface ReadOptions {
@@ -16,6 +18,8 @@ export interface ReadOptions {
   freshnessMs?: number
   /** With `freshness`: also refuse if the newest applied write is older than that. */
   freshnessStrict?: boolean
+  /** Off the leader, fail with NotLeaderError instead of forwarding (rqlite's `redirect`). */
+  redirect?: boolean
 }
 
 export interface WriteOutcome {

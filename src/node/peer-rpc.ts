@@ -4,7 +4,7 @@ import { checkRpcResponse } from '../cluster/rpc-shape.ts'
 import { CBOR_TYPE, decodeWire, encodeWire } from '../cluster/wire.ts'
 import type { NodeContext } from './node-context.ts'
 import type { WriteOutcome } from './node-types.ts'
-import { LeaderNotFoundError, StoreError } from './store-error.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.ts'
 
 export type ForwardedRequest = Exclude<RpcRequest, { op: 'meta' | 'join' }>
 
@@ -39,7 +39,7 @@ export class PeerRpc {
     const response = await this.call(leader.addr, request).catch((e: unknown) => {
       throw new StoreError(`forwarding to leader ${leader.addr} failed: ${e instanceof Error ? e.message : String(e)}`)
     })
-    if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : new StoreError(response.error)
+    if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : response.notLeader ? new NotLeaderError() : new StoreError(response.error)
     return { results: response.results ?? [], raftIndex: response.raftIndex ?? 0, servedBy: leader.addr }
   }
 }

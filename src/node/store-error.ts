@@ -16,3 +16,15 @@ export class LeaderNotFoundError extends StoreError {
     this.name = 'LeaderNotFoundError'
   }
 }
+
+/**
+ * This node is not (or no longer) the leader and did nothing: a read that could not be
+ * confirmed, a write never proposed, or one whose log entry was replaced by a new leader's (so
+ * it can never commit). Safe to send to the leader again; rqlite forwards it, never answers 200.
+ */
+export class NotLeaderError extends StoreError {
+  constructor(message = 'not leader') {
+    super(message)
+    this.name = 'NotLeaderError'
+  }
+}
