@@ -11,7 +11,7 @@ import { toJson } from '../api/json-writer.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { readBodyText } from './read-body.ts'
-import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql } from './data-routes.ts'
+import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, leaderNotFound } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
 
@@ -57,6 +57,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/debug/vars', 'debug_vars', (r) => handleDebugVars(r, counters)],
     ['/boot', 'boot', notYet('boot (/boot)')],
     ['/snapshot', 'snapshot', (r) => handleSnapshot(r, counters)],
+    ['/reap', 'reap', (r) => handleReap(r, counters)],
   ]
 
   const serve = (name: string, handler: Handler) => async (c: { req: { raw: Request; url: string } }) => {
@@ -93,6 +94,7 @@ function notYet(what: string): Handler {
 
 function handleStatus(r: DataRequest): Response {
   if (r.request.method !== 'GET') return empty(405)
+  r.node.counters.add('http', 'num_status')
   const doc = sortDeep(statusDocument(r.node))
   return json(r.params.key ? pickKey(doc, r.params.key) : doc, { pretty: r.params.pretty })
 }
@@ -108,6 +110,7 @@ async function handleNodes(r: DataRequest): Promise<Response> {
 
 async function handleReadyz(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'GET') return empty(405)
+  r.node.counters.add('http', 'num_readyz')
   if (r.params.noleader) return text('[+]node ok')
   const leader = r.node.leader()
   if (!leader) return text('[+]node ok\n[+]leader does not exist', 503)
@@ -143,7 +146,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   const method = r.request.method
   if (method === 'GET') {
     const leader = r.node.leader()
-    if (!leader) return textError(503, 'leader not found')
+    if (!leader) return leaderNotFound(r)
     const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
     return json(entry, { pretty: r.params.pretty })
   }
@@ -188,8 +191,27 @@ async function handleSnapshot(r: DataRequest, counters: Counters): Promise<Respo
   counters.add('http', 'user_snapshots')
   try {
     const taken = await r.node.snapshot(r.params.trailingLogs ?? undefined)
+    if (taken) counters.add('store', 'num_user_snapshots')
     return empty(taken ? 200 : 204)
   } catch (e) {
+    counters.add('store', 'num_user_snapshots_failed')
+    if (e instanceof StoreError) return textError(500, e.message)
+    throw e
+  }
+}
+
+/** rqlite v10's POST /reap: `{"snapshots_reaped":n,"wals_checkpointed":c}`. */
+async function handleReap(r: DataRequest, counters: Counters): Promise<Response> {
+  if (r.request.method !== 'POST') return empty(405)
+  counters.add('http', 'user_reaps')
+  try {
+    const reaped = await r.node.reap()
+    counters.add('snapshot', 'reap_total')
+    counters.add('snapshot', 'reap_snapshots', reaped.snapshotsReaped)
+    counters.add('snapshot', 'reap_wals', reaped.walsCheckpointed)
+    return json({ snapshots_reaped: reaped.snapshotsReaped, wals_checkpointed: reaped.walsCheckpointed }, { pretty: r.params.pretty })
+  } catch (e) {
+    counters.add('snapshot', 'reap_errors')
     if (e instanceof StoreError) return textError(500, e.message)
     throw e
   }

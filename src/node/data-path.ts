@@ -23,7 +23,7 @@ import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.t
 /** Tries of work only the leader may do, when leaders change under it. */
 const MAX_LEADER_ATTEMPTS = 3
 
-export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'members' | 'driver' | 'stopping' | 'leader'> {
+export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'members' | 'driver' | 'stopping' | 'leader' | 'counters'> {
   peers: Pick<PeerRpc, 'call' | 'forward'>
   /** Whether this node votes: `auto` reads are `weak` on voters, `none` on read replicas. */
   isVoter(): boolean
@@ -194,11 +194,22 @@ export class DataPath {
       const applied = (await driver.propose(command, timeoutMs)) as AppliedWrite
       return applied.results
     }
-    if (level === 'linearizable') await driver.readIndex(timeoutMs)
+    if (level === 'linearizable') await this.#verifyLeader(driver, timeoutMs)
     // A new leader may not have applied all that the old one acknowledged: a `weak` read waits
     // until it has applied an entry of its own term (a ReadIndex implies that already).
     else if (!driver.leaderCaughtUp) await driver.waitLeaderCaughtUp(timeoutMs)
     return this.#localQuery(statements, options)
+  }
+
+  /** A ReadIndex round: this node still leads, confirmed by a quorum (rqlite's verify leader). */
+  async #verifyLeader(driver: ReturnType<NodeContext['driver']>, timeoutMs: number): Promise<void> {
+    this.#ctx.counters.add('store', 'num_verify_leader')
+    try {
+      await driver.readIndex(timeoutMs)
+    } catch (e) {
+      this.#ctx.counters.add('store', 'num_verify_leader_failed')
+      throw e
+    }
   }
 
   #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {

@@ -48,6 +48,7 @@ export interface ApiNode extends DataNode, EventTarget {
   raftStatus(): RaftStatus
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
+  reap(): Promise<{ snapshotsReaped: number; walsCheckpointed: number }>
   removeNode(id: string): Promise<void>
   transferLeadership(to?: string, options?: { wait?: boolean }): Promise<void>
 }

@@ -65,6 +65,8 @@ export class NodeParts {
   #stopping: Promise<void> | null = null
   /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
   #failed = false
+  /** The leader last reported by Raft ('' for none), to count changes. */
+  #lastLeader = ''
   readonly #host: NodeHost
 
   constructor(host: NodeHost, storage: NodeStorage, overrides: StartOverrides) {
@@ -75,6 +77,7 @@ export class NodeParts {
     if (start.members) this.members.replaceAll(start.members)
     if (start.mode === 'fast') stats.restoresStartSkipped++
     if (start.mode === 'restored') stats.restoresStart++
+    if (start.recovered) host.counters.add('store', 'num_recoveries')
     const ctx: NodeContext = (this.ctx = {
       id: options.nodeId,
       options,
@@ -154,6 +157,8 @@ export class NodeParts {
   }
 
   #onSoftState(state: SoftState): void {
+    if (state.leader !== this.#lastLeader) this.ctx.counters.add('store', 'leader_changes_observed')
+    this.#lastLeader = state.leader
     this.conditions.recheck()
     const leader = this.leader()
     this.#host.events.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))

@@ -21,6 +21,8 @@ export interface StartState {
   applied: number
   mode: StartMode
   members?: Member[]
+  /** A raft/peers.json forced the membership at this start. */
+  recovered?: boolean
 }
 
 export interface NodeStorage {
@@ -71,7 +73,7 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
     const raftDir = joinPath(options.dataDir, 'raft')
     const peers = readPeersFile(files, raftDir)
     if (peers) {
-      start = { ...start, ...recoverWithPeers(peers, log, db, snapshots, start, options) }
+      start = { ...start, ...recoverWithPeers(peers, log, db, snapshots, start, options), recovered: true }
       retirePeersFile(files, raftDir)
     }
     const opened = { db, log }

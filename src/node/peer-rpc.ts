@@ -8,21 +8,28 @@ import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.t
 
 export type ForwardedRequest = Exclude<RpcRequest, { op: 'meta' | 'join' }>
 
-export class PeerRpc {
-  readonly #ctx: Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader'>
+type PeerRpcContext = Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader' | 'counters'>
 
-  constructor(ctx: Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader'>) {
+export class PeerRpc {
+  readonly #ctx: PeerRpcContext
+
+  constructor(ctx: PeerRpcContext) {
     this.#ctx = ctx
   }
 
   /** One request to the node at `raftAddr`; its answer is checked for shape (peers are untrusted). */
   async call(raftAddr: string, request: RpcRequest): Promise<RpcResponse> {
-    const res = await this.#ctx.fetch(`http://${raftAddr}/cluster/rpc`, {
-      method: 'POST',
-      headers: { 'Content-Type': CBOR_TYPE },
-      body: encodeWire(request) as Uint8Array<ArrayBuffer>,
-      signal: AbortSignal.timeout(this.#ctx.options.clusterRpcTimeoutMs),
-    })
+    let res: Response
+    try {
+      res = await this.#post(raftAddr, request)
+    } catch (e) {
+      // A pooled connection to a node that restarted (a former leader, say) fails at once: the
+      // retry gets a new one. Only what may safely run twice: a write could have arrived.
+      if (!(e instanceof TypeError) || !repeatable(request)) throw e
+      this.#ctx.counters.add('cluster', 'num_client_force_new_conn')
+      this.#ctx.counters.add('cluster', 'num_client_retries')
+      res = await this.#post(raftAddr, request)
+    }
     const bytes = new Uint8Array(await res.arrayBuffer())
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${new TextDecoder().decode(bytes.subarray(0, 512)).trim()}`)
     try {
@@ -30,6 +37,15 @@ export class PeerRpc {
     } catch (e) {
       throw new Error(`malformed answer from ${raftAddr}: ${e instanceof Error ? e.message : String(e)}`)
     }
+  }
+
+  #post(raftAddr: string, request: RpcRequest): Promise<Response> {
+    return this.#ctx.fetch(`http://${raftAddr}/cluster/rpc`, {
+      method: 'POST',
+      headers: { 'Content-Type': CBOR_TYPE },
+      body: encodeWire(request) as Uint8Array<ArrayBuffer>,
+      signal: AbortSignal.timeout(this.#ctx.options.clusterRpcTimeoutMs),
+    })
   }
 
   /** Work only the leader may do, sent to it; its failures become the store errors rqlite reports. */
@@ -41,5 +57,20 @@ export class PeerRpc {
     })
     if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : response.notLeader ? new NotLeaderError() : new StoreError(response.error)
     return { results: response.results ?? [], raftIndex: response.raftIndex ?? 0, servedBy: leader.addr }
+  }
+}
+
+/** Requests that change nothing if they run twice: reads, joins (idempotent), queued writes (their id dedupes). */
+function repeatable(request: RpcRequest): boolean {
+  switch (request.op) {
+    case 'meta':
+    case 'notify':
+    case 'join':
+    case 'query':
+      return true
+    case 'execute':
+      return request.queueId !== undefined
+    default:
+      return false
   }
 }

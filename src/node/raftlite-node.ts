@@ -231,6 +231,14 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return this.#parts.snapshots.take(trailingLogs)
   }
 
+  /**
+   * Deletes snapshot files that can never be used (rqlite's POST /reap): a broken transfer of an
+   * older snapshot, a received one never installed. This store holds whole copies and no WAL files.
+   */
+  reap(): Promise<{ snapshotsReaped: number; walsCheckpointed: number }> {
+    return this.#parts.snapshots.reap()
+  }
+
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
   removeNode(id: string): Promise<void> {
     return this.#parts.membership.removeNode(id)
