@@ -367,6 +367,18 @@ function limitMemory(connection: Connection): void {
   connection.exec('PRAGMA temp_store=FILE')
 }
 
+/**
+ * rqlite's connection settings, as `/status` reports them: `busy_timeout` 5000 on both, and
+ * `synchronous` 0 on the read-only one too (it never writes). Where the connections share one
+ * thread the busy wait cannot let the other finish (the VFS's xSleep returns at once), so it
+ * ends in a few dozen immediate retries: it changes no outcome, only what is reported.
+ */
+function matchRqliteSettings(rw: Connection, ro: Connection): void {
+  rw.exec('PRAGMA busy_timeout=5000')
+  ro.exec('PRAGMA busy_timeout=5000')
+  ro.exec('PRAGMA synchronous=OFF')
+}
+
 function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions): { rw: Connection; ro: Connection } {
   const fileRefusal = () => vfs.takeRefusal()
   const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name, fileRefusal })
@@ -383,6 +395,7 @@ function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOp
     ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name, fileRefusal })
     limitMemory(ro)
     ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
+    matchRqliteSettings(rw, ro)
     return { rw, ro }
   } catch (e) {
     ro?.close()

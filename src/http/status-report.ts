@@ -77,6 +77,8 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
       num_snapshots: node.stats.snapshots,
       snapshot_store: { dir: `${options.dataDir}/snapshot`, snapshots: node.lastSnapshotIndex > 0 ? [{ index: node.lastSnapshotIndex }] : [] },
       apply_timeout: formatGoDuration(options.raftApplyTimeoutMs),
+      // rqlite's DBConfig; SQL functions come from TypeScript, never native extensions.
+      db_conf: { fk_constraints: options.foreignKeys, extensions: [] },
       sqlite3: {
         path: db.path,
         size: db.fileSize() + db.walSize(),
