@@ -15,6 +15,7 @@ export function checkRpcRequest(value: unknown): RpcRequest {
     case 'meta':
       return { op }
     case 'remove':
+    case 'removed':
       return { op, id: text(r, 'id', what) }
     case 'transfer':
       return { op, id: text(r, 'id', what), wait: flag(r, 'wait', what) }

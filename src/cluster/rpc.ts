@@ -15,6 +15,8 @@ export type RpcRequest =
   /** `forwarded`: a follower passed it on to its leader, which must not pass it on again. */
   | { op: 'join'; id: string; raftAddr: string; apiAddr: string; voter: boolean; forwarded?: boolean }
   | { op: 'remove'; id: string }
+  /** From the leader to a node it just removed from the cluster. */
+  | { op: 'removed'; id: string }
   | { op: 'transfer'; id: string; wait: boolean }
   | { op: 'meta' }
   /** -bootstrap-expect: "I exist, and here is where"; the answer says if a cluster exists yet. */

@@ -33,5 +33,11 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     raftSnapEntries: flags.raftSnap,
     raftSnapWalBytes: flags.raftSnapWalSize,
     raftSnapIntervalMs: flags.raftSnapInt,
+    raftReapNodeTimeoutMs: flags.raftReapNodeTimeout,
+    raftReapReadOnlyNodeTimeoutMs: flags.raftReapReadOnlyNodeTimeout,
+    raftRemoveShutdown: flags.raftRemoveShutdown,
+    clusterConnectTimeoutMs: flags.clusterConnectTimeout,
+    autoVacuumIntervalMs: flags.autoVacuumInt,
+    autoOptimizeIntervalMs: flags.autoOptimizeInt,
   }
 }

@@ -90,7 +90,15 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   // A node stops by itself only when its storage failed (it cannot go on safely): exit non-zero
   // so a supervisor restarts it, and the restart recovers from what the disk holds.
   const stoppedByItself = new Promise<void>((resolve) => node.addEventListener('stopped', () => resolve(), { once: true }))
+  let removed = false
+  node.addEventListener('removed', () => (removed = true), { once: true })
   const ended = await Promise.race([signalled, stoppedByItself.then(() => undefined)])
+  if (ended === undefined && removed) {
+    // -raft-remove-shutdown: the cluster removed this node; stopping is what was asked for.
+    await closeServers()
+    rt.stderr('node removed from the cluster, shut down (-raft-remove-shutdown)')
+    return 0
+  }
   if (ended === undefined) {
     await closeServers()
     rt.stderr('fatal: the node stopped after a storage error (see above); restart it to recover')

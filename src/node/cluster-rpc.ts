@@ -18,7 +18,9 @@ import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.t
 export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader' | 'counters'> {
   peers: Pick<PeerRpc, 'call'>
   isLeader(): boolean
-  membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember'>
+  membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember' | 'removedNotice'>
+  /** This node was removed from the cluster: stop if -raft-remove-shutdown says so. */
+  stopRemoved(): void
   leadership: Pick<Leadership, 'transfer'>
   data: Pick<DataPath, 'checkStatements' | 'write' | 'serveRequest' | 'serveQuery'>
 }
@@ -35,6 +37,9 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
       case 'join':
         if (!ctx.isLeader()) return forwardJoin(ctx, request)
         await ctx.membership.addMember(request)
+        return { ok: true }
+      case 'removed':
+        ctx.membership.removedNotice(request, ctx.stopRemoved)
         return { ok: true }
       case 'remove':
         if (!ctx.isLeader()) return notLeader(ctx)

@@ -64,6 +64,14 @@ export class Membership {
     await this.#ctx.conditions.until(() => this.#ctx.leader() !== null && (this.#ctx.members.get(this.#ctx.id) !== undefined || options.join.length === 0))
   }
 
+  /**
+   * Told by the leader that this node was removed. Believed as a `remove` request is: a member
+   * may ask for any removal anyway. Only a node set to stop when removed does anything.
+   */
+  removedNotice(request: Extract<RpcRequest, { op: 'removed' }>, stopRemoved: () => void): void {
+    if (request.id === this.#ctx.id) stopRemoved()
+  }
+
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
   async removeNode(id: string): Promise<void> {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
@@ -97,8 +105,12 @@ export class Membership {
 
   async removeMember(id: string): Promise<void> {
     if (!this.#isLeader()) throw new StoreError('not leader')
-    if (!this.#ctx.members.get(id)) throw new StoreError(`node ${id} is not a member of the cluster`)
+    const member = this.#ctx.members.get(id)
+    if (!member) throw new StoreError(`node ${id} is not a member of the cluster`)
     await this.#proposeConfChange({ type: 'removeNode', nodeId: id })
+    // The leader stops sending to a removed node at once, so it may never apply the entry that
+    // removed it: tell it (best effort; it stops if -raft-remove-shutdown asks it to).
+    if (id !== this.#ctx.id) void this.#ctx.peers.call(member.raftAddr, { op: 'removed', id }).catch(() => {})
   }
 
   #isLeader(): boolean {

@@ -24,6 +24,8 @@ import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
 import { shutDown } from './node-shutdown.ts'
 import { NodeSnapshots } from './node-snapshots.ts'
+import { Maintenance } from './maintenance.ts'
+import { Reaper } from './reaper.ts'
 import type { LeaderInfo, NodeStats } from './node-types.ts'
 import type { NodeStorage } from './open-node-storage.ts'
 import { PeerRpc } from './peer-rpc.ts'
@@ -61,7 +63,11 @@ export class NodeParts {
   readonly membership: Membership
   readonly leadership: Leadership
   readonly snapshots: NodeSnapshots
+  readonly reaper: Reaper
+  readonly maintenance: Maintenance
   #driver: RaftDriver
+  /** This node has been a member (for -raft-remove-shutdown: it is removed once it is not). */
+  #wasMember = false
   #stopping: Promise<void> | null = null
   /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
   #failed = false
@@ -97,7 +103,10 @@ export class NodeParts {
     this.membership = new Membership({ ...ctx, peers: this.peers, conditions: this.conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
     this.leadership = new Leadership({ ...ctx, peers: this.peers })
     const addressOf = (id: string) => this.membership.addressOf(id)
-    const recheck = () => this.conditions.recheck()
+    const recheck = () => {
+      this.conditions.recheck()
+      this.#checkRemoved()
+    }
     this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck }, start.applied)
     const install = (snapshot: Snapshot) => this.snapshots.install(snapshot)
     this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, overrides.commands, ctx.emitError)
@@ -106,6 +115,32 @@ export class NodeParts {
     this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
     this.#driver = this.#createDriver(start.applied)
     this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
+    this.reaper = new Reaper(ctx, (id) => this.membership.removeMember(id))
+    this.maintenance = new Maintenance(ctx, this.data)
+  }
+
+  /** Starts the periodic work of a running node: reaping, automatic VACUUM and optimize. */
+  startBackground(): void {
+    this.#wasMember = this.members.get(this.ctx.id) !== undefined
+    this.reaper.start()
+    this.maintenance.start()
+  }
+
+  /** -raft-remove-shutdown: a member that the cluster removed stops (and says why). */
+  #checkRemoved(): void {
+    if (this.members.get(this.ctx.id)) {
+      this.#wasMember = true
+      return
+    }
+    if (this.#wasMember) this.removed()
+  }
+
+  /** The cluster removed this node (its membership says so, or the leader did). */
+  removed(): void {
+    if (!this.ctx.options.raftRemoveShutdown || this.#stopping) return
+    this.ctx.logger.for('node').warn('removed from the cluster; shutting down (-raft-remove-shutdown)', { node: this.ctx.id })
+    this.#host.events.dispatchEvent(new Event('removed'))
+    void this.stop()
   }
 
   /** The current Raft driver. */
@@ -133,6 +168,8 @@ export class NodeParts {
 
   /** Starts the stop once (see `shutDown`); every later call gets the same promise. */
   stop(): Promise<void> {
+    this.reaper.stop()
+    this.maintenance.stop()
     const parts = { queue: this.queue, leadership: this.leadership, snapshots: this.snapshots, transport: this.transport, storage: this.storage }
     const closed = () => this.#host.events.dispatchEvent(new Event('stopped'))
     this.#stopping ??= shutDown({ ...this.ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed })

@@ -6,7 +6,7 @@ import type { NodeContext } from './node-context.ts'
 import type { WriteOutcome } from './node-types.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.ts'
 
-export type ForwardedRequest = Exclude<RpcRequest, { op: 'meta' | 'join' }>
+export type ForwardedRequest = Exclude<RpcRequest, { op: 'meta' | 'join' | 'removed' }>
 
 type PeerRpcContext = Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader' | 'counters'>
 
@@ -44,7 +44,7 @@ export class PeerRpc {
       method: 'POST',
       headers: { 'Content-Type': CBOR_TYPE },
       body: encodeWire(request) as Uint8Array<ArrayBuffer>,
-      signal: AbortSignal.timeout(this.#ctx.options.clusterRpcTimeoutMs),
+      signal: AbortSignal.timeout(firstContact(request) ? this.#ctx.options.clusterConnectTimeoutMs : this.#ctx.options.clusterRpcTimeoutMs),
     })
   }
 
@@ -73,4 +73,9 @@ function repeatable(request: RpcRequest): boolean {
     default:
       return false
   }
+}
+
+/** Requests that open a node's dealings with another, bounded by `-cluster-connect-timeout`. */
+function firstContact(request: RpcRequest): boolean {
+  return request.op === 'join' || request.op === 'notify' || request.op === 'meta'
 }

@@ -80,6 +80,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
       node.#parts.driver.start()
       node.#parts.snapshots.schedule()
+      node.#parts.startBackground()
       const meta = storage.snapshots.readMeta()
       if (meta && meta.dataCrc32c === undefined) node.#parts.snapshots.checksum(meta.index)
       // A lone voter need not wait an election timeout for votes nobody else can give.
@@ -270,6 +271,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * without one it would fail the install, which the driver takes for a storage failure.
    */
   stepMessages(messages: readonly Message[]): string | undefined {
+    for (const m of messages) if (m.to === this.id) this.#parts.reaper.heard(m.from)
     return stepPeerMessages(this.id, this.#parts.driver, messages, (e) => this.#parts.emitError(e))
   }
 
@@ -290,7 +292,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   handleRpc(request: RpcRequest): Promise<RpcResponse> {
     const { membership, leadership, data } = this.#parts
     const { peers, ctx } = this.#parts
-    return handleClusterRpc({ id: this.id, options: this.options, counters: ctx.counters, peers, leader: () => this.leader(), isLeader: () => this.isLeader, membership, leadership, data }, request)
+    const stopRemoved = () => this.#parts.removed()
+    return handleClusterRpc({ id: this.id, options: this.options, counters: ctx.counters, peers, stopRemoved, leader: () => this.leader(), isLeader: () => this.isLeader, membership, leadership, data }, request)
   }
 
   // ------------------------------------------------------------------ internals

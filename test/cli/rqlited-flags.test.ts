@@ -87,7 +87,15 @@ describe('unsupported flags', () => {
     expect(r.message).toBe('flag -cdc-config is not supported yet')
     expect(r.exitCode).toBe(2)
     expect(error('-auth', 'users.json', 'd').message).toBe('flag -auth is not supported yet')
-    expect(error('-raft-remove-shutdown', 'd').message).toBe('flag -raft-remove-shutdown is not supported yet')
+    expect(error('-compress-snap-transport', 'd').message).toBe('flag -compress-snap-transport is not supported yet')
+  })
+
+  test('-extensions-path is refused, saying why and what to do instead', () => {
+    const r = error('-extensions-path', '/opt/ext/vec0.so', 'd')
+    expect(r.exitCode).toBe(1)
+    expect(r.message).toMatch(/^fatal: -extensions-path is not supported: SQLite extensions are native code/)
+    expect(r.message).toContain('WebAssembly, which cannot load native code')
+    expect(r.message).toContain('Register SQL functions from TypeScript instead')
   })
 
   test('setting to the default is accepted', () => {
@@ -97,10 +105,11 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'bootstrap-expect', 'bootstrap-expect-timeout',
+      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'extensions-path',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval',
       'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
-      'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-shutdown-stepdown',
+      'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',
+      'raft-remove-shutdown', 'raft-shutdown-stepdown',
       'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
