@@ -127,7 +127,7 @@ const ROWS: Row[] = [
   ['disco-mode', 'string', '', false, 'Choose clustering discovery mode. If not set, no node discovery is performed'],
   ['disco-key', 'string', 'rqlite', false, 'Key prefix for cluster discovery service'],
   ['disco-config', 'string', '', false, 'Set discovery config, or path to cluster discovery config file'],
-  ['on-disk-path', 'string', '', false, 'Path for SQLite on-disk database file. If not set, use a file in data directory'],
+  ['on-disk-path', 'string', '', true, 'Path for SQLite on-disk database file. If not set, use a file in data directory'],
   ['fk', 'bool', false, true, 'Enable SQLite foreign key constraints'],
   ['version', 'bool', false, true, 'Show version information and exit', undefined, 'version'],
   ['auto-vacuum-int', 'duration', 0, true, 'Period between automatic VACUUMs. It not set, not enabled'],

@@ -39,5 +39,6 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     clusterConnectTimeoutMs: flags.clusterConnectTimeout,
     autoVacuumIntervalMs: flags.autoVacuumInt,
     autoOptimizeIntervalMs: flags.autoOptimizeInt,
+    onDiskPath: flags.onDiskPath,
   }
 }

@@ -74,6 +74,8 @@ export interface NodeOptions {
   autoVacuumIntervalMs: number
   /** The same for `PRAGMA optimize` (`-auto-optimize-int`). */
   autoOptimizeIntervalMs: number
+  /** Where the live SQLite file lives, when not `<dataDir>/db.sqlite` (`-on-disk-path`). */
+  onDiskPath: string
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -113,6 +115,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   clusterConnectTimeoutMs: 30_000,
   autoVacuumIntervalMs: 0,
   autoOptimizeIntervalMs: 0,
+  onDiskPath: '',
 }
 
 /** Fills in defaults, including the ones derived from other options. */

@@ -54,7 +54,8 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
     }
     // The log is the source of truth and SQLite runs unsynced: the database is the last
     // snapshot (kept as is when it still matches its fingerprint) plus a replay of the log.
-    const dbPath = joinPath(options.dataDir, 'db.sqlite')
+    const dbPath = options.onDiskPath || joinPath(options.dataDir, 'db.sqlite')
+    if (options.onDiskPath) files.mkdirp(dbPath.includes('/') ? dbPath.slice(0, dbPath.lastIndexOf('/')) || '/' : '.')
     const liveWrites = new WriteTrackingFilePort(files, dbPath)
     const snapshots = new SnapshotStore(files, options.dataDir, dbPath, liveWrites)
     const prepared = snapshots.prepareLive()

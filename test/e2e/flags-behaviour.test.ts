@@ -103,3 +103,22 @@ test('-auto-vacuum-int and -auto-optimize-int go through the log: every replica 
   // Only the leader proposes them.
   expect((await vars(follower)).store.num_auto_vacuums ?? 0).toBe(0)
 }, 90_000)
+
+test('-on-disk-path: the live database lives there, across restarts, and /status says so', async () => {
+  const { mkdtempSync, existsSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const elsewhere = join(mkdtempSync(join(tmpdir(), 'raftlite-ondisk-')), 'sub', 'live.db')
+  let node = await startRaftlited({ args: ['-on-disk-path', elsewhere] })
+  procs.push(node)
+  await execute(node.url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (42)'])
+  expect((await fetch(`${node.url}/snapshot`, { method: 'POST' })).status).toBe(200)
+  expect(JSON.parse(await (await fetch(`${node.url}/status?key=store.sqlite3.path`)).text())).toBe(elsewhere)
+  expect(existsSync(elsewhere)).toBe(true)
+  expect(existsSync(join(node.dataDir, 'db.sqlite'))).toBe(false)
+  await node.stop('SIGTERM')
+  const { restartRaftlited } = await import('../support/raftlited-process.ts')
+  node = await restartRaftlited(node)
+  procs.push(node)
+  expect(await queryText(node.url, 'SELECT v FROM t')).toContain('[[42]]')
+}, 60_000)
