@@ -157,9 +157,9 @@ const ROWS: Row[] = [
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
-  ['cpu-profile', 'string', '', false, 'Path to file for CPU profiling information'],
-  ['mem-profile', 'string', '', false, 'Path to file for memory profiling information'],
-  ['trace-profile', 'string', '', false, 'Path to file for trace profiling information'],
+  ['cpu-profile', 'string', '', true, 'Path to file for CPU profiling information'],
+  ['mem-profile', 'string', '', true, 'Path to file for memory profiling information'],
+  ['trace-profile', 'string', '', true, 'Path to file for trace profiling information'],
 ]
 
 function camel(name: string): string {

@@ -2,13 +2,14 @@
  * `raftlited`: parse the flags, start a node, serve its API, stop cleanly on a signal. Runtime
  * entry points (`runtimes/<runtime>/main.ts`) supply the adapters and nothing else.
  */
-import { parseRqlitedArgs } from '../cli/rqlited-flags.ts'
+import { parseRqlitedArgs, type RqlitedOptions } from '../cli/rqlited-flags.ts'
 import type { Platform } from '../node/platform.ts'
 import { RaftliteNode } from '../node/raftlite-node.ts'
 import { apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
+import type { Profiler } from '../ports/profiler.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -16,6 +17,8 @@ export interface DaemonRuntime {
   serve(app: Hono, addr: string): Promise<{ close(): Promise<void> }>
   /** Serves the node's cluster port, with Raft streams if the runtime has WebSockets. */
   serveCluster?(node: RaftliteNode, addr: string): Promise<{ close(): Promise<void> }>
+  /** Profiling, where the runtime has it (Node's inspector); absent elsewhere. */
+  profiler?: Profiler
   /** Calls `handler` once on SIGINT or SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
@@ -38,9 +41,37 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       return parsed.exitCode
   }
 
+  const { cpuProfile, memProfile, traceProfile } = parsed.options
+  let stopProfiles = async () => {}
+  if (cpuProfile || memProfile || traceProfile) {
+    const runtime = `${rt.platform.runtime.name} ${rt.platform.runtime.version}`
+    if (!rt.profiler) {
+      const flag = cpuProfile ? '-cpu-profile' : memProfile ? '-mem-profile' : '-trace-profile'
+      rt.stderr(`fatal: ${flag} is not supported on ${runtime}: profiling uses Node's inspector; run raftlited on Node.js to profile`)
+      return 1
+    }
+    try {
+      stopProfiles = await rt.profiler.start({ cpu: cpuProfile || undefined, mem: memProfile || undefined, trace: traceProfile || undefined })
+    } catch (e) {
+      rt.stderr(`fatal: cannot start profiling: ${e instanceof Error ? e.message : String(e)}`)
+      return 1
+    }
+  }
+  const code = await serveNode(parsed.options, parsed.dataDir, rt)
+  try {
+    await stopProfiles()
+  } catch (e) {
+    rt.stderr(`error: cannot write the profiles: ${e instanceof Error ? e.message : String(e)}`)
+    return code === 0 ? 1 : code
+  }
+  return code
+}
+
+/** Starts the node, serves it until a signal (or its own stop), and stops it; the exit code. */
+async function serveNode(options: RqlitedOptions, dataDir: string, rt: DaemonRuntime): Promise<number> {
   let node: RaftliteNode
   try {
-    node = await RaftliteNode.start(nodeOptionsFromFlags(parsed.options, parsed.dataDir), rt.platform)
+    node = await RaftliteNode.start(nodeOptionsFromFlags(options, dataDir), rt.platform)
   } catch (e) {
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1

@@ -105,12 +105,12 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'extensions-path',
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval',
+      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'cpu-profile', 'extensions-path',
+      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval', 'mem-profile',
       'node-id', 'on-disk-path', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
       'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',
       'raft-remove-shutdown', 'raft-shutdown-stepdown',
-      'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout',
+      'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout', 'trace-profile',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
   })
