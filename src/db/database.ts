@@ -39,7 +39,15 @@ export interface DatabaseOptions {
    * off: the file must stay exactly as the last snapshot left it.
    */
   checkpointOnClose?: boolean
+  /**
+   * SQL functions written in TypeScript, by name, on both connections (what a native extension
+   * would add elsewhere). They must be deterministic: every replica runs them on the same rows.
+   */
+  functions?: ReadonlyMap<string, SqlFunction>
 }
+
+/** A scalar SQL function: SQL values in, one SQL value out; a throw fails the statement. */
+export type SqlFunction = (...args: (number | bigint | string | Uint8Array | null)[]) => number | bigint | string | Uint8Array | null | boolean
 
 export interface QueryOptions {
   transaction?: boolean
@@ -379,6 +387,15 @@ function matchRqliteSettings(rw: Connection, ro: Connection): void {
   ro.exec('PRAGMA synchronous=OFF')
 }
 
+function registerFunctions(sqlite3: Sqlite3, connection: Connection, functions: DatabaseOptions['functions']): void {
+  const { capi } = sqlite3
+  for (const [name, fn] of functions ?? []) {
+    const flags = capi.SQLITE_UTF8 | capi.SQLITE_DETERMINISTIC
+    const rc = capi.sqlite3_create_function_v2(connection.db, name, -1, flags, 0, (_ctx, ...values) => fn(...(values as Parameters<SqlFunction>)), 0, 0, 0)
+    if (rc !== 0) throw new Error(`cannot register SQL function ${name}: ${capi.sqlite3_errstr(rc)}`)
+  }
+}
+
 function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions): { rw: Connection; ro: Connection } {
   const fileRefusal = () => vfs.takeRefusal()
   const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name, fileRefusal })
@@ -396,6 +413,7 @@ function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOp
     limitMemory(ro)
     ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
     matchRqliteSettings(rw, ro)
+    for (const c of [rw, ro]) registerFunctions(sqlite3, c, options.functions)
     return { rw, ro }
   } catch (e) {
     ro?.close()

@@ -5,6 +5,7 @@
  * Events go out through the façade (`leader`, `error`, `stopped`).
  */
 import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import type { SqlFunction } from '../db/database.ts'
 import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { Members } from '../cluster/members.ts'
@@ -38,6 +39,11 @@ export interface StartOverrides {
   fetch?: typeof fetch
   /** Handlers of commands other than SQL (`node.command`); the same on every node, before it starts. */
   commands?: ReadonlyMap<string, CommandHandler>
+  /**
+   * SQL functions written in TypeScript (where rqlite loads native extensions). Register the
+   * same, deterministic ones on every node: each replica runs them as it applies a write.
+   */
+  functions?: ReadonlyMap<string, SqlFunction>
 }
 
 export interface NodeHost {

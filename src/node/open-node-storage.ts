@@ -8,7 +8,7 @@ import { encodeMemberContext, type Member } from '../cluster/members.ts'
 import { alignLogWithSnapshot } from '../cluster/align-log.ts'
 import { readPeersFile, recoverWithPeers, retirePeersFile } from '../cluster/peers-recovery.ts'
 import { SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
-import { Database } from '../db/database.ts'
+import { Database, type SqlFunction } from '../db/database.ts'
 import { joinPath } from '../ports/file-port.ts'
 import { bootstrapState } from '../raft/conf-change.ts'
 import { WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
@@ -35,7 +35,7 @@ export interface NodeStorage {
   unlock(): void
 }
 
-export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore): Promise<NodeStorage> {
+export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore, functions?: ReadonlyMap<string, SqlFunction>): Promise<NodeStorage> {
   const { files } = platform
   files.mkdirp(options.dataDir)
   const unlock = files.lock(joinPath(options.dataDir, 'LOCK'))
@@ -69,6 +69,7 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
       synchronous: 'off',
       checkpointWalBytes: 0, // only snapshots checkpoint
       checkpointOnClose: false,
+      functions,
     })
     let start: StartState = { applied: prepared.meta?.index ?? 0, mode: prepared.mode, members: prepared.meta?.members }
     const raftDir = joinPath(options.dataDir, 'raft')

@@ -75,7 +75,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   static async start(options: Partial<NodeOptions> & { dataDir: string }, platform: Platform, overrides: StartOverrides = {}): Promise<RaftliteNode> {
     const resolved = resolveNodeOptions(options)
     raftTiming(resolved) // refuse impossible timeouts before touching the data directory
-    const storage = await openNodeStorage(resolved, platform, overrides.log)
+    const storage = await openNodeStorage(resolved, platform, overrides.log, overrides.functions)
     try {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
       node.#parts.driver.start()
