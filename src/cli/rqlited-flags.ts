@@ -155,7 +155,7 @@ const ROWS: Row[] = [
   ['write-queue-tx', 'bool', false, true, 'Use a transaction when processing a queued write'],
   ['http-max-body', 'int', 64 * 1024 * 1024, true, 'Largest HTTP request body accepted, in bytes; larger ones get 413 (raftlite)', 'raftlite'],
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
-  ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
+  ['compress-snap-transport', 'bool', false, true, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
   ['cpu-profile', 'string', '', true, 'Path to file for CPU profiling information'],
   ['mem-profile', 'string', '', true, 'Path to file for memory profiling information'],

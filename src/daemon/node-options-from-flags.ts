@@ -40,5 +40,6 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     autoVacuumIntervalMs: flags.autoVacuumInt,
     autoOptimizeIntervalMs: flags.autoOptimizeInt,
     onDiskPath: flags.onDiskPath,
+    compressSnapTransport: flags.compressSnapTransport,
   }
 }

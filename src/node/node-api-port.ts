@@ -57,6 +57,7 @@ export interface ApiNode extends DataNode, EventTarget {
 export interface ClusterNode extends EventTarget {
   readonly id: string
   readonly options: NodeOptions
+  readonly counters: Counters
   learnAddress(id: string, raftAddr: string): void
   stepMessages(messages: readonly Message[]): string | undefined
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>

@@ -76,6 +76,8 @@ export interface NodeOptions {
   autoOptimizeIntervalMs: number
   /** Where the live SQLite file lives, when not `<dataDir>/db.sqlite` (`-on-disk-path`). */
   onDiskPath: string
+  /** Snapshots sent to followers travel gzipped (`-compress-snap-transport`). */
+  compressSnapTransport: boolean
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -116,6 +118,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   autoVacuumIntervalMs: 0,
   autoOptimizeIntervalMs: 0,
   onDiskPath: '',
+  compressSnapTransport: false,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

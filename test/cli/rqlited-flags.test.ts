@@ -87,7 +87,7 @@ describe('unsupported flags', () => {
     expect(r.message).toBe('flag -cdc-config is not supported yet')
     expect(r.exitCode).toBe(2)
     expect(error('-auth', 'users.json', 'd').message).toBe('flag -auth is not supported yet')
-    expect(error('-compress-snap-transport', 'd').message).toBe('flag -compress-snap-transport is not supported yet')
+    expect(error('-raft-commit-timeout', '1s', 'd').message).toBe('flag -raft-commit-timeout is not supported yet')
   })
 
   test('-extensions-path is refused, saying why and what to do instead', () => {
@@ -105,7 +105,7 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'cpu-profile', 'extensions-path',
+      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'compress-snap-transport', 'cpu-profile', 'extensions-path',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval', 'mem-profile',
       'node-id', 'on-disk-path', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
       'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',

@@ -122,3 +122,16 @@ test('-on-disk-path: the live database lives there, across restarts, and /status
   procs.push(node)
   expect(await queryText(node.url, 'SELECT v FROM t')).toContain('[[42]]')
 }, 60_000)
+
+test('-compress-snap-transport: the snapshot reaches a new node gzipped, and checks out', async () => {
+  const leader = await startRaftlited({ args: ['-node-id', 'a', '-compress-snap-transport', ...FAST_ELECTION] })
+  procs.push(leader)
+  await execute(leader.url, ['CREATE TABLE t (v)', ...Array.from({ length: 200 }, (_, i) => `INSERT INTO t VALUES ('${'row '.repeat(50)}${i}')`)])
+  expect((await fetch(`${leader.url}/snapshot?trailing_logs=0`, { method: 'POST' })).status).toBe(200)
+  const joiner = await startRaftlited({ args: ['-node-id', 'b', '-join', leader.raftAddr, ...FAST_ELECTION] })
+  procs.push(joiner)
+  await waitFor('the rows on the new node', async () => (await queryText(joiner.url, 'SELECT count(*) FROM t', '&level=none')).includes('[[200]]'))
+  const { store } = await vars(joiner)
+  expect(store.num_restores).toBe(1)
+  expect(store.num_snapshot_transfers_compressed).toBe(1)
+}, 60_000)

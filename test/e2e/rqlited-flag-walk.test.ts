@@ -65,6 +65,7 @@ test('a node starts with every supported rqlited flag set to a non-default value
     'write-queue-tx': 'true',
     'http-max-body': '1048576',
     'shutdown-flush-timeout': '2s',
+    'compress-snap-transport': 'true',
     'cpu-profile': join(scratch, 'cpu.cpuprofile'),
     'mem-profile': join(scratch, 'mem.heapprofile'),
     'trace-profile': join(scratch, 'trace.json'),
@@ -95,12 +96,12 @@ test('a node starts with every supported rqlited flag set to a non-default value
   expect(status.store.election_timeout).toBe('500ms')
   expect(status.store.apply_timeout).toBe('5s')
   expect(status.http.queue._default).toMatchObject({ max_size: 100, batch_size: 10, timeout: '20ms', transaction: true })
-  await waitFor('both members', async () => Object.keys(JSON.parse(await (await fetch(`${first.url}/nodes`)).text())).length === 2)
+  await waitFor('both members', async () => Object.keys(JSON.parse(await (await fetch(`${first.url}/nodes`)).text())).length === 2, 30_000)
   const write = await execute(walker.url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
   expect(write.text).toBe('{"results":[{},{"last_insert_id":1,"rows_affected":1}]}')
 
   // -raft-cluster-remove-shutdown: it leaves the cluster as it stops; the profiles are written.
   expect(await walker.stop('SIGTERM')).toBe(0)
   for (const p of ['cpu-profile', 'mem-profile', 'trace-profile']) expect(existsSync(values[p]), p).toBe(true)
-  await waitFor('the walker gone from the membership', async () => Object.keys(JSON.parse(await (await fetch(`${first.url}/nodes`)).text())).length === 1)
+  await waitFor('the walker gone from the membership', async () => Object.keys(JSON.parse(await (await fetch(`${first.url}/nodes`)).text())).length === 1, 30_000)
 }, 120_000)
