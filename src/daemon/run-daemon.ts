@@ -10,6 +10,7 @@ import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import type { Profiler } from '../ports/profiler.ts'
+import { discoverJoinTargets, readDiscoConfig } from './disco.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -57,6 +58,14 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       return 1
     }
   }
+  if (parsed.options.discoMode !== '') {
+    const refused = await discover(parsed.options, rt)
+    if (refused) {
+      await stopProfiles().catch(() => {})
+      rt.stderr(`fatal: ${refused}`)
+      return 1
+    }
+  }
   const code = await serveNode(parsed.options, parsed.dataDir, rt)
   try {
     await stopProfiles()
@@ -65,6 +74,23 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     return code === 0 ? 1 : code
   }
   return code
+}
+
+/** `-disco-mode`: fills `options.join` with the nodes the discovery service names; or why not. */
+async function discover(options: RqlitedOptions, rt: DaemonRuntime): Promise<string | undefined> {
+  const mode = options.discoMode
+  if (mode !== 'dns' && mode !== 'dns-srv') return `-disco-mode ${mode} is not supported yet (dns and dns-srv are)`
+  const { dns, files, env, timers, clock } = rt.platform
+  if (!dns) return `-disco-mode ${mode} needs DNS lookups, which raftlited has no adapter for on ${rt.platform.runtime.name}`
+  try {
+    const config = readDiscoConfig(options.discoConfig, files, env ?? (() => undefined))
+    const wait = (ms: number) => new Promise<void>((r) => timers.setTimeout(r, ms))
+    options.join = await discoverJoinTargets(options, dns, config, wait, () => clock.monotonic())
+    rt.stderr(`-disco-mode ${mode}: ${config.name} names ${options.join.join(', ')}`)
+    return undefined
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e)
+  }
 }
 
 /** Starts the node, serves it until a signal (or its own stop), and stops it; the exit code. */

@@ -23,6 +23,8 @@ const ELSEWHERE: Record<string, string> = {
   version: 'prints and exits: test/e2e/daemon-cli.test.ts',
   'extensions-path': 'refused by design (WASM cannot load native code): test/cli/rqlited-flags.test.ts',
   'raft-non-voter': 'a read replica cannot use -bootstrap-expect, which this node sets: test/e2e/cluster-membership.test.ts',
+  'disco-mode': 'cannot be combined with -join, which this node sets; needs a DNS server: test/e2e/disco-dns.test.ts',
+  'disco-config': 'goes with -disco-mode: test/e2e/disco-dns.test.ts',
 }
 
 test('a node starts with every supported rqlited flag set to a non-default value', async () => {
