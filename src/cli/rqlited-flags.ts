@@ -125,7 +125,7 @@ const ROWS: Row[] = [
   ['bootstrap-expect', 'int', 0, true, 'Minimum number of nodes required for a bootstrap'],
   ['bootstrap-expect-timeout', 'duration', 120 * S, true, 'Maximum time for bootstrap process'],
   ['disco-mode', 'string', '', true, 'Choose clustering discovery mode. If not set, no node discovery is performed'],
-  ['disco-key', 'string', 'rqlite', false, 'Key prefix for cluster discovery service'],
+  ['disco-key', 'string', 'rqlite', true, 'Key prefix for cluster discovery service'],
   ['disco-config', 'string', '', true, 'Set discovery config, or path to cluster discovery config file'],
   ['on-disk-path', 'string', '', true, 'Path for SQLite on-disk database file. If not set, use a file in data directory'],
   ['fk', 'bool', false, true, 'Enable SQLite foreign key constraints'],

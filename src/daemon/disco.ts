@@ -18,7 +18,7 @@ interface DnsConfig {
 }
 
 /** `-disco-config`: JSON inline, or the path of a file holding it; `$VARS` expanded. */
-export function readDiscoConfig(raw: string, files: FilePort, env: (name: string) => string | undefined): DnsConfig {
+export function readDiscoJson(raw: string, files: FilePort, env: (name: string) => string | undefined): Record<string, unknown> {
   let text = raw.trim()
   if (text !== '' && !text.startsWith('{')) {
     const handle = files.open(text, { create: false, readOnly: true })
@@ -37,7 +37,13 @@ export function readDiscoConfig(raw: string, files: FilePort, env: (name: string
   } catch (e) {
     throw new Error(`-disco-config is not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
   }
-  const c = (parsed ?? {}) as Record<string, unknown>
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('-disco-config must be a JSON object')
+  return parsed as Record<string, unknown>
+}
+
+/** The dns and dns-srv settings of `-disco-config` (rqlite's: `name`, `port`, `service`). */
+export function readDiscoConfig(raw: string, files: FilePort, env: (name: string) => string | undefined): DnsConfig {
+  const c = readDiscoJson(raw, files, env)
   const name = typeof c.name === 'string' && c.name !== '' ? c.name : 'rqlite'
   const port = c.port === undefined ? 4002 : Number(c.port)
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`-disco-config: port ${String(c.port)} is not a port`)

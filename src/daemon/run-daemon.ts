@@ -10,7 +10,8 @@ import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import type { Profiler } from '../ports/profiler.ts'
-import { discoverJoinTargets, readDiscoConfig } from './disco.ts'
+import { discoverJoinTargets, readDiscoConfig, readDiscoJson } from './disco.ts'
+import { consulStore, etcdStore, joinThroughKv } from './disco-kv.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -58,15 +59,17 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       return 1
     }
   }
+  let onNode: ((node: RaftliteNode) => void) | undefined
   if (parsed.options.discoMode !== '') {
-    const refused = await discover(parsed.options, rt)
-    if (refused) {
+    const found = await discover(parsed.options, rt)
+    if (typeof found === 'string') {
       await stopProfiles().catch(() => {})
-      rt.stderr(`fatal: ${refused}`)
+      rt.stderr(`fatal: ${found}`)
       return 1
     }
+    onNode = found.onNode
   }
-  const code = await serveNode(parsed.options, parsed.dataDir, rt)
+  const code = await serveNode(parsed.options, parsed.dataDir, rt, onNode)
   try {
     await stopProfiles()
   } catch (e) {
@@ -76,25 +79,49 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   return code
 }
 
-/** `-disco-mode`: fills `options.join` with the nodes the discovery service names; or why not. */
-async function discover(options: RqlitedOptions, rt: DaemonRuntime): Promise<string | undefined> {
+/**
+ * `-disco-mode`: fills `options.join` with the nodes the discovery service names; or why not.
+ * With a key-value store, also what the started node must do: keep the leader's key current.
+ */
+async function discover(options: RqlitedOptions, rt: DaemonRuntime): Promise<string | { onNode?: (node: RaftliteNode) => void }> {
   const mode = options.discoMode
-  if (mode !== 'dns' && mode !== 'dns-srv') return `-disco-mode ${mode} is not supported yet (dns and dns-srv are)`
   const { dns, files, env, timers, clock } = rt.platform
+  const wait = (ms: number) => new Promise<void>((r) => timers.setTimeout(r, ms))
+  if (mode === 'etcd-kv' || mode === 'consul-kv') {
+    try {
+      const json = readDiscoJson(options.discoConfig, files, env ?? (() => undefined))
+      const store = mode === 'etcd-kv' ? etcdStore(json, options.clusterConnectTimeout) : consulStore(json, options.clusterConnectTimeout)
+      const key = `${options.discoKey}/leader`
+      const self = { id: options.nodeId, addr: options.raftAdvAddr, api_addr: apiUrl(options.httpAdvAddr) }
+      const deadline = clock.monotonic() + options.bootstrapExpectTimeout
+      options.join = await joinThroughKv(store, key, self, wait, () => clock.monotonic(), deadline)
+      rt.stderr(`-disco-mode ${mode}: ${options.join.length > 0 ? `joining the leader at ${options.join[0]}` : 'no leader yet: founding the cluster'}`)
+      // The leader keeps the key naming itself, so that later nodes find it.
+      const advertise = (node: RaftliteNode) => {
+        if (node.isLeader) store.put(key, JSON.stringify(self)).catch((e: unknown) => rt.stderr(`error: -disco-mode ${mode}: ${e instanceof Error ? e.message : String(e)}`))
+      }
+      return { onNode: (node) => {
+        node.addEventListener('leader', () => advertise(node))
+        void node.ready.then(() => advertise(node), () => {})
+      } }
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e)
+    }
+  }
+  if (mode !== 'dns' && mode !== 'dns-srv') return `-disco-mode ${mode} is not supported`
   if (!dns) return `-disco-mode ${mode} needs DNS lookups, which raftlited has no adapter for on ${rt.platform.runtime.name}`
   try {
     const config = readDiscoConfig(options.discoConfig, files, env ?? (() => undefined))
-    const wait = (ms: number) => new Promise<void>((r) => timers.setTimeout(r, ms))
     options.join = await discoverJoinTargets(options, dns, config, wait, () => clock.monotonic())
     rt.stderr(`-disco-mode ${mode}: ${config.name} names ${options.join.join(', ')}`)
-    return undefined
+    return {}
   } catch (e) {
     return e instanceof Error ? e.message : String(e)
   }
 }
 
 /** Starts the node, serves it until a signal (or its own stop), and stops it; the exit code. */
-async function serveNode(options: RqlitedOptions, dataDir: string, rt: DaemonRuntime): Promise<number> {
+async function serveNode(options: RqlitedOptions, dataDir: string, rt: DaemonRuntime, onNode?: (node: RaftliteNode) => void): Promise<number> {
   let node: RaftliteNode
   try {
     node = await RaftliteNode.start(nodeOptionsFromFlags(options, dataDir), rt.platform)
@@ -102,6 +129,7 @@ async function serveNode(options: RqlitedOptions, dataDir: string, rt: DaemonRun
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1
   }
+  onNode?.(node)
   node.addEventListener('error', (event) => {
     const detail = (event as CustomEvent).detail
     rt.stderr(`error: ${detail instanceof Error ? detail.message : String(detail)}`)

@@ -59,7 +59,7 @@ describe('supported flags', () => {
 
   test('flags the node does not honour yet are refused; honoured ones parse', () => {
     expect(error('-raft-log-level', 'INFO', 'd')).toMatchObject({ message: 'flag -raft-log-level is not supported yet', exitCode: 2 })
-    expect(error('-disco-key', 'raftlite', 'd')).toMatchObject({ message: 'flag -disco-key is not supported yet' })
+    expect(error('-join-as', 'bob', 'd')).toMatchObject({ message: 'flag -join-as is not supported yet' })
     expect(ok('-raft-election-timeout', '2s', '-raft-snap', '1024', 'd').options).toMatchObject({ raftElectionTimeout: 2000, raftSnap: 1024 })
     expect(ok('-join', 'a:1,b:2', '-raft-non-voter', 'd').options).toMatchObject({ join: ['a:1', 'b:2'], raftNonVoter: true })
   })
@@ -105,7 +105,7 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'compress-snap-transport', 'cpu-profile', 'disco-config', 'disco-mode', 'extensions-path',
+      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'compress-snap-transport', 'cpu-profile', 'disco-config', 'disco-key', 'disco-mode', 'extensions-path',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval', 'mem-profile',
       'node-id', 'on-disk-path', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
       'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',

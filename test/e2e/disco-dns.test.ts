@@ -68,7 +68,3 @@ test.skipIf(!haveDnsmasq)('dns: A records name each node, all on one Raft port; 
   await expectOneCluster(procs)
 }, 120_000)
 
-test('etcd-kv and consul-kv are refused as not supported yet', async () => {
-  const failed = await startRaftlited({ args: ['-disco-mode', 'etcd-kv'] }).catch((e: unknown) => e)
-  expect(String(failed)).toContain('fatal: -disco-mode etcd-kv is not supported yet (dns and dns-srv are)')
-}, 30_000)

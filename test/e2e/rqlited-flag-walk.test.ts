@@ -25,6 +25,7 @@ const ELSEWHERE: Record<string, string> = {
   'raft-non-voter': 'a read replica cannot use -bootstrap-expect, which this node sets: test/e2e/cluster-membership.test.ts',
   'disco-mode': 'cannot be combined with -join, which this node sets; needs a DNS server: test/e2e/disco-dns.test.ts',
   'disco-config': 'goes with -disco-mode: test/e2e/disco-dns.test.ts',
+  'disco-key': 'goes with -disco-mode etcd-kv or consul-kv: test/e2e/disco-kv.test.ts',
 }
 
 test('a node starts with every supported rqlited flag set to a non-default value', async () => {
