@@ -37,7 +37,7 @@ test('n1 joins n0, n2 joins the follower n1: one 3-node cluster', async () => {
 
 test('an idempotent re-join is ignored; a re-join with a new address removes the old entry first', async () => {
   // Three voters, so the cluster keeps its leader while one of them restarts.
-  procs = await startCluster({ size: 3 })
+  procs = await startCluster({ size: 3, extraArgs: ['-join-attempts', '30'] })
   const leader = (await leaderOf(procs))!
   let node = procs.find((p) => p !== leader)!
   const id = String(procs.indexOf(node) + 1)

@@ -22,7 +22,8 @@ const answer = async (res: Promise<Response>) => {
 }
 
 async function clusterWithTable(): Promise<{ leader: RaftlitedProcess; followers: RaftlitedProcess[] }> {
-  procs = await startCluster({ size: 3 })
+  // A loaded machine can take a while to settle a new cluster: joins retry for longer than the default.
+  procs = await startCluster({ size: 3, extraArgs: ['-join-attempts', '30'] })
   const leader = (await leaderOf(procs))!
   expect((await execute(leader.url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])).status).toBe(200)
   return { leader, followers: procs.filter((p) => p !== leader) }
