@@ -33,5 +33,6 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     raftSnapEntries: flags.raftSnap,
     raftSnapWalBytes: flags.raftSnapWalSize,
     raftSnapIntervalMs: flags.raftSnapInt,
+    joinAs: flags.joinAs,
   }
 }

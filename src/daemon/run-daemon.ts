@@ -9,6 +9,8 @@ import { apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
+import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
+import { Logger, textLineSink } from '../observe/logger.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -39,12 +41,15 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   }
 
   let node: RaftliteNode
+  const authFile = parsed.options.auth
   try {
-    node = await RaftliteNode.start(nodeOptionsFromFlags(parsed.options, parsed.dataDir), rt.platform)
+    const users = authFile ? readUsersFile(rt.platform.files, authFile) : undefined
+    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users }, rt.platform)
   } catch (e) {
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1
   }
+  const usersWatch = authFile ? watchUsers(node, authFile, rt) : null
   node.addEventListener('error', (event) => {
     const detail = (event as CustomEvent).detail
     rt.stderr(`error: ${detail instanceof Error ? detail.message : String(detail)}`)
@@ -61,12 +66,14 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       servers.push(await listen(addr))
     } catch (e) {
       for (const s of servers) await s.close()
+      usersWatch?.stop()
       await node.stop()
       rt.stderr(`fatal: cannot listen on ${addr}: ${e instanceof Error ? e.message : String(e)}`)
       return 1
     }
   }
   const closeServers = async () => {
+    usersWatch?.stop()
     for (const s of servers) await s.close()
   }
   const signalled = new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
@@ -101,9 +108,16 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   // The public API closes first; the cluster port stays open while the node hands leadership
   // over or leaves the cluster, which needs answers from its peers.
   const [clusterServer, apiServer] = servers
+  usersWatch?.stop()
   await apiServer.close()
   await node.stop()
   await clusterServer.close()
   rt.stderr('node stopped')
   return 0
+}
+
+/** Reloads the -auth file when it changes; logs under `auth` (to stderr if no logger is set up). */
+function watchUsers(node: RaftliteNode, path: string, rt: DaemonRuntime): { stop(): void } {
+  const logger = rt.platform.logger ?? new Logger({ sink: textLineSink(rt.stderr), level: 'info' })
+  return watchUsersFile(rt.platform.files, rt.platform.timers, path, logger.for('auth'), (users) => node.setUsers(users))
 }

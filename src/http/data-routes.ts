@@ -4,6 +4,7 @@ import { RequestError } from '../api/request-error.ts'
 import { buildEnvelope, formatResults, type StatementResult } from '../api/result-format.ts'
 import type { QueryParams } from '../api/query-params.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
+import type { Credentials } from '../auth/credentials.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
@@ -17,6 +18,13 @@ export interface DataRequest {
   startedAt: number
   /** Headers every response of this API carries (version, CORS). */
   commonHeaders: Readonly<Record<string, string>>
+  /** The request's Basic credentials, forwarded with it to the leader (which checks them again). */
+  credentials?: Credentials | null
+}
+
+/** The request's credentials as node options take them (none when it sent none). */
+export function withCredentials(r: DataRequest): { credentials?: Credentials } {
+  return r.credentials ? { credentials: r.credentials } : {}
 }
 
 type Shape = { unified: boolean }
@@ -28,7 +36,7 @@ export async function handleExecute(r: DataRequest): Promise<Response> {
   if (redirect) return redirect
   const statements = await readStatements(r, true)
   return respondWrite(r, { unified: true }, () =>
-    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined }),
+    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined, ...withCredentials(r) }),
   )
 }
 
@@ -53,6 +61,7 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
       timeoutMs: r.params.dbTimeoutMs ?? undefined,
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
+      ...withCredentials(r),
     }),
   }))
 }
@@ -69,6 +78,7 @@ export async function handleRequest(r: DataRequest): Promise<Response> {
       timeoutMs: r.params.dbTimeoutMs ?? undefined,
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
+      ...withCredentials(r),
     }),
   )
 }

@@ -6,6 +6,7 @@
 import { encodeMemberContext, type MemberAddresses } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { RpcRequest } from '../cluster/rpc.ts'
+import type { Credentials } from '../auth/credentials.ts'
 import { bootstrapState } from '../raft/conf-change.ts'
 import type { ConfChange } from '../raft/types.ts'
 import type { Conditions } from './conditions.ts'
@@ -65,10 +66,10 @@ export class Membership {
   }
 
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
-  async removeNode(id: string): Promise<void> {
+  async removeNode(id: string, credentials?: Credentials): Promise<void> {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
     if (!this.#isLeader()) {
-      await this.#ctx.peers.forward({ op: 'remove', id })
+      await this.#ctx.peers.forward({ op: 'remove', id, ...(credentials ? { credentials } : {}) })
       return
     }
     await this.removeMember(id)

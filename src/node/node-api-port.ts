@@ -3,6 +3,8 @@
  * of it. They depend on these interfaces, which `RaftliteNode` implements, never on the façade:
  * the façade builds them, so the import graph runs one way only (façade → adapters → port).
  */
+import type { Authorizer } from '../auth/authorizer.ts'
+import type { Credentials } from '../auth/credentials.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
@@ -46,8 +48,10 @@ export interface ApiNode extends DataNode, EventTarget {
   raftStatus(): RaftStatus
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
-  removeNode(id: string): Promise<void>
-  transferLeadership(to?: string, options?: { wait?: boolean }): Promise<void>
+  removeNode(id: string, options?: { credentials?: Credentials }): Promise<void>
+  transferLeadership(to?: string, options?: { wait?: boolean; credentials?: Credentials }): Promise<void>
+  /** Users and permissions to enforce; null when access control is off. */
+  readonly authorizer: Authorizer | null
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */

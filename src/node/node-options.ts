@@ -1,3 +1,5 @@
+import type { UserEntry } from '../auth/users.ts'
+
 /** Options of a node: the `raftlited` flags as a typed object (durations in milliseconds). */
 export interface NodeOptions {
   /** Directory holding the database, and later the Raft log and snapshots. */
@@ -62,6 +64,13 @@ export interface NodeOptions {
   raftMaxBatchBytes: number
   /** How long stop() keeps flushing queued writes; what is left then is reported and dropped. */
   shutdownFlushTimeoutMs: number
+  /**
+   * Users and permissions (rqlite's `-auth` file, as an array); absent: no access control.
+   * `node.api()` enforces them, and the leader checks forwarded requests again.
+   */
+  users?: readonly UserEntry[]
+  /** The user (in `users`, with a plaintext password) this node joins, notifies and removes as (`-join-as`). */
+  joinAs: string
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -95,6 +104,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   snapshotStallTimeoutMs: 30_000,
   raftMaxBatchBytes: 8 * 1024 * 1024,
   shutdownFlushTimeoutMs: 5_000,
+  joinAs: '',
 }
 
 /** Fills in defaults, including the ones derived from other options. */

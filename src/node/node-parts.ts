@@ -19,6 +19,7 @@ import { Leadership } from './leadership.ts'
 import { Membership } from './membership.ts'
 import type { NodeContext } from './node-context.ts'
 import { silentLogger } from '../observe/logger.ts'
+import { createAuthorizer } from '../auth/node-authorizer.ts'
 import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
 import { shutDown } from './node-shutdown.ts'
@@ -82,12 +83,13 @@ export class NodeParts {
       members: this.members,
       fetch: overrides.fetch ?? ((...args) => fetch(...args)),
       logger: platform.logger ?? silentLogger,
+      authorizer: createAuthorizer(options),
       driver: () => this.#driver,
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),
       emitError: (e) => this.emitError(e),
     })
-    this.peers = new PeerRpc(ctx)
+    this.peers = new PeerRpc({ ...ctx, ownCredentials: () => (options.joinAs ? (ctx.authorizer?.credentialsOf(options.joinAs) ?? null) : null) })
     this.membership = new Membership({ ...ctx, peers: this.peers, conditions: this.conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
     this.leadership = new Leadership({ ...ctx, peers: this.peers })
     const addressOf = (id: string) => this.membership.addressOf(id)

@@ -86,7 +86,7 @@ describe('unsupported flags', () => {
     const r = error('-cdc-config', 'stdout', 'd')
     expect(r.message).toBe('flag -cdc-config is not supported yet')
     expect(r.exitCode).toBe(2)
-    expect(error('-auth', 'users.json', 'd').message).toBe('flag -auth is not supported yet')
+    expect(error('-on-disk-path', '/tmp/x.db', 'd').message).toBe('flag -on-disk-path is not supported yet')
     expect(error('-raft-remove-shutdown', 'd').message).toBe('flag -raft-remove-shutdown is not supported yet')
   })
 
@@ -97,8 +97,8 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'bootstrap-expect', 'bootstrap-expect-timeout',
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval',
+      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout',
+      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-as', 'join-attempts', 'join-interval',
       'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
       'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-shutdown-stepdown',
       'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout',
