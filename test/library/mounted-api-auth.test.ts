@@ -34,7 +34,9 @@ test('scenario 30: anonymous writes are refused, * grants status and ready, quer
   expect(await anonymous.text()).toBe('')
   expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="rqlite"')
 
-  expect((await app.request('/raftlite/status')).status).toBe(200)
+  const status = await app.request('/raftlite/status?key=http')
+  expect(status.status).toBe(200)
+  expect(JSON.parse(await status.text()).auth).toBe('enabled')
   expect((await app.request('/raftlite/readyz')).status).toBe(200)
   expect((await app.request('/raftlite/nodes')).status).toBe(200)
 
