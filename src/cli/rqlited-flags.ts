@@ -85,6 +85,8 @@ export interface RqlitedOptions {
   dbMaxRoConns: number
   httpMaxBody: number
   shutdownFlushTimeout: number
+  /** raftlite's own: the file holding the cluster secret (see NodeOptions.clusterSecret). */
+  clusterSecretFile: string
   cpuProfile: string
   memProfile: string
   traceProfile: string
@@ -122,6 +124,7 @@ const ROWS: Row[] = [
   ['join-attempts', 'int', 5, true, 'Number of join attempts to make'],
   ['join-interval', 'duration', 3 * S, true, 'Period between join attempts'],
   ['join-as', 'string', '', true, 'Username in authentication file to join as. If not set, joins anonymously'],
+  ['cluster-secret-file', 'string', '', true, 'Path to a file holding a secret shared by all nodes (raftlite): requests between nodes are signed with it. If not set, the Raft port trusts anyone who reaches it'],
   ['bootstrap-expect', 'int', 0, true, 'Minimum number of nodes required for a bootstrap'],
   ['bootstrap-expect-timeout', 'duration', 120 * S, true, 'Maximum time for bootstrap process'],
   ['disco-mode', 'string', '', false, 'Choose clustering discovery mode. If not set, no node discovery is performed'],

@@ -10,6 +10,7 @@ import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
+import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
 import { Logger, textLineSink } from '../observe/logger.ts'
 
 export interface DaemonRuntime {
@@ -44,7 +45,12 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   const authFile = parsed.options.auth
   try {
     const users = authFile ? readUsersFile(rt.platform.files, authFile) : undefined
-    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users }, rt.platform)
+    const secretFile = parsed.options.clusterSecretFile
+    const clusterSecret = secretFile ? readClusterSecret(rt.platform.files, secretFile) : ''
+    if (!clusterSecret && !rt.platform.logger) {
+      rt.stderr('warning: no cluster secret (-cluster-secret-file): any process that can reach the Raft address can join the cluster and send it Raft messages; keep that port private')
+    }
+    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret }, rt.platform)
   } catch (e) {
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1

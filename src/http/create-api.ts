@@ -106,7 +106,7 @@ function handleStatus(r: DataRequest): Response {
 
 async function handleNodes(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'GET') return empty(405)
-  const entries = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter(
+  const entries = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter(
     (e) => e.voter === true || r.params.nonvoters,
   )
   const body = r.params.ver === '2' ? { nodes: entries } : Object.fromEntries(entries.map((e) => [String(e.id), e]))
@@ -119,7 +119,7 @@ async function handleReadyz(r: DataRequest): Promise<Response> {
   const leader = r.node.leader()
   if (!leader) return text('[+]node ok\n[+]leader does not exist', 503)
   if (leader.id !== r.node.id) {
-    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter((e) => e.id === leader.id)
     if (!entry || entry.reachable !== true) {
       return text(`[+]node ok\n[+]leader not contactable: ${String(entry?.error ?? 'unknown leader')}`, 503)
     }
@@ -151,7 +151,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   if (method === 'GET') {
     const leader = r.node.leader()
     if (!leader) return textError(503, 'leader not found')
-    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter((e) => e.id === leader.id)
     return json(entry, { pretty: r.params.pretty })
   }
   if (method !== 'POST') return empty(405)

@@ -5,6 +5,7 @@
  */
 import type { Authorizer } from '../auth/authorizer.ts'
 import type { Credentials } from '../auth/credentials.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
@@ -52,12 +53,16 @@ export interface ApiNode extends DataNode, EventTarget {
   transferLeadership(to?: string, options?: { wait?: boolean; credentials?: Credentials }): Promise<void>
   /** Users and permissions to enforce; null when access control is off. */
   readonly authorizer: Authorizer | null
+  /** `fetch` for requests to peers' cluster ports (signed when there is a cluster secret). */
+  readonly peerFetch: typeof fetch
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */
 export interface ClusterNode extends EventTarget {
   readonly id: string
   readonly options: NodeOptions
+  /** Checks that requests come from members (the cluster secret); null: every request is taken. */
+  readonly clusterAuth: ClusterAuth | null
   learnAddress(id: string, raftAddr: string): void
   stepMessages(messages: readonly Message[]): string | undefined
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>

@@ -71,6 +71,12 @@ export interface NodeOptions {
   users?: readonly UserEntry[]
   /** The user (in `users`, with a plaintext password) this node joins, notifies and removes as (`-join-as`). */
   joinAs: string
+  /**
+   * A secret every member shares (at least 16 bytes): each request between nodes is signed with
+   * it and the cluster port refuses unsigned ones (`cluster-auth.ts`). '' for none (rqlite's
+   * default: anyone who reaches the cluster port is taken for a member).
+   */
+  clusterSecret: string
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -105,6 +111,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   raftMaxBatchBytes: 8 * 1024 * 1024,
   shutdownFlushTimeoutMs: 5_000,
   joinAs: '',
+  clusterSecret: '',
 }
 
 /** Fills in defaults, including the ones derived from other options. */

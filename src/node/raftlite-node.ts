@@ -24,6 +24,7 @@ import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
 import type { Authorizer } from '../auth/authorizer.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import type { Credentials } from '../auth/credentials.ts'
 import { type UserEntry, checkUsers } from '../auth/users.ts'
 import type { Message } from '../raft/messages.ts'
@@ -136,6 +137,16 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** Index of the newest snapshot. */
   get lastSnapshotIndex(): number {
     return this.#parts.snapshots.lastIndex
+  }
+
+  /** Signs and checks requests between nodes (the cluster secret); null without one. */
+  get clusterAuth(): ClusterAuth | null {
+    return this.#parts.clusterAuth
+  }
+
+  /** `fetch` for requests to peers' cluster ports (signed when there is a cluster secret). */
+  get peerFetch(): typeof fetch {
+    return this.#parts.ctx.fetch
   }
 
   /** Users and permissions the node enforces (`NodeOptions.users`); null when access control is off. */

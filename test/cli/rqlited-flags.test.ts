@@ -97,7 +97,7 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout',
+      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-secret-file',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-as', 'join-attempts', 'join-interval',
       'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
       'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-shutdown-stepdown',
