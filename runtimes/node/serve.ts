@@ -1,6 +1,9 @@
 import { type ServerType, serve } from '@hono/node-server'
 import type { Hono } from 'hono'
+import type { Server as HttpsServer } from 'node:https'
+import type { TlsServerOptions } from '../../src/tls/tls-options.ts'
 import { splitHostPort } from './split-host-port.ts'
+import { tlsServer } from './serve-tls.ts'
 
 export { splitHostPort }
 
@@ -11,22 +14,34 @@ export interface Served {
 }
 
 /**
- * Serves a Hono app over HTTP with Node's `http` module. `addr` is `host:port`. `onServer` sees
- * the server before it listens (to attach WebSocket upgrades).
+ * Serves a Hono app over HTTP with Node's `http` module, or HTTPS with `tls` (certificates
+ * reloaded when their files change). `addr` is `host:port`. `onServer` sees the server before it
+ * listens (to attach WebSocket upgrades).
  */
-export function serveHttp(app: Hono, addr: string, onServer?: (server: ServerType) => void): Promise<Served> {
+export function serveHttp(
+  app: Hono,
+  addr: string,
+  onServer?: (server: ServerType) => void,
+  tls?: TlsServerOptions | null,
+  onError: (message: string) => void = () => {},
+): Promise<Served> {
   const { hostname, port } = splitHostPort(addr)
+  const secure = tls ? tlsServer(tls, onError) : null
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, (info) => {
+    let stopWatching = () => {}
+    const options = secure ? { createServer: secure.createServer, serverOptions: secure.serverOptions } : {}
+    const server = serve({ fetch: app.fetch, hostname, port, ...options }, (info) => {
       resolve({
         port: info.port,
         close: () => new Promise((done) => {
+          stopWatching()
           server.close(() => done())
           ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
         }),
       })
     })
     server.once('error', reject)
+    if (secure) stopWatching = secure.attach(server as HttpsServer)
     onServer?.(server)
   })
 }

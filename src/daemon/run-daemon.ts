@@ -8,6 +8,8 @@ import { RaftliteNode } from '../node/raftlite-node.ts'
 import { apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
+import type { OpenWebSocket } from '../ports/web-socket.ts'
+import { type TlsClientOptions, type TlsServerOptions, httpTls, nodeClientTls, nodeServerTls } from '../tls/tls-options.ts'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
 import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
@@ -15,10 +17,14 @@ import { Logger, textLineSink } from '../observe/logger.ts'
 
 export interface DaemonRuntime {
   platform: Platform
-  /** Serves `app` on `addr` (host:port); resolves once listening. */
-  serve(app: Hono, addr: string): Promise<{ close(): Promise<void> }>
+  /** Serves `app` on `addr` (host:port), over TLS if given; resolves once listening. */
+  serve(app: Hono, addr: string, tls?: TlsServerOptions | null): Promise<{ close(): Promise<void> }>
   /** Serves the node's cluster port, with Raft streams if the runtime has WebSockets. */
-  serveCluster?(node: RaftliteNode, addr: string): Promise<{ close(): Promise<void> }>
+  serveCluster?(node: RaftliteNode, addr: string, tls?: TlsServerOptions | null): Promise<{ close(): Promise<void> }>
+  /** Connections to peers over TLS (-node-cert); a runtime without it cannot take the -node-* flags. */
+  peerTls?(tls: TlsClientOptions): { fetch: typeof fetch; openWebSocket?: OpenWebSocket; close(): void }
+  /** Whether `serve` and `serveCluster` honour `tls`; a runtime without it refuses -http-cert and -node-cert. */
+  tls?: boolean
   /** Calls `handler` once on SIGINT or SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
@@ -43,6 +49,16 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
 
   let node: RaftliteNode
   const authFile = parsed.options.auth
+  const apiTls = httpTls(parsed.options)
+  const clusterTls = nodeServerTls(parsed.options)
+  const clientTls = nodeClientTls(parsed.options)
+  for (const [flag, set] of [['-http-cert', apiTls], ['-node-cert', clusterTls]] as const) {
+    if (set && (!rt.tls || (flag === '-node-cert' && !rt.peerTls))) {
+      rt.stderr(`fatal: ${flag}: TLS is not supported by raftlited on ${rt.platform.runtime.name} yet (run it on Node, or terminate TLS in front of the node)`)
+      return 1
+    }
+  }
+  let peers: ReturnType<NonNullable<DaemonRuntime['peerTls']>> | null = null
   try {
     const users = authFile ? readUsersFile(rt.platform.files, authFile) : undefined
     const secretFile = parsed.options.clusterSecretFile
@@ -50,8 +66,11 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     if (!clusterSecret && !rt.platform.logger) {
       rt.stderr('warning: no cluster secret (-cluster-secret-file): any process that can reach the Raft address can join the cluster and send it Raft messages; keep that port private')
     }
-    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret }, rt.platform)
+    peers = clientTls && rt.peerTls ? rt.peerTls(clientTls) : null
+    const platform = peers?.openWebSocket ? { ...rt.platform, openWebSocket: peers.openWebSocket } : rt.platform
+    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret }, platform, peers ? { fetch: peers.fetch } : {})
   } catch (e) {
+    peers?.close()
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1
   }
@@ -62,10 +81,10 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   })
 
   const servers: { close(): Promise<void> }[] = []
-  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr) : rt.serve(node.clusterApi(), addr))
+  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr, clusterTls) : rt.serve(node.clusterApi(), addr, clusterTls))
   const listeners: [string, (addr: string) => Promise<{ close(): Promise<void> }>][] = [
     [node.options.raftAddr, serveCluster],
-    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr)],
+    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr, apiTls)],
   ]
   for (const [addr, listen] of listeners) {
     try {
@@ -81,6 +100,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   const closeServers = async () => {
     usersWatch?.stop()
     for (const s of servers) await s.close()
+    peers?.close()
   }
   const signalled = new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
   // Joining a cluster or replaying the log can take a while; a signal meanwhile still stops us.
@@ -118,6 +138,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   await apiServer.close()
   await node.stop()
   await clusterServer.close()
+  peers?.close()
   rt.stderr('node stopped')
   return 0
 }

@@ -98,8 +98,10 @@ describe('unsupported flags', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
       'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-secret-file',
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-as', 'join-attempts', 'join-interval',
-      'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
+      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body',
+      'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval',
+      'node-ca-cert', 'node-cert', 'node-id', 'node-key', 'node-no-verify', 'node-verify-client', 'node-verify-common-name', 'node-verify-server-name',
+      'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
       'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-shutdown-stepdown',
       'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
