@@ -9,8 +9,8 @@ import { peerTls } from './tls-peer.ts'
 const tlsError = (message: string) => process.stderr.write(`error: TLS: ${message}\n`)
 const code = await runDaemon(process.argv.slice(2), {
   platform: nodePlatform(),
-  serve: (app, addr, tls) => serveHttp(app, addr, undefined, tls, tlsError),
-  serveCluster: (node, addr, tls) => serveCluster(node, addr, tls, tlsError),
+  serve: (app, addr, options) => serveHttp(app, addr, undefined, { ...options, onError: tlsError }),
+  serveCluster: (node, addr, options) => serveCluster(node, addr, { ...options, onError: tlsError }),
   peerTls: (tls) => peerTls(tls, tlsError),
   tls: true,
   onShutdownSignal,

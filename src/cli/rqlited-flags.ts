@@ -84,6 +84,11 @@ export interface RqlitedOptions {
   compressSnapTransport: boolean
   dbMaxRoConns: number
   httpMaxBody: number
+  httpMaxStatements: number
+  httpMaxParams: number
+  httpMaxConnsPerClient: number
+  httpReadHeaderTimeout: number
+  httpReadTimeout: number
   shutdownFlushTimeout: number
   /** raftlite's own: the file holding the cluster secret (see NodeOptions.clusterSecret). */
   clusterSecretFile: string
@@ -157,6 +162,11 @@ const ROWS: Row[] = [
   ['write-queue-timeout', 'duration', 50, true, 'QueuedWrites queue timeout'],
   ['write-queue-tx', 'bool', false, true, 'Use a transaction when processing a queued write'],
   ['http-max-body', 'int', 64 * 1024 * 1024, true, 'Largest HTTP request body accepted, in bytes; larger ones get 413 (raftlite)', 'raftlite'],
+  ['http-max-statements', 'int', 100_000, true, 'Most statements in one request; more get 400 (raftlite)', 'raftlite'],
+  ['http-max-params', 'int', 32_766, true, 'Most parameters of one statement; more get 400 (raftlite)', 'raftlite'],
+  ['http-max-conns-per-client', 'int', 1024, true, 'Most open HTTP connections from one client address, 0 for no limit; more get 429 (raftlite, Node only)', 'raftlite'],
+  ['http-read-header-timeout', 'duration', 10 * S, true, 'Time a client has to send request headers; then 408 (raftlite, Node only)', 'raftlite'],
+  ['http-read-timeout', 'duration', 300 * S, true, 'Time a client has to send a whole request, 0 for no limit; then 408 (raftlite, Node only)', 'raftlite'],
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],

@@ -17,6 +17,8 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     writeQueueTx: flags.writeQueueTx,
     httpAllowOrigin: flags.httpAllowOrigin,
     httpMaxBodyBytes: flags.httpMaxBody,
+    httpMaxStatements: flags.httpMaxStatements,
+    httpMaxParams: flags.httpMaxParams,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,

@@ -9,7 +9,8 @@ import { apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import type { OpenWebSocket } from '../ports/web-socket.ts'
-import { type TlsClientOptions, type TlsServerOptions, httpTls, nodeClientTls, nodeServerTls } from '../tls/tls-options.ts'
+import { type TlsClientOptions, httpTls, nodeClientTls, nodeServerTls } from '../tls/tls-options.ts'
+import { type ConnectionLimits, type ServeOptions } from '../http/connection-limits.ts'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
 import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
@@ -17,10 +18,10 @@ import { Logger, textLineSink } from '../observe/logger.ts'
 
 export interface DaemonRuntime {
   platform: Platform
-  /** Serves `app` on `addr` (host:port), over TLS if given; resolves once listening. */
-  serve(app: Hono, addr: string, tls?: TlsServerOptions | null): Promise<{ close(): Promise<void> }>
+  /** Serves `app` on `addr` (host:port), over TLS and with connection limits if given; resolves once listening. */
+  serve(app: Hono, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Serves the node's cluster port, with Raft streams if the runtime has WebSockets. */
-  serveCluster?(node: RaftliteNode, addr: string, tls?: TlsServerOptions | null): Promise<{ close(): Promise<void> }>
+  serveCluster?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Connections to peers over TLS (-node-cert); a runtime without it cannot take the -node-* flags. */
   peerTls?(tls: TlsClientOptions): { fetch: typeof fetch; openWebSocket?: OpenWebSocket; close(): void }
   /** Whether `serve` and `serveCluster` honour `tls`; a runtime without it refuses -http-cert and -node-cert. */
@@ -81,10 +82,13 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   })
 
   const servers: { close(): Promise<void> }[] = []
-  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr, clusterTls) : rt.serve(node.clusterApi(), addr, clusterTls))
+  const limits = connectionLimits(parsed.options)
+  // Peers hold many connections (streams, POSTs in flight), and a snapshot upload may take long.
+  const clusterServe = { tls: clusterTls, limits: { ...limits, maxConnsPerClient: 0, requestTimeoutMs: 0 } }
+  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr, clusterServe) : rt.serve(node.clusterApi(), addr, clusterServe))
   const listeners: [string, (addr: string) => Promise<{ close(): Promise<void> }>][] = [
     [node.options.raftAddr, serveCluster],
-    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr, apiTls)],
+    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr, { tls: apiTls, limits })],
   ]
   for (const [addr, listen] of listeners) {
     try {
@@ -147,4 +151,8 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
 function watchUsers(node: RaftliteNode, path: string, rt: DaemonRuntime): { stop(): void } {
   const logger = rt.platform.logger ?? new Logger({ sink: textLineSink(rt.stderr), level: 'info' })
   return watchUsersFile(rt.platform.files, rt.platform.timers, path, logger.for('auth'), (users) => node.setUsers(users))
+}
+
+function connectionLimits(flags: { httpMaxConnsPerClient: number; httpReadHeaderTimeout: number; httpReadTimeout: number }): ConnectionLimits {
+  return { maxConnsPerClient: flags.httpMaxConnsPerClient, headersTimeoutMs: flags.httpReadHeaderTimeout, requestTimeoutMs: flags.httpReadTimeout }
 }

@@ -8,6 +8,7 @@ import type { Credentials } from '../auth/credentials.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
+import { checkRequestLimits } from './request-limits.ts'
 import { empty, json, textError, withCommonHeaders } from './respond.ts'
 
 export interface DataRequest {
@@ -144,8 +145,9 @@ async function handleQueued(r: DataRequest): Promise<Response> {
 async function readStatements(r: DataRequest, textPlainAllowed: boolean): Promise<Statement[]> {
   const body = await readBodyText(r.request, r.node.options.httpMaxBodyBytes)
   const contentType = r.request.headers.get('content-type') ?? ''
-  if (textPlainAllowed && /^text\/plain\b/i.test(contentType)) return parseTextPlainBody(body)
-  return parseStatements(body)
+  const statements = textPlainAllowed && /^text\/plain\b/i.test(contentType) ? parseTextPlainBody(body) : parseStatements(body)
+  checkRequestLimits(statements, r.node.options)
+  return statements
 }
 
 async function respondWrite(

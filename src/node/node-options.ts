@@ -20,6 +20,10 @@ export interface NodeOptions {
   httpAllowOrigin: string
   /** Largest request body accepted, in bytes; larger gets 413. */
   httpMaxBodyBytes: number
+  /** Most statements in one HTTP request; more get 400 (`-http-max-statements`). */
+  httpMaxStatements: number
+  /** Most parameters of one statement in an HTTP request; more get 400 (`-http-max-params`). */
+  httpMaxParams: number
   /** Raft addresses of nodes to join (`-join`); empty to bootstrap or restart. */
   join: string[]
   joinAttempts: number
@@ -89,6 +93,8 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   writeQueueTx: false,
   httpAllowOrigin: '',
   httpMaxBodyBytes: 64 * 1024 * 1024,
+  httpMaxStatements: 100_000,
+  httpMaxParams: 32_766,
   join: [],
   joinAttempts: 5,
   joinIntervalMs: 3000,
