@@ -18,6 +18,7 @@ import { checkMessage } from './message-shape.ts'
 import { checkRpcRequest } from './rpc-shape.ts'
 import { checkMembers } from './member-shape.ts'
 import { AUTH_HEADER, CONTENT_HEADER, requestToken } from './cluster-auth.ts'
+import { advertisedApiAddr, apiUrl } from '../node/api-url.ts'
 
 /** The stream route, bound to the runtime's WebSocket upgrade once the runtime provides it. */
 export interface ClusterApi {
@@ -109,7 +110,7 @@ export function clusterApi(node: ClusterNode): ClusterApi {
     const response = await node.handleRpc(request)
     return c.body(encodeWire(response) as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': CBOR_TYPE })
   })
-  app.get('/cluster/meta', (c) => c.json({ id: node.id, api_addr: `http://${node.options.httpAdvAddr}`, addr: node.options.raftAdvAddr }))
+  app.get('/cluster/meta', (c) => c.json({ id: node.id, api_addr: apiUrl(advertisedApiAddr(node.options)), addr: node.options.raftAdvAddr }))
   app.all('*', (c) => c.body(null, 404))
   return {
     app,

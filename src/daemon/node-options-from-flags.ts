@@ -17,6 +17,7 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     writeQueueTx: flags.writeQueueTx,
     httpAllowOrigin: flags.httpAllowOrigin,
     httpMaxBodyBytes: flags.httpMaxBody,
+    httpsApi: flags.httpCert !== '',
     httpMaxStatements: flags.httpMaxStatements,
     httpMaxParams: flags.httpMaxParams,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,

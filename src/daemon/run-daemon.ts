@@ -5,7 +5,7 @@
 import { parseRqlitedArgs } from '../cli/rqlited-flags.ts'
 import type { Platform } from '../node/platform.ts'
 import { RaftliteNode } from '../node/raftlite-node.ts'
-import { apiUrl } from '../node/api-url.ts'
+import { advertisedApiAddr, apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import type { OpenWebSocket } from '../ports/web-socket.ts'
@@ -120,7 +120,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     return 1
   }
   rt.stderr(
-    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(node.options.httpAdvAddr)}, Raft on ${node.options.raftAdvAddr} ` +
+    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(advertisedApiAddr(node.options))}, Raft on ${node.options.raftAdvAddr} ` +
       `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
   )
 

@@ -8,7 +8,7 @@ import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Message } from '../raft/messages.ts'
 import type { Authorizer } from '../auth/authorizer.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
-import { apiUrl } from './api-url.ts'
+import { advertisedApiAddr, apiUrl } from './api-url.ts'
 import type { DataPath } from './data-path.ts'
 import type { Leadership } from './leadership.ts'
 import type { Membership } from './membership.ts'
@@ -105,7 +105,7 @@ function notLeader(ctx: Pick<NodeContext, 'leader'>): RpcResponse {
 }
 
 function nodeMeta(ctx: Pick<NodeContext, 'id' | 'options'>): NodeMeta {
-  return { id: ctx.id, apiAddr: apiUrl(ctx.options.httpAdvAddr), raftAddr: ctx.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
+  return { id: ctx.id, apiAddr: apiUrl(advertisedApiAddr(ctx.options)), raftAddr: ctx.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
 }
 
 /**

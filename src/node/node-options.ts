@@ -18,6 +18,8 @@ export interface NodeOptions {
   writeQueueTx: boolean
   /** `Access-Control-Allow-Origin` value, or '' for none. */
   httpAllowOrigin: string
+  /** The API is served over HTTPS (`-http-cert`): the address the node advertises says `https://`. */
+  httpsApi: boolean
   /** Largest request body accepted, in bytes; larger gets 413. */
   httpMaxBodyBytes: number
   /** Most statements in one HTTP request; more get 400 (`-http-max-statements`). */
@@ -92,6 +94,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   writeQueueTimeoutMs: 50,
   writeQueueTx: false,
   httpAllowOrigin: '',
+  httpsApi: false,
   httpMaxBodyBytes: 64 * 1024 * 1024,
   httpMaxStatements: 100_000,
   httpMaxParams: 32_766,

@@ -55,6 +55,10 @@ test('a mutual-TLS cluster forms, replicates, fails over and serves HTTPS; outsi
   for (const p of procs) await waitFor(`node ${p.raftAddr} to replicate`, async () => (await count(p)) === COUNT(2))
   const nodes = JSON.parse((await httpsRequest(`${first.url}/nodes`, https)).text)
   expect(Object.values(nodes).map((n) => (n as { reachable: boolean }).reachable)).toEqual([true, true, true])
+  expect((nodes['1'] as { api_addr: string }).api_addr).toBe(`https://${first.httpAddr}`)
+  const redirect = await httpsRequest(`${procs[1].url}/db/execute?redirect`, { ...https, method: 'POST', body: '["SELECT 1"]' })
+  expect(redirect.status).toBe(301)
+  expect(redirect.headers.location).toBe(`https://${first.httpAddr}/db/execute?redirect`)
   const vars = JSON.parse((await httpsRequest(`${first.url}/debug/vars`, https)).text)
   expect(vars.cluster.raft_streams_opened).toBeGreaterThan(0) // Raft streams over wss
 
