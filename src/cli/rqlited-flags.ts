@@ -86,6 +86,7 @@ export interface RqlitedOptions {
   httpMaxBody: number
   httpMaxStatements: number
   httpMaxParams: number
+  httpMaxResultBytes: number
   httpMaxConnsPerClient: number
   httpReadHeaderTimeout: number
   httpReadTimeout: number
@@ -164,6 +165,7 @@ const ROWS: Row[] = [
   ['http-max-body', 'int', 64 * 1024 * 1024, true, 'Largest HTTP request body accepted, in bytes; larger ones get 413 (raftlite)', 'raftlite'],
   ['http-max-statements', 'int', 100_000, true, 'Most statements in one request; more get 400 (raftlite)', 'raftlite'],
   ['http-max-params', 'int', 32_766, true, 'Most parameters of one statement; more get 400 (raftlite)', 'raftlite'],
+  ['http-max-result-bytes', 'int', 256 * 1024 * 1024, true, 'Largest query result one response carries, in bytes, 0 for no limit; larger ones get an error (raftlite)', 'raftlite'],
   ['http-max-conns-per-client', 'int', 1024, true, 'Most open HTTP connections from one client address, 0 for no limit; more get 429 (raftlite, Node only)', 'raftlite'],
   ['http-read-header-timeout', 'duration', 10 * S, true, 'Time a client has to send request headers; then 408 (raftlite, Node only)', 'raftlite'],
   ['http-read-timeout', 'duration', 300 * S, true, 'Time a client has to send a whole request, 0 for no limit; then 408 (raftlite, Node only)', 'raftlite'],

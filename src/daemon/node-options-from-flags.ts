@@ -20,6 +20,7 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     httpsApi: flags.httpCert !== '',
     httpMaxStatements: flags.httpMaxStatements,
     httpMaxParams: flags.httpMaxParams,
+    httpMaxResultBytes: flags.httpMaxResultBytes,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,

@@ -9,6 +9,7 @@ import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
 import { checkRequestLimits } from './request-limits.ts'
+import { estimateResultBytes } from './result-size.ts'
 import { empty, json, textError, withCommonHeaders } from './respond.ts'
 
 export interface DataRequest {
@@ -184,6 +185,11 @@ function respond(
   shape: Shape,
 ): Response {
   const p = r.params
+  const limit = r.node.options.httpMaxResultBytes
+  // Only reads: a write's result must say what was written, however large.
+  if (!shape.unified && limit > 0 && estimateResultBytes(outcome.results, limit) > limit) {
+    outcome = { results: [], error: `query result too large: over ${limit} bytes (-http-max-result-bytes); select fewer rows or columns` }
+  }
   const envelope = buildEnvelope({
     results: formatResults(outcome.results, {
       associative: p.associative,

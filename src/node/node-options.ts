@@ -26,6 +26,8 @@ export interface NodeOptions {
   httpMaxStatements: number
   /** Most parameters of one statement in an HTTP request; more get 400 (`-http-max-params`). */
   httpMaxParams: number
+  /** Largest result an HTTP response carries, in bytes (estimated); 0 for no limit (`-http-max-result-bytes`). */
+  httpMaxResultBytes: number
   /** Raft addresses of nodes to join (`-join`); empty to bootstrap or restart. */
   join: string[]
   joinAttempts: number
@@ -98,6 +100,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   httpMaxBodyBytes: 64 * 1024 * 1024,
   httpMaxStatements: 100_000,
   httpMaxParams: 32_766,
+  httpMaxResultBytes: 256 * 1024 * 1024,
   join: [],
   joinAttempts: 5,
   joinIntervalMs: 3000,

@@ -98,7 +98,7 @@ describe('unsupported flags', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
       'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-secret-file',
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-statements',
+      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes', 'http-max-statements',
       'http-read-header-timeout', 'http-read-timeout',
       'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval',
       'node-ca-cert', 'node-cert', 'node-id', 'node-key', 'node-no-verify', 'node-verify-client', 'node-verify-common-name', 'node-verify-server-name',

@@ -7,7 +7,7 @@ import { type RaftlitedProcess, startRaftlited } from '../support/raftlited-proc
 let node: RaftlitedProcess
 beforeAll(async () => {
   node = await startRaftlited({
-    args: ['-http-max-statements', '3', '-http-max-params', '2', '-http-max-conns-per-client', '4', '-http-read-header-timeout', '600ms', '-http-read-timeout', '1500ms'],
+    args: ['-http-max-result-bytes', '20000', '-http-max-statements', '3', '-http-max-params', '2', '-http-max-conns-per-client', '4', '-http-read-header-timeout', '600ms', '-http-read-timeout', '1500ms'],
   })
 }, 30_000)
 afterAll(async () => {
@@ -18,6 +18,14 @@ const post = async (body: unknown, path = '/db/execute') => {
   const res = await fetch(`${node.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
   return { status: res.status, text: await res.text() }
 }
+
+test('a query result over -http-max-result-bytes is answered with an error; smaller ones are not', async () => {
+  const big = await post(['WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 5000) SELECT x, printf(\'%020d\', x) FROM c'], '/db/query')
+  expect(big).toEqual({ status: 200, text: '{"results":[],"error":"query result too large: over 20000 bytes (-http-max-result-bytes); select fewer rows or columns"}' })
+  const small = await post(['WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 50) SELECT x FROM c'], '/db/query')
+  expect(small.status).toBe(200)
+  expect(small.text).toContain('[50]]')
+})
 
 test('too many statements, or parameters, are refused with 400 and the numbers', async () => {
   expect(await post(['SELECT 1', 'SELECT 2', 'SELECT 3', 'SELECT 4'])).toEqual({ status: 400, text: 'too many statements: 4 (at most 3 per request)\n' })
