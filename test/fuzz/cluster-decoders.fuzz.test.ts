@@ -7,7 +7,7 @@ import { checkMembers } from '../../src/cluster/member-shape.ts'
 import { checkMessage } from '../../src/cluster/message-shape.ts'
 import { checkRpcRequest, checkRpcResponse } from '../../src/cluster/rpc-shape.ts'
 import { decodeMessages, decodeWire, encodeMessages, encodeWire } from '../../src/cluster/wire.ts'
-import { fuzzRuns, fuzzSeed, report } from './fuzz-runs.ts'
+import { fuzzRuns, fuzzSeed, fuzzTimeout, report } from './fuzz-runs.ts'
 
 const MESSAGE_TYPES = ['append', 'appendResp', 'vote', 'preVote', 'voteResp', 'preVoteResp', 'heartbeat', 'heartbeatResp', 'snapshot', 'timeoutNow', 'readIndex', 'readIndexResp', 'bogus']
 const scalar = fc.oneof(fc.integer({ min: -3, max: 1e6 }), fc.double(), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null), fc.uint8Array({ maxLength: 8 }))
@@ -74,7 +74,7 @@ test('Raft message batches: random bytes and message-shaped values', () => {
   )
   fc.assert(fc.property(messageLike, (m) => refusedOrStable(checkMessage, decodeWire(encodeWire(m)))), { numRuns: runs, seed: fuzzSeed() })
   report('Raft messages (bytes + shaped)', 2 * runs)
-})
+}, fuzzTimeout())
 
 test('cluster RPC requests and answers, and snapshot members', () => {
   const runs = fuzzRuns(3000)
@@ -103,4 +103,4 @@ test('cluster RPC requests and answers, and snapshot members', () => {
   )
   fc.assert(fc.property(fc.oneof(fc.array(memberLike, { maxLength: 4 }), fc.anything()), (m) => refusedOrStable(checkMembers, decodeWire(encodeWire(m)))), { numRuns: runs, seed: fuzzSeed() })
   report('RPC requests, answers, members', 4 * runs)
-})
+}, fuzzTimeout())

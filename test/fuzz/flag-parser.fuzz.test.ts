@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import { RQLITED_FLAGS, parseRqlitedArgs } from '../../src/cli/rqlited-flags.ts'
-import { fuzzRuns, fuzzSeed, report } from './fuzz-runs.ts'
+import { fuzzRuns, fuzzSeed, fuzzTimeout, report } from './fuzz-runs.ts'
 
 const names = RQLITED_FLAGS.map((f) => f.name)
 const flag = fc.oneof(
@@ -29,4 +29,4 @@ test('any argv gets an answer, never an exception', () => {
     { numRuns: runs, seed: fuzzSeed() },
   )
   report('flag parser', runs)
-})
+}, fuzzTimeout())

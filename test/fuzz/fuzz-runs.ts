@@ -15,3 +15,8 @@ export function fuzzSeed(): number | undefined {
 export function report(name: string, runs: number): void {
   console.log(`fuzz ${name}: ${runs} inputs`)
 }
+
+/** Per-test time limit: generous for `npm run fuzz`, the suite's usual one otherwise. */
+export function fuzzTimeout(): number {
+  return process.env.FUZZ_RUNS ? 1_800_000 : 60_000
+}

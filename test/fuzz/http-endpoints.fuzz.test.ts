@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { startNode, type RaftliteNode } from '../../runtimes/node/mod.ts'
 import { encodeWire } from '../../src/cluster/wire.ts'
 import { tempDataDir } from '../support/raftlited-process.ts'
-import { fuzzRuns, fuzzSeed, report } from './fuzz-runs.ts'
+import { fuzzRuns, fuzzSeed, fuzzTimeout, report } from './fuzz-runs.ts'
 
 let node: RaftliteNode
 let stopped = false
@@ -98,7 +98,7 @@ test('the HTTP API', async () => {
   report('HTTP API', runs)
   if (process.env.FUZZ_STATS) console.log([...seen].sort().map(([k, v]) => `${k}: ${v}`).join('\n'))
   await checkIntact()
-}, 300_000)
+}, fuzzTimeout())
 
 test('the cluster port: random bodies and headers on every route', async () => {
   const runs = fuzzRuns(400)
@@ -124,7 +124,7 @@ test('the cluster port: random bodies and headers on every route', async () => {
   )
   report('cluster port', runs)
   await checkIntact()
-}, 300_000)
+}, fuzzTimeout())
 
 async function checkIntact(): Promise<void> {
   expect(stopped).toBe(false)

@@ -6,7 +6,7 @@ import { expect, test } from 'vitest'
 import { crc32c } from '../../src/log/crc32c.ts'
 import { SnapshotStreamError, receiveSnapshotFrames } from '../../src/cluster/snapshot-stream.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
-import { fuzzRuns, fuzzSeed, report } from './fuzz-runs.ts'
+import { fuzzRuns, fuzzSeed, fuzzTimeout, report } from './fuzz-runs.ts'
 
 /** A valid stream of `data` in frames of `chunk` bytes. */
 function frames(data: Uint8Array, chunk: number): Uint8Array {
@@ -89,4 +89,4 @@ test('valid, damaged, truncated and random streams, in random chunks', async () 
     { numRuns: runs, seed: fuzzSeed() },
   )
   report('snapshot stream', runs)
-})
+}, fuzzTimeout())

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import { PERMISSIONS } from '../../src/auth/permissions.ts'
 import { UsersFileError, parseUsersFile } from '../../src/auth/users.ts'
-import { fuzzRuns, fuzzSeed, report } from './fuzz-runs.ts'
+import { fuzzRuns, fuzzSeed, fuzzTimeout, report } from './fuzz-runs.ts'
 
 const entry = fc.record(
   {
@@ -32,4 +32,4 @@ test('any text gives users or a UsersFileError', () => {
     { numRuns: runs, seed: fuzzSeed() },
   )
   report('users file', runs)
-})
+}, fuzzTimeout())
