@@ -1,6 +1,8 @@
 // Compat scenario 30 and rqlite's auth semantics against real raftlited processes: -auth, the
 // users file reloaded while running, checks repeated on the leader after forwarding, -join-as.
+import bcrypt from 'bcryptjs'
 import { writeFileSync } from 'node:fs'
+import { hashPassword } from '../../src/auth/password.ts'
 import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
@@ -29,6 +31,8 @@ test('scenario 30, and the users file reloaded on change (a broken one keeps the
   const path = usersFile([
     { username: 'bob', password: 'secret1', perms: ['all'] },
     { username: 'mary', password: 'secret2', perms: ['query'] },
+    { username: 'carol', password: bcrypt.hashSync('pw3', 4), perms: ['query'] },
+    { username: 'dave', password: await hashPassword('pw4', 1000), perms: ['query'] },
     { username: '*', perms: ['status', 'ready'] },
   ])
   const node = await startRaftlited({ args: ['-auth', path] })
@@ -45,6 +49,11 @@ test('scenario 30, and the users file reloaded on change (a broken one keeps the
   expect((await post(node.url, '/db/execute', ["INSERT INTO foo(name) VALUES('x')"], basic('mary', 'secret2'))).status).toBe(401)
   expect((await post(node.url, '/db/request', ['SELECT 1'], basic('mary', 'secret2'))).status).toBe(401)
   expect((await fetch(`${node.url}/db/query?q=SELECT%201`)).status).toBe(401)
+  // Hashed passwords in the file: bcrypt and PBKDF2.
+  expect((await fetch(`${node.url}/db/query?q=SELECT%201`, { headers: basic('carol', 'pw3') })).status).toBe(200)
+  expect((await fetch(`${node.url}/db/query?q=SELECT%201`, { headers: basic('carol', '$2b$04$') })).status).toBe(401)
+  expect((await fetch(`${node.url}/db/query?q=SELECT%201`, { headers: basic('dave', 'pw4') })).status).toBe(200)
+  expect((await fetch(`${node.url}/db/query?q=SELECT%201`, { headers: basic('dave', 'pw3') })).status).toBe(401)
 
   // Mary gets execute; anonymous loses status. No restart.
   writeFileSync(path, JSON.stringify([
