@@ -7,7 +7,7 @@ import { onShutdownSignal } from './signals.ts'
 
 const code = await runDaemon(process.argv.slice(2), {
   platform: bunPlatform(),
-  serve: serveHttp,
+  serve: (app, addr) => serveHttp(app, addr), // no TLS on Bun yet: runDaemon refuses the TLS flags
   serveCluster,
   onShutdownSignal,
   stderr: (line) => process.stderr.write(`${line}\n`),

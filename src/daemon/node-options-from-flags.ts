@@ -17,6 +17,10 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     writeQueueTx: flags.writeQueueTx,
     httpAllowOrigin: flags.httpAllowOrigin,
     httpMaxBodyBytes: flags.httpMaxBody,
+    httpsApi: flags.httpCert !== '',
+    httpMaxStatements: flags.httpMaxStatements,
+    httpMaxParams: flags.httpMaxParams,
+    httpMaxResultBytes: flags.httpMaxResultBytes,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,
@@ -33,5 +37,6 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     raftSnapEntries: flags.raftSnap,
     raftSnapWalBytes: flags.raftSnapWalSize,
     raftSnapIntervalMs: flags.raftSnapInt,
+    joinAs: flags.joinAs,
   }
 }

@@ -5,17 +5,27 @@
 import { parseRqlitedArgs } from '../cli/rqlited-flags.ts'
 import type { Platform } from '../node/platform.ts'
 import { RaftliteNode } from '../node/raftlite-node.ts'
-import { apiUrl } from '../node/api-url.ts'
+import { advertisedApiAddr, apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
+import type { OpenWebSocket } from '../ports/web-socket.ts'
+import { type TlsClientOptions, httpTls, nodeClientTls, nodeServerTls } from '../tls/tls-options.ts'
+import { type ConnectionLimits, type ServeOptions } from '../http/connection-limits.ts'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
+import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
+import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
+import { Logger, textLineSink } from '../observe/logger.ts'
 
 export interface DaemonRuntime {
   platform: Platform
-  /** Serves `app` on `addr` (host:port); resolves once listening. */
-  serve(app: Hono, addr: string): Promise<{ close(): Promise<void> }>
+  /** Serves `app` on `addr` (host:port), over TLS and with connection limits if given; resolves once listening. */
+  serve(app: Hono, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Serves the node's cluster port, with Raft streams if the runtime has WebSockets. */
-  serveCluster?(node: RaftliteNode, addr: string): Promise<{ close(): Promise<void> }>
+  serveCluster?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
+  /** Connections to peers over TLS (-node-cert); a runtime without it cannot take the -node-* flags. */
+  peerTls?(tls: TlsClientOptions): { fetch: typeof fetch; openWebSocket?: OpenWebSocket; close(): void }
+  /** Whether `serve` and `serveCluster` honour `tls`; a runtime without it refuses -http-cert and -node-cert. */
+  tls?: boolean
   /** Calls `handler` once on SIGINT or SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
@@ -39,35 +49,62 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   }
 
   let node: RaftliteNode
+  const authFile = parsed.options.auth
+  const apiTls = httpTls(parsed.options)
+  const clusterTls = nodeServerTls(parsed.options)
+  const clientTls = nodeClientTls(parsed.options)
+  for (const [flag, set] of [['-http-cert', apiTls], ['-node-cert', clusterTls]] as const) {
+    if (set && (!rt.tls || (flag === '-node-cert' && !rt.peerTls))) {
+      rt.stderr(`fatal: ${flag}: TLS is not supported by raftlited on ${rt.platform.runtime.name} yet (run it on Node, or terminate TLS in front of the node)`)
+      return 1
+    }
+  }
+  let peers: ReturnType<NonNullable<DaemonRuntime['peerTls']>> | null = null
   try {
-    node = await RaftliteNode.start(nodeOptionsFromFlags(parsed.options, parsed.dataDir), rt.platform)
+    const users = authFile ? readUsersFile(rt.platform.files, authFile) : undefined
+    const secretFile = parsed.options.clusterSecretFile
+    const clusterSecret = secretFile ? readClusterSecret(rt.platform.files, secretFile) : ''
+    if (!clusterSecret && !rt.platform.logger) {
+      rt.stderr('warning: no cluster secret (-cluster-secret-file): any process that can reach the Raft address can join the cluster and send it Raft messages; keep that port private')
+    }
+    peers = clientTls && rt.peerTls ? rt.peerTls(clientTls) : null
+    const platform = peers?.openWebSocket ? { ...rt.platform, openWebSocket: peers.openWebSocket } : rt.platform
+    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret }, platform, peers ? { fetch: peers.fetch } : {})
   } catch (e) {
+    peers?.close()
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1
   }
+  const usersWatch = authFile ? watchUsers(node, authFile, rt) : null
   node.addEventListener('error', (event) => {
     const detail = (event as CustomEvent).detail
     rt.stderr(`error: ${detail instanceof Error ? detail.message : String(detail)}`)
   })
 
   const servers: { close(): Promise<void> }[] = []
-  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr) : rt.serve(node.clusterApi(), addr))
+  const limits = connectionLimits(parsed.options)
+  // Peers hold many connections (streams, POSTs in flight), and a snapshot upload may take long.
+  const clusterServe = { tls: clusterTls, limits: { ...limits, maxConnsPerClient: 0, requestTimeoutMs: 0 } }
+  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr, clusterServe) : rt.serve(node.clusterApi(), addr, clusterServe))
   const listeners: [string, (addr: string) => Promise<{ close(): Promise<void> }>][] = [
     [node.options.raftAddr, serveCluster],
-    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr)],
+    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr, { tls: apiTls, limits })],
   ]
   for (const [addr, listen] of listeners) {
     try {
       servers.push(await listen(addr))
     } catch (e) {
       for (const s of servers) await s.close()
+      usersWatch?.stop()
       await node.stop()
       rt.stderr(`fatal: cannot listen on ${addr}: ${e instanceof Error ? e.message : String(e)}`)
       return 1
     }
   }
   const closeServers = async () => {
+    usersWatch?.stop()
     for (const s of servers) await s.close()
+    peers?.close()
   }
   const signalled = new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
   // Joining a cluster or replaying the log can take a while; a signal meanwhile still stops us.
@@ -83,7 +120,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     return 1
   }
   rt.stderr(
-    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(node.options.httpAdvAddr)}, Raft on ${node.options.raftAdvAddr} ` +
+    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(advertisedApiAddr(node.options))}, Raft on ${node.options.raftAdvAddr} ` +
       `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
   )
 
@@ -101,9 +138,21 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   // The public API closes first; the cluster port stays open while the node hands leadership
   // over or leaves the cluster, which needs answers from its peers.
   const [clusterServer, apiServer] = servers
+  usersWatch?.stop()
   await apiServer.close()
   await node.stop()
   await clusterServer.close()
+  peers?.close()
   rt.stderr('node stopped')
   return 0
+}
+
+/** Reloads the -auth file when it changes; logs under `auth` (to stderr if no logger is set up). */
+function watchUsers(node: RaftliteNode, path: string, rt: DaemonRuntime): { stop(): void } {
+  const logger = rt.platform.logger ?? new Logger({ sink: textLineSink(rt.stderr), level: 'info' })
+  return watchUsersFile(rt.platform.files, rt.platform.timers, path, logger.for('auth'), (users) => node.setUsers(users))
+}
+
+function connectionLimits(flags: { httpMaxConnsPerClient: number; httpReadHeaderTimeout: number; httpReadTimeout: number }): ConnectionLimits {
+  return { maxConnsPerClient: flags.httpMaxConnsPerClient, headersTimeoutMs: flags.httpReadHeaderTimeout, requestTimeoutMs: flags.httpReadTimeout }
 }

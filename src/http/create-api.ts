@@ -9,9 +9,11 @@ import { parseQueryParams, type QueryParams } from '../api/query-params.ts'
 import { RequestError } from '../api/request-error.ts'
 import { toJson } from '../api/json-writer.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
-import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, NotAuthorizedError, StoreError } from '../node/store-error.ts'
+import { basicCredentials } from '../auth/credentials.ts'
+import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { readBodyText } from './read-body.ts'
-import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql } from './data-routes.ts'
+import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
 
@@ -32,6 +34,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     'Access-Control-Allow-Headers': 'Content-Type',
   }
   if (node.options.httpAllowOrigin) commonHeaders['Access-Control-Allow-Origin'] = node.options.httpAllowOrigin
+  if (node.authorizer) Object.assign(commonHeaders, AUTH_HEADERS)
   app.use('*', async (c, next) => {
     await next()
     // Data responses carry them from birth; setting them afterwards costs the Node adapter
@@ -39,6 +42,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     if (hasCommonHeaders(c.res)) return
     for (const [name, value] of Object.entries(commonHeaders)) c.res.headers.set(name, value)
   })
+  if (node.authorizer) app.use('*', requirePermissions(node.authorizer))
 
   const prefixRoutes: [string, string, Handler][] = [
     ['/db/execute', 'execute', handleExecute],
@@ -71,10 +75,13 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
       throw e
     }
     counters.add('http', `${name}_requests`)
+    const credentials = basicCredentials(request.headers.get('authorization'))
     try {
-      return await handler({ request, params, node, startedAt, commonHeaders })
+      return await handler({ request, params, node, startedAt, commonHeaders, credentials })
     } catch (e) {
       if (e instanceof RequestError) return textError(e.status, e.message)
+      // The leader refused forwarded work: rqlite's 401 with its text.
+      if (e instanceof NotAuthorizedError) return textError(401, e.message)
       counters.add('http', 'internal_errors')
       node.dispatchEvent(new CustomEvent('error', { detail: e }))
       return textError(500, e instanceof Error ? e.message : String(e))
@@ -99,7 +106,7 @@ function handleStatus(r: DataRequest): Response {
 
 async function handleNodes(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'GET') return empty(405)
-  const entries = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter(
+  const entries = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter(
     (e) => e.voter === true || r.params.nonvoters,
   )
   const body = r.params.ver === '2' ? { nodes: entries } : Object.fromEntries(entries.map((e) => [String(e.id), e]))
@@ -112,7 +119,7 @@ async function handleReadyz(r: DataRequest): Promise<Response> {
   const leader = r.node.leader()
   if (!leader) return text('[+]node ok\n[+]leader does not exist', 503)
   if (leader.id !== r.node.id) {
-    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter((e) => e.id === leader.id)
     if (!entry || entry.reachable !== true) {
       return text(`[+]node ok\n[+]leader not contactable: ${String(entry?.error ?? 'unknown leader')}`, 503)
     }
@@ -144,7 +151,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   if (method === 'GET') {
     const leader = r.node.leader()
     if (!leader) return textError(503, 'leader not found')
-    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter((e) => e.id === leader.id)
     return json(entry, { pretty: r.params.pretty })
   }
   if (method !== 'POST') return empty(405)
@@ -163,7 +170,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
       target = id
     }
   }
-  return clusterOperation(() => r.node.transferLeadership(target, { wait: r.params.wait }))
+  return clusterOperation(() => r.node.transferLeadership(target, { wait: r.params.wait, ...withCredentials(r) }))
 }
 
 /**
@@ -205,7 +212,7 @@ async function handleRemove(r: DataRequest): Promise<Response> {
   const keys = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : []
   const id = (parsed as { id?: unknown } | null)?.id
   if (keys.length !== 1 || typeof id !== 'string') return textError(400, 'body must be exactly {"id":"<node id>"}')
-  return clusterOperation(() => r.node.removeNode(id))
+  return clusterOperation(() => r.node.removeNode(id, withCredentials(r)))
 }
 
 function handleDebugVars(r: DataRequest, counters: Counters): Response {

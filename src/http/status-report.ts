@@ -35,7 +35,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
     build: { version: VERSION_HEADER_VALUE, commit: 'unknown', branch: 'unknown', build_time: 'unknown', compiler: 'raftlite' },
     http: {
       bind_addr: options.httpAddr,
-      auth: 'disabled',
+      auth: node.authorizer ? 'enabled' : 'disabled',
       cluster: {},
       queue: {
         _default: {

@@ -42,7 +42,7 @@ export class DataPath {
   async execute(statements: BoundStatement[], options: WriteOptions): Promise<WriteOutcome> {
     this.checkStatements(statements)
     if (!this.#isLeader) {
-      return this.#ctx.peers.forward({ op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0 })
+      return this.#ctx.peers.forward({ op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, ...withCredentials(options) })
     }
     return this.write(statements, options, 'execute')
   }
@@ -55,7 +55,7 @@ export class DataPath {
       return this.#localQuery(statements, options)
     }
     if (!this.#isLeader) {
-      const forwarded = await this.#ctx.peers.forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level })
+      const forwarded = await this.#ctx.peers.forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level, ...withCredentials(options) })
       return forwarded.results
     }
     return this.#leaderRead(statements, options, level)
@@ -70,7 +70,7 @@ export class DataPath {
       return { results: this.#localQuery(statements, options) }
     }
     if (!this.#isLeader) {
-      return this.#ctx.peers.forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level })
+      return this.#ctx.peers.forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level, ...withCredentials(options) })
     }
     if (writes || level === 'strong') return this.write(statements, options, 'request')
     return { results: await this.#leaderRead(statements, options, level) }
@@ -164,4 +164,9 @@ export class DataPath {
       throw new StoreError('stale read')
     }
   }
+}
+
+/** The client's credentials for a forwarded request, when it gave any. */
+function withCredentials(options: WriteOptions | ReadOptions): Pick<WriteOptions, 'credentials'> {
+  return options.credentials ? { credentials: options.credentials } : {}
 }

@@ -3,6 +3,9 @@
  * of it. They depend on these interfaces, which `RaftliteNode` implements, never on the façade:
  * the façade builds them, so the import graph runs one way only (façade → adapters → port).
  */
+import type { Authorizer } from '../auth/authorizer.ts'
+import type { Credentials } from '../auth/credentials.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
@@ -46,14 +49,20 @@ export interface ApiNode extends DataNode, EventTarget {
   raftStatus(): RaftStatus
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
-  removeNode(id: string): Promise<void>
-  transferLeadership(to?: string, options?: { wait?: boolean }): Promise<void>
+  removeNode(id: string, options?: { credentials?: Credentials }): Promise<void>
+  transferLeadership(to?: string, options?: { wait?: boolean; credentials?: Credentials }): Promise<void>
+  /** Users and permissions to enforce; null when access control is off. */
+  readonly authorizer: Authorizer | null
+  /** `fetch` for requests to peers' cluster ports (signed when there is a cluster secret). */
+  readonly peerFetch: typeof fetch
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */
 export interface ClusterNode extends EventTarget {
   readonly id: string
   readonly options: NodeOptions
+  /** Checks that requests come from members (the cluster secret); null: every request is taken. */
+  readonly clusterAuth: ClusterAuth | null
   learnAddress(id: string, raftAddr: string): void
   stepMessages(messages: readonly Message[]): string | undefined
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>

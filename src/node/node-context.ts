@@ -11,6 +11,7 @@ import type { NodeOptions } from './node-options.ts'
 import type { LeaderInfo } from './node-types.ts'
 import type { Platform } from './platform.ts'
 import type { Logger } from '../observe/logger.ts'
+import type { Authorizer } from '../auth/authorizer.ts'
 
 export interface NodeContext {
   readonly id: string
@@ -22,6 +23,8 @@ export interface NodeContext {
   readonly fetch: typeof fetch
   /** Structured log lines, by subsystem: `ctx.logger.for('snapshot').info(…)`. */
   readonly logger: Logger
+  /** Users and permissions (`NodeOptions.users`); null when access control is off. */
+  readonly authorizer: Authorizer | null
   driver(): RaftDriver
   /** stop() has begun. */
   stopping(): boolean

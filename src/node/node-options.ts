@@ -1,3 +1,5 @@
+import type { UserEntry } from '../auth/users.ts'
+
 /** Options of a node: the `raftlited` flags as a typed object (durations in milliseconds). */
 export interface NodeOptions {
   /** Directory holding the database, and later the Raft log and snapshots. */
@@ -16,8 +18,16 @@ export interface NodeOptions {
   writeQueueTx: boolean
   /** `Access-Control-Allow-Origin` value, or '' for none. */
   httpAllowOrigin: string
+  /** The API is served over HTTPS (`-http-cert`): the address the node advertises says `https://`. */
+  httpsApi: boolean
   /** Largest request body accepted, in bytes; larger gets 413. */
   httpMaxBodyBytes: number
+  /** Most statements in one HTTP request; more get 400 (`-http-max-statements`). */
+  httpMaxStatements: number
+  /** Most parameters of one statement in an HTTP request; more get 400 (`-http-max-params`). */
+  httpMaxParams: number
+  /** Largest result an HTTP response carries, in bytes (estimated); 0 for no limit (`-http-max-result-bytes`). */
+  httpMaxResultBytes: number
   /** Raft addresses of nodes to join (`-join`); empty to bootstrap or restart. */
   join: string[]
   joinAttempts: number
@@ -62,6 +72,19 @@ export interface NodeOptions {
   raftMaxBatchBytes: number
   /** How long stop() keeps flushing queued writes; what is left then is reported and dropped. */
   shutdownFlushTimeoutMs: number
+  /**
+   * Users and permissions (rqlite's `-auth` file, as an array); absent: no access control.
+   * `node.api()` enforces them, and the leader checks forwarded requests again.
+   */
+  users?: readonly UserEntry[]
+  /** The user (in `users`, with a plaintext password) this node joins, notifies and removes as (`-join-as`). */
+  joinAs: string
+  /**
+   * A secret every member shares (at least 16 bytes): each request between nodes is signed with
+   * it and the cluster port refuses unsigned ones (`cluster-auth.ts`). '' for none (rqlite's
+   * default: anyone who reaches the cluster port is taken for a member).
+   */
+  clusterSecret: string
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -73,7 +96,11 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   writeQueueTimeoutMs: 50,
   writeQueueTx: false,
   httpAllowOrigin: '',
+  httpsApi: false,
   httpMaxBodyBytes: 64 * 1024 * 1024,
+  httpMaxStatements: 100_000,
+  httpMaxParams: 32_766,
+  httpMaxResultBytes: 256 * 1024 * 1024,
   join: [],
   joinAttempts: 5,
   joinIntervalMs: 3000,
@@ -95,6 +122,8 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   snapshotStallTimeoutMs: 30_000,
   raftMaxBatchBytes: 8 * 1024 * 1024,
   shutdownFlushTimeoutMs: 5_000,
+  joinAs: '',
+  clusterSecret: '',
 }
 
 /** Fills in defaults, including the ones derived from other options. */

@@ -19,6 +19,9 @@ import { Leadership } from './leadership.ts'
 import { Membership } from './membership.ts'
 import type { NodeContext } from './node-context.ts'
 import { silentLogger } from '../observe/logger.ts'
+import { createAuthorizer } from '../auth/node-authorizer.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
+import { peerAuthentication } from './peer-authentication.ts'
 import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
 import { shutDown } from './node-shutdown.ts'
@@ -59,6 +62,8 @@ export class NodeParts {
   readonly membership: Membership
   readonly leadership: Leadership
   readonly snapshots: NodeSnapshots
+  /** Signs this node's requests to peers and checks theirs (`-cluster-secret-file`); null without a secret. */
+  readonly clusterAuth: ClusterAuth | null
   #driver: RaftDriver
   #stopping: Promise<void> | null = null
   /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
@@ -73,21 +78,24 @@ export class NodeParts {
     if (start.members) this.members.replaceAll(start.members)
     if (start.mode === 'fast') stats.restoresStartSkipped++
     if (start.mode === 'restored') stats.restoresStart++
+    const peerAuth = peerAuthentication(options, platform, overrides.fetch ?? ((...args) => fetch(...args)))
+    this.clusterAuth = peerAuth.auth
     const ctx: NodeContext = (this.ctx = {
       id: options.nodeId,
       options,
-      platform,
+      platform: peerAuth.platform,
       log: storage.log,
       db: storage.db,
       members: this.members,
-      fetch: overrides.fetch ?? ((...args) => fetch(...args)),
+      fetch: peerAuth.fetch,
       logger: platform.logger ?? silentLogger,
+      authorizer: createAuthorizer(options),
       driver: () => this.#driver,
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),
       emitError: (e) => this.emitError(e),
     })
-    this.peers = new PeerRpc(ctx)
+    this.peers = new PeerRpc({ ...ctx, ownCredentials: () => (options.joinAs ? (ctx.authorizer?.credentialsOf(options.joinAs) ?? null) : null) })
     this.membership = new Membership({ ...ctx, peers: this.peers, conditions: this.conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
     this.leadership = new Leadership({ ...ctx, peers: this.peers })
     const addressOf = (id: string) => this.membership.addressOf(id)

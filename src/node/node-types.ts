@@ -1,11 +1,14 @@
 /** The node's public option and outcome types, apart from the façade so that adapters need not import it. */
 import type { StatementResult } from '../db/statement-result.ts'
 import type { ReadLevel } from './read-level.ts'
+import type { Credentials } from '../auth/credentials.ts'
 
 export interface WriteOptions {
   transaction?: boolean
   /** Per-statement time limit in ms (rqlite's `db_timeout`). */
   timeoutMs?: number
+  /** The client's credentials, sent along when forwarded so the leader can check them again. */
+  credentials?: Credentials
 }
 
 export interface ReadOptions {
@@ -16,6 +19,8 @@ export interface ReadOptions {
   freshnessMs?: number
   /** With `freshness`: also refuse if the newest applied write is older than that. */
   freshnessStrict?: boolean
+  /** The client's credentials, sent along when forwarded so the leader can check them again. */
+  credentials?: Credentials
 }
 
 export interface WriteOutcome {

@@ -1,26 +1,36 @@
 /** Calls to other nodes' cluster port (`POST /cluster/rpc`, CBOR), and forwarding to the leader. */
+import type { Credentials } from '../auth/credentials.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import { checkRpcResponse } from '../cluster/rpc-shape.ts'
 import { CBOR_TYPE, decodeWire, encodeWire } from '../cluster/wire.ts'
 import type { NodeContext } from './node-context.ts'
 import type { WriteOutcome } from './node-types.ts'
-import { LeaderNotFoundError, StoreError } from './store-error.ts'
+import { LeaderNotFoundError, NotAuthorizedError, StoreError } from './store-error.ts'
 
 export type ForwardedRequest = Exclude<RpcRequest, { op: 'meta' | 'join' }>
 
-export class PeerRpc {
-  readonly #ctx: Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader'>
+type PeerRpcContext = Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader'> & {
+  /** This node's own credentials (-join-as), sent with requests no client made. */
+  ownCredentials?(): Credentials | null
+}
 
-  constructor(ctx: Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader'>) {
+export class PeerRpc {
+  readonly #ctx: PeerRpcContext
+
+  constructor(ctx: PeerRpcContext) {
     this.#ctx = ctx
   }
 
-  /** One request to the node at `raftAddr`; its answer is checked for shape (peers are untrusted). */
+  /**
+   * One request to the node at `raftAddr`; its answer is checked for shape (peers are untrusted).
+   * A request without a client's credentials carries the node's own, if it has any.
+   */
   async call(raftAddr: string, request: RpcRequest): Promise<RpcResponse> {
+    const own = request.credentials ? null : (this.#ctx.ownCredentials?.() ?? null)
     const res = await this.#ctx.fetch(`http://${raftAddr}/cluster/rpc`, {
       method: 'POST',
       headers: { 'Content-Type': CBOR_TYPE },
-      body: encodeWire(request) as Uint8Array<ArrayBuffer>,
+      body: encodeWire(own ? { ...request, credentials: own } : request) as Uint8Array<ArrayBuffer>,
       signal: AbortSignal.timeout(this.#ctx.options.clusterRpcTimeoutMs),
     })
     const bytes = new Uint8Array(await res.arrayBuffer())
@@ -39,7 +49,10 @@ export class PeerRpc {
     const response = await this.call(leader.addr, request).catch((e: unknown) => {
       throw new StoreError(`forwarding to leader ${leader.addr} failed: ${e instanceof Error ? e.message : String(e)}`)
     })
-    if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : new StoreError(response.error)
+    if (!response.ok) {
+      if (response.unauthorized) throw new NotAuthorizedError(response.error)
+      throw response.leaderNotFound ? new LeaderNotFoundError() : new StoreError(response.error)
+    }
     return { results: response.results ?? [], raftIndex: response.raftIndex ?? 0, servedBy: leader.addr }
   }
 }

@@ -23,6 +23,10 @@ import type { Database } from '../db/database.ts'
 import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
+import type { Authorizer } from '../auth/authorizer.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
+import type { Credentials } from '../auth/credentials.ts'
+import { type UserEntry, checkUsers } from '../auth/users.ts'
 import type { Message } from '../raft/messages.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
@@ -135,6 +139,27 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return this.#parts.snapshots.lastIndex
   }
 
+  /** Signs and checks requests between nodes (the cluster secret); null without one. */
+  get clusterAuth(): ClusterAuth | null {
+    return this.#parts.clusterAuth
+  }
+
+  /** `fetch` for requests to peers' cluster ports (signed when there is a cluster secret). */
+  get peerFetch(): typeof fetch {
+    return this.#parts.ctx.fetch
+  }
+
+  /** Users and permissions the node enforces (`NodeOptions.users`); null when access control is off. */
+  get authorizer(): Authorizer | null {
+    return this.#parts.ctx.authorizer
+  }
+
+  /** Replaces the users (a reloaded `-auth` file); refused when the node started without users. */
+  setUsers(users: readonly UserEntry[]): void {
+    if (!this.authorizer) throw new Error('this node started without users (no -auth): access control cannot be turned on while it runs')
+    this.authorizer.setUsers(checkUsers(users))
+  }
+
   /** Resolves once this node has applied everything committed when it was called. */
   waitCaughtUp(): Promise<void> {
     return this.#parts.driver.waitApplied(this.#parts.driver.raft.status().commit)
@@ -229,15 +254,15 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   }
 
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
-  removeNode(id: string): Promise<void> {
-    return this.#parts.membership.removeNode(id)
+  removeNode(id: string, options: { credentials?: Credentials } = {}): Promise<void> {
+    return this.#parts.membership.removeNode(id, options.credentials)
   }
 
   /**
    * Hands leadership to `to` (or to the most up-to-date other voter). With `wait`, resolves
    * once another node leads; otherwise once the transfer has started.
    */
-  transferLeadership(to = '', options: { wait?: boolean } = {}): Promise<void> {
+  transferLeadership(to = '', options: { wait?: boolean; credentials?: Credentials } = {}): Promise<void> {
     return this.#parts.leadership.transfer(to, options)
   }
 
@@ -278,7 +303,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** @internal Requests from other nodes: forwarded work and joins. */
   handleRpc(request: RpcRequest): Promise<RpcResponse> {
     const { membership, leadership, data } = this.#parts
-    return handleClusterRpc({ id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, membership, leadership, data }, request)
+    const authorizer = this.authorizer
+    return handleClusterRpc({ id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, authorizer, membership, leadership, data }, request)
   }
 
   // ------------------------------------------------------------------ internals

@@ -86,7 +86,7 @@ describe('unsupported flags', () => {
     const r = error('-cdc-config', 'stdout', 'd')
     expect(r.message).toBe('flag -cdc-config is not supported yet')
     expect(r.exitCode).toBe(2)
-    expect(error('-auth', 'users.json', 'd').message).toBe('flag -auth is not supported yet')
+    expect(error('-on-disk-path', '/tmp/x.db', 'd').message).toBe('flag -on-disk-path is not supported yet')
     expect(error('-raft-remove-shutdown', 'd').message).toBe('flag -raft-remove-shutdown is not supported yet')
   })
 
@@ -97,9 +97,12 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'bootstrap-expect', 'bootstrap-expect-timeout',
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval',
-      'node-id', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
+      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-secret-file',
+      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes', 'http-max-statements',
+      'http-read-header-timeout', 'http-read-timeout',
+      'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval',
+      'node-ca-cert', 'node-cert', 'node-id', 'node-key', 'node-no-verify', 'node-verify-client', 'node-verify-common-name', 'node-verify-server-name',
+      'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
       'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-shutdown-stepdown',
       'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
