@@ -12,6 +12,7 @@ import type { AppliedWrite } from '../cluster/database-state-machine.ts'
 import { encodeCommand } from '../db/command-codec.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { QueueId, WriteBatch } from '../db/write-batch.ts'
+import { stepBudgetFor } from '../db/step-budget.ts'
 import { randomUint64 } from '../ports/random.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { NodeContext } from './node-context.ts'
@@ -104,6 +105,8 @@ export class DataPath {
       transaction: options.transaction === true,
       mode,
       timeoutMs: options.timeoutMs ?? 0,
+      // Fixed here, once: replicas count steps, never their own clocks.
+      stepBudget: stepBudgetFor(options.timeoutMs ?? 0),
       ...(queueId ? { queueId } : {}),
     }
     return (await this.#ctx.driver().propose(encodeCommand({ kind: 'write', batch }), this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
