@@ -85,6 +85,7 @@ export interface RqlitedOptions {
   dbMaxRoConns: number
   httpMaxBody: number
   shutdownFlushTimeout: number
+  dbQueryTimeout: number
   cpuProfile: string
   memProfile: string
   traceProfile: string
@@ -155,6 +156,7 @@ const ROWS: Row[] = [
   ['write-queue-tx', 'bool', false, true, 'Use a transaction when processing a queued write'],
   ['http-max-body', 'int', 64 * 1024 * 1024, true, 'Largest HTTP request body accepted, in bytes; larger ones get 413 (raftlite)', 'raftlite'],
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
+  ['db-query-timeout', 'duration', 5 * S, true, 'Default time limit of each read statement, when a request sets no db_timeout; 0s for none (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
   ['cpu-profile', 'string', '', false, 'Path to file for CPU profiling information'],

@@ -56,7 +56,7 @@ export class DataPath {
       return this.#localQuery(statements, options)
     }
     if (!this.#isLeader) {
-      const forwarded = await this.#ctx.peers.forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level })
+      const forwarded = await this.#ctx.peers.forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options), level })
       return forwarded.results
     }
     return this.#leaderRead(statements, options, level)
@@ -71,7 +71,8 @@ export class DataPath {
       return { results: this.#localQuery(statements, options) }
     }
     if (!this.#isLeader) {
-      return this.#ctx.peers.forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level })
+      // The node that took the request sets the read limit: its default, unless the client's.
+      return this.#ctx.peers.forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: writes ? (options.timeoutMs ?? 0) : this.#queryTimeout(options), level })
     }
     if (writes || level === 'strong') return this.write(statements, options, 'request')
     return { results: await this.#leaderRead(statements, options, level) }
@@ -138,7 +139,7 @@ export class DataPath {
     const driver = this.#ctx.driver()
     const timeoutMs = this.#ctx.options.raftApplyTimeoutMs
     if (level === 'strong') {
-      const command = encodeCommand({ kind: 'read', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0 })
+      const command = encodeCommand({ kind: 'read', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options) })
       const applied = (await driver.propose(command, timeoutMs)) as AppliedWrite
       return applied.results
     }
@@ -151,7 +152,12 @@ export class DataPath {
 
   #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
-    return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: options.timeoutMs })
+    return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: this.#queryTimeout(options) })
+  }
+
+  /** A read's per-statement limit: the request's `db_timeout`, else the node's default. */
+  #queryTimeout(options: ReadOptions): number {
+    return options.timeoutMs ?? this.#ctx.options.dbQueryTimeoutMs
   }
 
   #effectiveLevel(level: ReadLevel | undefined): Exclude<ReadLevel, 'auto'> {

@@ -62,6 +62,11 @@ export interface NodeOptions {
   raftMaxBatchBytes: number
   /** How long stop() keeps flushing queued writes; what is left then is reported and dropped. */
   shutdownFlushTimeoutMs: number
+  /**
+   * Time limit of each read statement when the request sets none (`-db-query-timeout`): an
+   * endless query ends with `query timeout` instead of holding the read connection. 0 = none.
+   */
+  dbQueryTimeoutMs: number
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -95,6 +100,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   snapshotStallTimeoutMs: 30_000,
   raftMaxBatchBytes: 8 * 1024 * 1024,
   shutdownFlushTimeoutMs: 5_000,
+  dbQueryTimeoutMs: 5_000,
 }
 
 /** Fills in defaults, including the ones derived from other options. */
