@@ -93,6 +93,7 @@ export interface RqlitedOptions {
   shutdownFlushTimeout: number
   /** raftlite's own: the file holding the cluster secret (see NodeOptions.clusterSecret). */
   clusterSecretFile: string
+  dbQueryTimeout: number
   cpuProfile: string
   memProfile: string
   traceProfile: string
@@ -170,6 +171,7 @@ const ROWS: Row[] = [
   ['http-read-header-timeout', 'duration', 10 * S, true, 'Time a client has to send request headers; then 408 (raftlite, Node only)', 'raftlite'],
   ['http-read-timeout', 'duration', 300 * S, true, 'Time a client has to send a whole request, 0 for no limit; then 408 (raftlite, Node only)', 'raftlite'],
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
+  ['db-query-timeout', 'duration', 5 * S, true, 'Default time limit of each read statement, when a request sets no db_timeout; 0s for none (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
   ['cpu-profile', 'string', '', false, 'Path to file for CPU profiling information'],

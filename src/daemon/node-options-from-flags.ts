@@ -22,6 +22,7 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     httpMaxParams: flags.httpMaxParams,
     httpMaxResultBytes: flags.httpMaxResultBytes,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
+    dbQueryTimeoutMs: flags.dbQueryTimeout,
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,
     joinIntervalMs: flags.joinInterval,

@@ -12,6 +12,7 @@ import type { AppliedWrite } from '../cluster/database-state-machine.ts'
 import { encodeCommand } from '../db/command-codec.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { QueueId, WriteBatch } from '../db/write-batch.ts'
+import { stepBudgetFor } from '../db/step-budget.ts'
 import { randomUint64 } from '../ports/random.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { NodeContext } from './node-context.ts'
@@ -55,7 +56,7 @@ export class DataPath {
       return this.#localQuery(statements, options)
     }
     if (!this.#isLeader) {
-      const forwarded = await this.#ctx.peers.forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level, ...withCredentials(options) })
+      const forwarded = await this.#ctx.peers.forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options), level, ...withCredentials(options) })
       return forwarded.results
     }
     return this.#leaderRead(statements, options, level)
@@ -70,7 +71,8 @@ export class DataPath {
       return { results: this.#localQuery(statements, options) }
     }
     if (!this.#isLeader) {
-      return this.#ctx.peers.forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level, ...withCredentials(options) })
+      // The node that took the request sets the read limit: its default, unless the client's.
+      return this.#ctx.peers.forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: writes ? (options.timeoutMs ?? 0) : this.#queryTimeout(options), level, ...withCredentials(options) })
     }
     if (writes || level === 'strong') return this.write(statements, options, 'request')
     return { results: await this.#leaderRead(statements, options, level) }
@@ -104,6 +106,8 @@ export class DataPath {
       transaction: options.transaction === true,
       mode,
       timeoutMs: options.timeoutMs ?? 0,
+      // Fixed here, once: replicas count steps, never their own clocks.
+      stepBudget: stepBudgetFor(options.timeoutMs ?? 0),
       ...(queueId ? { queueId } : {}),
     }
     return (await this.#ctx.driver().propose(encodeCommand({ kind: 'write', batch }), this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
@@ -135,7 +139,7 @@ export class DataPath {
     const driver = this.#ctx.driver()
     const timeoutMs = this.#ctx.options.raftApplyTimeoutMs
     if (level === 'strong') {
-      const command = encodeCommand({ kind: 'read', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0 })
+      const command = encodeCommand({ kind: 'read', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options) })
       const applied = (await driver.propose(command, timeoutMs)) as AppliedWrite
       return applied.results
     }
@@ -148,7 +152,12 @@ export class DataPath {
 
   #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
-    return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: options.timeoutMs })
+    return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: this.#queryTimeout(options) })
+  }
+
+  /** A read's per-statement limit: the request's `db_timeout`, else the node's default. */
+  #queryTimeout(options: ReadOptions): number {
+    return options.timeoutMs ?? this.#ctx.options.dbQueryTimeoutMs
   }
 
   #effectiveLevel(level: ReadLevel | undefined): Exclude<ReadLevel, 'auto'> {

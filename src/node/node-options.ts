@@ -85,6 +85,11 @@ export interface NodeOptions {
    * default: anyone who reaches the cluster port is taken for a member).
    */
   clusterSecret: string
+  /**
+   * Time limit of each read statement when the request sets none (`-db-query-timeout`): an
+   * endless query ends with `query timeout` instead of holding the read connection. 0 = none.
+   */
+  dbQueryTimeoutMs: number
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -124,6 +129,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   shutdownFlushTimeoutMs: 5_000,
   joinAs: '',
   clusterSecret: '',
+  dbQueryTimeoutMs: 5_000,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

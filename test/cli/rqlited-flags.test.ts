@@ -97,7 +97,7 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-secret-file',
+      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-secret-file', 'db-query-timeout',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes', 'http-max-statements',
       'http-read-header-timeout', 'http-read-timeout',
       'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval',
@@ -173,4 +173,13 @@ describe('Raft timing from the flags', async () => {
     expect(raftTiming({ raftHeartbeatTimeoutMs: 500, raftElectionTimeoutMs: 2000, raftLeaderLeaseTimeoutMs: 500 })).toEqual({ tickMs: 50, electionTick: 40, checkQuorumTick: 10 })
     expect(() => raftTiming({ raftHeartbeatTimeoutMs: 1000, raftElectionTimeoutMs: 1000, raftLeaderLeaseTimeoutMs: 5000 })).toThrow(/must not exceed/)
   })
+})
+
+test('-db-query-timeout: a Go duration, 5s by default, carried to the node options', async () => {
+  const { nodeOptionsFromFlags } = await import('../../src/daemon/node-options-from-flags.ts')
+  expect(ok('d').options.dbQueryTimeout).toBe(5000)
+  expect(nodeOptionsFromFlags(ok('-db-query-timeout', '1m30s', 'd').options, 'd').dbQueryTimeoutMs).toBe(90_000)
+  expect(nodeOptionsFromFlags(ok('-db-query-timeout=0s', 'd').options, 'd').dbQueryTimeoutMs).toBe(0)
+  expect(error('-db-query-timeout', 'soon', 'd').message).toMatch(/invalid value "soon" for flag -db-query-timeout/)
+  expect(formatUsage()).toMatch(/-db-query-timeout duration\n\s+Default time limit of each read statement/)
 })
