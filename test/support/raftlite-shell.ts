@@ -1,0 +1,42 @@
+/** Runs the `raftlite` shell as a real process (piped, not on a terminal) for tests. */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { ROOT, type Runtime } from './raftlited-process.ts'
+
+export interface ShellRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** How each runtime starts the shell: the package bin on Node, the entry points on Deno and Bun. */
+export function shellCommand(runtime: Runtime = 'node'): [string, string[]] {
+  switch (runtime) {
+    case 'node':
+      return [process.execPath, [join(ROOT, 'bin/raftlite.mjs')]]
+    case 'deno':
+      return [join(ROOT, 'node_modules/.bin/deno'), ['run', '--allow-net', '--allow-read', '--allow-write', '--allow-env', join(ROOT, 'runtimes/deno/shell-main.ts')]]
+    case 'bun':
+      return [join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'runtimes/bun/shell-main.ts')]]
+  }
+}
+
+/** Runs the shell with `input` on standard input; resolves when it exits (killed after `timeoutMs`). */
+export function runShellProcess(args: string[], input = '', options: { env?: Record<string, string | undefined>; runtime?: Runtime; timeoutMs?: number } = {}): Promise<ShellRun> {
+  const [cmd, prefix] = shellCommand(options.runtime)
+  const env = { ...process.env, RAFTLITE_HOST: undefined, RQLITE_HOST: undefined, ...options.env }
+  const child = spawn(cmd, [...prefix, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  child.stdin.end(input)
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000)
+  return new Promise((resolve) => {
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      // Let the pipes drain.
+      setTimeout(() => resolve({ code, stdout, stderr }), 20)
+    })
+  })
+}
