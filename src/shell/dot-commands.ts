@@ -97,7 +97,7 @@ export async function runDotCommand(ctx: ShellContext, line: string): Promise<vo
   const command = DOT_COMMANDS.find((c) => c.name === name)
   if (!command) {
     const near = nearestCommand(name)
-    throw new UsageError(`unknown command ${JSON.stringify(word)}${near ? `; did you mean ".${near}"?` : ''} Enter ".help" for the list.`)
+    throw new UsageError(`unknown command ${JSON.stringify(word)}: ${near ? `did you mean ".${near}"?` : 'enter ".help" for the list'}`)
   }
   await command.run(ctx, args)
 }
