@@ -43,10 +43,12 @@ export async function runTerminal(session: ShellSession, env: Readonly<Record<st
   }
   rl.on('SIGINT', () => {
     if (session.interrupt() === 'request') return
-    // Drop what is typed: the current line and any earlier lines of the statement.
-    rl.write(null, { ctrl: true, name: 'e' })
-    rl.write(null, { ctrl: true, name: 'u' })
+    // Drop what is typed, the current line and any earlier lines of the statement, leaving it
+    // on the screen marked ^C (as bash and psql do).
     process.stdout.write('^C\n')
+    const editable = rl as unknown as { line: string; cursor: number }
+    editable.line = ''
+    editable.cursor = 0
     typed = []
     prompt()
   })
