@@ -39,7 +39,8 @@ export async function runTerminal(session: ShellSession, env: Readonly<Record<st
   let typed: string[] = []
   const prompt = () => {
     rl.setPrompt(session.prompt())
-    rl.prompt()
+    // Keep the cursor where it is: keys typed while a statement ran are already on the line.
+    rl.prompt(true)
   }
   rl.on('SIGINT', () => {
     if (session.interrupt() === 'request') return

@@ -122,6 +122,18 @@ test('Ctrl-C cancels a running query; on a line being typed it drops the line; C
   await t.waitFor(/bye~$/m)
 })
 
+test('lines typed while a statement runs are kept, in order, cursor and all', async () => {
+  home = tempDataDir('raftlite-shell-home-')
+  const t = await startShell()
+  t.line('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 300000) SELECT count(*) AS n FROM c;')
+  // Half a line typed while the count runs; the rest after its result and the new prompt.
+  t.type(`SELECT 'typed`)
+  await t.waitFor(/\| 300000 \|\n\+--------\+\n.*> SELECT 'typed$/, 30_000)
+  t.line(` ahead' AS t;`)
+  await t.waitFor(/\| typed ahead \|\n\+-------------\+\n.*>$/)
+  expect(t.screen()).not.toContain('Error')
+})
+
 test('Tab completes table names, column names and dot-commands; .tables and .schema', async () => {
   home = tempDataDir('raftlite-shell-home-')
   const t = await startShell()
