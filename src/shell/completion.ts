@@ -34,8 +34,8 @@ export function complete(lineBeforeCursor: string, names: SchemaNames): [string[
   const command = /^\s*\.(\w+)\s/.exec(lineBeforeCursor)?.[1]?.toLowerCase()
   if (command !== undefined) {
     if (!TABLE_ARG_COMMANDS.has(command)) return [[], word]
-    const last = word.split(',').pop() ?? ''
-    return [startingWith(names.tables, last).map((t) => word.slice(0, word.length - last.length) + t), word]
+    // The word stops at a comma, so each name of a list `a,b` completes alone.
+    return [startingWith(names.tables, word), word]
   }
   // `table.col`: columns after a dot.
   const dotAt = word.lastIndexOf('.')
