@@ -9,6 +9,11 @@ import type { FileSink, ShellIo } from '../../src/shell/shell-io.ts'
 export const terminalHandover = { pause: () => {}, resume: () => {} }
 
 export function nodeShellIo(): ShellIo {
+  // `raftlite … | head`: the reader left; stop quietly as other Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0)
+    throw e
+  })
   const terminal = Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
   const pager = process.env.PAGER?.trim()
   return {

@@ -66,6 +66,7 @@ export async function runShell(argv: readonly string[], runtime: ShellRuntime): 
     io.out('Welcome to the raftlite shell.\nEnter ".help" for usage hints.\n')
     await connect(session)
     await runtime.interactive(session, options)
+    await session.finish(false)
     io.out('bye~\n')
   } else {
     for await (const line of runtime.lines()) {

@@ -11,6 +11,8 @@ import { CancelledError, type ShellHttp } from './shell-http.ts'
 import type { FileSink, ShellIo } from './shell-io.ts'
 import { isBlankSql, splitStatements } from './split-statements.ts'
 
+const MAX_READ_DEPTH = 16
+
 export class ShellSession implements ShellContext {
   readonly settings: ShellSettings = { mode: 'column', timer: false, consistency: 'weak', blobArray: false, forceWrites: false }
   /** Something failed: the exit status is 1. */
@@ -21,6 +23,7 @@ export class ShellSession implements ShellContext {
   private controller = new AbortController()
   private running = false
   private outputFile?: FileSink
+  private textDepth = 0
 
   constructor(
     readonly http: ShellHttp,
@@ -68,23 +71,41 @@ export class ShellSession implements ShellContext {
     }
   }
 
-  /** End of input: a last statement without `;` runs too. */
-  async finish(): Promise<void> {
+  /**
+   * End of input. Piped, a last statement without `;` runs too; typed, it is dropped with a
+   * notice: Ctrl-D must never run half a statement (a `DELETE` before its `WHERE`).
+   */
+  async finish(runPending = true): Promise<void> {
     const rest = this.pending.trim()
     this.pending = ''
-    if (rest !== '' && !this.exitRequested) await this.guard(() => this.runStatement(rest))
+    if (rest !== '' && !this.exitRequested) {
+      if (runPending) await this.guard(() => this.runStatement(rest))
+      else this.io.err('(an unfinished statement was not run)\n')
+    }
     await this.setOutput(undefined)
   }
 
   /** Runs a whole text (a file, a `-e` argument): its lines, then whatever is left. */
   async runText(text: string): Promise<void> {
-    for (const line of text.split(/\r?\n/)) {
-      if (this.exitRequested) return
-      await this.feed(line)
-    }
-    const rest = this.pending.trim()
+    // `.read` of a file that reads itself would never end.
+    if (this.textDepth >= MAX_READ_DEPTH) throw new Error(`.read nested more than ${MAX_READ_DEPTH} deep`)
+    this.textDepth++
+    // The text is a unit of its own: a statement typed before `.read` is not continued by the file.
+    const outer = this.pending
     this.pending = ''
-    if (rest !== '' && !this.exitRequested) await this.guard(() => this.runStatement(rest))
+    try {
+      for (const line of text.split(/\r?\n/)) {
+        // Ctrl-C during a `.read` stops the rest of the file too.
+        if (this.exitRequested || (this.running && this.signal.aborted)) return
+        await this.feed(line)
+      }
+      const rest = this.pending.trim()
+      this.pending = ''
+      if (rest !== '' && !this.exitRequested) await this.guard(() => this.runStatement(rest))
+    } finally {
+      this.textDepth--
+      this.pending = outer
+    }
   }
 
   exit(): void {
@@ -155,17 +176,23 @@ export class ShellSession implements ShellContext {
     return lines.length > size.rows - 1 || lines.some((l) => [...l].length > size.columns)
   }
 
-  /** Runs a command, reporting its failure instead of throwing; a fresh signal for each. */
+  /**
+   * Runs a command, reporting its failure instead of throwing. The outermost command gets a
+   * fresh signal; commands run by `.read` share it, so Ctrl-C stops the whole file.
+   */
   private async guard(run: () => Promise<void> | void): Promise<void> {
-    this.controller = new AbortController()
-    this.running = true
+    const outermost = !this.running
+    if (outermost) {
+      this.controller = new AbortController()
+      this.running = true
+    }
     try {
       await run()
     } catch (e) {
       if (e instanceof CancelledError || this.controller.signal.aborted) this.fail('interrupted')
       else this.fail(e instanceof Error ? e.message : String(e))
     } finally {
-      this.running = false
+      if (outermost) this.running = false
     }
   }
 }

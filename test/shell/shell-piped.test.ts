@@ -136,6 +136,26 @@ describe('statements', () => {
     expect(readFileSync(out, 'utf8')).toBe('name\nfiona\n')
   })
 
+  test('a .read of a file that reads itself stops with an error', async () => {
+    const dir = tempDataDir('raftlite-shell-')
+    const script = join(dir, 'loop.sql')
+    writeFileSync(script, `SELECT 1 AS once;\n.read ${script}\n`)
+    const run = await runShellProcess(connect(), `.read ${script}\n`)
+    expect(run.stderr).toBe('Error: .read nested more than 16 deep\n')
+    expect(run.stdout.match(/\| once \|/g)).toHaveLength(16)
+    expect(run.code).toBe(1)
+  })
+
+  test('a statement typed before .read is not continued by the file', async () => {
+    const dir = tempDataDir('raftlite-shell-')
+    const script = join(dir, 'one.sql')
+    writeFileSync(script, 'SELECT 2 AS two;\n')
+    const run = await runShellProcess(connect(), `.read ${script}\nSELECT 3\nAS three;\n`)
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toContain('| two |')
+    expect(run.stdout).toContain('| three |')
+  })
+
   test('exit stops reading input', async () => {
     const run = await runShellProcess(connect(), 'SELECT 1 AS a;\n.exit\nSELECT * FROM nope;\n')
     expect(run.code).toBe(0)

@@ -118,8 +118,13 @@ test('Ctrl-C cancels a running query; on a line being typed it drops the line; C
   t.line('AS oops;')
   await t.waitFor(/Error: near "AS": syntax error\n.*>$/)
 
+  // Ctrl-D never runs half a statement: this DELETE has no WHERE yet.
+  t.line('DELETE FROM people')
+  await t.waitFor(/\.\.\.>$/)
   t.press('C-d')
-  await t.waitFor(/bye~$/m)
+  await t.waitFor(/\(an unfinished statement was not run\)\nbye~$/m)
+  const count = await (await fetch(`${node.url}/db/query?q=${encodeURIComponent('SELECT count(*) FROM people')}`)).json()
+  expect(count.results[0].values).toEqual([[2]])
 })
 
 test('lines typed while a statement runs are kept, in order, cursor and all', async () => {
