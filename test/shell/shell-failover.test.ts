@@ -8,11 +8,13 @@ import { runShellProcess, startShellProcess } from '../support/raftlite-shell.ts
 let nodes: RaftlitedProcess[]
 
 beforeAll(async () => {
-  nodes = await startCluster({ size: 3 })
+  // raftlited's own election timeouts: short ones lose leadership on a loaded machine while the
+  // others join, and these tests kill a follower, so they need no quick election.
+  nodes = await startCluster({ size: 3, fast: false })
 }, 90_000)
 
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.stop()))
+  await Promise.all((nodes ?? []).map((n) => n.stop()))
 })
 
 test('the shell fails over to an alternative when its host dies', async () => {
@@ -40,3 +42,19 @@ test('with every host down the error names each one', async () => {
   expect(run.stderr).toMatch(new RegExp(`^Error: cannot reach any host \\(${dead.httpAddr.replace(/\./g, '\\.')}: ECONNREFUSED .*; ${dead.httpAddr.replace(/\./g, '\\.')}: ECONNREFUSED .*\\)\\n$`))
   expect(run.code).toBe(1)
 })
+
+test('.remove takes the dead node out of the cluster; .stepdown hands leadership over', async () => {
+  const dead = nodes.find((n) => n.child.exitCode !== null || n.child.signalCode !== null)!
+  const deadId = dead.args[dead.args.indexOf('-node-id') + 1]
+  const alive = nodes.filter((n) => n !== dead)
+  const leaderBefore = await waitFor('a leader', () => leaderOf(alive))
+  const run = await runShellProcess(['-p', alive[0].httpAddr.split(':')[1], '-e', `.remove ${deadId}`, '-e', '.nodes', '-e', '.stepdown'])
+  expect(run.stderr).toBe('')
+  expect(run.stdout).toMatch(new RegExp(`^node ${deadId} removed\\n`))
+  expect(run.stdout).not.toContain(`id: ${deadId}\n`)
+  for (const n of alive) expect(run.stdout).toContain(`api_addr: ${n.url}\n`)
+  expect(run.stdout).toMatch(/leadership transferred\n$/)
+  const leaderAfter = await waitFor('the new leader', () => leaderOf(alive))
+  expect(leaderAfter).not.toBe(leaderBefore)
+  expect(run.code).toBe(0)
+}, 60_000)
