@@ -58,19 +58,27 @@ function runPager(pager: string, text: string): Promise<void> {
   const raw = process.stdin.isTTY && process.stdin.isRaw
   if (raw) process.stdin.setRawMode(false)
   return new Promise<void>((resolve) => {
-    const child = spawn(pager, { shell: true, stdio: ['pipe', 'inherit', 'inherit'] })
-    child.stdin.on('error', () => {}) // the reader quit early (q in less): not a failure
-    child.stdin.end(text)
     const done = () => {
       if (raw) process.stdin.setRawMode(true)
       terminalHandover.resume()
       resolve()
     }
-    child.once('exit', done)
-    child.once('error', () => {
+    // A pager that cannot start (missing, or Deno without --allow-run) must not lose the result.
+    const printInstead = () => {
       process.stdout.write(text)
       done()
-    })
+    }
+    let child: ReturnType<typeof spawn>
+    try {
+      child = spawn(pager, { shell: true, stdio: ['pipe', 'inherit', 'inherit'] })
+    } catch {
+      return printInstead()
+    }
+    child.stdin!.on('error', () => {}) // the reader quit early (q in less): not a failure
+    child.stdin!.end(text)
+    // 127: the shell found no such command.
+    child.once('exit', (code) => (code === 127 ? printInstead() : done()))
+    child.once('error', printInstead)
   })
 }
 

@@ -1,7 +1,9 @@
 // Dot-commands against a real raftlited: schema listings, settings, node and cluster views,
 // and the suggestion for a mistyped command.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type RaftlitedProcess, startRaftlited } from '../support/raftlited-process.ts'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 import { runShellProcess } from '../support/raftlite-shell.ts'
 
 let node: RaftlitedProcess
@@ -94,6 +96,16 @@ describe('node and cluster', () => {
     const run = await shell(`INSERT INTO zebra(stripes) VALUES (3);\n.snapshot 0\n.snapshot x\n`)
     expect(run.stdout).toMatch(/(snapshot taken|nothing new to snapshot)\n$/)
     expect(run.stderr).toBe('Error: .snapshot takes a number of log entries to keep, not "x"\n')
+  })
+
+  test('.sysdump writes every node\'s status, nodes, readiness and counters to a file', async () => {
+    const file = join(tempDataDir('raftlite-shell-'), 'sysdump.txt')
+    const run = await shell(`.sysdump ${file}\n`)
+    expect(run.stdout).toBe(`system dump of 1 node(s) written to ${file}\n`)
+    const dump = readFileSync(file, 'utf8')
+    for (const path of ['status?pretty', 'nodes?pretty', 'readyz', 'debug/vars']) expect(dump).toContain(`=== ${node.url}/${path}\n`)
+    expect(dump).toContain('[+]node ok\n[+]leader ok\n[+]store ok\n')
+    expect(JSON.parse(dump.split(`=== ${node.url}/status?pretty\n`)[1].split('\n\n===')[0]).store.node_id).toBe('n1')
   })
 
   test('.remove needs an id; a missing argument is a usage error', async () => {

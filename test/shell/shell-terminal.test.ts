@@ -184,3 +184,10 @@ test('a result taller than the terminal goes through $PAGER', async () => {
   t.line('SELECT 1 AS one;')
   await t.waitFor(/\| one \|\n\+-----\+\n\| 1   \|\n\+-----\+\n.*>$/)
 })
+
+test('a $PAGER that cannot run does not lose the result', async () => {
+  home = tempDataDir('raftlite-shell-home-')
+  const t = await startShell({ PAGER: join(home, 'no-such-pager') }, [], { rows: 12 })
+  t.line('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 30) SELECT x FROM c;')
+  await t.waitFor(/\| 29 \|\n\| 30 \|\n\+----\+\n.*>$/)
+})
