@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface, type Interface } from 'node:readline'
+import { PassThrough } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
 import { complete } from '../../src/shell/completion.ts'
 import { addHistory, formatHistory, HISTORY_FILE, historyEntry, historySize, parseHistory } from '../../src/shell/history.ts'
 import { SchemaNameCache } from '../../src/shell/schema-names.ts'
@@ -18,8 +20,9 @@ export async function runTerminal(session: ShellSession, env: Readonly<Record<st
   const file = join(env.HOME || homedir(), HISTORY_FILE)
   let entries = size > 0 ? parseHistory(readOr(file, ''), size) : []
   const names = new SchemaNameCache(session.http)
+  const input = keystrokes()
   const rl = createInterface({
-    input: process.stdin,
+    input: input.stream,
     output: process.stdout,
     terminal: true,
     // The shell keeps history itself (a multi-line statement is one entry); readline only browses it.
@@ -33,8 +36,14 @@ export async function runTerminal(session: ShellSession, env: Readonly<Record<st
   })
   const browsable = rl as Interface & { history: string[] }
   browsable.history = [...entries].reverse()
-  terminalHandover.pause = () => rl.pause()
-  terminalHandover.resume = () => rl.resume()
+  terminalHandover.pause = () => {
+    rl.pause()
+    input.pause()
+  }
+  terminalHandover.resume = () => {
+    input.resume()
+    rl.resume()
+  }
 
   let typed: string[] = []
   const prompt = () => {
@@ -72,6 +81,36 @@ export async function runTerminal(session: ShellSession, env: Readonly<Record<st
     prompt()
   }
   rl.close()
+  input.close()
+}
+
+/**
+ * The terminal's input, one character per chunk. Node 20's readline garbles text that arrives
+ * in one chunk when the cursor is not at the end of the line (a paste after Home: "SEL" typed
+ * at the start of "41" came out as "41L…SE"); 22 and later, Deno and Bun do not. Character by
+ * character is how a person types, and every version handles that. Raw mode is set here, since
+ * readline sets it only on a TTY stream it is given.
+ */
+function keystrokes(): { stream: PassThrough; pause(): void; resume(): void; close(): void } {
+  const stream = new PassThrough({ encoding: 'utf8' })
+  const decoder = new StringDecoder('utf8')
+  const onData = (chunk: Buffer) => {
+    for (const ch of decoder.write(chunk)) stream.write(ch)
+  }
+  process.stdin.setRawMode(true)
+  process.stdin.on('data', onData)
+  process.stdin.once('end', () => stream.end())
+  process.stdin.resume()
+  return {
+    stream,
+    pause: () => process.stdin.pause(),
+    resume: () => process.stdin.resume(),
+    close: () => {
+      process.stdin.off('data', onData)
+      process.stdin.setRawMode(false)
+      process.stdin.pause()
+    },
+  }
 }
 
 function readOr(path: string, fallback: string): string {
