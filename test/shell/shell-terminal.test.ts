@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
 import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 import { shellCommand } from '../support/raftlite-shell.ts'
+import type { Runtime } from '../support/raftlited-process.ts'
 import { Terminal } from '../support/tmux.ts'
 
 let node: RaftlitedProcess
@@ -208,3 +209,19 @@ test('Home and End move to the ends of the line; Down walks back through history
   t.press('Down')
   await t.waitFor(/> SELECT 7 AS n;$/)
 })
+
+test.each<Runtime>(['deno', 'bun'])('on %s the terminal works the same: a table, Ctrl-C on a line, Ctrl-D', async (runtime) => {
+  home = tempDataDir('raftlite-shell-home-')
+  const [cmd, args] = shellCommand(runtime)
+  const t = new Terminal([cmd, ...args, '-p', node.httpAddr.split(':')[1]], { env: { HOME: home } })
+  open.push(t)
+  await t.waitFor(new RegExp(`${escape(prompt().trimEnd())}$`), 20_000)
+  t.line('SELECT 41 + 1 AS n;')
+  await t.waitFor(/\| 42 \|\n\+----\+\n.*>$/)
+  t.type('SELECT 2')
+  t.press('C-c')
+  await t.waitFor(/SELECT 2\^C\n.*>$/)
+  t.press('C-d')
+  await t.waitFor(/bye~$/m)
+  expect(readFileSync(join(home, '.raftlite_history'), 'utf8')).toBe('SELECT 41 + 1 AS n;\n')
+}, 40_000)
