@@ -4,9 +4,13 @@
  */
 import { type JsonNode, readJson } from '../api/json-reader.ts'
 import { type DotCommand, sendExpecting } from './dot-command.ts'
+import { visible } from './render-rows.ts'
 import { field, jsonText } from './result-view.ts'
 import { CancelledError } from './shell-http.ts'
 import type { ShellContext } from './shell-context.ts'
+
+// An event never ends for a broken (or hostile) server: bound what is kept waiting for its end.
+const MAX_EVENT_CHARS = 16 * 1024 * 1024
 
 export const changesCommand: DotCommand = {
   name: 'changes',
@@ -36,6 +40,7 @@ async function followChanges(ctx: ShellContext, tables: string | undefined): Pro
   try {
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
       buffer += r.value
+      if (buffer.length > MAX_EVENT_CHARS) throw new Error(`the change stream sent an event over ${MAX_EVENT_CHARS} characters`)
       // Events end with a blank line; `data:` lines hold the JSON.
       for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const event = buffer.slice(0, end)
@@ -45,7 +50,7 @@ async function followChanges(ctx: ShellContext, tables: string | undefined): Pro
           .filter((l) => l.startsWith('data:'))
           .map((l) => l.slice(5).trimStart())
           .join('\n')
-        if (data !== '') await ctx.print(describeChanges(data))
+        if (data !== '') await ctx.print(describeChanges(data).map(visible))
       }
     }
   } catch (e) {

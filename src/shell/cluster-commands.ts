@@ -1,6 +1,7 @@
 /** Dot-commands about the node and the cluster: status, nodes, leadership, snapshots. */
 import { readJson } from '../api/json-reader.ts'
 import { type DotCommand, printJsonTree, sendExpecting, UsageError } from './dot-command.ts'
+import { visible } from './render-rows.ts'
 import { field } from './result-view.ts'
 import type { ShellContext } from './shell-context.ts'
 
@@ -31,7 +32,7 @@ export const clusterCommands: DotCommand[] = [
       const res = await ctx.http.send({ path: 'readyz', signal: ctx.signal })
       const body = (await res.text()).trimEnd()
       if (res.status !== 200) throw new Error(`node not ready (${res.status}): ${body.replace(/\n/g, ' ')}`)
-      await ctx.print(`${body}\n`)
+      await ctx.print(body.split('\n').map(visible))
     },
   },
   {

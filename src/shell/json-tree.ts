@@ -1,5 +1,6 @@
 /** JSON (`/status`, `/nodes`, `/debug/vars`) as an indented `key: value` tree, the way rqlite's shell shows it. */
 import type { JsonNode } from '../api/json-reader.ts'
+import { visible } from './render-rows.ts'
 import { jsonText } from './result-view.ts'
 
 export function jsonTree(node: JsonNode, indent = 0): string[] {
@@ -8,9 +9,9 @@ export function jsonTree(node: JsonNode, indent = 0): string[] {
     const out: string[] = []
     for (const [key, value] of [...node.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (isNested(value)) {
-        out.push(`${pad}${key}:`)
+        out.push(`${pad}${visible(key)}:`)
         out.push(...jsonTree(value, indent + 1))
-      } else out.push(`${pad}${key}: ${scalar(value)}`)
+      } else out.push(`${pad}${visible(key)}: ${scalar(value)}`)
     }
     return out
   }
@@ -33,7 +34,7 @@ function isNested(node: JsonNode): boolean {
 }
 
 function scalar(node: JsonNode): string {
-  if (node.t === 'str') return node.v
+  if (node.t === 'str') return visible(node.v)
   if (node.t === 'obj') return '{}'
   if (node.t === 'arr') return '[]'
   return jsonText(node)

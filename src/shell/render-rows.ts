@@ -40,9 +40,12 @@ export function cellText(cell: Cell | undefined): string {
   }
 }
 
-// Terminal columns a string takes: code points, with control characters shown escaped so a value
-// cannot move the cursor or break the table.
-function visible(text: string): string {
+/**
+ * Text from the server made safe for a terminal: control characters shown escaped, so a value
+ * (or an error message, or a status field) cannot move the cursor, clear the screen or break
+ * a table.
+ */
+export function visible(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
 }
 

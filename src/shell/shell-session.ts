@@ -4,7 +4,7 @@
  * whether anything failed (the exit status).
  */
 import { runDotCommand } from './dot-commands.ts'
-import { renderRows } from './render-rows.ts'
+import { renderRows, visible } from './render-rows.ts'
 import { readResponse, type ResultView } from './result-view.ts'
 import type { ShellContext, ShellSettings } from './shell-context.ts'
 import { CancelledError, type ShellHttp } from './shell-http.ts'
@@ -114,7 +114,7 @@ export class ShellSession implements ShellContext {
 
   fail(message: string): void {
     this.failed = true
-    this.io.err(`Error: ${message}\n`)
+    this.io.err(`Error: ${visible(message)}\n`)
   }
 
   async print(lines: string | string[]): Promise<void> {
@@ -154,7 +154,7 @@ export class ShellSession implements ShellContext {
     if (res.status !== 200) return this.fail(`server responded with ${res.status} ${res.statusText}: ${text.trim()}`)
     const response = readResponse(text)
     if (response.error !== undefined) return this.fail(response.error)
-    for (const result of response.results) await this.show(result, mode === 'column' && this.io.interactive)
+    for (const result of response.results) await this.show(result, this.io.interactive)
   }
 
   private async show(result: ResultView, mayPage: boolean): Promise<void> {

@@ -71,6 +71,15 @@ beforeAll(async () => {
       setTimeout(() => res.end(second.slice(20)), 50)
       return
     }
+    if (url.pathname === '/db/request') {
+      // A hostile node: terminal escape sequences in an error, a column name and a value.
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      return res.end(String.raw`{"results":[{"columns":["a\u001b[2J"],"types":["text"],"values":[["x\u001b]0;owned\u0007"]]},{"error":"boom\u001b[31m"}]}`)
+    }
+    if (url.pathname === '/status') {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      return res.end(String.raw`{"node":{"k\u001b[H":"v\u001b[2J"}}`)
+    }
     res.writeHead(404)
     res.end()
   })
@@ -155,6 +164,13 @@ describe('into the node', () => {
     expect(seen.map((s) => [s.method, s.url, s.contentType])).toEqual([['POST', '/boot', 'application/octet-stream']])
     expect(seen[0].body.equals(SQLITE_FILE)).toBe(true)
   })
+})
+
+test('what a node sends cannot drive the terminal: control characters print escaped', async () => {
+  const run = await shell('SELECT 1;\n.status\n')
+  expect(run.stdout).toBe('+-------------------+\n| a\\x1b[2J          |\n+-------------------+\n| x\\x1b]0;owned\\x07 |\n+-------------------+\nnode:\n  k\\x1b[H: v\\x1b[2J\n')
+  expect(run.stderr).toBe('Error: boom\\x1b[31m\n')
+  expect(run.stdout + run.stderr).not.toContain('\u001b')
 })
 
 describe('maintenance and changes', () => {
