@@ -42,6 +42,10 @@ export class ConnectionError extends Error {
   override name = 'ConnectionError'
 }
 
+export class UnauthorizedError extends Error {
+  override name = 'UnauthorizedError'
+}
+
 export class TimeoutError extends Error {
   override name = 'TimeoutError'
 }
@@ -75,11 +79,15 @@ export class ShellHttp {
           this.current = index
           this.onHostChange?.(hosts[index])
         }
+        if (res.status === 401) {
+          await res.body?.cancel()
+          throw new UnauthorizedError(this.options.credentials === undefined ? 'unauthorized: this node needs credentials (-u user:password)' : 'unauthorized: the node refused the credentials given with -u, or they lack the permission')
+        }
         return res
       } catch (e) {
         if (e instanceof CancelledError || req.signal?.aborted) throw new CancelledError()
         // The host may have received the request: sending it elsewhere could apply a write twice.
-        if (e instanceof TimeoutError) throw e
+        if (e instanceof TimeoutError || e instanceof UnauthorizedError) throw e
         failures.push(`${hosts[index]}: ${describe(e)}`)
       }
     }
