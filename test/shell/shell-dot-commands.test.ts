@@ -86,10 +86,14 @@ describe('node and cluster', () => {
     expect(run.code).toBe(0)
   })
 
-  test('.expvar shows counters', async () => {
-    const run = await shell('.expvar\n')
-    expect(run.code, run.stderr).toBe(0)
-    expect(run.stdout.length).toBeGreaterThan(0)
+  test('.expvar shows counters; .expvar KEY only that group', async () => {
+    const all = await shell('.expvar\n')
+    expect(all.code, all.stderr).toBe(0)
+    expect(all.stdout).toMatch(/^http:\n(  .*\n)*  request_requests: \d+$/m)
+    expect(all.stdout).toMatch(/^store:$/m)
+    const http = await shell('.expvar http\n')
+    expect(http.stdout).toMatch(/^http:\n/)
+    expect(http.stdout).not.toMatch(/^store:$/m)
   })
 
   test('.snapshot takes one; .snapshot takes only a number', async () => {
