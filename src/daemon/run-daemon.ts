@@ -15,6 +15,7 @@ import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
 import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
 import { Logger, textLineSink } from '../observe/logger.ts'
+import { loadCdcConfig } from '../cdc/cdc-config.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -69,7 +70,8 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     }
     peers = clientTls && rt.peerTls ? rt.peerTls(clientTls) : null
     const platform = peers?.openWebSocket ? { ...rt.platform, openWebSocket: peers.openWebSocket } : rt.platform
-    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret }, platform, peers ? { fetch: peers.fetch } : {})
+    const cdc = loadCdcConfig(parsed.options.cdcConfig, rt.platform.files)
+    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret, cdc }, platform, { ...(peers ? { fetch: peers.fetch } : {}), stdout: rt.stdout })
   } catch (e) {
     peers?.close()
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)

@@ -1,0 +1,64 @@
+/**
+ * Builds a node's change data capture from its options: the service, its row-change listener and
+ * the way it reaches the endpoint. The high-water command is registered on every node, CDC or
+ * not, so a mark in the log applies alike everywhere.
+ */
+import { CdcService, HIGH_WATER_COMMAND } from '../cdc/cdc-service.ts'
+import type { Transmit } from '../cdc/webhook-sender.ts'
+import type { CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import type { NodeContext } from './node-context.ts'
+
+export interface NodeCdcContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'logger' | 'driver'> {
+  /** Where `-cdc-config=stdout` prints (the daemon's standard output). */
+  stdout?: (line: string) => void
+  command(name: string, payload: Uint8Array): Promise<unknown>
+}
+
+/** The node's command handlers with the CDC high-water mark added. */
+export function withCdcCommands(commands: ReadonlyMap<string, CommandHandler> | undefined, cdc: () => CdcService | null): ReadonlyMap<string, CommandHandler> {
+  const all = new Map(commands ?? [])
+  all.set(HIGH_WATER_COMMAND, ({ payload }) => cdc()?.onHighWater(payload))
+  return all
+}
+
+export function createNodeCdc(ctx: NodeCdcContext, stateMachine: DatabaseStateMachine): CdcService | null {
+  const config = ctx.options.cdc
+  if (!config) return null
+  const service = new CdcService({
+    nodeId: ctx.id,
+    dataDir: ctx.options.dataDir,
+    config,
+    files: ctx.platform.files,
+    timers: ctx.platform.timers,
+    logger: ctx.logger.for('cdc'),
+    transmit: transmitFor(ctx),
+    leading: async () => {
+      const driver = ctx.driver()
+      if (driver.role !== 'leader') return false
+      // The previous terms' entries applied first: the queue and the mark are then complete.
+      return driver.waitLeaderCaughtUp(ctx.options.raftApplyTimeoutMs).then(() => true, () => false)
+    },
+    propose: (name, payload) => ctx.command(name, payload),
+  })
+  stateMachine.onRowChanges((applied) => service.onApplied(applied))
+  return service
+}
+
+function transmitFor(ctx: NodeCdcContext): Transmit {
+  const endpoint = ctx.options.cdc!.endpoint
+  if (endpoint.kind === 'stdout') {
+    const print = ctx.stdout
+    if (!print) throw new Error('-cdc-config=stdout needs a standard output (StartOverrides.stdout)')
+    return (body) => {
+      print(body)
+      return Promise.resolve(200)
+    }
+  }
+  if (endpoint.kind !== 'http') return () => Promise.resolve(200)
+  const url = endpoint.url
+  return async (body, timeoutMs) => {
+    const res = await ctx.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) })
+    await res.body?.cancel()
+    return res.status
+  }
+}
