@@ -105,6 +105,17 @@ export class CdcService {
     this.#reportFull()
   }
 
+  /** This node installed a snapshot from the leader (see `ChangeQueue.skipTo`). */
+  snapshotInstalled(index: number): void {
+    if (this.#closed) return
+    const highWater = this.queue.highWater
+    const from = this.queue.highest
+    if (this.queue.skipTo(index) === 0) return
+    this.#dirty = true
+    // Only undelivered changes matter, and only if this node leads before the mark passes them.
+    if (index > highWater) this.#ctx.logger.warn('installed a snapshot: this node has no changes for the entries it covers', { after: Math.max(from, highWater), through: index })
+  }
+
   leadershipChanged(): void {
     this.sender?.notify()
   }
@@ -116,9 +127,19 @@ export class CdcService {
     this.#dirty = false
   }
 
-  /** The queued changes after `since`, then new ones as they are applied, until aborted. */
-  async *read(options: ChangeReadOptions = {}): AsyncGenerator<ChangeText> {
-    let after = options.since ?? 0
+  /**
+   * The queued changes after `since`, then new ones as they are applied, until aborted. Throws
+   * `ChangesGoneError` at once when this node no longer keeps them (and later, if a reader falls
+   * so far behind that pruning overtakes it).
+   */
+  read(options: ChangeReadOptions = {}): AsyncGenerator<ChangeText> {
+    const since = options.since ?? this.queue.resumableAfter
+    if (since < this.queue.resumableAfter) throw new ChangesGoneError(since, this.queue.resumableAfter)
+    return this.#read(options)
+  }
+
+  async *#read(options: ChangeReadOptions): AsyncGenerator<ChangeText> {
+    let after = options.since ?? this.queue.resumableAfter
     const { signal, tables } = options
     while (!this.#closed && !signal?.aborted) {
       if (after < this.queue.resumableAfter) throw new ChangesGoneError(after, this.queue.resumableAfter)

@@ -104,6 +104,20 @@ export class ChangeQueue {
     this.#trim()
   }
 
+  /**
+   * A snapshot installed from the leader jumped this node to `index`: the entries it covers were
+   * never applied here, so their changes are not in this queue. Readers asking for them are
+   * refused (410) instead of skipping them silently. Returns how many indexes are missing.
+   */
+  skipTo(index: number): number {
+    if (index <= this.#highest) return 0
+    const missing = index - this.#highest
+    this.#highest = index
+    this.#droppedThrough = Math.max(this.#droppedThrough, index)
+    this.#write(HIGH_WATER, new TextEncoder().encode(`-${index}`))
+    return missing
+  }
+
   /** Undelivered groups after `after`, up to `maxEvents` events (at least one group). */
   pending(after: number, maxEvents: number): ChangeGroup[] {
     const out: ChangeGroup[] = []
@@ -279,8 +293,10 @@ export class ChangeQueue {
 
   #loadMark(text: string): void {
     const n = Number(text)
-    if (n < 0) this.#droppedThrough = Math.max(this.#droppedThrough, -n)
-    else {
+    if (n < 0) {
+      this.#droppedThrough = Math.max(this.#droppedThrough, -n)
+      this.#highest = Math.max(this.#highest, -n)
+    } else {
       this.#highWater = Math.max(this.#highWater, n)
       this.#highest = Math.max(this.#highest, n)
     }

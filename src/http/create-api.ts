@@ -13,6 +13,7 @@ import { LeaderNotFoundError, NotAuthorizedError, StoreError } from '../node/sto
 import { basicCredentials } from '../auth/credentials.ts'
 import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { readBodyText } from './read-body.ts'
+import { handleChanges } from './change-stream.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
@@ -49,6 +50,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/db/query', 'query', handleQuery],
     ['/db/request', 'request', handleRequest],
     ['/db/sql', 'sql', handleSql],
+    ['/db/changes', 'changes', handleChanges],
     ['/db/backup', 'backup', notYet('backup (/db/backup)')],
     ['/db/load', 'load', notYet('load (/db/load)')],
     ['/status', 'status', handleStatus],

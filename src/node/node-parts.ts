@@ -108,7 +108,10 @@ export class NodeParts {
     const recheck = () => this.conditions.recheck()
     const beforeSnapshotPoint = () => this.cdc?.syncForSnapshot()
     this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck, beforeSnapshotPoint }, start.applied)
-    const install = (snapshot: Snapshot) => this.snapshots.install(snapshot)
+    const install = (snapshot: Snapshot) => {
+      this.snapshots.install(snapshot)
+      this.cdc?.snapshotInstalled(snapshot.metadata.index)
+    }
     const commands = withCdcCommands(overrides.commands, () => this.cdc)
     this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError)
     this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
