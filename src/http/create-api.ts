@@ -236,7 +236,15 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
       num_restores_start: r.node.stats.restoresStart,
       num_restores_start_skipped: r.node.stats.restoresStartSkipped,
     },
+    ...cdcVars(r.node.cdcStatus()),
   }
   const body = r.params.key ? { [r.params.key]: vars[r.params.key] ?? null } : vars
   return new Response(toJson(sortDeep(body as never)), { headers: { 'Content-Type': 'application/json; charset=utf-8' } })
+}
+
+/** rqlite's `cdc.service` expvar map: the numbers of /status's `cdc` section. */
+function cdcVars(status: Record<string, unknown> | null): Record<string, unknown> {
+  if (!status) return {}
+  const numbers = Object.entries(status).filter(([, v]) => typeof v === 'number' || typeof v === 'boolean')
+  return { 'cdc.service': { ...Object.fromEntries(numbers), dropped_cdc_events: status.dropped_events } }
 }

@@ -83,9 +83,20 @@ describe('CDC on a single node', () => {
       return status.cdc.transmit_failures >= 2 && status.cdc.queue_depth === 1
     })
     expect(receiver.received()).toHaveLength(0)
+    const status = JSON.parse(await (await fetch(`${node.url}/status`)).text())
+    expect(status.cdc).toMatchObject({ enabled: true, endpoint: receiver.url, queue_depth: 1, queue_full: false, last_error: 'endpoint answered 500' })
+    expect(status.store.cdc).toEqual({ enabled: true, registered: true })
+    const vars = JSON.parse(await (await fetch(`${node.url}/debug/vars`)).text())
+    expect(vars['cdc.service']).toMatchObject({ enabled: true, queue_depth: 1, dropped_cdc_events: 0 })
+    expect(vars['cdc.service'].transmit_failures).toBeGreaterThanOrEqual(2)
     await receiver.setStatus(200)
     const groups = await waitFor('the delivery', async () => receiver.groups().length > 0 && receiver.groups())
     expect(groups.map((g) => g.events)).toEqual([[{ op: 'INSERT', table: 't', new_row_id: 1, after: { id: 1 } }]])
+    // The mark is replicated through the log: the queue empties.
+    await waitFor('the high-water mark', async () => {
+      const status = JSON.parse(await (await fetch(`${node.url}/status`)).text())
+      return status.cdc.queue_depth === 0 && status.cdc.high_watermark === groups[0].index
+    })
   }, 60_000)
 
   it('refuses a bad config and a non-voter with clear errors', async () => {
