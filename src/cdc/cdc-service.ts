@@ -8,7 +8,8 @@ import type { SubsystemLogger } from '../observe/logger.ts'
 import type { FilePort } from '../ports/file-port.ts'
 import type { Timers } from '../ports/timers.ts'
 import type { CdcConfig } from './cdc-config.ts'
-import { captureGroup, groupJson } from './change-events.ts'
+import { captureGroup, type ChangeGroup, groupJson } from './change-events.ts'
+import { fetchChanges } from './gap-filler.ts'
 import { ChangeQueue } from './change-queue.ts'
 import { type Transmit, WebhookSender } from './webhook-sender.ts'
 
@@ -26,7 +27,14 @@ export interface CdcServiceContext {
   transmit: Transmit
   leading(): Promise<boolean>
   propose(name: string, payload: Uint8Array): Promise<unknown>
+  /** API base URLs of the other voters, the leader first: where missing changes are fetched. */
+  peers(): string[]
+  fetch: typeof fetch
 }
+
+/** How long one fetch of missing changes from a peer may take, and how much it may send. */
+const FILL_TIMEOUT_MS = 30_000
+const FILL_MAX_BYTES = 256 * 1024 * 1024
 
 export interface ChangeReadOptions {
   /** Changes of entries after this log index (exclusive; 0 = all still kept). */
@@ -34,6 +42,10 @@ export interface ChangeReadOptions {
   /** Only events of tables whose name matches. */
   tables?: RegExp | null
   signal?: AbortSignal
+  /** End after this index; refused (`ChangesNotYetError`) unless this node has reached it. */
+  until?: number
+  /** The queue's own form of each group (`[index, ms, [[table, json]…]]`): what peers fill gaps with. */
+  raw?: boolean
 }
 
 /** One entry's changes as a reader gets them: the envelope's payload element. */
@@ -49,6 +61,13 @@ export class ChangesGoneError extends Error {
   }
 }
 
+export class ChangesNotYetError extends Error {
+  constructor(until: number, highest: number) {
+    super(`changes through index ${until} are not here yet (this node has reached ${highest})`)
+    this.name = 'ChangesNotYetError'
+  }
+}
+
 export class CdcService {
   readonly config: CdcConfig
   readonly queue: ChangeQueue
@@ -59,6 +78,7 @@ export class CdcService {
   #cancelSync: (() => void) | null = null
   #wasFull = false
   #reportedWriteError: unknown = null
+  #filling = false
   #closed = false
 
   constructor(ctx: CdcServiceContext) {
@@ -82,6 +102,7 @@ export class CdcService {
   start(): void {
     this.sender?.start()
     this.#scheduleSync()
+    if (this.queue.gap) void this.#fill()
   }
 
   /** The row-change listener: one applied entry. Replays (index already queued) are ignored. */
@@ -113,7 +134,38 @@ export class CdcService {
     if (this.queue.skipTo(index) === 0) return
     this.#dirty = true
     // Only undelivered changes matter, and only if this node leads before the mark passes them.
-    if (index > highWater) this.#ctx.logger.warn('installed a snapshot: this node has no changes for the entries it covers', { after: Math.max(from, highWater), through: index })
+    if (index > highWater) this.#ctx.logger.warn('installed a snapshot: fetching the undelivered changes it covers from a peer', { after: Math.max(from, highWater), through: index })
+    if (this.queue.gap) void this.#fill()
+  }
+
+  /** Fetches the changes of `queue.gap` from a peer until they are here or delivered anyway. */
+  async #fill(): Promise<void> {
+    if (this.#filling) return
+    this.#filling = true
+    const log = this.#ctx.logger
+    try {
+      for (let attempt = 1; !this.#closed && this.queue.gap; attempt++) {
+        const gap = this.queue.gap
+        for (const peer of this.#ctx.peers()) {
+          try {
+            const groups = await fetchChanges(this.#ctx.fetch, peer, gap.from, gap.to, FILL_TIMEOUT_MS, FILL_MAX_BYTES)
+            if (this.#closed || !this.queue.gap) return
+            this.queue.fill(groups, gap.to)
+            this.#dirty = true
+            log.info('fetched the missing changes from a peer', { peer, after: gap.from, through: gap.to, groups: groups.length })
+            this.sender?.notify()
+            break
+          } catch (e) {
+            log.debug('could not fetch missing changes from a peer', { peer, error: e instanceof Error ? e.message : String(e) })
+          }
+        }
+        if (!this.queue.gap) break
+        if (attempt % 10 === 1) log.warn('changes still missing after a snapshot install; delivery waits for them', { after: gap.from, through: gap.to, attempts: attempt })
+        await new Promise<void>((r) => this.#ctx.timers.setTimeout(r, Math.min(500 * attempt, 5000)))
+      }
+    } finally {
+      this.#filling = false
+    }
   }
 
   leadershipChanged(): void {
@@ -135,22 +187,28 @@ export class CdcService {
   read(options: ChangeReadOptions = {}): AsyncGenerator<ChangeText> {
     const since = options.since ?? this.queue.resumableAfter
     if (since < this.queue.resumableAfter) throw new ChangesGoneError(since, this.queue.resumableAfter)
+    const gap = this.queue.gap
+    if (options.until !== undefined && (this.queue.highest < options.until || (gap && gap.from < options.until && gap.to > since))) {
+      throw new ChangesNotYetError(options.until, gap ? gap.from : this.queue.highest)
+    }
     return this.#read(options)
   }
 
   async *#read(options: ChangeReadOptions): AsyncGenerator<ChangeText> {
     let after = options.since ?? this.queue.resumableAfter
-    const { signal, tables } = options
-    while (!this.#closed && !signal?.aborted) {
+    const { signal, tables, until } = options
+    while (!this.#closed && !signal?.aborted && (until === undefined || after < until)) {
       if (after < this.queue.resumableAfter) throw new ChangesGoneError(after, this.queue.resumableAfter)
       const groups = this.queue.after(after, 256)
       if (groups.length === 0) {
+        if (until !== undefined) return // everything through `until` is here: the rest changed no row
         await this.#next(signal)
         continue
       }
       for (const group of groups) {
+        if (until !== undefined && group.index > until) return
         after = group.index
-        const json = groupJson(group, tables)
+        const json = options.raw ? rawGroup(group) : groupJson(group, tables)
         if (json !== null) yield { index: group.index, json }
       }
     }
@@ -177,6 +235,8 @@ export class CdcService {
       batches_dropped: s?.batchesDropped ?? 0,
       last_error: s?.lastError ?? '',
       resumable_after: q.resumableAfter,
+      missing_after: q.gap?.from ?? 0,
+      missing_through: q.gap?.to ?? 0,
       queue_write_error: q.writeError === null ? '' : q.writeError instanceof Error ? q.writeError.message : String(q.writeError),
     }
   }
@@ -230,4 +290,8 @@ export class CdcService {
     if (!full && this.#wasFull) this.#ctx.logger.info('CDC queue has room again', { depth: this.queue.depth, dropped: this.queue.droppedEvents })
     this.#wasFull = full
   }
+}
+
+function rawGroup(g: ChangeGroup): string {
+  return JSON.stringify([g.index, g.timestampMs, g.events.map((e) => [e.table, e.json])])
 }

@@ -16,6 +16,8 @@ import type { ChangeGroup } from './change-events.ts'
 
 const GROUP = 1
 const HIGH_WATER = 2
+/** `from,to`: undelivered changes in (from, to] are missing here (a snapshot was installed). */
+const GAP = 3
 const HEADER = 9
 /** Rewrite the file once this many bytes of it are dead (pruned groups, old marks). */
 const REWRITE_DEAD_BYTES = 4 * 1024 * 1024
@@ -38,6 +40,8 @@ export class ChangeQueue {
   readonly #bytes = new Map<number, number>()
   #highest = 0
   #highWater = 0
+  /** Undelivered changes this node lacks (it installed a snapshot over them); null when none. */
+  #gap: { from: number; to: number } | null = null
   /** Newest index of a group dropped: readers asking for older changes cannot be served. */
   #droppedThrough = 0
   /** Events dropped undelivered because the queue was full. */
@@ -101,6 +105,8 @@ export class ChangeQueue {
     this.#highWater = index
     this.#highest = Math.max(this.#highest, index)
     this.#write(HIGH_WATER, new TextEncoder().encode(String(index)))
+    if (this.#gap && index >= this.#gap.to) this.#gap = null // delivered by another leader
+    else if (this.#gap && index > this.#gap.from) this.#gap = { from: index, to: this.#gap.to }
     this.#trim()
   }
 
@@ -112,10 +118,45 @@ export class ChangeQueue {
   skipTo(index: number): number {
     if (index <= this.#highest) return 0
     const missing = index - this.#highest
+    const from = Math.max(this.#highest, this.#highWater)
     this.#highest = index
     this.#droppedThrough = Math.max(this.#droppedThrough, index)
     this.#write(HIGH_WATER, new TextEncoder().encode(`-${index}`))
+    // Only undelivered changes matter; the range grows if a second snapshot lands before a fill.
+    if (index > this.#highWater) {
+      this.#gap = { from: this.#gap ? Math.min(this.#gap.from, from) : from, to: index }
+      this.#write(GAP, new TextEncoder().encode(`${this.#gap.from},${index}`))
+    }
     return missing
+  }
+
+  /** The undelivered changes this node lacks, to fetch from a peer (see `fill`). */
+  get gap(): { from: number; to: number } | null {
+    return this.#gap
+  }
+
+  /**
+   * The missing groups, fetched from a peer that has all of (from, to]: inserted in index
+   * order, and the gap closed. Delivery waits at the gap until then.
+   */
+  fill(groups: readonly ChangeGroup[], through: number): void {
+    const gap = this.#gap
+    if (!gap) return
+    for (const g of groups) {
+      if (g.index <= gap.from || g.index > gap.to || g.index <= this.#highWater) continue
+      const at = this.#firstAbove(g.index - 1)
+      if (this.#groups[at]?.index === g.index) continue
+      this.#groups.splice(at, 0, g)
+      this.#bytes.set(g.index, this.#write(GROUP, groupBody(g)))
+    }
+    if (through >= gap.to) {
+      this.#gap = null
+      this.#write(GAP, new TextEncoder().encode('0,0'))
+    } else {
+      this.#gap = { from: Math.max(gap.from, through), to: gap.to }
+      this.#write(GAP, new TextEncoder().encode(`${this.#gap.from},${gap.to}`))
+    }
+    this.#trim()
   }
 
   /** Undelivered groups after `after`, up to `maxEvents` events (at least one group). */
@@ -124,6 +165,7 @@ export class ChangeQueue {
     let events = 0
     for (let i = this.#firstAbove(Math.max(after, this.#highWater)); i < this.#groups.length; i++) {
       const g = this.#groups[i]
+      if (this.#gap && g.index > this.#gap.from) break // in order: nothing past changes still missing
       if (out.length > 0 && events + g.events.length > maxEvents) break
       out.push(g)
       events += g.events.length
@@ -229,6 +271,7 @@ export class ChangeQueue {
       out.truncate(0)
       put(frame(HIGH_WATER, new TextEncoder().encode(String(this.#highWater))))
       put(frame(HIGH_WATER, new TextEncoder().encode(`-${this.#droppedThrough}`)))
+      if (this.#gap) put(frame(GAP, new TextEncoder().encode(`${this.#gap.from},${this.#gap.to}`)))
       for (const g of this.#groups) {
         const record = frame(GROUP, groupBody(g))
         put(record)
@@ -270,10 +313,14 @@ export class ChangeQueue {
       }
       if (kind === GROUP) this.#loadGroup(text, end - at)
       else if (kind === HIGH_WATER) this.#loadMark(text)
+      else if (kind === GAP) this.#loadGap(text)
       else break
       at = end
     }
     this.#size = at
+    // Filled groups were appended after newer ones: order them.
+    this.#groups.sort((a, b) => a.index - b.index)
+    if (this.#gap && this.#highWater >= this.#gap.to) this.#gap = null
     if (at < size) {
       this.#handle.truncate(at)
       this.#handle.sync()
@@ -284,11 +331,16 @@ export class ChangeQueue {
 
   #loadGroup(text: string, bytes: number): void {
     const [index, timestampMs, events] = JSON.parse(text) as [number, number, [string, string][]]
-    if (index <= this.#highest) return
-    this.#highest = index
+    if (this.#bytes.has(index)) return
+    this.#highest = Math.max(this.#highest, index)
     this.#groups.push({ index, timestampMs, events: events.map(([table, json]) => ({ table, json })) })
     this.#bytes.set(index, bytes)
     this.#liveBytes += bytes
+  }
+
+  #loadGap(text: string): void {
+    const [from, to] = text.split(',').map(Number)
+    this.#gap = to > 0 ? { from, to } : null
   }
 
   #loadMark(text: string): void {

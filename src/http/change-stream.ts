@@ -7,7 +7,7 @@
  */
 import { RequestError } from '../api/request-error.ts'
 import { CdcDisabledError } from '../cdc/cdc-disabled-error.ts'
-import { type ChangeReadOptions, ChangesGoneError, type ChangeText } from '../cdc/cdc-service.ts'
+import { type ChangeReadOptions, ChangesGoneError, ChangesNotYetError, type ChangeText } from '../cdc/cdc-service.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
 import type { DataRequest } from './data-routes.ts'
 import { empty, textError } from './respond.ts'
@@ -29,7 +29,10 @@ export function changeReadOptions(request: Request, get: (key: string) => string
       throw new RequestError('tables is not a valid regular expression')
     }
   }
-  return { since: sinceText === undefined ? undefined : Number(sinceText.trim()), tables }
+  const untilText = get('until')
+  if (untilText !== undefined && !/^\d{1,15}$/.test(untilText)) throw new RequestError('until must be a log index (a non-negative integer)')
+  const until = untilText === undefined ? undefined : Number(untilText)
+  return { since: sinceText === undefined ? undefined : Number(sinceText.trim()), tables, until, raw: get('raw') !== undefined }
 }
 
 /** Opens the reader, or the error response saying why not (CDC off: 503; too old: 410). */
@@ -39,6 +42,7 @@ export function openChanges(node: ApiNode, options: ChangeReadOptions): AsyncGen
   } catch (e) {
     if (e instanceof CdcDisabledError) return textError(503, e.message)
     if (e instanceof ChangesGoneError) return textError(410, e.message)
+    if (e instanceof ChangesNotYetError) return textError(503, e.message)
     throw e
   }
 }

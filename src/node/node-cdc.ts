@@ -6,9 +6,10 @@
 import { CdcService, HIGH_WATER_COMMAND } from '../cdc/cdc-service.ts'
 import type { Transmit } from '../cdc/webhook-sender.ts'
 import type { CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import { apiUrl } from './api-url.ts'
 import type { NodeContext } from './node-context.ts'
 
-export interface NodeCdcContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'logger' | 'driver'> {
+export interface NodeCdcContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'logger' | 'driver' | 'members' | 'leader'> {
   /** Where `-cdc-config=stdout` prints (the daemon's standard output). */
   stdout?: (line: string) => void
   command(name: string, payload: Uint8Array): Promise<unknown>
@@ -39,6 +40,13 @@ export function createNodeCdc(ctx: NodeCdcContext, stateMachine: DatabaseStateMa
       return driver.waitLeaderCaughtUp(ctx.options.raftApplyTimeoutMs).then(() => true, () => false)
     },
     propose: (name, payload) => ctx.command(name, payload),
+    fetch: ctx.fetch,
+    peers: () => {
+      const leader = ctx.leader()?.id
+      const others = ctx.members.list().filter((m) => m.id !== ctx.id && m.voter && m.apiAddr)
+      others.sort((a, b) => Number(b.id === leader) - Number(a.id === leader))
+      return others.map((m) => apiUrl(m.apiAddr))
+    },
   })
   stateMachine.onRowChanges((applied) => service.onApplied(applied))
   return service

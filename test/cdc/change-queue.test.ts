@@ -129,4 +129,35 @@ describe('ChangeQueue', () => {
     expect(q.writeError).not.toBeNull()
     expect(indexes(new ChangeQueue(new FailingFilePort(files.inner), '/d', options))).toEqual([1])
   })
+
+  it('after a snapshot install: delivery waits at the gap, a fill closes it in order, and both survive a restart', () => {
+    const files = new MemoryFilePort()
+    const q = new ChangeQueue(files, '/d', options)
+    q.append(group(1))
+    q.append(group(2))
+    expect(q.skipTo(10)).toBe(8)
+    expect(q.gap).toEqual({ from: 2, to: 10 })
+    q.append(group(11))
+    expect(q.pending(0, 100).map((g) => g.index)).toEqual([1, 2]) // nothing past the missing ones
+    q.close()
+    const again = new ChangeQueue(files, '/d', options)
+    expect(again.gap).toEqual({ from: 2, to: 10 })
+    again.fill([group(4), group(7), group(12), group(1)], 10) // out of range ones are ignored
+    expect(again.gap).toBeNull()
+    expect(again.pending(0, 100).map((g) => g.index)).toEqual([1, 2, 4, 7, 11])
+    again.close()
+    const third = new ChangeQueue(files, '/d', options)
+    expect(third.gap).toBeNull()
+    expect(third.pending(0, 100).map((g) => g.index)).toEqual([1, 2, 4, 7, 11])
+  })
+
+  it('a high-water mark past the gap closes it: another leader delivered those changes', () => {
+    const q = new ChangeQueue(new MemoryFilePort(), '/d', options)
+    q.append(group(1))
+    q.skipTo(10)
+    q.setHighWater(5)
+    expect(q.gap).toEqual({ from: 5, to: 10 })
+    q.setHighWater(10)
+    expect(q.gap).toBeNull()
+  })
 })
