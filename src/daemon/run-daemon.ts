@@ -27,6 +27,8 @@ export interface DaemonRuntime {
   peerTls?(tls: TlsClientOptions): { fetch: typeof fetch; openWebSocket?: OpenWebSocket; close(): void }
   /** Whether `serve` and `serveCluster` honour `tls`; a runtime without it refuses -http-cert and -node-cert. */
   tls?: boolean
+  /** Serves the node's public API, with `/db/changes` over WebSockets if the runtime has them. */
+  serveApi?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Calls `handler` once on SIGINT or SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
@@ -90,7 +92,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr, clusterServe) : rt.serve(node.clusterApi(), addr, clusterServe))
   const listeners: [string, (addr: string) => Promise<{ close(): Promise<void> }>][] = [
     [node.options.raftAddr, serveCluster],
-    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr, { tls: apiTls, limits })],
+    [node.options.httpAddr, (addr) => (rt.serveApi ? rt.serveApi(node, addr, { tls: apiTls, limits }) : rt.serve(node.api(), addr, { tls: apiTls, limits }))],
   ]
   for (const [addr, listen] of listeners) {
     try {

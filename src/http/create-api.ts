@@ -14,6 +14,8 @@ import { basicCredentials } from '../auth/credentials.ts'
 import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { readBodyText } from './read-body.ts'
 import { handleChanges } from './change-stream.ts'
+import { changeSocketRoute } from './change-socket.ts'
+import type { UpgradeWebSocket } from 'hono/ws'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
@@ -23,6 +25,8 @@ type Handler = (r: DataRequest) => Promise<Response> | Response
 export interface ApiOptions {
   /** Counters shared with `/debug/vars`; one per node. */
   counters?: Counters
+  /** The runtime's WebSocket upgrade once it provides one: `/db/changes` over a WebSocket. */
+  changeSockets?: () => UpgradeWebSocket | null
 }
 
 export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
@@ -89,6 +93,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
       return textError(500, e instanceof Error ? e.message : String(e))
     }
   }
+  if (options.changeSockets) app.get('/db/changes', changeSocketRoute(node, options.changeSockets))
   for (const [path, name, handler] of prefixRoutes) app.all(`${path}*`, serve(name, handler))
   for (const [path, name, handler] of exactRoutes) app.all(path, serve(name, handler))
   app.all('/', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(302, { Location: '/status' })))

@@ -62,6 +62,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly #parts: NodeParts
   #api: Hono | null = null
   #clusterApi: ClusterApi | null = null
+  #changeSockets: UpgradeWebSocket | null = null
 
   private constructor(options: NodeOptions, platform: Platform, storage: NodeStorage, overrides: StartOverrides) {
     super()
@@ -185,8 +186,16 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * (`app.route('/raftlite', node.api())`). Internode routes are never part of it.
    */
   api(): Hono {
-    this.#api ??= createApi(this)
+    this.#api ??= createApi(this, { changeSockets: () => this.#changeSockets })
     return this.#api
+  }
+
+  /**
+   * Lets clients follow `/db/changes` over a WebSocket on the public API, with the runtime's
+   * upgrade helper (as `enableRaftStreams`). Without it the route serves Server-Sent Events only.
+   */
+  enableChangeSockets(upgradeWebSocket: UpgradeWebSocket): void {
+    this.#changeSockets = upgradeWebSocket
   }
 
   /** The internode service (Raft messages, joins, forwarding): serve it on the Raft address. */

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { execute } from '../support/cluster-processes.ts'
 import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
 
@@ -106,5 +107,31 @@ describe('/db/changes', () => {
     expect((await fetch(`${node.url}/db/changes?since=abc`)).status).toBe(400)
     expect(await (await fetch(`${node.url}/db/changes?tables=(`)).text()).toBe('tables is not a valid regular expression\n')
     expect((await fetch(`${node.url}/db/changes`, { method: 'POST' })).status).toBe(405)
+  }, 60_000)
+
+  it('serves the same over a WebSocket, resumable from an index, filtered by table', async () => {
+    const start = Number(JSON.parse((await execute(node.url, [['INSERT INTO a VALUES(500)']], '?raft_index')).text).raft_index)
+    const ws = new WebSocket(`${node.url.replace('http', 'ws')}/db/changes?since=${start - 1}&tables=${encodeURIComponent('^a$')}`)
+    const messages: string[] = []
+    const got = new Promise<void>((resolve, reject) => {
+      ws.on('message', (data) => {
+        messages.push(String(data))
+        if (messages.length === 4) resolve()
+      })
+      ws.on('error', reject)
+    })
+    await new Promise((r) => ws.once('open', r))
+    await execute(node.url, [['INSERT INTO b VALUES(501)'], ['INSERT INTO a VALUES(502)']]) // one entry, two tables
+    await execute(node.url, [['INSERT INTO a VALUES(503)']])
+    await execute(node.url, [['INSERT INTO a VALUES(504)']])
+    await got
+    ws.close()
+    const groups = messages.map((m) => JSON.parse(m) as { index: number; events: { table: string; after: { v: number } }[] })
+    expect(groups[0].index).toBe(start)
+    expect(groups.flatMap((g) => g.events.map((e) => `${e.table}${e.after.v}`))).toEqual(['a500', 'a502', 'a503', 'a504'])
+    // Refused before the upgrade, with the HTTP status.
+    const refused = new WebSocket(`${node.url.replace('http', 'ws')}/db/changes?since=1`)
+    const status = await new Promise<number>((resolve) => refused.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)))
+    expect(status).toBe(410)
   }, 60_000)
 })
