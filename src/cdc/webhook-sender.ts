@@ -114,6 +114,8 @@ export class WebhookSender {
     for (let attempt = 0; !this.#stopped; attempt++) {
       if (attempt > 0) await this.#sleep(backoffMs(config, attempt), false)
       if (this.#stopped || !(await this.#ctx.leading())) return
+      // Passed meanwhile (a full queue dropped it, or a mark from elsewhere): take a fresh batch.
+      if (batch[0].index <= this.#ctx.queue.highWater) return
       let outcome: string
       try {
         const status = await this.#ctx.transmit(body, config.transmitTimeoutMs)
