@@ -9,6 +9,15 @@ import { type FilePort, readTextFile } from '../ports/file-port.ts'
 
 export type CdcEndpoint = { kind: 'http'; url: string } | { kind: 'stdout' } | { kind: 'none' }
 
+/** The webhook's TLS settings (file paths, read when the node starts). */
+export interface CdcTls {
+  caCertFile: string
+  certFile: string
+  keyFile: string
+  insecureSkipVerify: boolean
+  serverName: string
+}
+
 export interface CdcConfig {
   endpoint: CdcEndpoint
   serviceId: string
@@ -29,6 +38,8 @@ export interface CdcConfig {
   queueCapacity: number
   /** Delivered log entries kept for /db/changes readers to resume from (raftlite). */
   streamRetention: number
+  /** TLS settings for an https endpoint; null for the system's defaults. */
+  tls: CdcTls | null
 }
 
 export const CDC_DEFAULTS: Omit<CdcConfig, 'endpoint'> = {
@@ -45,6 +56,7 @@ export const CDC_DEFAULTS: Omit<CdcConfig, 'endpoint'> = {
   transmitMaxBackoffMs: 30_000,
   queueCapacity: 100_000,
   streamRetention: 10_000,
+  tls: null,
 }
 
 export class CdcConfigError extends Error {
@@ -98,7 +110,6 @@ export function parseCdcConfigJson(text: string): CdcConfig {
   if (endpointText === undefined || endpointText === '') throw new CdcConfigError('"endpoint" is required')
   const endpoint = cdcConfigSource(endpointText)
   if (endpoint.kind === 'file') throw new CdcConfigError(`"endpoint" must be an http(s) URL, "stdout" or "stream", not ${JSON.stringify(endpointText)}`)
-  if (o.tls !== undefined) checkTls(o.tls)
   const d = CDC_DEFAULTS
   const filter = str(o, 'table_filter')
   const config: CdcConfig = {
@@ -116,6 +127,7 @@ export function parseCdcConfigJson(text: string): CdcConfig {
     transmitMaxBackoffMs: duration(o, 'transmit_max_backoff') ?? d.transmitMaxBackoffMs,
     queueCapacity: count(o, 'queue_capacity', 1) ?? d.queueCapacity,
     streamRetention: count(o, 'stream_retention', 0) ?? d.streamRetention,
+    tls: o.tls === undefined || o.tls === null ? null : parseTls(o.tls),
   }
   if (config.transmitTimeoutMs <= 0) throw new CdcConfigError('"transmit_timeout" must be positive')
   if (config.highWatermarkIntervalMs <= 0) throw new CdcConfigError('"high_watermark_interval" must be positive')
@@ -138,12 +150,34 @@ function checkUrl(url: string): string {
   }
 }
 
-// Webhook TLS settings need per-request CAs and client certificates, which web-standard fetch
-// cannot take; until a port for them exists they are refused rather than ignored.
-function checkTls(tls: unknown): void {
-  if (!tls || typeof tls !== 'object' || Array.isArray(tls)) throw new CdcConfigError('"tls" must be an object')
-  const set = Object.entries(tls).filter(([, v]) => v !== '' && v !== false && v !== null)
-  if (set.length > 0) throw new CdcConfigError(`"tls" settings (${set.map(([k]) => k).join(', ')}) are not supported yet; use an https endpoint the system trusts`)
+const TLS_FIELDS = new Set(['ca_cert_file', 'cert_file', 'key_file', 'insecure_skip_verify', 'server_name'])
+
+function parseTls(raw: unknown): CdcTls | null {
+  if (typeof raw !== 'object' || Array.isArray(raw) || raw === null) throw new CdcConfigError('"tls" must be an object')
+  const o = raw as Record<string, unknown>
+  for (const key of Object.keys(o)) if (!TLS_FIELDS.has(key)) throw new CdcConfigError(`unknown field "tls.${key}"`)
+  const field = (key: string) => {
+    try {
+      return str(o, key) ?? ''
+    } catch {
+      throw new CdcConfigError(`"tls.${key}" must be a string`)
+    }
+  }
+  const tls: CdcTls = {
+    caCertFile: field('ca_cert_file'),
+    certFile: field('cert_file'),
+    keyFile: field('key_file'),
+    serverName: field('server_name'),
+    insecureSkipVerify: (() => {
+      const v = o.insecure_skip_verify
+      if (v === undefined || v === null) return false
+      if (typeof v !== 'boolean') throw new CdcConfigError('"tls.insecure_skip_verify" must be true or false')
+      return v
+    })(),
+  }
+  if ((tls.certFile === '') !== (tls.keyFile === '')) throw new CdcConfigError('"tls.cert_file" and "tls.key_file" go together')
+  const any = tls.caCertFile || tls.certFile || tls.serverName || tls.insecureSkipVerify
+  return any ? tls : null
 }
 
 function str(o: Record<string, unknown>, key: string): string | undefined {

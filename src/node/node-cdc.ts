@@ -6,6 +6,7 @@
 import { CdcService, HIGH_WATER_COMMAND } from '../cdc/cdc-service.ts'
 import type { Transmit } from '../cdc/webhook-sender.ts'
 import type { CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import { readTextFile } from '../ports/file-port.ts'
 import { apiUrl } from './api-url.ts'
 import type { NodeContext } from './node-context.ts'
 
@@ -64,9 +65,32 @@ function transmitFor(ctx: NodeCdcContext): Transmit {
   }
   if (endpoint.kind !== 'http') return () => Promise.resolve(200)
   const url = endpoint.url
+  const fetcher = tlsFetcher(ctx) ?? ctx.fetch
   return async (body, timeoutMs) => {
-    const res = await ctx.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) })
+    const res = await fetcher(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) })
     await res.body?.cancel()
     return res.status
   }
+}
+
+/** A fetch with the config's TLS settings (PEM files read now: a bad path fails the start). */
+function tlsFetcher(ctx: NodeCdcContext): typeof fetch | null {
+  const tls = ctx.options.cdc!.tls
+  if (!tls) return null
+  if (!ctx.platform.tlsFetch) throw new Error('invalid CDC config: "tls" settings need a runtime that provides them (Node, Deno, Bun do)')
+  const read = (what: string, path: string) => {
+    if (!path) return undefined
+    try {
+      return readTextFile(ctx.platform.files, path)
+    } catch (e) {
+      throw new Error(`invalid CDC config: cannot read tls.${what} ${path}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+  return ctx.platform.tlsFetch({
+    ca: read('ca_cert_file', tls.caCertFile),
+    cert: read('cert_file', tls.certFile),
+    key: read('key_file', tls.keyFile),
+    insecureSkipVerify: tls.insecureSkipVerify,
+    serverName: tls.serverName || undefined,
+  })
 }

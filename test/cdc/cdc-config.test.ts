@@ -16,9 +16,11 @@ describe('-cdc-config', () => {
         endpoint: 'https://x/hook', service_id: 'prod-eu', row_ids_only: true, table_filter: '^users$',
         max_batch_size: 5, max_batch_delay: '250ms', high_watermark_interval: 2_000_000_000, transmit_timeout: '1s',
         transmit_max_retries: 3, transmit_retry_policy: 1, transmit_min_backoff: 100_000_000, transmit_max_backoff: '2s',
-        tls: { insecure_skip_verify: false },
+        tls: { ca_cert_file: '/ca.pem', insecure_skip_verify: false, server_name: 'hooks.local' },
       }),
     )
+    expect(c.tls).toEqual({ caCertFile: '/ca.pem', certFile: '', keyFile: '', insecureSkipVerify: false, serverName: 'hooks.local' })
+    expect(parseCdcConfigJson('{"endpoint":"stdout","tls":{"insecure_skip_verify":false}}').tls).toBeNull()
     expect(c).toMatchObject({
       endpoint: { kind: 'http', url: 'https://x/hook' }, serviceId: 'prod-eu', rowIdsOnly: true, maxBatchSize: 5, maxBatchDelayMs: 250,
       highWatermarkIntervalMs: 2000, transmitTimeoutMs: 1000, transmitMaxRetries: 3, retryPolicy: 'exponential',
@@ -41,7 +43,9 @@ describe('-cdc-config', () => {
       [{ endpoint: 'stdout', table_filter: '(' }, /"table_filter" is not a valid regular expression/],
       [{ endpoint: 'stdout', transmit_retry_policy: 7 }, /"transmit_retry_policy" must be/],
       [{ endpoint: 'stdout', endpont: 'x' }, /unknown field "endpont"/],
-      [{ endpoint: 'stdout', tls: { ca_cert_file: '/ca.pem' } }, /"tls" settings \(ca_cert_file\) are not supported yet/],
+      [{ endpoint: 'stdout', tls: { ca_file: '/ca.pem' } }, /unknown field "tls.ca_file"/],
+      [{ endpoint: 'stdout', tls: { cert_file: '/c.pem' } }, /"tls.cert_file" and "tls.key_file" go together/],
+      [{ endpoint: 'stdout', tls: { insecure_skip_verify: 'yes' } }, /"tls.insecure_skip_verify" must be true or false/],
       [{ endpoint: 'stdout', transmit_min_backoff: '2s', transmit_max_backoff: '1s' }, /less than/],
     ]
     for (const [input, message] of bad) expect(() => parseCdcConfigJson(JSON.stringify(input)), JSON.stringify(input)).toThrow(message)
