@@ -35,7 +35,8 @@ it('delivers every committed change through receiver downtime and two leader kil
   const receiver = await CdcReceiver.start()
   const config = join(tempDataDir('cdc-config-'), 'cdc.json')
   writeFileSync(config, JSON.stringify({ endpoint: receiver.url, max_batch_size: 20, max_batch_delay: '20ms', high_watermark_interval: '200ms', transmit_timeout: '1s', transmit_min_backoff: '100ms', transmit_max_backoff: '400ms' }))
-  const cluster = await startCluster({ size: 3, extraArgs: ['-cdc-config', config] })
+  // Joins retried for 10 s: on a loaded machine node 1 may be re-electing itself while others join.
+  const cluster = await startCluster({ size: 3, extraArgs: ['-cdc-config', config, '-join-attempts', '50'] })
   procs.push(...cluster)
   const first = (await leaderOf(cluster))!
   const created = await fetch(`${first.url}/db/execute`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '["CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER UNIQUE)"]' })

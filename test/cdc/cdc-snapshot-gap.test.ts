@@ -22,7 +22,8 @@ it('a follower that installed a snapshot fetches the undelivered changes it cove
   await receiver.setStatus(500) // nothing is delivered until the follower leads
   const config = join(tempDataDir('cdc-config-'), 'cdc.json')
   writeFileSync(config, JSON.stringify({ endpoint: receiver.url, max_batch_delay: '10ms', high_watermark_interval: '200ms', transmit_min_backoff: '100ms', transmit_max_backoff: '200ms' }))
-  const cluster = await startCluster({ size: 3, extraArgs: ['-cdc-config', config] })
+  // Joins retried for 10 s: on a loaded machine node 1 may be re-electing itself while others join.
+  const cluster = await startCluster({ size: 3, extraArgs: ['-cdc-config', config, '-join-attempts', '50'] })
   procs.push(...cluster)
   const leader = (await leaderOf(cluster))!
   const follower = cluster.find((p) => p !== leader)!
