@@ -10,7 +10,7 @@ import { readTextFile } from '../ports/file-port.ts'
 import { apiUrl } from './api-url.ts'
 import type { NodeContext } from './node-context.ts'
 
-export interface NodeCdcContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'logger' | 'driver' | 'members' | 'leader'> {
+export interface NodeCdcContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'logger' | 'driver' | 'members' | 'leader' | 'authorizer'> {
   /** Where `-cdc-config=stdout` prints (the daemon's standard output). */
   stdout?: (line: string) => void
   command(name: string, payload: Uint8Array): Promise<unknown>
@@ -41,7 +41,7 @@ export function createNodeCdc(ctx: NodeCdcContext, stateMachine: DatabaseStateMa
       return driver.waitLeaderCaughtUp(ctx.options.raftApplyTimeoutMs).then(() => true, () => false)
     },
     propose: (name, payload) => ctx.command(name, payload),
-    fetch: ctx.fetch,
+    fetch: peerApiFetch(ctx),
     peers: () => {
       const leader = ctx.leader()?.id
       const others = ctx.members.list().filter((m) => m.id !== ctx.id && m.voter && m.apiAddr)
@@ -93,4 +93,19 @@ function tlsFetcher(ctx: NodeCdcContext): typeof fetch | null {
     insecureSkipVerify: tls.insecureSkipVerify,
     serverName: tls.serverName || undefined,
   })
+}
+
+/**
+ * Peers' public APIs (missing changes are read from their /db/changes): with -auth, as the
+ * -join-as user, whose permissions must include `query`.
+ */
+function peerApiFetch(ctx: NodeCdcContext): typeof fetch {
+  const user = ctx.options.joinAs ? ctx.authorizer?.credentialsOf(ctx.options.joinAs) : null
+  if (!user) return ctx.fetch
+  const authorization = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user.username}:${user.password}`)))}`
+  return ((input: RequestInfo | URL, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers)
+    headers.set('Authorization', authorization)
+    return ctx.fetch(input, { ...init, headers })
+  }) as typeof fetch
 }

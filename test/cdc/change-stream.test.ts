@@ -135,3 +135,28 @@ describe('/db/changes', () => {
     expect(status).toBe(410)
   }, 60_000)
 })
+
+describe('/db/changes with -auth', () => {
+  it('needs the query permission, over SSE and WebSocket', async () => {
+    const dir = tempDataDir('cdc-auth-')
+    writeFileSync(join(dir, 'users.json'), JSON.stringify([
+      { username: '*', perms: ['status', 'ready'] },
+      { username: 'admin', password: 'a', perms: ['all'] },
+      { username: 'reader', password: 'r', perms: ['query'] },
+      { username: 'writer', password: 'w', perms: ['execute'] },
+    ]))
+    const secured = await startRaftlited({ args: ['-node-id', '1', '-cdc-config', 'stream', '-auth', join(dir, 'users.json')] })
+    try {
+      const basic = (u: string, p: string) => ({ Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` })
+      await fetch(`${secured.url}/db/execute`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...basic('admin', 'a') }, body: '["CREATE TABLE t (v)", "INSERT INTO t VALUES(1)"]' })
+      expect((await fetch(`${secured.url}/db/changes`)).status).toBe(401)
+      expect((await fetch(`${secured.url}/db/changes`, { headers: basic('writer', 'w') })).status).toBe(401)
+      const ok = await readEvents(`${secured.url}/db/changes`, (e) => e.length >= 1, basic('reader', 'r'))
+      expect(valuesOf(ok.events)).toEqual(['t1'])
+      const refused = new WebSocket(`${secured.url.replace('http', 'ws')}/db/changes`)
+      expect(await new Promise<number>((resolve) => refused.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)))).toBe(401)
+    } finally {
+      await secured.stop('SIGKILL')
+    }
+  }, 60_000)
+})
