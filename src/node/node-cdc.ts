@@ -65,7 +65,9 @@ function transmitFor(ctx: NodeCdcContext): Transmit {
   }
   if (endpoint.kind !== 'http') return () => Promise.resolve(200)
   const url = endpoint.url
-  const fetcher = tlsFetcher(ctx) ?? ctx.fetch
+  // Not ctx.fetch: that one is for peers (signed with the cluster secret, over the nodes' TLS);
+  // the endpoint is someone else's and gets a plain request, or the config's own TLS.
+  const fetcher = tlsFetcher(ctx) ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
   return async (body, timeoutMs) => {
     const res = await fetcher(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) })
     await res.body?.cancel()
