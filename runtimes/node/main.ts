@@ -3,6 +3,7 @@ import { runDaemon } from '../../src/daemon/run-daemon.ts'
 import { nodePlatform } from './platform.ts'
 import { serveHttp } from './serve.ts'
 import { serveCluster } from './serve-cluster.ts'
+import { serveApi } from './serve-api.ts'
 import { onShutdownSignal } from './signals.ts'
 import { peerTls } from './tls-peer.ts'
 
@@ -11,6 +12,7 @@ const code = await runDaemon(process.argv.slice(2), {
   platform: nodePlatform(),
   serve: (app, addr, options) => serveHttp(app, addr, undefined, { ...options, onError: tlsError }),
   serveCluster: (node, addr, options) => serveCluster(node, addr, { ...options, onError: tlsError }),
+  serveApi: (node, addr, options) => serveApi(node, addr, { ...options, onError: tlsError }),
   peerTls: (tls) => peerTls(tls, tlsError),
   tls: true,
   onShutdownSignal,

@@ -1,4 +1,5 @@
 import * as os from 'node:os'
+import { nodeTlsFetch } from './tls-fetch-port.ts'
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from './fs-file-port.ts'
 import { WebSocket } from 'ws'
@@ -10,5 +11,6 @@ export function nodePlatform(): Platform {
     runtime: { name: 'node', version: process.version, pid: process.pid, hostname: os.hostname() },
     // Node 20 has no global WebSocket (22+ does); the ws package speaks the same API.
     openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    tlsFetch: nodeTlsFetch,
   })
 }

@@ -124,7 +124,7 @@ const ROWS: Row[] = [
   ['auth', 'string', '', true, 'Path to authentication and authorization file. If not set, not enabled'],
   ['auto-backup', 'string', '', false, 'Path to automatic backup configuration file. If not set, not enabled'],
   ['auto-restore', 'string', '', false, 'Path to automatic restore configuration file. If not set, not enabled'],
-  ['cdc-config', 'string', '', false, 'CDC config: a URL, "stdout", or path to a JSON config file. If not set, CDC is disabled'],
+  ['cdc-config', 'string', '', true, 'CDC config: a URL, "stdout", or path to a JSON config file. If not set, CDC is disabled'],
   ['raft-addr', 'string', 'localhost:4002', true, 'Raft communication bind address'],
   ['raft-adv-addr', 'string', '', true, 'Advertised Raft communication address. If not set, same as Raft bind address'],
   ['join', 'string', '', true, 'Comma-delimited list of nodes, in host:port form, through which a cluster can be joined'],

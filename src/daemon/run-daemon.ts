@@ -15,6 +15,7 @@ import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
 import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
 import { Logger, textLineSink } from '../observe/logger.ts'
+import { loadCdcConfig } from '../cdc/cdc-config.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -26,6 +27,8 @@ export interface DaemonRuntime {
   peerTls?(tls: TlsClientOptions): { fetch: typeof fetch; openWebSocket?: OpenWebSocket; close(): void }
   /** Whether `serve` and `serveCluster` honour `tls`; a runtime without it refuses -http-cert and -node-cert. */
   tls?: boolean
+  /** Serves the node's public API, with `/db/changes` over WebSockets if the runtime has them. */
+  serveApi?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Calls `handler` once on SIGINT or SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
@@ -69,7 +72,8 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     }
     peers = clientTls && rt.peerTls ? rt.peerTls(clientTls) : null
     const platform = peers?.openWebSocket ? { ...rt.platform, openWebSocket: peers.openWebSocket } : rt.platform
-    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret }, platform, peers ? { fetch: peers.fetch } : {})
+    const cdc = loadCdcConfig(parsed.options.cdcConfig, rt.platform.files)
+    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret, cdc }, platform, { ...(peers ? { fetch: peers.fetch } : {}), stdout: rt.stdout })
   } catch (e) {
     peers?.close()
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
@@ -88,7 +92,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr, clusterServe) : rt.serve(node.clusterApi(), addr, clusterServe))
   const listeners: [string, (addr: string) => Promise<{ close(): Promise<void> }>][] = [
     [node.options.raftAddr, serveCluster],
-    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr, { tls: apiTls, limits })],
+    [node.options.httpAddr, (addr) => (rt.serveApi ? rt.serveApi(node, addr, { tls: apiTls, limits }) : rt.serve(node.api(), addr, { tls: apiTls, limits }))],
   ]
   for (const [addr, listen] of listeners) {
     try {

@@ -20,6 +20,7 @@ import { recordQueuedBatch } from './applied-queue.ts'
 import { type RowChange, RowChangeRecorder } from './row-changes.ts'
 import { DatabaseImage } from './database-image.ts'
 import { stepBudgetFor } from './step-budget.ts'
+import { TableColumns } from './table-columns.ts'
 
 export interface DatabaseOptions {
   files: FilePort
@@ -127,7 +128,7 @@ export class Database {
 
   /** Starts or stops recording the row changes of writes (`applyBatch`, `applyCommand`). */
   recordRowChanges(on: boolean): void {
-    if (on && !this.#recorder) this.#recorder = new RowChangeRecorder(this.#sqlite3, this.#rw.db)
+    if (on && !this.#recorder) this.#recorder = new RowChangeRecorder(this.#sqlite3, this.#rw.db, new TableColumns(() => this.#rw))
     if (!on && this.#recorder) {
       this.#recorder.uninstall()
       this.#recorder = null

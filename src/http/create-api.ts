@@ -13,6 +13,9 @@ import { LeaderNotFoundError, NotAuthorizedError, StoreError } from '../node/sto
 import { basicCredentials } from '../auth/credentials.ts'
 import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { readBodyText } from './read-body.ts'
+import { handleChanges } from './change-stream.ts'
+import { changeSocketRoute } from './change-socket.ts'
+import type { UpgradeWebSocket } from 'hono/ws'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
@@ -22,6 +25,8 @@ type Handler = (r: DataRequest) => Promise<Response> | Response
 export interface ApiOptions {
   /** Counters shared with `/debug/vars`; one per node. */
   counters?: Counters
+  /** The runtime's WebSocket upgrade once it provides one: `/db/changes` over a WebSocket. */
+  changeSockets?: () => UpgradeWebSocket | null
 }
 
 export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
@@ -49,6 +54,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/db/query', 'query', handleQuery],
     ['/db/request', 'request', handleRequest],
     ['/db/sql', 'sql', handleSql],
+    ['/db/changes', 'changes', handleChanges],
     ['/db/backup', 'backup', notYet('backup (/db/backup)')],
     ['/db/load', 'load', notYet('load (/db/load)')],
     ['/status', 'status', handleStatus],
@@ -87,6 +93,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
       return textError(500, e instanceof Error ? e.message : String(e))
     }
   }
+  if (options.changeSockets) app.get('/db/changes', changeSocketRoute(node, options.changeSockets))
   for (const [path, name, handler] of prefixRoutes) app.all(`${path}*`, serve(name, handler))
   for (const [path, name, handler] of exactRoutes) app.all(path, serve(name, handler))
   app.all('/', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(302, { Location: '/status' })))
@@ -234,7 +241,15 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
       num_restores_start: r.node.stats.restoresStart,
       num_restores_start_skipped: r.node.stats.restoresStartSkipped,
     },
+    ...cdcVars(r.node.cdcStatus()),
   }
   const body = r.params.key ? { [r.params.key]: vars[r.params.key] ?? null } : vars
   return new Response(toJson(sortDeep(body as never)), { headers: { 'Content-Type': 'application/json; charset=utf-8' } })
+}
+
+/** rqlite's `cdc.service` expvar map: the numbers of /status's `cdc` section. */
+function cdcVars(status: Record<string, unknown> | null): Record<string, unknown> {
+  if (!status) return {}
+  const numbers = Object.entries(status).filter(([, v]) => typeof v === 'number' || typeof v === 'boolean')
+  return { 'cdc.service': { ...Object.fromEntries(numbers), dropped_cdc_events: status.dropped_events } }
 }

@@ -31,7 +31,9 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
   const raft = node.raftStatus()
   const members = node.members()
   const self = members.find((m) => m.id === node.id)
+  const cdc = node.cdcStatus() as Record<string, JsonValue> | null
   return {
+    ...(cdc ? { cdc } : {}),
     build: { version: VERSION_HEADER_VALUE, commit: 'unknown', branch: 'unknown', build_time: 'unknown', compiler: 'raftlite' },
     http: {
       bind_addr: options.httpAddr,
@@ -87,6 +89,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
       snapshot_interval: formatGoDuration(options.raftSnapIntervalMs),
       trailing_logs: options.raftTrailingLogs,
       num_snapshots: node.stats.snapshots,
+      cdc: { enabled: cdc !== null, registered: cdc !== null },
       snapshot_store: { dir: `${options.dataDir}/snapshot`, snapshots: node.lastSnapshotIndex > 0 ? [{ index: node.lastSnapshotIndex }] : [] },
       apply_timeout: formatGoDuration(options.raftApplyTimeoutMs),
       sqlite3: {

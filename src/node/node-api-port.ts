@@ -6,6 +6,7 @@
 import type { Authorizer } from '../auth/authorizer.ts'
 import type { Credentials } from '../auth/credentials.ts'
 import type { ClusterAuth } from '../cluster/cluster-auth.ts'
+import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
@@ -55,6 +56,10 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly authorizer: Authorizer | null
   /** `fetch` for requests to peers' cluster ports (signed when there is a cluster secret). */
   readonly peerFetch: typeof fetch
+  /** Change data capture's state; null when off. */
+  cdcStatus(): Record<string, unknown> | null
+  /** The captured changes after an index, then live (throws CdcDisabledError when off). */
+  changeTexts(options?: ChangeReadOptions): AsyncGenerator<ChangeText>
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */

@@ -1,4 +1,5 @@
 import type { UserEntry } from '../auth/users.ts'
+import type { CdcConfig } from '../cdc/cdc-config.ts'
 
 /** Options of a node: the `raftlited` flags as a typed object (durations in milliseconds). */
 export interface NodeOptions {
@@ -90,6 +91,8 @@ export interface NodeOptions {
    * endless query ends with `query timeout` instead of holding the read connection. 0 = none.
    */
   dbQueryTimeoutMs: number
+  /** Change data capture (`-cdc-config`); null when off. Voters only. */
+  cdc: CdcConfig | null
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -130,6 +133,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   joinAs: '',
   clusterSecret: '',
   dbQueryTimeoutMs: 5_000,
+  cdc: null,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

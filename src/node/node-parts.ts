@@ -24,6 +24,8 @@ import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import { peerAuthentication } from './peer-authentication.ts'
 import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
+import { createNodeCdc, withCdcCommands } from './node-cdc.ts'
+import type { CdcService } from '../cdc/cdc-service.ts'
 import { shutDown } from './node-shutdown.ts'
 import { NodeSnapshots } from './node-snapshots.ts'
 import type { LeaderInfo, NodeStats } from './node-types.ts'
@@ -38,6 +40,8 @@ export interface StartOverrides {
   fetch?: typeof fetch
   /** Handlers of commands other than SQL (`node.command`); the same on every node, before it starts. */
   commands?: ReadonlyMap<string, CommandHandler>
+  /** Standard output, for `-cdc-config=stdout`. */
+  stdout?: (line: string) => void
 }
 
 export interface NodeHost {
@@ -64,6 +68,8 @@ export class NodeParts {
   readonly snapshots: NodeSnapshots
   /** Signs this node's requests to peers and checks theirs (`-cluster-secret-file`); null without a secret. */
   readonly clusterAuth: ClusterAuth | null
+  /** Change data capture, when configured. */
+  readonly cdc: CdcService | null
   #driver: RaftDriver
   #stopping: Promise<void> | null = null
   /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
@@ -100,14 +106,21 @@ export class NodeParts {
     this.leadership = new Leadership({ ...ctx, peers: this.peers })
     const addressOf = (id: string) => this.membership.addressOf(id)
     const recheck = () => this.conditions.recheck()
-    this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck }, start.applied)
-    const install = (snapshot: Snapshot) => this.snapshots.install(snapshot)
-    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, overrides.commands, ctx.emitError)
+    const beforeSnapshotPoint = () => this.cdc?.syncForSnapshot()
+    this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck, beforeSnapshotPoint }, start.applied)
+    const install = (snapshot: Snapshot) => {
+      this.snapshots.install(snapshot)
+      this.cdc?.snapshotInstalled(snapshot.metadata.index)
+    }
+    const commands = withCdcCommands(overrides.commands, () => this.cdc)
+    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError)
     this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
     const sendSnapshot = (m: Message) => void this.snapshots.sender.send(m)
     this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
     this.#driver = this.#createDriver(start.applied)
     this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
+    // Listening before the driver starts: the log's replay refills whatever the queue lost.
+    this.cdc = createNodeCdc({ ...ctx, stdout: overrides.stdout, command: (name, payload) => this.data.command(name, payload) }, this.stateMachine)
   }
 
   /** The current Raft driver. */
@@ -137,7 +150,7 @@ export class NodeParts {
   stop(): Promise<void> {
     const parts = { queue: this.queue, leadership: this.leadership, snapshots: this.snapshots, transport: this.transport, storage: this.storage }
     const closed = () => this.#host.events.dispatchEvent(new Event('stopped'))
-    this.#stopping ??= shutDown({ ...this.ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed })
+    this.#stopping ??= shutDown({ ...this.ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed }).finally(() => this.cdc?.close())
     return this.#stopping
   }
 
@@ -160,6 +173,7 @@ export class NodeParts {
 
   #onSoftState(state: SoftState): void {
     this.conditions.recheck()
+    this.cdc?.leadershipChanged()
     const leader = this.leader()
     this.#host.events.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))
   }

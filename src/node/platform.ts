@@ -4,6 +4,7 @@ import { type RandomSource, cryptoRandom } from '../ports/random.ts'
 import { type Timers, globalTimers } from '../ports/timers.ts'
 import type { OpenWebSocket } from '../ports/web-socket.ts'
 import type { Logger } from '../observe/logger.ts'
+import type { TlsFetch } from '../ports/tls-fetch.ts'
 
 /** Everything a node needs from its runtime. Runtime entry points (`runtimes/*`) provide it. */
 export interface Platform {
@@ -17,6 +18,8 @@ export interface Platform {
   runtime: { name: string; version: string; pid?: number; hostname?: string }
   /** Where the node's log lines go (see src/observe/logger.ts); silent when absent. */
   logger?: Logger
+  /** `fetch` with a private CA, client certificate or no verification (the CDC webhook's `tls`). */
+  tlsFetch?: TlsFetch
 }
 
 export function platformWith(files: FilePort, overrides: Partial<Platform> = {}): Platform {

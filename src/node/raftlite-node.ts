@@ -38,6 +38,9 @@ import { type NodeStorage, openNodeStorage } from './open-node-storage.ts'
 import type { Platform } from './platform.ts'
 import { raftTiming } from './raft-timing.ts'
 import { LeaderNotFoundError, StoreError } from './store-error.ts'
+import { CdcDisabledError } from '../cdc/cdc-disabled-error.ts'
+import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
+import type { ChangeGroupJson } from '../cdc/change-json.ts'
 import type { WriteQueue } from './write-queue.ts'
 
 export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
@@ -59,6 +62,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly #parts: NodeParts
   #api: Hono | null = null
   #clusterApi: ClusterApi | null = null
+  #changeSockets: UpgradeWebSocket | null = null
 
   private constructor(options: NodeOptions, platform: Platform, storage: NodeStorage, overrides: StartOverrides) {
     super()
@@ -76,11 +80,13 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   static async start(options: Partial<NodeOptions> & { dataDir: string }, platform: Platform, overrides: StartOverrides = {}): Promise<RaftliteNode> {
     const resolved = resolveNodeOptions(options)
     raftTiming(resolved) // refuse impossible timeouts before touching the data directory
+    if (resolved.cdc && resolved.raftNonVoter) throw new Error('cannot enable CDC on non-voting node')
     const storage = await openNodeStorage(resolved, platform, overrides.log)
     try {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
       node.#parts.driver.start()
       node.#parts.snapshots.schedule()
+      node.#parts.cdc?.start()
       const meta = storage.snapshots.readMeta()
       if (meta && meta.dataCrc32c === undefined) node.#parts.snapshots.checksum(meta.index)
       // A lone voter need not wait an election timeout for votes nobody else can give.
@@ -180,8 +186,16 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * (`app.route('/raftlite', node.api())`). Internode routes are never part of it.
    */
   api(): Hono {
-    this.#api ??= createApi(this)
+    this.#api ??= createApi(this, { changeSockets: () => this.#changeSockets })
     return this.#api
+  }
+
+  /**
+   * Lets clients follow `/db/changes` over a WebSocket on the public API, with the runtime's
+   * upgrade helper (as `enableRaftStreams`). Without it the route serves Server-Sent Events only.
+   */
+  enableChangeSockets(upgradeWebSocket: UpgradeWebSocket): void {
+    this.#changeSockets = upgradeWebSocket
   }
 
   /** The internode service (Raft messages, joins, forwarding): serve it on the Raft address. */
@@ -264,6 +278,27 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    */
   transferLeadership(to = '', options: { wait?: boolean; credentials?: Credentials } = {}): Promise<void> {
     return this.#parts.leadership.transfer(to, options)
+  }
+
+  /**
+   * The committed row changes of every entry after `since` (exclusive), as kept by this node's
+   * change data capture, then each new one as it is applied: `for await (const change of
+   * node.changes({ since }))`. Needs `cdc` in the options; resumable from any index still kept.
+   */
+  async *changes(options: { since?: number; tables?: RegExp | null; signal?: AbortSignal } = {}): AsyncGenerator<ChangeGroupJson> {
+    for await (const { json } of this.changeTexts(options)) yield JSON.parse(json) as ChangeGroupJson
+  }
+
+  /** @internal `changes()` as the JSON text of each group (the change stream's wire form). */
+  changeTexts(options: ChangeReadOptions = {}): AsyncGenerator<ChangeText> {
+    const cdc = this.#parts.cdc
+    if (!cdc) throw new CdcDisabledError()
+    return cdc.read(options)
+  }
+
+  /** Change data capture's state for /status and /debug/vars; null when it is off. */
+  cdcStatus(): Record<string, unknown> | null {
+    return this.#parts.cdc?.status() ?? null
   }
 
   /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */

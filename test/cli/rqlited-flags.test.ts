@@ -83,8 +83,8 @@ describe('supported flags', () => {
 
 describe('unsupported flags', () => {
   test('setting to a non-default value is an error', () => {
-    const r = error('-cdc-config', 'stdout', 'd')
-    expect(r.message).toBe('flag -cdc-config is not supported yet')
+    const r = error('-raft-remove-shutdown', 'd')
+    expect(r.message).toBe('flag -raft-remove-shutdown is not supported yet')
     expect(r.exitCode).toBe(2)
     expect(error('-on-disk-path', '/tmp/x.db', 'd').message).toBe('flag -on-disk-path is not supported yet')
     expect(error('-raft-remove-shutdown', 'd').message).toBe('flag -raft-remove-shutdown is not supported yet')
@@ -97,7 +97,7 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-secret-file', 'db-query-timeout',
+      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cdc-config', 'cluster-secret-file', 'db-query-timeout',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes', 'http-max-statements',
       'http-read-header-timeout', 'http-read-timeout',
       'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval',
