@@ -5,7 +5,7 @@
  *   --runs N             repeat everything N times and report medians with ranges (default 3)
  *   --with-peers         install etcd and dqlite-demo with apt-get when missing (only then)
  *   --runtimes node,deno,bun   single-node workloads on each runtime (default node)
- *   --no-cluster, --no-peers   skip those parts
+ *   --no-cluster, --no-peers, --no-cdc   skip those parts
  *
  * Peers (etcd, dqlite-demo) are measured when their binaries are on PATH. Outputs: a table on
  * the terminal, bench/results/latest.{json,md,svg}.
@@ -13,6 +13,7 @@
 import { rmSync } from 'node:fs'
 import { type Runtime, tempDataDir } from '../test/support/raftlited-process.ts'
 import { clusterBench } from './cluster.ts'
+import { cdcBench } from './cdc.ts'
 import { nativeInserts, nativePointSelects } from './native-sqlite.ts'
 import { dqliteBench } from './peers/dqlite.ts'
 import { etcdBench } from './peers/etcd.ts'
@@ -74,6 +75,7 @@ async function oneRun(): Promise<Row[]> {
   for (const runtime of RUNTIMES) rows.push(...(await singleNodeBench(runtime, budget)))
   rows.push(...(await trivialServerBench(budget)))
   if (!flag('--no-cluster')) rows.push(...(await clusterBench(budget, snapshotMiB)))
+  if (!flag('--no-cdc')) rows.push(...(await cdcBench(budget)))
   if (peers.includes('etcd')) rows.push(...(await etcdBench(budget)))
   if (peers.includes('dqlite-demo')) rows.push(...(await dqliteBench(budget)))
   rows.push(...native())

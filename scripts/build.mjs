@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 export async function buildDist() {
   await build({
     absWorkingDir: root,
-    entryPoints: { raftlited: 'runtimes/node/main.ts', 'container-main': 'runtimes/node/container-main.ts' },
+    entryPoints: { raftlited: 'runtimes/node/main.ts', 'container-main': 'runtimes/node/container-main.ts', raftlite: 'runtimes/node/shell-main.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -3,12 +3,14 @@ import { runDaemon } from '../../src/daemon/run-daemon.ts'
 import { bunPlatform } from './platform.ts'
 import { serveHttp } from './serve.ts'
 import { serveCluster } from './serve-cluster.ts'
+import { serveApi } from './serve-api.ts'
 import { onShutdownSignal } from './signals.ts'
 
 const code = await runDaemon(process.argv.slice(2), {
   platform: bunPlatform(),
-  serve: serveHttp,
+  serve: (app, addr) => serveHttp(app, addr), // no TLS on Bun yet: runDaemon refuses the TLS flags
   serveCluster,
+  serveApi,
   onShutdownSignal,
   stderr: (line) => process.stderr.write(`${line}\n`),
   stdout: (line) => process.stdout.write(`${line}\n`),

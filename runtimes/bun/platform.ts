@@ -1,4 +1,5 @@
 import * as os from 'node:os'
+import { nodeTlsFetch } from '../node/tls-fetch-port.ts'
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from '../node/fs-file-port.ts'
 import type { WebSocketLike } from '../../src/ports/web-socket.ts'
@@ -7,6 +8,7 @@ import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 export function bunPlatform(): Platform {
   return platformWith(new NodeFilePort(), {
     openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    tlsFetch: nodeTlsFetch,
     runtime: { name: 'bun', version: `v${Bun.version}`, pid: process.pid, hostname: os.hostname() },
   })
 }

@@ -28,4 +28,9 @@ declare namespace Deno {
   function removeSignalListener(signal: Signal, handler: () => void): void
   function hostname(): string
   function exit(code?: number): never
+  interface HttpClient {
+    close(): void
+  }
+  function createHttpClient(options: { caCerts?: string[]; cert?: string; key?: string }): HttpClient
+  function readTextFileSync(path: string): string
 }

@@ -3,12 +3,14 @@ import { runDaemon } from '../../src/daemon/run-daemon.ts'
 import { denoPlatform } from './platform.ts'
 import { serveHttp } from './serve.ts'
 import { serveCluster } from './serve-cluster.ts'
+import { serveApi } from './serve-api.ts'
 import { onShutdownSignal } from './signals.ts'
 
 const code = await runDaemon(Deno.args, {
   platform: denoPlatform(),
   serve: serveHttp,
   serveCluster,
+  serveApi,
   onShutdownSignal,
   stderr: (line) => console.error(line),
   stdout: (line) => console.log(line),

@@ -1,3 +1,4 @@
+import { nodeTlsFetch } from '../node/tls-fetch-port.ts'
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from '../node/fs-file-port.ts'
 import type { WebSocketLike } from '../../src/ports/web-socket.ts'
@@ -6,6 +7,7 @@ import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 export function denoPlatform(): Platform {
   return platformWith(new NodeFilePort(), {
     openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    tlsFetch: nodeTlsFetch,
     runtime: { name: 'deno', version: `v${Deno.version.deno}`, pid: Deno.pid, hostname: hostname() },
   })
 }

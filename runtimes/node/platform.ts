@@ -1,4 +1,5 @@
 import * as os from 'node:os'
+import { nodeTlsFetch } from './tls-fetch-port.ts'
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from './fs-file-port.ts'
 import { nodeDnsResolver } from './dns.ts'
@@ -13,5 +14,6 @@ export function nodePlatform(): Platform {
     openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     dns: nodeDnsResolver(),
     env: (name) => process.env[name],
+    tlsFetch: nodeTlsFetch,
   })
 }

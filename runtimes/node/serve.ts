@@ -1,6 +1,11 @@
 import { type ServerType, serve } from '@hono/node-server'
 import type { Hono } from 'hono'
+import type { Server as HttpsServer } from 'node:https'
+import type { Server } from 'node:http'
+import type { ServeOptions } from '../../src/http/connection-limits.ts'
+import { guardConnections, timeoutOptions } from './connection-guard.ts'
 import { splitHostPort } from './split-host-port.ts'
+import { tlsServer } from './serve-tls.ts'
 
 export { splitHostPort }
 
@@ -11,22 +16,35 @@ export interface Served {
 }
 
 /**
- * Serves a Hono app over HTTP with Node's `http` module. `addr` is `host:port`. `onServer` sees
- * the server before it listens (to attach WebSocket upgrades).
+ * Serves a Hono app over HTTP with Node's `http` module, or HTTPS with `tls` (certificates
+ * reloaded when their files change). `addr` is `host:port`. `onServer` sees the server before it
+ * listens (to attach WebSocket upgrades).
  */
-export function serveHttp(app: Hono, addr: string, onServer?: (server: ServerType) => void): Promise<Served> {
+export interface NodeServeOptions extends ServeOptions {
+  /** Where a failed certificate reload is reported. */
+  onError?: (message: string) => void
+}
+
+export function serveHttp(app: Hono, addr: string, onServer?: (server: ServerType) => void, options: NodeServeOptions = {}): Promise<Served> {
+  const { tls, limits, onError = () => {} } = options
   const { hostname, port } = splitHostPort(addr)
+  const secure = tls ? tlsServer(tls, onError) : null
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, (info) => {
+    let stopWatching = () => {}
+    const serverOptions = { ...secure?.serverOptions, ...(limits ? timeoutOptions(limits) : {}) }
+    const server = serve({ fetch: app.fetch, hostname, port, serverOptions, ...(secure ? { createServer: secure.createServer } : {}) }, (info) => {
       resolve({
         port: info.port,
         close: () => new Promise((done) => {
+          stopWatching()
           server.close(() => done())
           ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
         }),
       })
     })
     server.once('error', reject)
+    if (secure) stopWatching = secure.attach(server as HttpsServer)
+    if (limits) guardConnections(server as Server, limits)
     onServer?.(server)
   })
 }

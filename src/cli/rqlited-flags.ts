@@ -84,7 +84,16 @@ export interface RqlitedOptions {
   compressSnapTransport: boolean
   dbMaxRoConns: number
   httpMaxBody: number
+  httpMaxStatements: number
+  httpMaxParams: number
+  httpMaxResultBytes: number
+  httpMaxConnsPerClient: number
+  httpReadHeaderTimeout: number
+  httpReadTimeout: number
   shutdownFlushTimeout: number
+  /** raftlite's own: the file holding the cluster secret (see NodeOptions.clusterSecret). */
+  clusterSecretFile: string
+  dbQueryTimeout: number
   cpuProfile: string
   memProfile: string
   traceProfile: string
@@ -100,28 +109,29 @@ const ROWS: Row[] = [
   ['http-addr', 'string', 'localhost:4001', true, 'HTTP server bind address. To enable HTTPS, set X.509 certificate and key'],
   ['http-adv-addr', 'string', '', true, 'Advertised HTTP address. If not set, same as HTTP server bind address'],
   ['http-allow-origin', 'string', '', true, 'Value to set for Access-Control-Allow-Origin HTTP header'],
-  ['http-ca-cert', 'string', '', false, 'Path to X.509 CA certificate for HTTPS'],
-  ['http-cert', 'string', '', false, 'Path to HTTPS X.509 certificate'],
-  ['http-key', 'string', '', false, 'Path to HTTPS X.509 private key'],
-  ['http-verify-client', 'bool', false, false, 'Enable mutual TLS for HTTPS'],
-  ['http-verify-common-name', 'string', '', false, 'Common name to verify on HTTPS client certificates', 'v10'],
-  ['node-ca-cert', 'string', '', false, 'Path to X.509 CA certificate for node-to-node encryption'],
-  ['node-cert', 'string', '', false, 'Path to X.509 certificate for node-to-node mutual authentication and encryption'],
-  ['node-key', 'string', '', false, 'Path to X.509 private key for node-to-node mutual authentication and encryption'],
-  ['node-no-verify', 'bool', false, false, 'Skip verification of any node-node certificate'],
-  ['node-verify-client', 'bool', false, false, 'Enable mutual TLS for node-to-node communication'],
-  ['node-verify-server-name', 'string', '', false, 'Hostname to verify on certificate returned by a node'],
-  ['node-verify-common-name', 'string', '', false, 'Common name to verify on node certificates', 'v10'],
-  ['auth', 'string', '', false, 'Path to authentication and authorization file. If not set, not enabled'],
+  ['http-ca-cert', 'string', '', true, 'Path to X.509 CA certificate for HTTPS'],
+  ['http-cert', 'string', '', true, 'Path to HTTPS X.509 certificate'],
+  ['http-key', 'string', '', true, 'Path to HTTPS X.509 private key'],
+  ['http-verify-client', 'bool', false, true, 'Enable mutual TLS for HTTPS'],
+  ['http-verify-common-name', 'string', '', true, 'Common name to verify on HTTPS client certificates', 'v10'],
+  ['node-ca-cert', 'string', '', true, 'Path to X.509 CA certificate for node-to-node encryption'],
+  ['node-cert', 'string', '', true, 'Path to X.509 certificate for node-to-node mutual authentication and encryption'],
+  ['node-key', 'string', '', true, 'Path to X.509 private key for node-to-node mutual authentication and encryption'],
+  ['node-no-verify', 'bool', false, true, 'Skip verification of any node-node certificate'],
+  ['node-verify-client', 'bool', false, true, 'Enable mutual TLS for node-to-node communication'],
+  ['node-verify-server-name', 'string', '', true, 'Hostname to verify on certificate returned by a node'],
+  ['node-verify-common-name', 'string', '', true, 'Common name to verify on node certificates', 'v10'],
+  ['auth', 'string', '', true, 'Path to authentication and authorization file. If not set, not enabled'],
   ['auto-backup', 'string', '', false, 'Path to automatic backup configuration file. If not set, not enabled'],
   ['auto-restore', 'string', '', false, 'Path to automatic restore configuration file. If not set, not enabled'],
-  ['cdc-config', 'string', '', false, 'CDC config: a URL, "stdout", or path to a JSON config file. If not set, CDC is disabled'],
+  ['cdc-config', 'string', '', true, 'CDC config: a URL, "stdout", or path to a JSON config file. If not set, CDC is disabled'],
   ['raft-addr', 'string', 'localhost:4002', true, 'Raft communication bind address'],
   ['raft-adv-addr', 'string', '', true, 'Advertised Raft communication address. If not set, same as Raft bind address'],
   ['join', 'string', '', true, 'Comma-delimited list of nodes, in host:port form, through which a cluster can be joined'],
   ['join-attempts', 'int', 5, true, 'Number of join attempts to make'],
   ['join-interval', 'duration', 3 * S, true, 'Period between join attempts'],
-  ['join-as', 'string', '', false, 'Username in authentication file to join as. If not set, joins anonymously'],
+  ['join-as', 'string', '', true, 'Username in authentication file to join as. If not set, joins anonymously'],
+  ['cluster-secret-file', 'string', '', true, 'Path to a file holding a secret shared by all nodes (raftlite): requests between nodes are signed with it. If not set, the Raft port trusts anyone who reaches it'],
   ['bootstrap-expect', 'int', 0, true, 'Minimum number of nodes required for a bootstrap'],
   ['bootstrap-expect-timeout', 'duration', 120 * S, true, 'Maximum time for bootstrap process'],
   ['disco-mode', 'string', '', true, 'Choose clustering discovery mode. If not set, no node discovery is performed'],
@@ -154,7 +164,14 @@ const ROWS: Row[] = [
   ['write-queue-timeout', 'duration', 50, true, 'QueuedWrites queue timeout'],
   ['write-queue-tx', 'bool', false, true, 'Use a transaction when processing a queued write'],
   ['http-max-body', 'int', 64 * 1024 * 1024, true, 'Largest HTTP request body accepted, in bytes; larger ones get 413 (raftlite)', 'raftlite'],
+  ['http-max-statements', 'int', 100_000, true, 'Most statements in one request; more get 400 (raftlite)', 'raftlite'],
+  ['http-max-params', 'int', 32_766, true, 'Most parameters of one statement; more get 400 (raftlite)', 'raftlite'],
+  ['http-max-result-bytes', 'int', 256 * 1024 * 1024, true, 'Largest query result one response carries, in bytes, 0 for no limit; larger ones get an error (raftlite)', 'raftlite'],
+  ['http-max-conns-per-client', 'int', 1024, true, 'Most open HTTP connections from one client address, 0 for no limit; more get 429 (raftlite, Node only)', 'raftlite'],
+  ['http-read-header-timeout', 'duration', 10 * S, true, 'Time a client has to send request headers; then 408 (raftlite, Node only)', 'raftlite'],
+  ['http-read-timeout', 'duration', 300 * S, true, 'Time a client has to send a whole request, 0 for no limit; then 408 (raftlite, Node only)', 'raftlite'],
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
+  ['db-query-timeout', 'duration', 5 * S, true, 'Default time limit of each read statement, when a request sets no db_timeout; 0s for none (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, true, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
   ['cpu-profile', 'string', '', true, 'Path to file for CPU profiling information'],

@@ -17,6 +17,8 @@ import { messageBatchLimit, rpcBodyLimit } from './body-limits.ts'
 import { checkMessage } from './message-shape.ts'
 import { checkRpcRequest } from './rpc-shape.ts'
 import { checkMembers } from './member-shape.ts'
+import { AUTH_HEADER, CONTENT_HEADER, requestToken } from './cluster-auth.ts'
+import { advertisedApiAddr, apiUrl } from '../node/api-url.ts'
 
 /** The stream route, bound to the runtime's WebSocket upgrade once the runtime provides it. */
 export interface ClusterApi {
@@ -32,6 +34,27 @@ export function clusterApi(node: ClusterNode): ClusterApi {
   // members included, are untrusted. A refusal answers 4xx and never reaches Raft.
   const refuse = (c: { text(t: string, s: 400 | 413): Response }, what: string, e: unknown) =>
     e instanceof RequestError && e.status === 413 ? c.text(`${e.message}\n`, 413) : c.text(`${what}: ${e instanceof Error ? e.message : String(e)}\n`, 400)
+  const auth = node.clusterAuth
+  // Only members: with a cluster secret, every request must be signed with it (before any body
+  // is read); a signed body must be the one signed.
+  if (auth) {
+    app.use('*', async (c, next) => {
+      const { token, parts } = requestToken(c.req.method, new URL(c.req.url), c.req.header(AUTH_HEADER))
+      const refusal = auth.verify({ ...parts, sender: c.req.header(SENDER_HEADER), snapshot: c.req.header(SNAPSHOT_HEADER), content: c.req.header(CONTENT_HEADER) }, token)
+      if (!refusal) return next()
+      const unreported = auth.reportRefusal()
+      if (unreported !== null) {
+        const more = unreported > 0 ? ` (and ${unreported} more since the last report)` : ''
+        node.dispatchEvent(new CustomEvent('error', { detail: new Error(`refused a request to the cluster port (${c.req.method} ${c.req.path}): ${refusal}${more}`) }))
+      }
+      return c.text(`cluster authentication failed: ${refusal}\n`, 401)
+    })
+  }
+  const readBody = async (c: { req: { raw: Request; header(name: string): string | undefined } }, limit: number): Promise<Uint8Array> => {
+    const bytes = await readBodyBytes(c.req.raw, limit)
+    if (auth && !(await auth.bodyMatches(c.req.header(CONTENT_HEADER), bytes))) throw new Error('the body is not the one signed')
+    return bytes
+  }
   let stream: MiddlewareHandler | null = null
   // Raft messages over one WebSocket per peer: no request per batch. The sender names itself
   // in the query string (a browser-style WebSocket cannot set headers).
@@ -42,7 +65,7 @@ export function clusterApi(node: ClusterNode): ClusterApi {
   app.post('/raft/messages', async (c) => {
     let messages
     try {
-      messages = decodeMessages(await readBodyBytes(c.req.raw, messagesLimit))
+      messages = decodeMessages(await readBody(c, messagesLimit))
     } catch (e) {
       return refuse(c, 'bad message batch', e)
     }
@@ -85,14 +108,14 @@ export function clusterApi(node: ClusterNode): ClusterApi {
   app.post('/cluster/rpc', async (c) => {
     let request: RpcRequest
     try {
-      request = checkRpcRequest(decodeWire<unknown>(await readBodyBytes(c.req.raw, rpcLimit)))
+      request = checkRpcRequest(decodeWire<unknown>(await readBody(c, rpcLimit)))
     } catch (e) {
       return refuse(c, 'bad request', e)
     }
     const response = await node.handleRpc(request)
     return c.body(encodeWire(response) as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': CBOR_TYPE })
   })
-  app.get('/cluster/meta', (c) => c.json({ id: node.id, api_addr: `http://${node.options.httpAdvAddr}`, addr: node.options.raftAdvAddr }))
+  app.get('/cluster/meta', (c) => c.json({ id: node.id, api_addr: apiUrl(advertisedApiAddr(node.options)), addr: node.options.raftAdvAddr }))
   app.all('*', (c) => c.body(null, 404))
   return {
     app,

@@ -7,6 +7,7 @@
  * they are, so nodes recovering from their own logs stay consistent; the node with the newest
  * log wins the next election. Forcing a configuration without a quorum is the operator's call.
  */
+import { advertisedApiAddr } from '../node/api-url.ts'
 import type { FilePort } from '../ports/file-port.ts'
 import { joinPath, readTextFile } from '../ports/file-port.ts'
 import type { ConfState } from '../raft/types.ts'
@@ -111,7 +112,7 @@ export function recoverWithPeers(
       if (command.kind === 'write') db.applyBatch(command.batch)
     }
   }
-  const recovered = recoveredMembership(peers, members.list(), { id: options.nodeId, apiAddr: options.httpAdvAddr })
+  const recovered = recoveredMembership(peers, members.list(), { id: options.nodeId, apiAddr: advertisedApiAddr(options) })
   const point = { index: last, term: log.term(last), confState: recovered.confState, members: recovered.members }
   snapshots.create(point, db)
   log.applySnapshot({ index: point.index, term: point.term, confState: point.confState })

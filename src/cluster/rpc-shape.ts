@@ -2,13 +2,20 @@
 import type { SqlValue } from '../api/sql-value.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { ReadLevel } from '../node/read-level.ts'
-import type { RpcRequest, RpcResponse } from './rpc.ts'
+import type { RpcOperation, RpcRequest, RpcResponse } from './rpc.ts'
 import { ShapeError, type Fields, count, flag, isObject, list, object, text } from './shape-check.ts'
 
 const LEVELS: readonly ReadLevel[] = ['none', 'weak', 'linearizable', 'strong', 'auto']
 
 export function checkRpcRequest(value: unknown): RpcRequest {
   const r = object(value, 'request')
+  const operation = checkOperation(r)
+  if (r.credentials === undefined || r.credentials === null) return operation
+  const c = object(r.credentials, 'credentials')
+  return { ...operation, credentials: { username: text(c, 'username', 'credentials'), password: text(c, 'password', 'credentials') } }
+}
+
+function checkOperation(r: Fields): RpcOperation {
   const op = text(r, 'op', 'request')
   const what = `${op} request`
   switch (op) {

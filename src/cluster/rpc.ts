@@ -6,8 +6,15 @@ import type { BoundStatement } from '../sqlite/connection.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { ReadLevel } from '../node/read-level.ts'
 import type { QueueId } from '../db/write-batch.ts'
+import type { Credentials } from '../auth/credentials.ts'
 
-export type RpcRequest =
+/**
+ * Every request may carry credentials: a client's, forwarded as they came (the leader checks
+ * them again, as rqlite does), or the node's own (`-join-as`) for joins and queued writes.
+ */
+export type RpcRequest = RpcOperation & { credentials?: Credentials }
+
+export type RpcOperation =
   /** `queueId`: a queued batch's id, so a retried flush is applied once (see WriteBatch). */
   | { op: 'execute'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; queueId?: QueueId }
   | { op: 'request'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
@@ -25,7 +32,7 @@ export type RpcRequest =
 export type RpcResponse =
   | { ok: true; results?: StatementResult[]; raftIndex?: number; meta?: NodeMeta; bootstrapped?: boolean }
   /** `notLeader`: the node does not lead (any more) and did nothing; ask the leader. */
-  | { ok: false; error: string; leaderNotFound?: boolean; notLeader?: boolean; leaderRaftAddr?: string }
+  | { ok: false; error: string; leaderNotFound?: boolean; notLeader?: boolean; leaderRaftAddr?: string; unauthorized?: boolean }
 
 export interface NodeMeta {
   id: string

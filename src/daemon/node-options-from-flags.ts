@@ -17,7 +17,12 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     writeQueueTx: flags.writeQueueTx,
     httpAllowOrigin: flags.httpAllowOrigin,
     httpMaxBodyBytes: flags.httpMaxBody,
+    httpsApi: flags.httpCert !== '',
+    httpMaxStatements: flags.httpMaxStatements,
+    httpMaxParams: flags.httpMaxParams,
+    httpMaxResultBytes: flags.httpMaxResultBytes,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
+    dbQueryTimeoutMs: flags.dbQueryTimeout,
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,
     joinIntervalMs: flags.joinInterval,
@@ -41,5 +46,6 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     autoOptimizeIntervalMs: flags.autoOptimizeInt,
     onDiskPath: flags.onDiskPath,
     compressSnapTransport: flags.compressSnapTransport,
+    joinAs: flags.joinAs,
   }
 }

@@ -2,23 +2,35 @@
  * `raftlited`: parse the flags, start a node, serve its API, stop cleanly on a signal. Runtime
  * entry points (`runtimes/<runtime>/main.ts`) supply the adapters and nothing else.
  */
-import { parseRqlitedArgs, type RqlitedOptions } from '../cli/rqlited-flags.ts'
+import { parseRqlitedArgs, type RqlitedParseResult } from '../cli/rqlited-flags.ts'
 import type { Platform } from '../node/platform.ts'
 import { RaftliteNode } from '../node/raftlite-node.ts'
-import { apiUrl } from '../node/api-url.ts'
+import { advertisedApiAddr, apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
+import type { OpenWebSocket } from '../ports/web-socket.ts'
+import { type TlsClientOptions, httpTls, nodeClientTls, nodeServerTls } from '../tls/tls-options.ts'
+import { type ConnectionLimits, type ServeOptions } from '../http/connection-limits.ts'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
+import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
+import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
+import { Logger, textLineSink } from '../observe/logger.ts'
+import { loadCdcConfig } from '../cdc/cdc-config.ts'
 import type { Profiler } from '../ports/profiler.ts'
-import { discoverJoinTargets, readDiscoConfig, readDiscoJson } from './disco.ts'
-import { consulStore, etcdStore, joinThroughKv } from './disco-kv.ts'
+import { startExtras } from './daemon-extras.ts'
 
 export interface DaemonRuntime {
   platform: Platform
-  /** Serves `app` on `addr` (host:port); resolves once listening. */
-  serve(app: Hono, addr: string): Promise<{ close(): Promise<void> }>
+  /** Serves `app` on `addr` (host:port), over TLS and with connection limits if given; resolves once listening. */
+  serve(app: Hono, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Serves the node's cluster port, with Raft streams if the runtime has WebSockets. */
-  serveCluster?(node: RaftliteNode, addr: string): Promise<{ close(): Promise<void> }>
+  serveCluster?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
+  /** Connections to peers over TLS (-node-cert); a runtime without it cannot take the -node-* flags. */
+  peerTls?(tls: TlsClientOptions): { fetch: typeof fetch; openWebSocket?: OpenWebSocket; close(): void }
+  /** Whether `serve` and `serveCluster` honour `tls`; a runtime without it refuses -http-cert and -node-cert. */
+  tls?: boolean
+  /** Serves the node's public API, with `/db/changes` over WebSockets if the runtime has them. */
+  serveApi?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Profiling, where the runtime has it (Node's inspector); absent elsewhere. */
   profiler?: Profiler
   /** Calls `handler` once on SIGINT or SIGTERM. */
@@ -42,117 +54,75 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       if (parsed.showUsage) rt.stderr(parsed.usage)
       return parsed.exitCode
   }
-
-  const { cpuProfile, memProfile, traceProfile } = parsed.options
-  let stopProfiles = async () => {}
-  if (cpuProfile || memProfile || traceProfile) {
-    const runtime = `${rt.platform.runtime.name} ${rt.platform.runtime.version}`
-    if (!rt.profiler) {
-      const flag = cpuProfile ? '-cpu-profile' : memProfile ? '-mem-profile' : '-trace-profile'
-      rt.stderr(`fatal: ${flag} is not supported on ${runtime}: profiling uses Node's inspector; run raftlited on Node.js to profile`)
-      return 1
-    }
-    try {
-      stopProfiles = await rt.profiler.start({ cpu: cpuProfile || undefined, mem: memProfile || undefined, trace: traceProfile || undefined })
-    } catch (e) {
-      rt.stderr(`fatal: cannot start profiling: ${e instanceof Error ? e.message : String(e)}`)
-      return 1
-    }
+  const extras = await startExtras(parsed.options, rt)
+  if (typeof extras === 'string') {
+    rt.stderr(`fatal: ${extras}`)
+    return 1
   }
-  let onNode: ((node: RaftliteNode) => void) | undefined
-  if (parsed.options.discoMode !== '') {
-    const found = await discover(parsed.options, rt)
-    if (typeof found === 'string') {
-      await stopProfiles().catch(() => {})
-      rt.stderr(`fatal: ${found}`)
-      return 1
-    }
-    onNode = found.onNode
-  }
-  const code = await serveNode(parsed.options, parsed.dataDir, rt, onNode)
-  try {
-    await stopProfiles()
-  } catch (e) {
-    rt.stderr(`error: cannot write the profiles: ${e instanceof Error ? e.message : String(e)}`)
-    return code === 0 ? 1 : code
-  }
-  return code
-}
-
-/**
- * `-disco-mode`: fills `options.join` with the nodes the discovery service names; or why not.
- * With a key-value store, also what the started node must do: keep the leader's key current.
- */
-async function discover(options: RqlitedOptions, rt: DaemonRuntime): Promise<string | { onNode?: (node: RaftliteNode) => void }> {
-  const mode = options.discoMode
-  const { dns, files, env, timers, clock } = rt.platform
-  const wait = (ms: number) => new Promise<void>((r) => timers.setTimeout(r, ms))
-  if (mode === 'etcd-kv' || mode === 'consul-kv') {
-    try {
-      const json = readDiscoJson(options.discoConfig, files, env ?? (() => undefined))
-      const store = mode === 'etcd-kv' ? etcdStore(json, options.clusterConnectTimeout) : consulStore(json, options.clusterConnectTimeout)
-      const key = `${options.discoKey}/leader`
-      const self = { id: options.nodeId, addr: options.raftAdvAddr, api_addr: apiUrl(options.httpAdvAddr) }
-      const deadline = clock.monotonic() + options.bootstrapExpectTimeout
-      options.join = await joinThroughKv(store, key, self, wait, () => clock.monotonic(), deadline)
-      rt.stderr(`-disco-mode ${mode}: ${options.join.length > 0 ? `joining the leader at ${options.join[0]}` : 'no leader yet: founding the cluster'}`)
-      // The leader keeps the key naming itself, so that later nodes find it.
-      const advertise = (node: RaftliteNode) => {
-        if (node.isLeader) store.put(key, JSON.stringify(self)).catch((e: unknown) => rt.stderr(`error: -disco-mode ${mode}: ${e instanceof Error ? e.message : String(e)}`))
-      }
-      return { onNode: (node) => {
-        node.addEventListener('leader', () => advertise(node))
-        void node.ready.then(() => advertise(node), () => {})
-      } }
-    } catch (e) {
-      return e instanceof Error ? e.message : String(e)
-    }
-  }
-  if (mode !== 'dns' && mode !== 'dns-srv') return `-disco-mode ${mode} is not supported`
-  if (!dns) return `-disco-mode ${mode} needs DNS lookups, which raftlited has no adapter for on ${rt.platform.runtime.name}`
-  try {
-    const config = readDiscoConfig(options.discoConfig, files, env ?? (() => undefined))
-    options.join = await discoverJoinTargets(options, dns, config, wait, () => clock.monotonic())
-    rt.stderr(`-disco-mode ${mode}: ${config.name} names ${options.join.join(', ')}`)
-    return {}
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e)
-  }
+  return extras.finish(await serveParsed(parsed, rt, extras.onNode))
 }
 
 /** Starts the node, serves it until a signal (or its own stop), and stops it; the exit code. */
-async function serveNode(options: RqlitedOptions, dataDir: string, rt: DaemonRuntime, onNode?: (node: RaftliteNode) => void): Promise<number> {
+async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, rt: DaemonRuntime, onNode?: (node: RaftliteNode) => void): Promise<number> {
   let node: RaftliteNode
+  const authFile = parsed.options.auth
+  const apiTls = httpTls(parsed.options)
+  const clusterTls = nodeServerTls(parsed.options)
+  const clientTls = nodeClientTls(parsed.options)
+  for (const [flag, set] of [['-http-cert', apiTls], ['-node-cert', clusterTls]] as const) {
+    if (set && (!rt.tls || (flag === '-node-cert' && !rt.peerTls))) {
+      rt.stderr(`fatal: ${flag}: TLS is not supported by raftlited on ${rt.platform.runtime.name} yet (run it on Node, or terminate TLS in front of the node)`)
+      return 1
+    }
+  }
+  let peers: ReturnType<NonNullable<DaemonRuntime['peerTls']>> | null = null
   try {
-    node = await RaftliteNode.start(nodeOptionsFromFlags(options, dataDir), rt.platform)
+    const users = authFile ? readUsersFile(rt.platform.files, authFile) : undefined
+    const secretFile = parsed.options.clusterSecretFile
+    const clusterSecret = secretFile ? readClusterSecret(rt.platform.files, secretFile) : ''
+    if (!clusterSecret && !rt.platform.logger) {
+      rt.stderr('warning: no cluster secret (-cluster-secret-file): any process that can reach the Raft address can join the cluster and send it Raft messages; keep that port private')
+    }
+    peers = clientTls && rt.peerTls ? rt.peerTls(clientTls) : null
+    const platform = peers?.openWebSocket ? { ...rt.platform, openWebSocket: peers.openWebSocket } : rt.platform
+    const cdc = loadCdcConfig(parsed.options.cdcConfig, rt.platform.files)
+    node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret, cdc }, platform, { ...(peers ? { fetch: peers.fetch } : {}), stdout: rt.stdout })
   } catch (e) {
+    peers?.close()
     rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1
   }
   onNode?.(node)
+  const usersWatch = authFile ? watchUsers(node, authFile, rt) : null
   node.addEventListener('error', (event) => {
     const detail = (event as CustomEvent).detail
     rt.stderr(`error: ${detail instanceof Error ? detail.message : String(detail)}`)
   })
 
   const servers: { close(): Promise<void> }[] = []
-  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr) : rt.serve(node.clusterApi(), addr))
+  const limits = connectionLimits(parsed.options)
+  // Peers hold many connections (streams, POSTs in flight), and a snapshot upload may take long.
+  const clusterServe = { tls: clusterTls, limits: { ...limits, maxConnsPerClient: 0, requestTimeoutMs: 0 } }
+  const serveCluster = (addr: string) => (rt.serveCluster ? rt.serveCluster(node, addr, clusterServe) : rt.serve(node.clusterApi(), addr, clusterServe))
   const listeners: [string, (addr: string) => Promise<{ close(): Promise<void> }>][] = [
     [node.options.raftAddr, serveCluster],
-    [node.options.httpAddr, (addr) => rt.serve(node.api(), addr)],
+    [node.options.httpAddr, (addr) => (rt.serveApi ? rt.serveApi(node, addr, { tls: apiTls, limits }) : rt.serve(node.api(), addr, { tls: apiTls, limits }))],
   ]
   for (const [addr, listen] of listeners) {
     try {
       servers.push(await listen(addr))
     } catch (e) {
       for (const s of servers) await s.close()
+      usersWatch?.stop()
       await node.stop()
       rt.stderr(`fatal: cannot listen on ${addr}: ${e instanceof Error ? e.message : String(e)}`)
       return 1
     }
   }
   const closeServers = async () => {
+    usersWatch?.stop()
     for (const s of servers) await s.close()
+    peers?.close()
   }
   const signalled = new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
   // Joining a cluster or replaying the log can take a while; a signal meanwhile still stops us.
@@ -168,7 +138,7 @@ async function serveNode(options: RqlitedOptions, dataDir: string, rt: DaemonRun
     return 1
   }
   rt.stderr(
-    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(node.options.httpAdvAddr)}, Raft on ${node.options.raftAdvAddr} ` +
+    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(advertisedApiAddr(node.options))}, Raft on ${node.options.raftAdvAddr} ` +
       `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
   )
 
@@ -194,9 +164,21 @@ async function serveNode(options: RqlitedOptions, dataDir: string, rt: DaemonRun
   // The public API closes first; the cluster port stays open while the node hands leadership
   // over or leaves the cluster, which needs answers from its peers.
   const [clusterServer, apiServer] = servers
+  usersWatch?.stop()
   await apiServer.close()
   await node.stop()
   await clusterServer.close()
+  peers?.close()
   rt.stderr('node stopped')
   return 0
+}
+
+/** Reloads the -auth file when it changes; logs under `auth` (to stderr if no logger is set up). */
+function watchUsers(node: RaftliteNode, path: string, rt: DaemonRuntime): { stop(): void } {
+  const logger = rt.platform.logger ?? new Logger({ sink: textLineSink(rt.stderr), level: 'info' })
+  return watchUsersFile(rt.platform.files, rt.platform.timers, path, logger.for('auth'), (users) => node.setUsers(users))
+}
+
+function connectionLimits(flags: { httpMaxConnsPerClient: number; httpReadHeaderTimeout: number; httpReadTimeout: number }): ConnectionLimits {
+  return { maxConnsPerClient: flags.httpMaxConnsPerClient, headersTimeoutMs: flags.httpReadHeaderTimeout, requestTimeoutMs: flags.httpReadTimeout }
 }

@@ -24,8 +24,11 @@ const encoder = new Encoder({ useRecords: false, mapsAsObjects: true })
 
 type WireStatement = [sql: string, positional: SqlValue[], named: Record<string, SqlValue> | null]
 type Wire =
-  /** `queue` was added later, at the end: entries written before it decode as unqueued. */
-  | [v: number, kind: 'w', statements: WireStatement[], timestampMs: number, seed: bigint, transaction: boolean, mode: 'e' | 'r', timeoutMs: number, queue?: [origin: string, sequence: bigint]]
+  /**
+   * `queue` and `stepBudget` were added later, at the end: entries written before them decode as
+   * unqueued, with the budget derived from `timeoutMs` at the fixed rate (step-budget.ts).
+   */
+  | [v: number, kind: 'w', statements: WireStatement[], timestampMs: number, seed: bigint, transaction: boolean, mode: 'e' | 'r', timeoutMs: number, queue?: [origin: string, sequence: bigint] | null, stepBudget?: number]
   | [v: number, kind: 'r', statements: WireStatement[], transaction: boolean, timeoutMs: number]
   | [v: number, kind: 'c', name: string, payload: Uint8Array, timestampMs: number, seed: bigint]
 
@@ -41,6 +44,10 @@ export function encodeCommand(command: Command): Uint8Array {
     batch.transaction, batch.mode === 'request' ? 'r' : 'e', batch.timeoutMs,
   ]
   if (batch.queueId) wire.push([batch.queueId.origin, batch.queueId.sequence])
+  if (batch.stepBudget !== undefined) {
+    if (!batch.queueId) wire.push(null)
+    wire.push(batch.stepBudget)
+  }
   return encoder.encode(wire)
 }
 
@@ -67,8 +74,12 @@ export function decodeCommand(bytes: Uint8Array): Command {
     })
   }
   if (wire[1] === 'w') {
-    const [, , s, timestampMs, seed, transaction, mode, timeoutMs, queue] = wire
+    const [, , s, timestampMs, seed, transaction, mode, timeoutMs, queue, stepBudget] = wire
     const batch: WriteBatch = { statements: statements(s), timestampMs, seed: BigInt(seed), transaction: transaction === true, mode: mode === 'r' ? 'request' : 'execute', timeoutMs }
+    if (stepBudget !== undefined && stepBudget !== null) {
+      if (typeof stepBudget !== 'number' || !Number.isSafeInteger(stepBudget) || stepBudget < 0) throw new CommandDecodeError('malformed step budget')
+      batch.stepBudget = stepBudget
+    }
     if (queue !== undefined && queue !== null) {
       if (!Array.isArray(queue) || typeof queue[0] !== 'string' || (typeof queue[1] !== 'bigint' && typeof queue[1] !== 'number')) {
         throw new CommandDecodeError('malformed queue id')

@@ -19,6 +19,8 @@ import type { WriteBatch } from './write-batch.ts'
 import { recordQueuedBatch } from './applied-queue.ts'
 import { type RowChange, RowChangeRecorder } from './row-changes.ts'
 import { DatabaseImage } from './database-image.ts'
+import { stepBudgetFor } from './step-budget.ts'
+import { TableColumns } from './table-columns.ts'
 
 export interface DatabaseOptions {
   files: FilePort
@@ -134,7 +136,7 @@ export class Database {
 
   /** Starts or stops recording the row changes of writes (`applyBatch`, `applyCommand`). */
   recordRowChanges(on: boolean): void {
-    if (on && !this.#recorder) this.#recorder = new RowChangeRecorder(this.#sqlite3, this.#rw.db)
+    if (on && !this.#recorder) this.#recorder = new RowChangeRecorder(this.#sqlite3, this.#rw.db, new TableColumns(() => this.#rw))
     if (!on && this.#recorder) {
       this.#recorder.uninstall()
       this.#recorder = null
@@ -197,7 +199,9 @@ export class Database {
         const mark = this.#recorder?.mark() ?? 0
         const result = this.#runOne(rw, stmt, {
           wantRows: batch.mode === 'request',
-          timeoutMs: batch.timeoutMs,
+          // Never this node's clock: every replica must stop at the same step (step-budget.ts).
+          timeoutMs: 0,
+          stepBudget: batch.stepBudget ?? stepBudgetFor(batch.timeoutMs),
           timeoutMessage: 'execute timeout',
           readOnlyOnly: false,
         })
@@ -303,11 +307,11 @@ export class Database {
   #runOne(
     connection: Connection,
     stmt: BoundStatement,
-    options: { wantRows: boolean; timeoutMs: number; timeoutMessage: string; readOnlyOnly: boolean },
+    options: { wantRows: boolean; timeoutMs: number; stepBudget?: number; timeoutMessage: string; readOnlyOnly: boolean },
   ): StatementResult {
     const started = this.#clock.monotonic()
     try {
-      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs, readOnly: options.readOnlyOnly })
+      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs, stepBudget: options.stepBudget, readOnly: options.readOnlyOnly })
       const time = (this.#clock.monotonic() - started) / 1000
       return result.kind === 'rows'
         ? { kind: 'rows', rows: result.rows, time }
@@ -398,7 +402,9 @@ function registerFunctions(sqlite3: Sqlite3, connection: Connection, functions: 
 
 function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions): { rw: Connection; ro: Connection } {
   const fileRefusal = () => vfs.takeRefusal()
-  const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name, fileRefusal })
+  const clock = options.clock ?? systemClock
+  const monotonic = () => clock.monotonic()
+  const rw = Connection.open(sqlite3, options.path, { readOnly: false, vfs: vfs.name, fileRefusal, monotonic })
   let ro: Connection | undefined
   try {
     limitMemory(rw)
@@ -409,7 +415,7 @@ function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOp
     rw.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
     if (options.checkpointOnClose === false) sqlite3.capi.sqlite3_db_config(rw.db, sqlite3.capi.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, 0)
     primeWal(rw)
-    ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name, fileRefusal })
+    ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name, fileRefusal, monotonic })
     limitMemory(ro)
     ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
     matchRqliteSettings(rw, ro)

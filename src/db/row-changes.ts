@@ -16,6 +16,15 @@ export interface RowChange {
   /** Column values before (update, delete) and after (insert, update), in table order. */
   before?: SqlValue[]
   after?: SqlValue[]
+  /** The table's column names when the entry was applied (see `TableColumns`). */
+  columns?: readonly string[]
+}
+
+/** Column names of tables, read from the schema on the connection that made the changes. */
+export interface ColumnNames {
+  /** Called once per batch of changes, after the commit: the schema may have changed. */
+  refresh(): void
+  of(table: string): readonly string[]
 }
 
 // Operation codes from sqlite3.h (stable C API).
@@ -31,6 +40,7 @@ export class RowChangeRecorder {
   constructor(
     private readonly sqlite3: Sqlite3,
     private readonly db: Ptr,
+    private readonly columns?: ColumnNames,
   ) {
     const { capi } = sqlite3
     capi.sqlite3_preupdate_hook(db, (_u, pDb, op, zDb, table, oldRowid, newRowid) => {
@@ -61,6 +71,12 @@ export class RowChangeRecorder {
   take(): RowChange[] {
     const changes = this.#committed
     this.#committed = []
+    // Read here, right after the entry's commit on the applying connection, so every replica
+    // names the columns from the same schema whenever (and on whatever thread) listeners run.
+    if (changes.length > 0 && this.columns) {
+      this.columns.refresh()
+      for (const change of changes) change.columns = this.columns.of(change.table)
+    }
     return changes
   }
 

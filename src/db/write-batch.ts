@@ -12,8 +12,13 @@ export interface WriteBatch {
   transaction: boolean
   /** `request` returns rows for read-only statements (unified endpoint); `execute` counters. */
   mode: 'execute' | 'request'
-  /** Per-statement time limit (rqlite's db_timeout), or 0 for none. */
+  /** Per-statement time limit (rqlite's db_timeout) as asked, or 0 for none. */
   timeoutMs: number
+  /**
+   * The limit that applies: SQLite VM steps per statement, fixed by the leader (step-budget.ts),
+   * so every replica stops at the same step. Absent in older entries: derived from `timeoutMs`.
+   */
+  stepBudget?: number
   /**
    * Set on batches of the write queue: a retried flush (whose first attempt may still commit)
    * carries the same id, and every replica applies only the first of them (see applied-queue.ts).

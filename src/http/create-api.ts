@@ -9,9 +9,14 @@ import { parseQueryParams, type QueryParams } from '../api/query-params.ts'
 import { RequestError } from '../api/request-error.ts'
 import { toJson } from '../api/json-writer.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
-import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, NotAuthorizedError, NotLeaderError, StoreError } from '../node/store-error.ts'
+import { basicCredentials } from '../auth/credentials.ts'
+import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { readBodyText } from './read-body.ts'
-import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, leaderNotFound } from './data-routes.ts'
+import { handleChanges } from './change-stream.ts'
+import { changeSocketRoute } from './change-socket.ts'
+import type { UpgradeWebSocket } from 'hono/ws'
+import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, leaderNotFound, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
 
@@ -20,6 +25,8 @@ type Handler = (r: DataRequest) => Promise<Response> | Response
 export interface ApiOptions {
   /** Counters shared with `/debug/vars`; one per node. */
   counters?: Counters
+  /** The runtime's WebSocket upgrade once it provides one: `/db/changes` over a WebSocket. */
+  changeSockets?: () => UpgradeWebSocket | null
 }
 
 export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
@@ -32,6 +39,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     'Access-Control-Allow-Headers': 'Content-Type',
   }
   if (node.options.httpAllowOrigin) commonHeaders['Access-Control-Allow-Origin'] = node.options.httpAllowOrigin
+  if (node.authorizer) Object.assign(commonHeaders, AUTH_HEADERS)
   app.use('*', async (c, next) => {
     await next()
     // Data responses carry them from birth; setting them afterwards costs the Node adapter
@@ -39,12 +47,14 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     if (hasCommonHeaders(c.res)) return
     for (const [name, value] of Object.entries(commonHeaders)) c.res.headers.set(name, value)
   })
+  if (node.authorizer) app.use('*', requirePermissions(node.authorizer))
 
   const prefixRoutes: [string, string, Handler][] = [
     ['/db/execute', 'execute', handleExecute],
     ['/db/query', 'query', handleQuery],
     ['/db/request', 'request', handleRequest],
     ['/db/sql', 'sql', handleSql],
+    ['/db/changes', 'changes', handleChanges],
     ['/db/backup', 'backup', notYet('backup (/db/backup)')],
     ['/db/load', 'load', notYet('load (/db/load)')],
     ['/status', 'status', handleStatus],
@@ -72,15 +82,19 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
       throw e
     }
     counters.add('http', `${name}_requests`)
+    const credentials = basicCredentials(request.headers.get('authorization'))
     try {
-      return await handler({ request, params, node, startedAt, commonHeaders })
+      return await handler({ request, params, node, startedAt, commonHeaders, credentials })
     } catch (e) {
       if (e instanceof RequestError) return textError(e.status, e.message)
+      // The leader refused forwarded work: rqlite's 401 with its text.
+      if (e instanceof NotAuthorizedError) return textError(401, e.message)
       counters.add('http', 'internal_errors')
       node.dispatchEvent(new CustomEvent('error', { detail: e }))
       return textError(500, e instanceof Error ? e.message : String(e))
     }
   }
+  if (options.changeSockets) app.get('/db/changes', changeSocketRoute(node, options.changeSockets))
   for (const [path, name, handler] of prefixRoutes) app.all(`${path}*`, serve(name, handler))
   for (const [path, name, handler] of exactRoutes) app.all(path, serve(name, handler))
   app.all('/', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(302, { Location: '/status' })))
@@ -101,7 +115,7 @@ function handleStatus(r: DataRequest): Response {
 
 async function handleNodes(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'GET') return empty(405)
-  const entries = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter(
+  const entries = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter(
     (e) => e.voter === true || r.params.nonvoters,
   )
   const body = r.params.ver === '2' ? { nodes: entries } : Object.fromEntries(entries.map((e) => [String(e.id), e]))
@@ -115,7 +129,7 @@ async function handleReadyz(r: DataRequest): Promise<Response> {
   const leader = r.node.leader()
   if (!leader) return text('[+]node ok\n[+]leader does not exist', 503)
   if (leader.id !== r.node.id) {
-    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter((e) => e.id === leader.id)
     if (!entry || entry.reachable !== true) {
       return text(`[+]node ok\n[+]leader not contactable: ${String(entry?.error ?? 'unknown leader')}`, 503)
     }
@@ -147,7 +161,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   if (method === 'GET') {
     const leader = r.node.leader()
     if (!leader) return leaderNotFound(r)
-    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000 })).filter((e) => e.id === leader.id)
+    const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter((e) => e.id === leader.id)
     return json(entry, { pretty: r.params.pretty })
   }
   if (method !== 'POST') return empty(405)
@@ -166,7 +180,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
       target = id
     }
   }
-  return clusterOperation(() => r.node.transferLeadership(target, { wait: r.params.wait }))
+  return clusterOperation(() => r.node.transferLeadership(target, { wait: r.params.wait, ...withCredentials(r) }))
 }
 
 /**
@@ -229,7 +243,7 @@ async function handleRemove(r: DataRequest): Promise<Response> {
   const keys = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : []
   const id = (parsed as { id?: unknown } | null)?.id
   if (keys.length !== 1 || typeof id !== 'string') return textError(400, 'body must be exactly {"id":"<node id>"}')
-  return clusterOperation(() => r.node.removeNode(id))
+  return clusterOperation(() => r.node.removeNode(id, withCredentials(r)))
 }
 
 function handleDebugVars(r: DataRequest, counters: Counters): Response {
@@ -254,7 +268,15 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
       num_restores_start: r.node.stats.restoresStart,
       num_restores_start_skipped: r.node.stats.restoresStartSkipped,
     },
+    ...cdcVars(r.node.cdcStatus()),
   }
   const body = r.params.key ? { [r.params.key]: vars[r.params.key] ?? null } : vars
   return new Response(toJson(sortDeep(body as never)), { headers: { 'Content-Type': 'application/json; charset=utf-8' } })
+}
+
+/** rqlite's `cdc.service` expvar map: the numbers of /status's `cdc` section. */
+function cdcVars(status: Record<string, unknown> | null): Record<string, unknown> {
+  if (!status) return {}
+  const numbers = Object.entries(status).filter(([, v]) => typeof v === 'number' || typeof v === 'boolean')
+  return { 'cdc.service': { ...Object.fromEntries(numbers), dropped_cdc_events: status.dropped_events } }
 }

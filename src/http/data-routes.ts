@@ -4,9 +4,12 @@ import { RequestError } from '../api/request-error.ts'
 import { buildEnvelope, formatResults, type StatementResult } from '../api/result-format.ts'
 import type { QueryParams } from '../api/query-params.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
+import type { Credentials } from '../auth/credentials.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
+import { checkRequestLimits } from './request-limits.ts'
+import { estimateResultBytes } from './result-size.ts'
 import { empty, json, textError, withCommonHeaders } from './respond.ts'
 
 export interface DataRequest {
@@ -17,6 +20,13 @@ export interface DataRequest {
   startedAt: number
   /** Headers every response of this API carries (version, CORS). */
   commonHeaders: Readonly<Record<string, string>>
+  /** The request's Basic credentials, forwarded with it to the leader (which checks them again). */
+  credentials?: Credentials | null
+}
+
+/** The request's credentials as node options take them (none when it sent none). */
+export function withCredentials(r: DataRequest): { credentials?: Credentials } {
+  return r.credentials ? { credentials: r.credentials } : {}
 }
 
 type Shape = { unified: boolean }
@@ -30,7 +40,7 @@ export async function handleExecute(r: DataRequest): Promise<Response> {
   const statements = await readStatements(r, true)
   r.node.counters.add('http', 'execute_stmts_rx', statements.length)
   return respondWrite(r, { unified: true }, () =>
-    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined, redirect: r.params.redirect }),
+    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined, redirect: r.params.redirect, ...withCredentials(r) }),
   )
 }
 
@@ -58,6 +68,7 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
       redirect: r.params.redirect,
+      ...withCredentials(r),
     }),
   }))
 }
@@ -77,6 +88,7 @@ export async function handleRequest(r: DataRequest): Promise<Response> {
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
       redirect: r.params.redirect,
+      ...withCredentials(r),
     }),
   )
 }
@@ -154,8 +166,9 @@ async function handleQueued(r: DataRequest): Promise<Response> {
 async function readStatements(r: DataRequest, textPlainAllowed: boolean): Promise<Statement[]> {
   const body = await readBodyText(r.request, r.node.options.httpMaxBodyBytes)
   const contentType = r.request.headers.get('content-type') ?? ''
-  if (textPlainAllowed && /^text\/plain\b/i.test(contentType)) return parseTextPlainBody(body)
-  return parseStatements(body)
+  const statements = textPlainAllowed && /^text\/plain\b/i.test(contentType) ? parseTextPlainBody(body) : parseStatements(body)
+  checkRequestLimits(statements, r.node.options)
+  return statements
 }
 
 async function respondWrite(
@@ -201,6 +214,11 @@ function respond(
   shape: Shape,
 ): Response {
   const p = r.params
+  const limit = r.node.options.httpMaxResultBytes
+  // Only reads: a write's result must say what was written, however large.
+  if (!shape.unified && limit > 0 && estimateResultBytes(outcome.results, limit) > limit) {
+    outcome = { results: [], error: `query result too large: over ${limit} bytes (-http-max-result-bytes); select fewer rows or columns` }
+  }
   const envelope = buildEnvelope({
     results: formatResults(outcome.results, {
       associative: p.associative,

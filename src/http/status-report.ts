@@ -19,11 +19,13 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
   const raft = node.raftStatus()
   const members = node.members()
   const self = members.find((m) => m.id === node.id)
+  const cdc = node.cdcStatus() as Record<string, JsonValue> | null
   return {
+    ...(cdc ? { cdc } : {}),
     build: { version: VERSION_HEADER_VALUE, commit: 'unknown', branch: 'unknown', build_time: 'unknown', compiler: 'raftlite' },
     http: {
       bind_addr: options.httpAddr,
-      auth: 'disabled',
+      auth: node.authorizer ? 'enabled' : 'disabled',
       cluster: {},
       queue: {
         _default: {
@@ -75,6 +77,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
       snapshot_interval: formatGoDuration(options.raftSnapIntervalMs),
       trailing_logs: options.raftTrailingLogs,
       num_snapshots: node.stats.snapshots,
+      cdc: { enabled: cdc !== null, registered: cdc !== null },
       snapshot_store: { dir: `${options.dataDir}/snapshot`, snapshots: node.lastSnapshotIndex > 0 ? [{ index: node.lastSnapshotIndex }] : [] },
       apply_timeout: formatGoDuration(options.raftApplyTimeoutMs),
       // rqlite's DBConfig; SQL functions come from TypeScript, never native extensions.

@@ -6,8 +6,9 @@
 import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Message } from '../raft/messages.ts'
+import type { Authorizer } from '../auth/authorizer.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
-import { apiUrl } from './api-url.ts'
+import { advertisedApiAddr, apiUrl } from './api-url.ts'
 import type { DataPath } from './data-path.ts'
 import type { Leadership } from './leadership.ts'
 import type { Membership } from './membership.ts'
@@ -17,6 +18,8 @@ import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.t
 
 export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader' | 'counters'> {
   peers: Pick<PeerRpc, 'call'>
+  /** The users the node checks requests against; null when access control is off. */
+  authorizer: Authorizer | null
   isLeader(): boolean
   membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember' | 'removedNotice'>
   /** This node was removed from the cluster: stop if -raft-remove-shutdown says so. */
@@ -28,6 +31,8 @@ export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 
 export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcRequest): Promise<RpcResponse> {
   const counter = RPC_COUNTERS[request.op]
   if (counter) ctx.counters.add('cluster', counter)
+  const refusal = await checkPermission(ctx.authorizer, request)
+  if (refusal) return { ok: false, error: refusal, unauthorized: true }
   try {
     switch (request.op) {
       case 'meta':
@@ -73,6 +78,38 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
   }
 }
 
+/**
+ * The permission check repeated where the work is done (rqlite checks on the receiving node and
+ * again on the leader): returns rqlite's refusal text, or undefined when allowed.
+ */
+async function checkPermission(authorizer: Authorizer | null, request: RpcRequest): Promise<string | undefined> {
+  if (!authorizer) return undefined
+  const who = request.credentials ?? null
+  const refused = (what: string) => `remote ${what} not authorized`
+  switch (request.op) {
+    case 'meta':
+      return undefined
+    case 'execute':
+      return (await authorizer.allows(who, ['execute'])) ? undefined : refused('Execute')
+    case 'query':
+      return (await authorizer.allows(who, ['query'])) ? undefined : refused('query')
+    case 'request':
+      return (await authorizer.allows(who, ['execute', 'query'])) ? undefined : refused('Request')
+    case 'remove':
+      return (await authorizer.allows(who, ['remove'])) ? undefined : refused('remove')
+    case 'transfer':
+      return (await authorizer.allows(who, ['leader-ops'])) ? undefined : refused('stepdown')
+    case 'notify':
+      return (await authorizer.allows(who, ['join'])) ? undefined : refused('notify')
+    case 'join': {
+      // A voter needs `join`; a read replica `join` or `join-read-only`.
+      if (await authorizer.allows(who, ['join'])) return undefined
+      if (!request.voter && (await authorizer.allows(who, ['join-read-only']))) return undefined
+      return refused('join')
+    }
+  }
+}
+
 /** rqlite's `cluster` counters of requests received, by op. */
 const RPC_COUNTERS: Partial<Record<RpcRequest['op'], string>> = {
   meta: 'num_get_node_api_req',
@@ -106,7 +143,7 @@ function notLeader(ctx: Pick<NodeContext, 'id' | 'leader'>): RpcResponse {
 }
 
 function nodeMeta(ctx: Pick<NodeContext, 'id' | 'options'>): NodeMeta {
-  return { id: ctx.id, apiAddr: apiUrl(ctx.options.httpAdvAddr), raftAddr: ctx.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
+  return { id: ctx.id, apiAddr: apiUrl(advertisedApiAddr(ctx.options)), raftAddr: ctx.options.raftAdvAddr, version: `v${RAFTLITE_VERSION}` }
 }
 
 /**

@@ -12,6 +12,7 @@ import type { AppliedWrite } from '../cluster/database-state-machine.ts'
 import { encodeCommand } from '../db/command-codec.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { QueueId, WriteBatch } from '../db/write-batch.ts'
+import { stepBudgetFor } from '../db/step-budget.ts'
 import { randomUint64 } from '../ports/random.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { breathe, type NodeContext } from './node-context.ts'
@@ -44,7 +45,7 @@ export class DataPath {
 
   async execute(statements: BoundStatement[], options: WriteOptions): Promise<WriteOutcome> {
     this.checkStatements(statements)
-    const forwarded = { op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0 } as const
+    const forwarded = { op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, ...withCredentials(options) } as const
     return this.#onLeader(() => this.write(statements, options, 'execute'), () => this.#ctx.peers.forward(forwarded), options)
   }
 
@@ -52,7 +53,7 @@ export class DataPath {
     this.checkStatements(statements)
     const level = this.#effectiveLevel(options.level)
     if (level === 'none') return this.serveQuery(statements, options)
-    const forwarded = { op: 'query', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level } as const
+    const forwarded = { op: 'query', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options), level, ...withCredentials(options) } as const
     return this.#onLeader(() => this.#leaderRead(statements, options, level), async () => (await this.#ctx.peers.forward(forwarded)).results, options)
   }
 
@@ -61,7 +62,9 @@ export class DataPath {
     const writes = this.#writes(statements)
     const level = this.#effectiveLevel(options.level)
     if (!writes && level === 'none') return this.serveRequest(statements, options)
-    const forwarded = { op: 'request', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, level } as const
+    // The node that took the request sets the read limit: its default, unless the client's.
+    const timeoutMs = writes ? (options.timeoutMs ?? 0) : this.#queryTimeout(options)
+    const forwarded = { op: 'request', statements, transaction: options.transaction === true, timeoutMs, level, ...withCredentials(options) } as const
     return this.#onLeader(() => this.serveRequest(statements, options), () => this.#ctx.peers.forward(forwarded), options)
   }
 
@@ -159,6 +162,8 @@ export class DataPath {
       transaction: options.transaction === true,
       mode,
       timeoutMs: options.timeoutMs ?? 0,
+      // Fixed here, once: replicas count steps, never their own clocks.
+      stepBudget: stepBudgetFor(options.timeoutMs ?? 0),
       ...(queueId ? { queueId } : {}),
     }
     return (await this.#ctx.driver().propose(encodeCommand({ kind: 'write', batch }), this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
@@ -190,7 +195,7 @@ export class DataPath {
     const driver = this.#ctx.driver()
     const timeoutMs = this.#ctx.options.raftApplyTimeoutMs
     if (level === 'strong') {
-      const command = encodeCommand({ kind: 'read', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0 })
+      const command = encodeCommand({ kind: 'read', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options) })
       const applied = (await driver.propose(command, timeoutMs)) as AppliedWrite
       return applied.results
     }
@@ -214,7 +219,12 @@ export class DataPath {
 
   #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
-    return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: options.timeoutMs })
+    return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: this.#queryTimeout(options) })
+  }
+
+  /** A read's per-statement limit: the request's `db_timeout`, else the node's default. */
+  #queryTimeout(options: ReadOptions): number {
+    return options.timeoutMs ?? this.#ctx.options.dbQueryTimeoutMs
   }
 
   #effectiveLevel(level: ReadLevel | undefined): Exclude<ReadLevel, 'auto'> {
@@ -230,4 +240,9 @@ export class DataPath {
       throw new StoreError('stale read')
     }
   }
+}
+
+/** The client's credentials for a forwarded request, when it gave any. */
+function withCredentials(options: WriteOptions | ReadOptions): Pick<WriteOptions, 'credentials'> {
+  return options.credentials ? { credentials: options.credentials } : {}
 }

@@ -5,6 +5,7 @@
  */
 import { breathe, type NodeContext } from './node-context.ts'
 import type { PeerRpc } from './peer-rpc.ts'
+import type { Credentials } from '../auth/credentials.ts'
 import { StoreError } from './store-error.ts'
 
 export interface LeadershipContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'members' | 'driver' | 'stopping'> {
@@ -22,11 +23,12 @@ export class Leadership {
    * Hands leadership to `to` (or to the most up-to-date other voter). With `wait`, resolves
    * once another node leads; otherwise once the transfer has started.
    */
-  async transfer(to: string, options: { wait?: boolean }): Promise<void> {
+  async transfer(to: string, options: { wait?: boolean; credentials?: Credentials }): Promise<void> {
     const { id, platform } = this.#ctx
     if (this.#ctx.stopping()) throw new StoreError('store not open')
     if (this.#ctx.driver().role !== 'leader') {
-      await this.#ctx.peers.forward({ op: 'transfer', id: to, wait: options.wait === true })
+      const credentials = options.credentials ? { credentials: options.credentials } : {}
+      await this.#ctx.peers.forward({ op: 'transfer', id: to, wait: options.wait === true, ...credentials })
       return
     }
     if (to === id) throw new StoreError('stepdown: cannot step down to the current Leader')

@@ -5,7 +5,9 @@
  */
 import { encodeMemberContext, type MemberAddresses } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
+import { advertisedApiAddr } from './api-url.ts'
 import type { RpcRequest } from '../cluster/rpc.ts'
+import type { Credentials } from '../auth/credentials.ts'
 import { bootstrapState } from '../raft/conf-change.ts'
 import type { ConfChange } from '../raft/types.ts'
 import type { Conditions } from './conditions.ts'
@@ -73,10 +75,10 @@ export class Membership {
   }
 
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
-  async removeNode(id: string): Promise<void> {
+  async removeNode(id: string, credentials?: Credentials): Promise<void> {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
     if (!this.#isLeader()) {
-      await this.#ctx.peers.forward({ op: 'remove', id })
+      await this.#ctx.peers.forward({ op: 'remove', id, ...(credentials ? { credentials } : {}) })
       return
     }
     await this.removeMember(id)
@@ -147,7 +149,7 @@ export class Membership {
    */
   async #bootstrapExpect(): Promise<void> {
     const { id, options, platform, log } = this.#ctx
-    const self: MemberAddresses = { raftAddr: options.raftAdvAddr, apiAddr: options.httpAdvAddr }
+    const self: MemberAddresses = { raftAddr: options.raftAdvAddr, apiAddr: advertisedApiAddr(options) }
     const peers = new Map<string, MemberAddresses>([[id, self]])
     this.#bootstrapPeers = peers
     const deadline = platform.clock.monotonic() + options.bootstrapExpectTimeoutMs
@@ -226,7 +228,7 @@ export class Membership {
 
   async #join(): Promise<void> {
     const { id, options } = this.#ctx
-    const request: RpcRequest = { op: 'join', id, raftAddr: options.raftAdvAddr, apiAddr: options.httpAdvAddr, voter: !options.raftNonVoter }
+    const request: RpcRequest = { op: 'join', id, raftAddr: options.raftAdvAddr, apiAddr: advertisedApiAddr(options), voter: !options.raftNonVoter }
     const errors: string[] = []
     for (let attempt = 0; attempt < options.joinAttempts; attempt++) {
       const targets = [...options.join]

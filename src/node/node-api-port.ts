@@ -3,6 +3,10 @@
  * of it. They depend on these interfaces, which `RaftliteNode` implements, never on the façade:
  * the façade builds them, so the import graph runs one way only (façade → adapters → port).
  */
+import type { Authorizer } from '../auth/authorizer.ts'
+import type { Credentials } from '../auth/credentials.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
+import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
@@ -49,8 +53,16 @@ export interface ApiNode extends DataNode, EventTarget {
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
   reap(): Promise<{ snapshotsReaped: number; walsCheckpointed: number }>
-  removeNode(id: string): Promise<void>
-  transferLeadership(to?: string, options?: { wait?: boolean }): Promise<void>
+  removeNode(id: string, options?: { credentials?: Credentials }): Promise<void>
+  transferLeadership(to?: string, options?: { wait?: boolean; credentials?: Credentials }): Promise<void>
+  /** Users and permissions to enforce; null when access control is off. */
+  readonly authorizer: Authorizer | null
+  /** `fetch` for requests to peers' cluster ports (signed when there is a cluster secret). */
+  readonly peerFetch: typeof fetch
+  /** Change data capture's state; null when off. */
+  cdcStatus(): Record<string, unknown> | null
+  /** The captured changes after an index, then live (throws CdcDisabledError when off). */
+  changeTexts(options?: ChangeReadOptions): AsyncGenerator<ChangeText>
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */
@@ -58,6 +70,8 @@ export interface ClusterNode extends EventTarget {
   readonly id: string
   readonly options: NodeOptions
   readonly counters: Counters
+  /** Checks that requests come from members (the cluster secret); null: every request is taken. */
+  readonly clusterAuth: ClusterAuth | null
   learnAddress(id: string, raftAddr: string): void
   stepMessages(messages: readonly Message[]): string | undefined
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>

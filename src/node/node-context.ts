@@ -12,6 +12,7 @@ import type { LeaderInfo } from './node-types.ts'
 import type { Platform } from './platform.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { Counters } from './counters.ts'
+import type { Authorizer } from '../auth/authorizer.ts'
 
 export interface NodeContext {
   readonly id: string
@@ -25,6 +26,8 @@ export interface NodeContext {
   readonly logger: Logger
   /** rqlite's `/debug/vars` counters (`store.num_joins`, `cluster.num_join_req`, …). */
   readonly counters: Counters
+  /** Users and permissions (`NodeOptions.users`); null when access control is off. */
+  readonly authorizer: Authorizer | null
   driver(): RaftDriver
   /** stop() has begun. */
   stopping(): boolean

@@ -1,3 +1,6 @@
+import type { UserEntry } from '../auth/users.ts'
+import type { CdcConfig } from '../cdc/cdc-config.ts'
+
 /** Options of a node: the `raftlited` flags as a typed object (durations in milliseconds). */
 export interface NodeOptions {
   /** Directory holding the database, and later the Raft log and snapshots. */
@@ -16,8 +19,16 @@ export interface NodeOptions {
   writeQueueTx: boolean
   /** `Access-Control-Allow-Origin` value, or '' for none. */
   httpAllowOrigin: string
+  /** The API is served over HTTPS (`-http-cert`): the address the node advertises says `https://`. */
+  httpsApi: boolean
   /** Largest request body accepted, in bytes; larger gets 413. */
   httpMaxBodyBytes: number
+  /** Most statements in one HTTP request; more get 400 (`-http-max-statements`). */
+  httpMaxStatements: number
+  /** Most parameters of one statement in an HTTP request; more get 400 (`-http-max-params`). */
+  httpMaxParams: number
+  /** Largest result an HTTP response carries, in bytes (estimated); 0 for no limit (`-http-max-result-bytes`). */
+  httpMaxResultBytes: number
   /** Raft addresses of nodes to join (`-join`); empty to bootstrap or restart. */
   join: string[]
   joinAttempts: number
@@ -78,6 +89,26 @@ export interface NodeOptions {
   onDiskPath: string
   /** Snapshots sent to followers travel gzipped (`-compress-snap-transport`). */
   compressSnapTransport: boolean
+  /**
+   * Users and permissions (rqlite's `-auth` file, as an array); absent: no access control.
+   * `node.api()` enforces them, and the leader checks forwarded requests again.
+   */
+  users?: readonly UserEntry[]
+  /** The user (in `users`, with a plaintext password) this node joins, notifies and removes as (`-join-as`). */
+  joinAs: string
+  /**
+   * A secret every member shares (at least 16 bytes): each request between nodes is signed with
+   * it and the cluster port refuses unsigned ones (`cluster-auth.ts`). '' for none (rqlite's
+   * default: anyone who reaches the cluster port is taken for a member).
+   */
+  clusterSecret: string
+  /**
+   * Time limit of each read statement when the request sets none (`-db-query-timeout`): an
+   * endless query ends with `query timeout` instead of holding the read connection. 0 = none.
+   */
+  dbQueryTimeoutMs: number
+  /** Change data capture (`-cdc-config`); null when off. Voters only. */
+  cdc: CdcConfig | null
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -89,7 +120,11 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   writeQueueTimeoutMs: 50,
   writeQueueTx: false,
   httpAllowOrigin: '',
+  httpsApi: false,
   httpMaxBodyBytes: 64 * 1024 * 1024,
+  httpMaxStatements: 100_000,
+  httpMaxParams: 32_766,
+  httpMaxResultBytes: 256 * 1024 * 1024,
   join: [],
   joinAttempts: 5,
   joinIntervalMs: 3000,
@@ -119,6 +154,10 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   autoOptimizeIntervalMs: 0,
   onDiskPath: '',
   compressSnapTransport: false,
+  joinAs: '',
+  clusterSecret: '',
+  dbQueryTimeoutMs: 5_000,
+  cdc: null,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

@@ -21,8 +21,13 @@ import { Leadership } from './leadership.ts'
 import { Membership } from './membership.ts'
 import type { NodeContext } from './node-context.ts'
 import { silentLogger } from '../observe/logger.ts'
+import { createAuthorizer } from '../auth/node-authorizer.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
+import { peerAuthentication } from './peer-authentication.ts'
 import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
+import { createNodeCdc, withCdcCommands } from './node-cdc.ts'
+import type { CdcService } from '../cdc/cdc-service.ts'
 import { shutDown } from './node-shutdown.ts'
 import { NodeSnapshots } from './node-snapshots.ts'
 import { Maintenance } from './maintenance.ts'
@@ -44,6 +49,8 @@ export interface StartOverrides {
    * same, deterministic ones on every node: each replica runs them as it applies a write.
    */
   functions?: ReadonlyMap<string, SqlFunction>
+  /** Standard output, for `-cdc-config=stdout`. */
+  stdout?: (line: string) => void
 }
 
 export interface NodeHost {
@@ -71,6 +78,10 @@ export class NodeParts {
   readonly snapshots: NodeSnapshots
   readonly reaper: Reaper
   readonly maintenance: Maintenance
+  /** Signs this node's requests to peers and checks theirs (`-cluster-secret-file`); null without a secret. */
+  readonly clusterAuth: ClusterAuth | null
+  /** Change data capture, when configured. */
+  readonly cdc: CdcService | null
   #driver: RaftDriver
   /** This node has been a member (for -raft-remove-shutdown: it is removed once it is not). */
   #wasMember = false
@@ -90,22 +101,25 @@ export class NodeParts {
     if (start.mode === 'fast') stats.restoresStartSkipped++
     if (start.mode === 'restored') stats.restoresStart++
     if (start.recovered) host.counters.add('store', 'num_recoveries')
+    const peerAuth = peerAuthentication(options, platform, overrides.fetch ?? ((...args) => fetch(...args)))
+    this.clusterAuth = peerAuth.auth
     const ctx: NodeContext = (this.ctx = {
       id: options.nodeId,
       options,
-      platform,
+      platform: peerAuth.platform,
       log: storage.log,
       db: storage.db,
       members: this.members,
-      fetch: overrides.fetch ?? ((...args) => fetch(...args)),
+      fetch: peerAuth.fetch,
       logger: platform.logger ?? silentLogger,
       counters: host.counters,
+      authorizer: createAuthorizer(options),
       driver: () => this.#driver,
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),
       emitError: (e) => this.emitError(e),
     })
-    this.peers = new PeerRpc(ctx)
+    this.peers = new PeerRpc({ ...ctx, ownCredentials: () => (options.joinAs ? (ctx.authorizer?.credentialsOf(options.joinAs) ?? null) : null) })
     this.membership = new Membership({ ...ctx, peers: this.peers, conditions: this.conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
     this.leadership = new Leadership({ ...ctx, peers: this.peers })
     const addressOf = (id: string) => this.membership.addressOf(id)
@@ -113,14 +127,21 @@ export class NodeParts {
       this.conditions.recheck()
       this.#checkRemoved()
     }
-    this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck }, start.applied)
-    const install = (snapshot: Snapshot) => this.snapshots.install(snapshot)
-    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, overrides.commands, ctx.emitError)
+    const beforeSnapshotPoint = () => this.cdc?.syncForSnapshot()
+    this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck, beforeSnapshotPoint }, start.applied)
+    const install = (snapshot: Snapshot) => {
+      this.snapshots.install(snapshot)
+      this.cdc?.snapshotInstalled(snapshot.metadata.index)
+    }
+    const commands = withCdcCommands(overrides.commands, () => this.cdc)
+    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError)
     this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
     const sendSnapshot = (m: Message) => void this.snapshots.sender.send(m)
     this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
     this.#driver = this.#createDriver(start.applied)
     this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
+    // Listening before the driver starts: the log's replay refills whatever the queue lost.
+    this.cdc = createNodeCdc({ ...ctx, stdout: overrides.stdout, command: (name, payload) => this.data.command(name, payload) }, this.stateMachine)
     this.reaper = new Reaper(ctx, (id) => this.membership.removeMember(id))
     this.maintenance = new Maintenance(ctx, this.data)
   }
@@ -178,7 +199,7 @@ export class NodeParts {
     this.maintenance.stop()
     const parts = { queue: this.queue, leadership: this.leadership, snapshots: this.snapshots, transport: this.transport, storage: this.storage }
     const closed = () => this.#host.events.dispatchEvent(new Event('stopped'))
-    this.#stopping ??= shutDown({ ...this.ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed })
+    this.#stopping ??= shutDown({ ...this.ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed }).finally(() => this.cdc?.close())
     return this.#stopping
   }
 
@@ -203,6 +224,7 @@ export class NodeParts {
     if (state.leader !== this.#lastLeader) this.ctx.counters.add('store', 'leader_changes_observed')
     this.#lastLeader = state.leader
     this.conditions.recheck()
+    this.cdc?.leadershipChanged()
     const leader = this.leader()
     this.#host.events.dispatchEvent(new CustomEvent('leader', { detail: leader ?? { id: state.leader, addr: '', apiAddr: '' } }))
   }

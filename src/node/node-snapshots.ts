@@ -19,6 +19,8 @@ export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options'
   addressOf(id: string): string | undefined
   /** Membership changed (an installed snapshot carries the members). */
   membersChanged(): void
+  /** Runs as the snapshot's point is chosen: what the log behind it held must be durable elsewhere (CDC). */
+  beforeSnapshotPoint?(): void
 }
 
 export class NodeSnapshots {
@@ -63,6 +65,7 @@ export class NodeSnapshots {
     // The point is taken in the same synchronous step as the checkpoint: whatever was applied
     // by then, and nothing after.
     const capture = () => {
+      this.#ctx.beforeSnapshotPoint?.()
       const raft = driver().raft
       const index = driver().applied
       const term = raft.termAt(index) ?? log.term(index)

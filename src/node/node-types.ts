@@ -1,6 +1,7 @@
 /** The node's public option and outcome types, apart from the façade so that adapters need not import it. */
 import type { StatementResult } from '../db/statement-result.ts'
 import type { ReadLevel } from './read-level.ts'
+import type { Credentials } from '../auth/credentials.ts'
 
 export interface WriteOptions {
   transaction?: boolean
@@ -8,6 +9,8 @@ export interface WriteOptions {
   timeoutMs?: number
   /** Off the leader, fail with NotLeaderError instead of forwarding (rqlite's `redirect`). */
   redirect?: boolean
+  /** The client's credentials, sent along when forwarded so the leader can check them again. */
+  credentials?: Credentials
 }
 
 export interface ReadOptions {
@@ -20,6 +23,8 @@ export interface ReadOptions {
   freshnessStrict?: boolean
   /** Off the leader, fail with NotLeaderError instead of forwarding (rqlite's `redirect`). */
   redirect?: boolean
+  /** The client's credentials, sent along when forwarded so the leader can check them again. */
+  credentials?: Credentials
 }
 
 export interface WriteOutcome {

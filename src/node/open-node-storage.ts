@@ -3,6 +3,7 @@
  * a one-member cluster when new and not joining), the snapshot store and the database (the last
  * snapshot, kept as is when it still matches its fingerprint), and applies a peers.json.
  */
+import { advertisedApiAddr } from './api-url.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { encodeMemberContext, type Member } from '../cluster/members.ts'
 import { alignLogWithSnapshot } from '../cluster/align-log.ts'
@@ -46,7 +47,7 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
     const fresh = log.initialState().hardState.term === 0 && log.lastIndex() === 0
     if (fresh && options.join.length === 0) {
       if (options.raftNonVoter) throw new Error('a non-voting node cannot bootstrap a cluster: give it -join')
-      const context = encodeMemberContext({ raftAddr: options.raftAdvAddr, apiAddr: options.httpAdvAddr })
+      const context = encodeMemberContext({ raftAddr: options.raftAdvAddr, apiAddr: advertisedApiAddr(options) })
       const { entries, hardState } = bootstrapState([options.nodeId], { [options.nodeId]: context })
       log.append(entries)
       log.setHardState(hardState)

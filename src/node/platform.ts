@@ -5,6 +5,7 @@ import { type Timers, globalTimers } from '../ports/timers.ts'
 import type { OpenWebSocket } from '../ports/web-socket.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { DnsResolver } from '../ports/dns.ts'
+import type { TlsFetch } from '../ports/tls-fetch.ts'
 
 /** Everything a node needs from its runtime. Runtime entry points (`runtimes/*`) provide it. */
 export interface Platform {
@@ -22,6 +23,8 @@ export interface Platform {
   dns?: DnsResolver
   /** Environment variables (for `$VAR` in configuration files); absent where not allowed. */
   env?: (name: string) => string | undefined
+  /** `fetch` with a private CA, client certificate or no verification (the CDC webhook's `tls`). */
+  tlsFetch?: TlsFetch
 }
 
 export function platformWith(files: FilePort, overrides: Partial<Platform> = {}): Platform {

@@ -23,6 +23,10 @@ import type { Database } from '../db/database.ts'
 import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
+import type { Authorizer } from '../auth/authorizer.ts'
+import type { ClusterAuth } from '../cluster/cluster-auth.ts'
+import type { Credentials } from '../auth/credentials.ts'
+import { type UserEntry, checkUsers } from '../auth/users.ts'
 import type { Message } from '../raft/messages.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
@@ -35,6 +39,9 @@ import { type NodeStorage, openNodeStorage } from './open-node-storage.ts'
 import type { Platform } from './platform.ts'
 import { raftTiming } from './raft-timing.ts'
 import { LeaderNotFoundError, StoreError } from './store-error.ts'
+import { CdcDisabledError } from '../cdc/cdc-disabled-error.ts'
+import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
+import type { ChangeGroupJson } from '../cdc/change-json.ts'
 import type { WriteQueue } from './write-queue.ts'
 
 export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
@@ -58,6 +65,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly #parts: NodeParts
   #api: Hono | null = null
   #clusterApi: ClusterApi | null = null
+  #changeSockets: UpgradeWebSocket | null = null
 
   private constructor(options: NodeOptions, platform: Platform, storage: NodeStorage, overrides: StartOverrides) {
     super()
@@ -75,12 +83,14 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   static async start(options: Partial<NodeOptions> & { dataDir: string }, platform: Platform, overrides: StartOverrides = {}): Promise<RaftliteNode> {
     const resolved = resolveNodeOptions(options)
     raftTiming(resolved) // refuse impossible timeouts before touching the data directory
+    if (resolved.cdc && resolved.raftNonVoter) throw new Error('cannot enable CDC on non-voting node')
     const storage = await openNodeStorage(resolved, platform, overrides.log, overrides.functions)
     try {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
       node.#parts.driver.start()
       node.#parts.snapshots.schedule()
       node.#parts.startBackground()
+      node.#parts.cdc?.start()
       const meta = storage.snapshots.readMeta()
       if (meta && meta.dataCrc32c === undefined) node.#parts.snapshots.checksum(meta.index)
       // A lone voter need not wait an election timeout for votes nobody else can give.
@@ -139,6 +149,27 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return this.#parts.snapshots.lastIndex
   }
 
+  /** Signs and checks requests between nodes (the cluster secret); null without one. */
+  get clusterAuth(): ClusterAuth | null {
+    return this.#parts.clusterAuth
+  }
+
+  /** `fetch` for requests to peers' cluster ports (signed when there is a cluster secret). */
+  get peerFetch(): typeof fetch {
+    return this.#parts.ctx.fetch
+  }
+
+  /** Users and permissions the node enforces (`NodeOptions.users`); null when access control is off. */
+  get authorizer(): Authorizer | null {
+    return this.#parts.ctx.authorizer
+  }
+
+  /** Replaces the users (a reloaded `-auth` file); refused when the node started without users. */
+  setUsers(users: readonly UserEntry[]): void {
+    if (!this.authorizer) throw new Error('this node started without users (no -auth): access control cannot be turned on while it runs')
+    this.authorizer.setUsers(checkUsers(users))
+  }
+
   /** Resolves once this node has applied everything committed when it was called. */
   waitCaughtUp(): Promise<void> {
     return this.#parts.driver.waitApplied(this.#parts.driver.raft.status().commit)
@@ -159,8 +190,16 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * (`app.route('/raftlite', node.api())`). Internode routes are never part of it.
    */
   api(): Hono {
-    this.#api ??= createApi(this)
+    this.#api ??= createApi(this, { changeSockets: () => this.#changeSockets })
     return this.#api
+  }
+
+  /**
+   * Lets clients follow `/db/changes` over a WebSocket on the public API, with the runtime's
+   * upgrade helper (as `enableRaftStreams`). Without it the route serves Server-Sent Events only.
+   */
+  enableChangeSockets(upgradeWebSocket: UpgradeWebSocket): void {
+    this.#changeSockets = upgradeWebSocket
   }
 
   /** The internode service (Raft messages, joins, forwarding): serve it on the Raft address. */
@@ -241,16 +280,37 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   }
 
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
-  removeNode(id: string): Promise<void> {
-    return this.#parts.membership.removeNode(id)
+  removeNode(id: string, options: { credentials?: Credentials } = {}): Promise<void> {
+    return this.#parts.membership.removeNode(id, options.credentials)
   }
 
   /**
    * Hands leadership to `to` (or to the most up-to-date other voter). With `wait`, resolves
    * once another node leads; otherwise once the transfer has started.
    */
-  transferLeadership(to = '', options: { wait?: boolean } = {}): Promise<void> {
+  transferLeadership(to = '', options: { wait?: boolean; credentials?: Credentials } = {}): Promise<void> {
     return this.#parts.leadership.transfer(to, options)
+  }
+
+  /**
+   * The committed row changes of every entry after `since` (exclusive), as kept by this node's
+   * change data capture, then each new one as it is applied: `for await (const change of
+   * node.changes({ since }))`. Needs `cdc` in the options; resumable from any index still kept.
+   */
+  async *changes(options: { since?: number; tables?: RegExp | null; signal?: AbortSignal } = {}): AsyncGenerator<ChangeGroupJson> {
+    for await (const { json } of this.changeTexts(options)) yield JSON.parse(json) as ChangeGroupJson
+  }
+
+  /** @internal `changes()` as the JSON text of each group (the change stream's wire form). */
+  changeTexts(options: ChangeReadOptions = {}): AsyncGenerator<ChangeText> {
+    const cdc = this.#parts.cdc
+    if (!cdc) throw new CdcDisabledError()
+    return cdc.read(options)
+  }
+
+  /** Change data capture's state for /status and /debug/vars; null when it is off. */
+  cdcStatus(): Record<string, unknown> | null {
+    return this.#parts.cdc?.status() ?? null
   }
 
   /** Stops the node: flushes queued writes, stops Raft, closes the database, releases the directory. */
@@ -293,7 +353,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     const { membership, leadership, data } = this.#parts
     const { peers, ctx } = this.#parts
     const stopRemoved = () => this.#parts.removed()
-    return handleClusterRpc({ id: this.id, options: this.options, counters: ctx.counters, peers, stopRemoved, leader: () => this.leader(), isLeader: () => this.isLeader, membership, leadership, data }, request)
+    const authorizer = this.authorizer
+    return handleClusterRpc({ id: this.id, options: this.options, counters: ctx.counters, peers, stopRemoved, leader: () => this.leader(), isLeader: () => this.isLeader, authorizer, membership, leadership, data }, request)
   }
 
   // ------------------------------------------------------------------ internals

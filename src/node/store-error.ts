@@ -28,3 +28,14 @@ export class NotLeaderError extends StoreError {
     this.name = 'NotLeaderError'
   }
 }
+
+/**
+ * The leader refused forwarded work for want of permission: HTTP 401 with rqlite's text
+ * (`remote Execute not authorized`). Not a StoreError: it is never a 200 with an error.
+ */
+export class NotAuthorizedError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'NotAuthorizedError'
+  }
+}

@@ -45,6 +45,9 @@ export class NotReadOnlyError extends Error {
 const CACHE_LIMIT = 256
 const COMPILE_TIME_KEYWORDS = /pragma|attach|detach/i
 const PREPARE_PERSISTENT = 0x01
+const STMTSTATUS_VM_STEP = 4
+/** How often (in VM steps) the progress handler runs: the granularity of limits. */
+const PROGRESS_STEPS = 1000
 const encoder = new TextEncoder()
 
 export interface ConnectionOptions {
@@ -52,6 +55,8 @@ export interface ConnectionOptions {
   vfs: string
   /** Why the VFS last refused to open a file, if it did (added to SQLITE_CANTOPEN errors). */
   fileRefusal?: () => string | null
+  /** Monotonic milliseconds, for query time limits (a read's limit is local time). */
+  monotonic?: () => number
 }
 
 export class Connection {
@@ -65,7 +70,18 @@ export class Connection {
   readonly #allowed = new Set<string>()
   /** Monotonic deadline (ms) after which the running statement is interrupted; 0 = none. */
   #deadline = 0
-  #now: () => number = () => performance.now()
+  /** VM steps a statement may take before it is interrupted; 0 = none (deterministic limit). */
+  #stepBudget = 0
+  /** The statement being stepped; the budget counts only its steps. */
+  #stepping: Ptr = 0
+  /**
+   * Progress-handler calls since it started: one per PROGRESS_STEPS VM steps. (SQLite's own
+   * step counter is only updated when a step returns, so it cannot be read mid-statement.)
+   */
+  #progressCalls = 0
+  /** Schema version the cached statements were checked against (budgeted runs only). */
+  #cacheSchema: SqlValue = null
+  readonly #now: () => number
   readonly #fileRefusal: () => string | null
   /** Running raftlite's own SQL: the statement policy does not apply. */
   #trusted = false
@@ -73,17 +89,13 @@ export class Connection {
   /** Why the authorizer refused the statement being compiled or run, if it did. */
   #refused: string | null = null
 
-  private constructor(sqlite3: Sqlite3, db: Ptr, fileRefusal: () => string | null) {
+  private constructor(sqlite3: Sqlite3, db: Ptr, fileRefusal: () => string | null, now: () => number) {
     this.#sqlite3 = sqlite3
     this.db = db
     this.#fileRefusal = fileRefusal
+    this.#now = now
     // Installed once: creating a handler per statement would leak WASM function-table slots.
-    sqlite3.capi.sqlite3_progress_handler(
-      db,
-      1000,
-      () => (this.#deadline !== 0 && this.#now() > this.#deadline ? 1 : 0),
-      0,
-    )
+    sqlite3.capi.sqlite3_progress_handler(db, PROGRESS_STEPS, () => (this.#overLimit() ? 1 : 0), 0)
     const text = (arg: unknown) => (typeof arg === 'string' ? arg : null) // NULL arrives as 0
     const rc = sqlite3.capi.sqlite3_set_authorizer(
       db,
@@ -113,7 +125,7 @@ export class Connection {
       capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_DQS_DML, 1, 0)
       capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_DQS_DDL, 1, 0)
       try {
-        return new Connection(sqlite3, db, options.fileRefusal ?? (() => null))
+        return new Connection(sqlite3, db, options.fileRefusal ?? (() => null), options.monotonic ?? (() => performance.now()))
       } catch (e) {
         capi.sqlite3_close_v2(db)
         throw e
@@ -181,10 +193,12 @@ export class Connection {
    * statement's rows are returned; otherwise a statement that writes *and* returns rows (RETURNING)
    * still returns rows, and everything else returns the connection's counters.
    */
-  run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number; readOnly?: boolean }): RunResult {
+  run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number; stepBudget?: number; readOnly?: boolean }): RunResult {
     this.#deadline = options.timeoutMs ? this.#now() + options.timeoutMs : 0
+    this.#stepBudget = options.stepBudget ?? 0
     this.#refused = null
     try {
+      if (this.#stepBudget > 0) this.#dropStaleStatements()
       const cached = this.#cache.get(stmt.sql)
       if (cached !== undefined) {
         if (options.readOnly && !this.#isReadOnly(cached)) throw new NotReadOnlyError()
@@ -193,7 +207,26 @@ export class Connection {
       return this.#prepareAndRun(stmt, options.wantRows, options.readOnly === true, true)
     } finally {
       this.#deadline = 0
+      this.#stepBudget = 0
     }
+  }
+
+  /**
+   * A cached statement whose schema changed is re-prepared inside its first step, and SQLite
+   * keeps the steps it took before noticing: a replica with a stale statement would count a few
+   * steps more than one that prepared it fresh. Under a budget, start from fresh statements.
+   */
+  #dropStaleStatements(): void {
+    const version = this.scalar('PRAGMA schema_version')
+    if (version === this.#cacheSchema) return
+    for (const p of this.#cache.values()) this.#sqlite3.capi.sqlite3_finalize(p)
+    this.#cache.clear()
+    this.#cacheSchema = version
+  }
+
+  #overLimit(): boolean {
+    if (this.#stepBudget !== 0 && this.#stepping !== 0 && ++this.#progressCalls * PROGRESS_STEPS > this.#stepBudget) return true
+    return this.#deadline !== 0 && this.#now() > this.#deadline
   }
 
   /** Whether every statement in `sql` leaves the database unchanged (sqlite3_stmt_readonly). */
@@ -301,6 +334,12 @@ export class Connection {
 
   #runPrepared(p: Ptr, stmt: BoundStatement, positional: SqlValue[], wantRows: boolean, transient: boolean): RunResult {
     const { capi } = this.#sqlite3
+    // Count this run's steps from zero: SQLite calls the progress handler each time the
+    // statement's step counter crosses a multiple of PROGRESS_STEPS, so the calls then depend
+    // only on what the statement does, not on how often it ran before.
+    capi.sqlite3_stmt_status(p, STMTSTATUS_VM_STEP, 1)
+    this.#stepping = p
+    this.#progressCalls = 0
     try {
       this.#bind(p, positional, stmt.named)
       const columnCount = capi.sqlite3_column_count(p)
@@ -329,6 +368,7 @@ export class Connection {
       }
       return { kind: 'rows', rows: { columns, decltypes, rows } }
     } finally {
+      this.#stepping = 0
       if (!transient) {
         capi.sqlite3_reset(p)
         capi.sqlite3_clear_bindings(p)

@@ -40,6 +40,8 @@ export interface Capi {
   sqlite3_column_bytes(stmt: Ptr, index: number): number
   sqlite3_stmt_readonly(stmt: Ptr): number
   sqlite3_stmt_isexplain(stmt: Ptr): number
+  /** A statement's counter (`op`); a C `int` view of an unsigned 32-bit count. */
+  sqlite3_stmt_status(stmt: Ptr, op: number, reset: number): number
   sqlite3_sql(stmt: Ptr): string
   sqlite3_changes64(db: Ptr): bigint
   sqlite3_last_insert_rowid(db: Ptr): bigint

@@ -59,7 +59,7 @@ describe('supported flags', () => {
 
   test('flags the node does not honour yet are refused; honoured ones parse', () => {
     expect(error('-raft-log-level', 'INFO', 'd')).toMatchObject({ message: 'flag -raft-log-level is not supported yet', exitCode: 2 })
-    expect(error('-join-as', 'bob', 'd')).toMatchObject({ message: 'flag -join-as is not supported yet' })
+    expect(error('-auto-backup', 'backup.json', 'd')).toMatchObject({ message: 'flag -auto-backup is not supported yet' })
     expect(ok('-raft-election-timeout', '2s', '-raft-snap', '1024', 'd').options).toMatchObject({ raftElectionTimeout: 2000, raftSnap: 1024 })
     expect(ok('-join', 'a:1,b:2', '-raft-non-voter', 'd').options).toMatchObject({ join: ['a:1', 'b:2'], raftNonVoter: true })
   })
@@ -83,10 +83,9 @@ describe('supported flags', () => {
 
 describe('unsupported flags', () => {
   test('setting to a non-default value is an error', () => {
-    const r = error('-cdc-config', 'stdout', 'd')
-    expect(r.message).toBe('flag -cdc-config is not supported yet')
+    const r = error('-db-max-ro-conns', '8', 'd')
+    expect(r.message).toBe('flag -db-max-ro-conns is not supported yet')
     expect(r.exitCode).toBe(2)
-    expect(error('-auth', 'users.json', 'd').message).toBe('flag -auth is not supported yet')
     expect(error('-raft-commit-timeout', '1s', 'd').message).toBe('flag -raft-commit-timeout is not supported yet')
   })
 
@@ -105,12 +104,18 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cluster-connect-timeout', 'compress-snap-transport', 'cpu-profile', 'disco-config', 'disco-key', 'disco-mode', 'extensions-path',
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-max-body', 'join', 'join-attempts', 'join-interval', 'mem-profile',
-      'node-id', 'on-disk-path', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
-      'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',
-      'raft-remove-shutdown', 'raft-shutdown-stepdown',
-      'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout', 'trace-profile',
+      'auth', 'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cdc-config',
+      'cluster-connect-timeout', 'cluster-secret-file', 'compress-snap-transport', 'cpu-profile', 'db-query-timeout',
+      'disco-config', 'disco-key', 'disco-mode', 'extensions-path', 'fk', 'http-addr', 'http-adv-addr',
+      'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client',
+      'http-max-params', 'http-max-result-bytes', 'http-max-statements', 'http-read-header-timeout',
+      'http-read-timeout', 'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts',
+      'join-interval', 'mem-profile', 'node-ca-cert', 'node-cert', 'node-id', 'node-key', 'node-no-verify',
+      'node-verify-client', 'node-verify-common-name', 'node-verify-server-name', 'on-disk-path', 'raft-addr',
+      'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
+      'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-reap-node-timeout',
+      'raft-reap-read-only-node-timeout', 'raft-remove-shutdown', 'raft-shutdown-stepdown', 'raft-snap',
+      'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout', 'trace-profile',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
   })
@@ -179,4 +184,13 @@ describe('Raft timing from the flags', async () => {
     expect(raftTiming({ raftHeartbeatTimeoutMs: 500, raftElectionTimeoutMs: 2000, raftLeaderLeaseTimeoutMs: 500 })).toEqual({ tickMs: 50, electionTick: 40, checkQuorumTick: 10 })
     expect(() => raftTiming({ raftHeartbeatTimeoutMs: 1000, raftElectionTimeoutMs: 1000, raftLeaderLeaseTimeoutMs: 5000 })).toThrow(/must not exceed/)
   })
+})
+
+test('-db-query-timeout: a Go duration, 5s by default, carried to the node options', async () => {
+  const { nodeOptionsFromFlags } = await import('../../src/daemon/node-options-from-flags.ts')
+  expect(ok('d').options.dbQueryTimeout).toBe(5000)
+  expect(nodeOptionsFromFlags(ok('-db-query-timeout', '1m30s', 'd').options, 'd').dbQueryTimeoutMs).toBe(90_000)
+  expect(nodeOptionsFromFlags(ok('-db-query-timeout=0s', 'd').options, 'd').dbQueryTimeoutMs).toBe(0)
+  expect(error('-db-query-timeout', 'soon', 'd').message).toMatch(/invalid value "soon" for flag -db-query-timeout/)
+  expect(formatUsage()).toMatch(/-db-query-timeout duration\n\s+Default time limit of each read statement/)
 })

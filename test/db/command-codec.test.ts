@@ -33,3 +33,16 @@ test('garbage and unknown versions are refused with a clear error', () => {
   expect(() => decodeCommand(new Uint8Array([0xff, 0x00, 0x13]))).toThrow(CommandDecodeError)
   expect(() => decodeCommand(encodeCommand({ kind: 'read', statements: [], transaction: false, timeoutMs: 0 }).map((b, i) => (i === 1 ? 9 : b)))).toThrow(/unknown format version/)
 })
+
+test('a write step budget round-trips, with and without a queue id; a malformed one is refused', () => {
+  const batch = { statements: [], timestampMs: 1, seed: 2n, transaction: false, mode: 'execute' as const, timeoutMs: 40 }
+  for (const extra of [{ stepBudget: 1_000_000 }, { stepBudget: 0, queueId: { origin: 'n1-1', sequence: 7n } }]) {
+    const command: Command = { kind: 'write', batch: { ...batch, ...extra } }
+    expect(decodeCommand(encodeCommand(command))).toEqual(command)
+  }
+  // An entry from before budgets carries only timeoutMs: no budget field, derived when applied.
+  const legacy = decodeCommand(encodeCommand({ kind: 'write', batch }))
+  expect(legacy.kind === 'write' && legacy.batch.stepBudget).toBe(undefined)
+  const forged = encodeCommand({ kind: 'write', batch: { ...batch, stepBudget: -5 } })
+  expect(() => decodeCommand(forged)).toThrow(/malformed step budget/)
+})

@@ -94,3 +94,53 @@ test('different seeds give different random values (the pin is real)', async () 
   )
   db.close()
 })
+
+/** A node that runs SQL this many times slower than real time: its monotonic clock runs fast. */
+function slowNodeClock(factor: number): Clock {
+  const origin = performance.now()
+  return { now: () => Date.now(), monotonic: () => origin + (performance.now() - origin) * factor }
+}
+
+test('a write time limit interrupts at the same step on a fast and a slow node: byte-identical databases', async () => {
+  const filesA = new MemoryFilePort()
+  const filesB = new MemoryFilePort()
+  const fast = await Database.open({ files: filesA, path: '/fast/db.sqlite' })
+  const slow = await Database.open({ files: filesB, path: '/slow/db.sqlite', clock: slowNodeClock(10_000) })
+  const base = { timestampMs: 1_700_000_000_000, seed: 5n, transaction: false, mode: 'execute' as const }
+  const infinite = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) INSERT INTO n(x) SELECT x FROM c'
+  const limited: WriteBatch[] = [
+    { ...base, timeoutMs: 0, statements: [stmt('CREATE TABLE n (x INTEGER, r BLOB)')] },
+    // Well within its limit on a real node; a node 10,000 times slower must not interrupt it.
+    { ...base, timeoutMs: 1000, statements: [stmt('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 2000) INSERT INTO n(x, r) SELECT x, randomblob(8) FROM c')] },
+    // Never ends: interrupted everywhere, and the statement after it still runs.
+    { ...base, timeoutMs: 20, statements: [stmt(infinite), stmt('INSERT INTO n(x) VALUES (-1)')] },
+    { ...base, timeoutMs: 20, transaction: true, statements: [stmt('INSERT INTO n(x) VALUES (-2)'), stmt(infinite)] },
+  ]
+  const outcomes = limited.map((batch) => [fast.applyBatch(batch), slow.applyBatch(batch)])
+  const shape = (results: { kind: string; error?: string }[]) => results.map((r) => (r.kind === 'error' ? r.error : r.kind))
+  for (const [a, b] of outcomes) expect(shape(b)).toEqual(shape(a))
+  expect(shape(outcomes[1][0])).toEqual(['exec'])
+  expect(shape(outcomes[2][0])).toEqual(['execute timeout', 'exec'])
+  expect(shape(outcomes[3][0])).toEqual(['exec', 'execute timeout'])
+  fast.checkpoint()
+  slow.checkpoint()
+  expect(Buffer.from(readAll(filesA, '/fast/db.sqlite')).equals(Buffer.from(readAll(filesB, '/slow/db.sqlite')))).toBe(true)
+  const count = fast.query([stmt('SELECT count(*) FROM n')])
+  expect(count[0].kind === 'rows' ? count[0].rows.rows[0][0] : null).toBe(2001n)
+  fast.close()
+  slow.close()
+})
+
+test('an entry with only timeoutMs (written before step budgets) is limited by the fixed rate, not the clock', async () => {
+  const fast = await Database.open({ files: new MemoryFilePort(), path: '/f/db.sqlite' })
+  const slow = await Database.open({ files: new MemoryFilePort(), path: '/s/db.sqlite', clock: slowNodeClock(10_000) })
+  const count = (limit: number) => `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < ${limit}) SELECT count(*) FROM c`
+  const base = { timestampMs: 0, seed: 1n, transaction: false, mode: 'request' as const }
+  // About 17 VM steps a row: 1,000 rows fit in 1 ms of budget (25,000 steps), 100,000 do not.
+  const batch = { ...base, timeoutMs: 1, statements: [stmt(count(1000)), stmt(count(100_000))] }
+  const shape = (db: Database) => db.applyBatch(batch).map((r) => (r.kind === 'error' ? r.error : r.kind))
+  expect(shape(fast)).toEqual(['rows', 'execute timeout'])
+  expect(shape(slow)).toEqual(['rows', 'execute timeout'])
+  fast.close()
+  slow.close()
+})

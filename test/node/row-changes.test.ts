@@ -28,10 +28,11 @@ test('committed inserts, updates and deletes are reported with the entry index a
   expect(applied.index).toBe(out.raftIndex)
   expect(applied.timestampMs).toBeGreaterThanOrEqual(before - 1)
   expect(applied.timestampMs).toBeLessThanOrEqual(Date.now())
+  const columns = ['id', 'v', 'b', 'r']
   expect(applied.changes).toEqual([
-    { op: 'insert', table: 't', rowid: 1n, after: [1n, 'a', new Uint8Array([1, 2]), 1.0] },
-    { op: 'update', table: 't', rowid: 1n, newRowid: 7n, before: [1n, 'a', new Uint8Array([1, 2]), 1.0], after: [7n, 'b', new Uint8Array([1, 2]), 1.0] },
-    { op: 'delete', table: 't', rowid: 7n, before: [7n, 'b', new Uint8Array([1, 2]), 1.0] },
+    { op: 'insert', table: 't', rowid: 1n, after: [1n, 'a', new Uint8Array([1, 2]), 1.0], columns },
+    { op: 'update', table: 't', rowid: 1n, newRowid: 7n, before: [1n, 'a', new Uint8Array([1, 2]), 1.0], after: [7n, 'b', new Uint8Array([1, 2]), 1.0], columns },
+    { op: 'delete', table: 't', rowid: 7n, before: [7n, 'b', new Uint8Array([1, 2]), 1.0], columns },
   ])
   expect(typeof (applied.changes[0].after![3])).toBe('number') // a REAL stays a number, an INTEGER a bigint
 })
@@ -74,4 +75,22 @@ test('a listener that throws fails neither the write nor other listeners; the er
     stopGood()
     node.removeEventListener('error', onError)
   }
+})
+
+test('column names follow the schema as of each entry: refreshed after DDL', async () => {
+  await node.execute([sql('CREATE TABLE s (a INTEGER PRIMARY KEY, b TEXT)')])
+  const seen: AppliedChanges[] = []
+  const stop = node.stateMachine.onRowChanges((a) => seen.push(a))
+  try {
+    await node.execute([sql("INSERT INTO s VALUES (1, 'x')")])
+    await node.execute([sql('ALTER TABLE s RENAME COLUMN b TO c')])
+    await node.execute([sql("INSERT INTO s VALUES (2, 'y')")])
+    await node.execute([sql('ALTER TABLE s ADD COLUMN "d""q" INTEGER DEFAULT 5')])
+    await node.execute([sql("UPDATE s SET c = 'z' WHERE a = 2")])
+  } finally {
+    stop()
+  }
+  const withChanges = seen.filter((s) => s.changes.length > 0)
+  expect(withChanges.map((s) => s.changes.map((c) => c.columns))).toEqual([[['a', 'b']], [['a', 'c']], [['a', 'c', 'd"q']]])
+  expect(withChanges[2].changes[0].after).toEqual([2n, 'z', 5n])
 })

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from './free-port.ts'
+import { type HttpsOptions, httpsRequest } from './https-client.ts'
 import { afterAll } from 'vitest'
 
 // A safety net: whatever a test file started is killed when the file ends, even if a failing
@@ -33,6 +34,8 @@ export interface StartOptions {
   nodeBinary?: string
   httpPort?: number
   raftPort?: number
+  /** The API serves HTTPS (-http-cert): readiness is probed with this CA (and client certificate). */
+  https?: HttpsOptions
 }
 
 export interface RaftlitedProcess {
@@ -43,6 +46,8 @@ export interface RaftlitedProcess {
   args: string[]
   runtime: Runtime
   child: ChildProcess
+  /** How to reach its HTTPS API, when it serves one. */
+  https?: HttpsOptions
   /** Everything the process wrote to stderr so far. */
   stderr(): string
   /** Sends a signal and waits for the process to exit; resolves with its exit code. */
@@ -52,6 +57,7 @@ export interface RaftlitedProcess {
 /** Starts the same node again: same data directory, addresses and arguments. */
 export function restartRaftlited(proc: RaftlitedProcess, options: Omit<StartOptions, 'dataDir' | 'httpPort' | 'raftPort'> = {}): Promise<RaftlitedProcess> {
   return startRaftlited({
+    https: proc.https,
     args: proc.args,
     runtime: proc.runtime,
     ...options,
@@ -121,12 +127,13 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
   child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
   const proc: RaftlitedProcess = {
-    url: `http://${httpAddr}`,
+    url: `${options.https ? 'https' : 'http'}://${httpAddr}`,
     httpAddr,
     raftAddr,
     dataDir,
     args: options.args ?? [],
     runtime: options.runtime ?? 'node',
+    https: options.https,
     child,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
@@ -135,19 +142,19 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
       return exited
     },
   }
-  await waitReady(proc, exited)
+  await waitReady(proc, exited, options.https)
   return proc
 }
 
-async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>): Promise<void> {
+async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>, https?: HttpsOptions): Promise<void> {
   const deadline = Date.now() + 30_000
   let gone = false
   void exited.then(() => (gone = true))
   while (Date.now() < deadline) {
     if (gone) throw new Error(`raftlited exited before becoming ready:\n${proc.stderr()}`)
     try {
-      const res = await fetch(`${proc.url}/readyz`)
-      if (res.status === 200) return
+      const status = https ? (await httpsRequest(`${proc.url}/readyz`, https)).status : (await fetch(`${proc.url}/readyz`)).status
+      if (status === 200) return
     } catch {
       // not listening yet
     }

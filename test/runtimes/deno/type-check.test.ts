@@ -8,6 +8,6 @@ import { ROOT } from '../../support/raftlited-process.ts'
 
 test('deno check passes on the Deno entry points and the Deno example', () => {
   const deno = join(ROOT, 'node_modules/.bin/deno')
-  const out = spawnSync(deno, ['check', 'runtimes/deno/main.ts', 'runtimes/deno/mod.ts', 'examples/deno/app.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } })
+  const out = spawnSync(deno, ['check', 'runtimes/deno/main.ts', 'runtimes/deno/mod.ts', 'runtimes/deno/shell-main.ts', 'examples/deno/app.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } })
   expect(out.status, out.stderr).toBe(0)
 })
