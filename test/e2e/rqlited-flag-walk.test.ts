@@ -2,7 +2,7 @@
 // set to a non-default value that is valid here. A flag still `supported: false` (its issue is
 // open) is skipped and listed; a supported flag without a value below fails the test, so
 // nothing slips through when a flag is enabled. Real raftlited processes.
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { RQLITED_FLAGS } from '../../src/cli/rqlited-flags.ts'
@@ -26,14 +26,29 @@ const ELSEWHERE: Record<string, string> = {
   'disco-mode': 'cannot be combined with -join, which this node sets; needs a DNS server: test/e2e/disco-dns.test.ts',
   'disco-config': 'goes with -disco-mode: test/e2e/disco-dns.test.ts',
   'disco-key': 'goes with -disco-mode etcd-kv or consul-kv: test/e2e/disco-kv.test.ts',
+  'http-ca-cert': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'http-cert': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'http-key': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'http-verify-client': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'http-verify-common-name': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'node-ca-cert': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'node-cert': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'node-key': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'node-no-verify': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'node-verify-client': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'node-verify-server-name': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
+  'node-verify-common-name': 'TLS needs certificates (made with openssl) on every node: test/e2e/tls.test.ts',
 }
 
 test('a node starts with every supported rqlited flag set to a non-default value', async () => {
-  const first = await startRaftlited({ args: ['-node-id', 'first', ...FAST_ELECTION] })
+  const scratch = tempDataDir('raftlite-walk-')
+  // The cluster secret is every member's; the users file only the walker's.
+  writeFileSync(join(scratch, 'cluster.secret'), 'a-secret-of-at-least-16-bytes-for-the-walk')
+  writeFileSync(join(scratch, 'users.json'), JSON.stringify([{ username: 'walker', password: 'pw', perms: ['all'] }, { username: '*', perms: ['all'] }]))
+  const first = await startRaftlited({ args: ['-node-id', 'first', '-cluster-secret-file', join(scratch, 'cluster.secret'), ...FAST_ELECTION] })
   procs.push(first)
   const httpPort = await freePort()
   const raftPort = await freePort()
-  const scratch = tempDataDir('raftlite-walk-')
   const values: Record<string, string> = {
     'node-id': 'walker',
     'http-adv-addr': `127.0.0.1:${httpPort}`,
@@ -69,6 +84,17 @@ test('a node starts with every supported rqlited flag set to a non-default value
     'http-max-body': '1048576',
     'shutdown-flush-timeout': '2s',
     'compress-snap-transport': 'true',
+    auth: join(scratch, 'users.json'),
+    'join-as': 'walker',
+    'cluster-secret-file': join(scratch, 'cluster.secret'),
+    'cdc-config': 'stdout',
+    'db-query-timeout': '2s',
+    'http-max-statements': '1000',
+    'http-max-params': '100',
+    'http-max-result-bytes': '1048576',
+    'http-max-conns-per-client': '50',
+    'http-read-header-timeout': '5s',
+    'http-read-timeout': '60s',
     'cpu-profile': join(scratch, 'cpu.cpuprofile'),
     'mem-profile': join(scratch, 'mem.heapprofile'),
     'trace-profile': join(scratch, 'trace.json'),
