@@ -10,6 +10,7 @@ import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
+import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
@@ -60,6 +61,11 @@ export interface ApiNode extends DataNode, EventTarget {
   cdcStatus(): Record<string, unknown> | null
   /** The captured changes after an index, then live (throws CdcDisabledError when off). */
   changeTexts(options?: ChangeReadOptions): AsyncGenerator<ChangeText>
+  /** Backups: a consistent image of the database (see `RaftliteNode.openImage`). */
+  openImage(): { appliedIndex: number; image: DatabaseImage }
+  /** Loads: a whole SQLite file through the log (`/db/load`), or into a lone node (`/boot`). */
+  loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
+  boot(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */

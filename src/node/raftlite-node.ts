@@ -251,6 +251,20 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
   }
 
+  /**
+   * On the leader: replaces the whole database, on every node, by the SQLite file in `body`
+   * (rqlite's binary /db/load). Checked before anything is proposed (`InvalidDatabaseError`);
+   * all or nothing.
+   */
+  loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }> {
+    return this.#parts.loads.load(body)
+  }
+
+  /** On a lone leader: loads the SQLite file in `body` and snapshots it (rqlite's /boot). */
+  boot(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }> {
+    return this.#parts.loads.boot(body)
+  }
+
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */
   async enqueue(statements: BoundStatement[]): Promise<{ sequence: bigint; flushed: Promise<void> }> {
     this.#parts.data.checkStatements(statements)
