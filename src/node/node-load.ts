@@ -32,6 +32,27 @@ export class NodeLoad {
 
   constructor(ctx: LoadContext) {
     this.#ctx = ctx
+    this.#sweep()
+  }
+
+  /** Files a killed process left beside the database: uploads, vacuumed backups, staged loads. */
+  #sweep(): void {
+    const files = this.#files()
+    const slash = this.#ctx.db.path.lastIndexOf('/')
+    const dir = slash > 0 ? this.#ctx.db.path.slice(0, slash) : '/'
+    const base = this.#ctx.db.path.slice(slash + 1)
+    const leftover = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(upload-\\d+(-resized)?|backup-\\d+|load)(-journal)?$`)
+    let names: string[]
+    try {
+      names = files.list(dir)
+    } catch {
+      return // nothing to sweep
+    }
+    for (const name of names) {
+      if (!leftover.test(name)) continue
+      files.delete(`${dir}/${name}`)
+      this.#ctx.logger.for('backup').info('removed a file left by an interrupted backup or load', { file: name })
+    }
   }
 
   /** Loads the SQLite file in `body` into every node (on the leader). */
