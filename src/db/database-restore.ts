@@ -55,6 +55,12 @@ export function checkLoadable(files: FilePort, path: string, pageSize: number, o
     const filePageSize = header[16] * 256 + header[17] === 1 ? 65536 : header[16] * 256 + header[17]
     if (filePageSize < 512 || (filePageSize & (filePageSize - 1)) !== 0) throw new InvalidDatabaseError(`invalid SQLite data: bad page size ${filePageSize}`)
     if (size % filePageSize !== 0) throw new InvalidDatabaseError(`invalid SQLite data: ${size} bytes is not a whole number of ${filePageSize}-byte pages (truncated?)`)
+    // The page count in the header is valid when the version-valid-for number equals the change counter.
+    const view = new DataView(header.buffer)
+    const pages = view.getUint32(28)
+    if (view.getUint32(92) === view.getUint32(24) && pages > size / filePageSize) {
+      throw new InvalidDatabaseError(`invalid SQLite data: the header counts ${pages} pages, the file holds ${size / filePageSize} (truncated)`)
+    }
     handle.write(new Uint8Array([1, 1]), 18) // rollback-journal mode: a WAL file's header says 2, 2
     if (filePageSize !== pageSize) resize = true
   } finally {

@@ -240,6 +240,7 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
     },
     ...cdcVars(r.node.cdcStatus()),
   }
+  for (const reporter of r.node.reporters?.values() ?? []) if (reporter.expvar && reporter.expvarKey) vars[reporter.expvarKey] = reporter.expvar()
   const body = r.params.key ? { [r.params.key]: vars[r.params.key] ?? null } : vars
   return new Response(toJson(sortDeep(body as never)), { headers: { 'Content-Type': 'application/json; charset=utf-8' } })
 }

@@ -7,6 +7,7 @@ import type { Authorizer } from '../auth/authorizer.ts'
 import type { Credentials } from '../auth/credentials.ts'
 import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
+import type { JsonValue } from '../api/json-writer.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
@@ -30,6 +31,13 @@ export interface DataNode {
 
 export type RaftStatus = ReturnType<RaftNode['status']> & { lastLeaderContact: number; lastSnapshotTerm: number }
 
+/** A section of /status (and, under `expvarKey`, of /debug/vars) that a subsystem reports. */
+export interface StatusReporter {
+  status(): JsonValue
+  expvar?(): JsonValue
+  expvarKey?: string
+}
+
 /** The rqlite HTTP API's view of a node: data, status and cluster operations. */
 export interface ApiNode extends DataNode, EventTarget {
   readonly id: string
@@ -45,6 +53,7 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats
+  readonly reporters?: ReadonlyMap<string, StatusReporter>
   readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
   leader(): LeaderInfo | null
   members(): Member[]

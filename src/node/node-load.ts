@@ -41,7 +41,7 @@ export class NodeLoad {
     const slash = this.#ctx.db.path.lastIndexOf('/')
     const dir = slash > 0 ? this.#ctx.db.path.slice(0, slash) : '/'
     const base = this.#ctx.db.path.slice(slash + 1)
-    const leftover = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(upload-\\d+(-resized)?|backup-\\d+|load)(-journal)?$`)
+    const leftover = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(upload-\\d+(-resized)?|backup-a?\\d+(-gz)?|load)(-journal)?$`)
     let names: string[]
     try {
       names = files.list(dir)
