@@ -25,7 +25,7 @@ export async function runAutoRestore(node: RaftliteNode, flags: BackupFlags, env
   const config = parseAutoRestoreConfig(readConfig(files, flags.autoRestore, '-auto-restore'), env)
   const log = (node.platform.logger ?? silentLogger).for('backup')
   try {
-    await autoRestore(node, config, openTarget(config.target, files), log)
+    await autoRestore(node, config, openTarget(config.target, files, node.platform.clock), log)
   } catch (e) {
     if (!config.continueOnFailure) throw e
   }
@@ -37,7 +37,7 @@ export function startAutoBackup(node: RaftliteNode, flags: BackupFlags, env: Env
   const { files } = node.platform
   const config = parseAutoBackupConfig(readConfig(files, flags.autoBackup, '-auto-backup'), env)
   const log = (node.platform.logger ?? silentLogger).for('backup')
-  const backup = new AutoBackup(node, config, openTarget(config.target, files), log)
+  const backup = new AutoBackup(node, config, openTarget(config.target, files, node.platform.clock), log)
   node.reporters.set('auto_backups', { status: () => backup.status(), expvar: () => backup.expvar(), expvarKey: 'uploader' })
   backup.start()
   return backup
