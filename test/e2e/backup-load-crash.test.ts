@@ -47,8 +47,19 @@ function strayFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true }).map(String).filter((n) => /-(upload|backup)-\d+|-load$/.test(n))
 }
 
-async function killDuring(proc: RaftlitedProcess, work: Promise<unknown>, afterMs: number): Promise<RaftlitedProcess> {
-  await new Promise((r) => setTimeout(r, afterMs))
+async function appliedIndex(url: string): Promise<number> {
+  return JSON.parse(await (await fetch(`${url}/status`)).text()).store.raft.applied_index
+}
+
+/** Kills the node after `afterMs`, or once `chunks` more log entries are applied (mid-load). */
+async function killDuring(proc: RaftlitedProcess, work: Promise<unknown>, afterMs: number, chunks = 0): Promise<RaftlitedProcess> {
+  if (chunks > 0) {
+    const start = await appliedIndex(proc.url)
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline && (await appliedIndex(proc.url)) < start + chunks) await new Promise((r) => setTimeout(r, 5))
+  } else {
+    await new Promise((r) => setTimeout(r, afterMs))
+  }
   proc.child.kill('SIGKILL')
   await work.catch(() => {})
   await proc.stop('SIGKILL')
@@ -57,13 +68,19 @@ async function killDuring(proc: RaftlitedProcess, work: Promise<unknown>, afterM
   return again
 }
 
-test.each([150, 600, 1500])('kill -9 %i ms into a load: the old data or the new, never a mix; loading again works', async (afterMs) => {
+test.each([
+  [150, 0],
+  [0, 4],
+  [0, 12],
+])('kill -9 %i ms / %i chunks into a load: the old data or the new, never a mix; loading again works', async (afterMs, chunks) => {
   let proc = await startRaftlited({ dataDir: tempDataDir() })
   procs.push(proc)
   await execute(proc.url, 'CREATE TABLE old (n)', 'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100) INSERT INTO old SELECT i FROM s')
   const loading = fetch(`${proc.url}/db/load`, { method: 'POST', body: Buffer.from(big) })
-  proc = await killDuring(proc, loading, afterMs)
-  expect(['old', 'new']).toContain(await state(proc.url))
+  proc = await killDuring(proc, loading, afterMs, chunks)
+  const after = await state(proc.url)
+  expect(['old', 'new']).toContain(after)
+  if (chunks > 0 && chunks <= 4) expect(after).toBe('old') // killed with chunks staged, well before the commit
   expect(strayFiles(proc.dataDir)).toEqual([])
   const res = await fetch(`${proc.url}/db/load`, { method: 'POST', body: Buffer.from(big) })
   expect(res.status, await res.text()).toBe(200)
