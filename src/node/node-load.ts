@@ -17,6 +17,7 @@ import { StoreError } from './store-error.ts'
 
 /** Bytes of the file per log entry: well under `raftMaxBatchBytes`, few entries per GiB. */
 const CHUNK_BYTES = 1024 * 1024
+const CHUNKS_IN_FLIGHT = 4
 
 export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'platform' | 'logger' | 'members' | 'stopping'> & {
   data: Pick<DataPath, 'command'>
@@ -90,6 +91,8 @@ export class NodeLoad {
       let seq = 0
       let crc = 0
       let bytes = 0
+      // A few chunks in flight share fsyncs (group commit); they are proposed, so applied, in order.
+      const inFlight: Promise<unknown>[] = []
       try {
         const size = handle.size()
         for (let offset = 0; offset < size || seq === 0; offset += CHUNK_BYTES) {
@@ -97,10 +100,15 @@ export class NodeLoad {
           handle.read(chunk, offset)
           crc = crc32c(chunk, crc)
           bytes += chunk.length
-          await this.#ctx.data.command(LOAD_CHUNK_COMMAND, encodeLoadChunk(id, seq++, chunk))
+          const proposed = this.#ctx.data.command(LOAD_CHUNK_COMMAND, encodeLoadChunk(id, seq++, chunk))
+          proposed.catch(() => {}) // seen when its turn comes; until then not "unhandled"
+          inFlight.push(proposed)
+          if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift()
         }
+        await Promise.all(inFlight)
       } finally {
         handle.close()
+        await Promise.allSettled(inFlight) // none left running behind a failure
       }
       const { raftIndex } = await this.#ctx.data.command(LOAD_COMMIT_COMMAND, encodeLoadCommit({ id, chunks: seq, bytes, crc32c: crc }))
       log.info('database loaded', { id, received, bytes, chunks: seq, raft_index: raftIndex, ms: Math.round(platform.clock.monotonic() - started) })
