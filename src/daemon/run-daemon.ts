@@ -139,6 +139,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     autoBackup = startAutoBackup(node, parsed.options, env)
   } catch (e) {
     rt.stderr(`fatal: ${e instanceof Error ? e.message : String(e)}`)
+    usersWatch?.stop()
     await closeServers()
     await node.stop()
     return 1

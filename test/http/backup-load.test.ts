@@ -78,7 +78,9 @@ beforeAll(async () => {
   await execute(leader.url, ...statements)
   expected = await digest(leader)
   expect(expected).toContain('foo=')
-}, 60_000)
+  // Fold the WAL now: a snapshot falling due mid-backup would abandon the backup's image.
+  for (const n of source) await n.node.waitCaughtUp().then(() => n.node.snapshot())
+}, 120_000)
 
 afterAll(async () => {
   for (const n of [...source, ...target]) await n.stop()
@@ -110,7 +112,7 @@ describe('GET /db/backup', () => {
     expect(execFileSync('sqlite3', [file, 'PRAGMA integrity_check; SELECT count(*) FROM foo;']).toString()).toBe('ok\n3000\n')
     expect((await backup(leader.url, '?vacuum&fmt=sql')).status).toBe(400)
     expect((await fetch(`${leader.url}/db/backup`, { method: 'POST' })).status).toBe(405)
-  })
+  }, 120_000)
 
   test('the SQL dump loads into sqlite3 and the SQLite file opens in it, with the same rows', async () => {
     const leader = await leaderOf(source)
@@ -126,7 +128,7 @@ describe('GET /db/backup', () => {
     const kvOnly = new TextDecoder().decode((await backup(leader.url, '?fmt=sql&tables=kv')).bytes)
     expect(kvOnly).toContain('CREATE TABLE kv')
     expect(kvOnly).not.toContain('CREATE TABLE foo')
-  })
+  }, 60_000)
 
   test('a follower forwards to the leader, redirects with ?redirect, serves its own copy with ?noleader', async () => {
     const leader = await leaderOf(source)
@@ -140,7 +142,7 @@ describe('GET /db/backup', () => {
     const own = await backup(follower.url, '?noleader&fmt=sql')
     expect(own.headers.get('x-rqlite-served-by')).toBe(follower.raftAddr)
     expect(new TextDecoder().decode(own.bytes)).toBe(new TextDecoder().decode((await backup(leader.url, '?fmt=sql')).bytes))
-  })
+  }, 60_000)
 
   test('a backup taken while writes go on is a consistent database', async () => {
     const leader = await leaderOf(source)
@@ -154,10 +156,14 @@ describe('GET /db/backup', () => {
         written++
       }
     })()
-    await until('some writes', () => written >= 20)
-    const taken = await backup(leader.url)
-    writing = false
-    await writer
+    let taken: Awaited<ReturnType<typeof backup>>
+    try {
+      await until('some writes', () => written >= 20, 30_000)
+      taken = await backup(leader.url)
+    } finally {
+      writing = false
+      await writer
+    }
     const file = join(dir, 'during-writes.db')
     writeFileSync(file, taken.bytes)
     const [check, count, max] = execFileSync('sqlite3', [file, 'PRAGMA integrity_check; SELECT count(*), coalesce(max(n), -1) + 1 FROM busy;']).toString().trim().split(/\n|\|/)
@@ -166,7 +172,8 @@ describe('GET /db/backup', () => {
     expect(Number(count)).toBeGreaterThanOrEqual(20)
     await execute(leader.url, 'DROP TABLE busy')
     expected = await digest(leader)
-  }, 30_000)
+    for (const n of source) await n.node.waitCaughtUp().then(() => n.node.snapshot())
+  }, 60_000)
 })
 
 describe('POST /db/load and /boot', () => {
@@ -197,7 +204,7 @@ describe('POST /db/load and /boot', () => {
       await until(`${n.node.id} caught up`, () => n.node.appliedIndex >= tLeader.node.appliedIndex)
       expect(await digest(n), n.node.id).toBe(expected)
     }
-  }, 60_000)
+  }, 120_000)
 
   test('a dump made by sqlite3 .dump loads', async () => {
     const file = join(dir, 'theirs.db')
@@ -208,7 +215,7 @@ describe('POST /db/load and /boot', () => {
     expect(res.status, res.text).toBe(200)
     const rows = await tLeader.node.query([{ sql: 'SELECT a, b FROM t ORDER BY a', positional: [], named: null }])
     expect(rows[0]).toMatchObject({ rows: { rows: [[1n, 'semi;colon'], [2n, "it's"]] } })
-  })
+  }, 60_000)
 
   test('not a database nor SQL, a corrupt file, a truncated file, failing SQL: 400 with the reason, data untouched', async () => {
     const leader = await leaderOf(source)
@@ -234,7 +241,7 @@ describe('POST /db/load and /boot', () => {
     expect(await digest(tLeader)).toBe(before)
     const boot = await load(tLeader.url, 'not sqlite', '/boot')
     expect(boot.status).toBe(503) // three nodes: not single-node (leader) — checked before the body
-  })
+  }, 60_000)
 
   test('a load that stops half way, or whose chunks do not match, leaves the old data on every node', async () => {
     const leader = await leaderOf(source)
@@ -252,7 +259,7 @@ describe('POST /db/load and /boot', () => {
     // And a whole load still works afterwards.
     expect((await load(tLeader.url, good)).status).toBe(200)
     expect(await digest(tLeader)).toBe(expected)
-  }, 30_000)
+  }, 60_000)
 
   test('/boot loads a lone node, and only a lone leader', async () => {
     const leader = await leaderOf(source)
@@ -270,5 +277,5 @@ describe('POST /db/load and /boot', () => {
     } finally {
       await lone.stop()
     }
-  }, 30_000)
+  }, 60_000)
 })
