@@ -6,6 +6,7 @@
  *   --with-peers         install etcd and dqlite-demo with apt-get when missing (only then)
  *   --runtimes node,deno,bun   single-node workloads on each runtime (default node)
  *   --no-cluster, --no-peers, --no-cdc   skip those parts
+ *   --backup-mib N       size of the backup/restore database (default 1024; 16 with --quick)
  *
  * Peers (etcd, dqlite-demo) are measured when their binaries are on PATH. Outputs: a table on
  * the terminal, bench/results/latest.{json,md,svg}.
@@ -21,6 +22,7 @@ import { installPeers } from './peers/install-peers.ts'
 import { onPath } from './peers/peer-process.ts'
 import { trivialServerBench } from './peers/trivial-server.ts'
 import { restartTime } from './restart-time.ts'
+import { backupRestore } from './backup-restore.ts'
 import { buildDist } from '../scripts/build.mjs'
 import { writeOutputs } from './outputs.ts'
 import type { Row } from './row.ts'
@@ -48,6 +50,8 @@ if (RUNTIMES.length === 0 || RUNTIMES.some((r) => !['node', 'deno', 'bun'].inclu
 const budget: Budget = quick ? { seconds: 1.5, maxOps: 20_000, warmupSeconds: 0.5 } : { seconds: 5, maxOps: 500_000, warmupSeconds: 1 }
 const restartSizesMiB = quick ? [16] : [100, 1024]
 const snapshotMiB = quick ? 8 : 100
+const backupMiB = Number(option('--backup-mib') ?? (quick ? 16 : 1024))
+if (!Number.isInteger(backupMiB) || backupMiB < 1) fail('--backup-mib: expected a whole number of MiB')
 
 // bin/raftlited.mjs falls back to tsx (about 85 MiB more RSS per node) when dist/ is older than
 // src/: build first, so the nodes measured are the bundle whatever was edited since `npm ci`.
@@ -80,6 +84,7 @@ async function oneRun(): Promise<Row[]> {
   if (peers.includes('dqlite-demo')) rows.push(...(await dqliteBench(budget)))
   rows.push(...native())
   for (const size of restartSizesMiB) rows.push(await restartTime(size))
+  rows.push(...(await backupRestore(backupMiB)))
   return rows
 }
 

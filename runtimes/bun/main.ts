@@ -14,5 +14,6 @@ const code = await runDaemon(process.argv.slice(2), {
   onShutdownSignal,
   stderr: (line) => process.stderr.write(`${line}\n`),
   stdout: (line) => process.stdout.write(`${line}\n`),
+  env: (name) => process.env[name],
 })
 process.exit(code)

@@ -14,5 +14,6 @@ const code = await runDaemon(Deno.args, {
   onShutdownSignal,
   stderr: (line) => console.error(line),
   stdout: (line) => console.log(line),
+  env: (name) => Deno.env.get(name),
 })
 Deno.exit(code)

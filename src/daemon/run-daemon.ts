@@ -16,6 +16,8 @@ import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
 import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
 import { Logger, textLineSink } from '../observe/logger.ts'
 import { loadCdcConfig } from '../cdc/cdc-config.ts'
+import type { AutoBackup } from '../backup/auto-backup.ts'
+import { runAutoRestore, startAutoBackup } from '../backup/start-backups.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -33,6 +35,8 @@ export interface DaemonRuntime {
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
   stdout(line: string): void
+  /** Environment variables, for `$VAR`s in the -auto-backup and -auto-restore configs. */
+  env?(name: string): string | undefined
 }
 
 /** Runs the daemon; resolves with the process exit code once it has stopped. */
@@ -128,6 +132,19 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
   )
 
+  let autoBackup: AutoBackup | null = null
+  try {
+    const env = (name: string) => rt.env?.(name)
+    await runAutoRestore(node, parsed.options, env)
+    autoBackup = startAutoBackup(node, parsed.options, env)
+  } catch (e) {
+    rt.stderr(`fatal: ${e instanceof Error ? e.message : String(e)}`)
+    usersWatch?.stop()
+    await closeServers()
+    await node.stop()
+    return 1
+  }
+
   // A node stops by itself only when its storage failed (it cannot go on safely): exit non-zero
   // so a supervisor restarts it, and the restart recovers from what the disk holds.
   const stoppedByItself = new Promise<void>((resolve) => node.addEventListener('stopped', () => resolve(), { once: true }))
@@ -143,6 +160,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   // over or leaves the cluster, which needs answers from its peers.
   const [clusterServer, apiServer] = servers
   usersWatch?.stop()
+  await autoBackup?.stop()
   await apiServer.close()
   await node.stop()
   await clusterServer.close()

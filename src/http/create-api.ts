@@ -16,6 +16,7 @@ import { readBodyText } from './read-body.ts'
 import { handleChanges } from './change-stream.ts'
 import { changeSocketRoute } from './change-socket.ts'
 import type { UpgradeWebSocket } from 'hono/ws'
+import { handleBackup, handleBoot, handleLoad } from './backup-routes.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
@@ -55,8 +56,8 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/db/request', 'request', handleRequest],
     ['/db/sql', 'sql', handleSql],
     ['/db/changes', 'changes', handleChanges],
-    ['/db/backup', 'backup', notYet('backup (/db/backup)')],
-    ['/db/load', 'load', notYet('load (/db/load)')],
+    ['/db/backup', 'backup', handleBackup],
+    ['/db/load', 'load', handleLoad],
     ['/status', 'status', handleStatus],
     ['/nodes', 'nodes', handleNodes],
     ['/readyz', 'readyz', handleReadyz],
@@ -65,7 +66,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
   const exactRoutes: [string, string, Handler][] = [
     ['/leader', 'leader', handleLeader],
     ['/debug/vars', 'debug_vars', (r) => handleDebugVars(r, counters)],
-    ['/boot', 'boot', notYet('boot (/boot)')],
+    ['/boot', 'boot', handleBoot],
     ['/snapshot', 'snapshot', (r) => handleSnapshot(r, counters)],
   ]
 
@@ -99,10 +100,6 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
   app.all('/', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(302, { Location: '/status' })))
   app.all('*', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(404)))
   return app
-}
-
-function notYet(what: string): Handler {
-  return () => textError(501, `${what} is not supported by this version of raftlite yet`)
 }
 
 function handleStatus(r: DataRequest): Response {
@@ -243,6 +240,7 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
     },
     ...cdcVars(r.node.cdcStatus()),
   }
+  for (const reporter of r.node.reporters?.values() ?? []) if (reporter.expvar && reporter.expvarKey) vars[reporter.expvarKey] = reporter.expvar()
   const body = r.params.key ? { [r.params.key]: vars[r.params.key] ?? null } : vars
   return new Response(toJson(sortDeep(body as never)), { headers: { 'Content-Type': 'application/json; charset=utf-8' } })
 }

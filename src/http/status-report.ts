@@ -101,6 +101,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
         pragmas: db.pragmas(),
       },
     },
+    ...Object.fromEntries([...(node.reporters ?? [])].map(([key, reporter]) => [key, reporter.status()])),
   }
 }
 

@@ -7,9 +7,11 @@ import type { Authorizer } from '../auth/authorizer.ts'
 import type { Credentials } from '../auth/credentials.ts'
 import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
+import type { JsonValue } from '../api/json-writer.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
+import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
@@ -29,6 +31,13 @@ export interface DataNode {
 
 export type RaftStatus = ReturnType<RaftNode['status']> & { lastLeaderContact: number; lastSnapshotTerm: number }
 
+/** A section of /status (and, under `expvarKey`, of /debug/vars) that a subsystem reports. */
+export interface StatusReporter {
+  status(): JsonValue
+  expvar?(): JsonValue
+  expvarKey?: string
+}
+
 /** The rqlite HTTP API's view of a node: data, status and cluster operations. */
 export interface ApiNode extends DataNode, EventTarget {
   readonly id: string
@@ -44,6 +53,7 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats
+  readonly reporters?: ReadonlyMap<string, StatusReporter>
   readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
   leader(): LeaderInfo | null
   members(): Member[]
@@ -60,6 +70,11 @@ export interface ApiNode extends DataNode, EventTarget {
   cdcStatus(): Record<string, unknown> | null
   /** The captured changes after an index, then live (throws CdcDisabledError when off). */
   changeTexts(options?: ChangeReadOptions): AsyncGenerator<ChangeText>
+  /** Backups: a consistent image of the database (see `RaftliteNode.openImage`). */
+  openImage(): { appliedIndex: number; image: DatabaseImage }
+  /** Loads: a whole SQLite file through the log (`/db/load`), or into a lone node (`/boot`). */
+  loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
+  boot(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */

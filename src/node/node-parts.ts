@@ -7,6 +7,7 @@
 import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
 import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
+import { LOAD_CHUNK_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
 import { Members } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { Message } from '../raft/messages.ts'
@@ -27,6 +28,7 @@ import { createNodeQueue } from './node-queue.ts'
 import { createNodeCdc, withCdcCommands } from './node-cdc.ts'
 import type { CdcService } from '../cdc/cdc-service.ts'
 import { shutDown } from './node-shutdown.ts'
+import { NodeLoad } from './node-load.ts'
 import { NodeSnapshots } from './node-snapshots.ts'
 import type { LeaderInfo, NodeStats } from './node-types.ts'
 import type { NodeStorage } from './open-node-storage.ts'
@@ -70,6 +72,7 @@ export class NodeParts {
   readonly clusterAuth: ClusterAuth | null
   /** Change data capture, when configured. */
   readonly cdc: CdcService | null
+  readonly loads: NodeLoad
   #driver: RaftDriver
   #stopping: Promise<void> | null = null
   /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
@@ -112,12 +115,13 @@ export class NodeParts {
       this.snapshots.install(snapshot)
       this.cdc?.snapshotInstalled(snapshot.metadata.index)
     }
-    const commands = withCdcCommands(overrides.commands, () => this.cdc)
+    const commands = new Map([[LOAD_CHUNK_COMMAND, loadChunkHandler], ...withCdcCommands(overrides.commands, () => this.cdc)])
     this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError)
     this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
     const sendSnapshot = (m: Message) => void this.snapshots.sender.send(m)
     this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
     this.#driver = this.#createDriver(start.applied)
+    this.loads = new NodeLoad({ ...ctx, data: this.data, isLeader: () => this.#driver.role === 'leader', snapshot: () => this.snapshots.take(options.raftTrailingLogs) })
     this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
     // Listening before the driver starts: the log's replay refills whatever the queue lost.
     this.cdc = createNodeCdc({ ...ctx, stdout: overrides.stdout, command: (name, payload) => this.data.command(name, payload) }, this.stateMachine)

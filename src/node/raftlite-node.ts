@@ -30,7 +30,7 @@ import { type UserEntry, checkUsers } from '../auth/users.ts'
 import type { Message } from '../raft/messages.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
-import type { ApiNode, ClusterNode, RaftStatus } from './node-api-port.ts'
+import type { ApiNode, ClusterNode, RaftStatus, StatusReporter } from './node-api-port.ts'
 import { type NodeOptions, resolveNodeOptions } from './node-options.ts'
 import { NodeParts, type StartOverrides } from './node-parts.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
@@ -57,6 +57,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly ready: Promise<void>
   /** Counters reported under /debug/vars (rqlite's expvar names). */
   readonly stats: NodeStats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
+  /** Extra sections of /status and /debug/vars (e.g. `auto_backups`, `uploader`), by /status key. */
+  readonly reporters = new Map<string, StatusReporter>()
   /** The replicated state machine: extension hooks (row changes, custom commands) live there. */
   readonly stateMachine: DatabaseStateMachine
   readonly #parts: NodeParts
@@ -249,6 +251,20 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   openImage(): { appliedIndex: number; image: DatabaseImage } {
     if (this.#parts.stopping) throw new StoreError('store not open')
     return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
+  }
+
+  /**
+   * On the leader: replaces the whole database, on every node, by the SQLite file in `body`
+   * (rqlite's binary /db/load). Checked before anything is proposed (`InvalidDatabaseError`);
+   * all or nothing.
+   */
+  loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }> {
+    return this.#parts.loads.load(body)
+  }
+
+  /** On a lone leader: loads the SQLite file in `body` and snapshots it (rqlite's /boot). */
+  boot(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }> {
+    return this.#parts.loads.boot(body)
   }
 
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */

@@ -97,7 +97,7 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auth', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cdc-config', 'cluster-secret-file', 'db-query-timeout',
+      'auth', 'auto-backup', 'auto-restore', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cdc-config', 'cluster-secret-file', 'db-query-timeout',
       'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes', 'http-max-statements',
       'http-read-header-timeout', 'http-read-timeout',
       'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval',
