@@ -17,6 +17,8 @@ import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { NodeOptions } from './node-options.ts'
+import type { NodeMetrics } from './node-metrics.ts'
+import type { Logger } from '../observe/logger.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import type { Platform } from './platform.ts'
 import type { WriteQueue } from './write-queue.ts'
@@ -55,6 +57,9 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly stats: NodeStats
   readonly reporters?: ReadonlyMap<string, StatusReporter>
   readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
+  /** Metrics (`/metrics`) and the structured logger. */
+  readonly metrics: NodeMetrics
+  readonly logger: Logger
   leader(): LeaderInfo | null
   members(): Member[]
   raftStatus(): RaftStatus

@@ -42,6 +42,8 @@ import { CdcDisabledError } from '../cdc/cdc-disabled-error.ts'
 import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
 import type { ChangeGroupJson } from '../cdc/change-json.ts'
 import type { WriteQueue } from './write-queue.ts'
+import type { NodeMetrics } from './node-metrics.ts'
+import type { Logger } from '../observe/logger.ts'
 
 export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 export type { StartOverrides } from './node-parts.ts'
@@ -140,6 +142,16 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** Raft batches sent by stream and by POST. */
   get transportStats(): { streamBatches: number; postBatches: number; streamsOpened: number } {
     return { ...this.#parts.transport.stats }
+  }
+
+  /** The node's metrics: read them (`collect()`), or add your own to `metrics.registry`. */
+  get metrics(): NodeMetrics {
+    return this.#parts.metrics
+  }
+
+  /** The structured logger the node's parts write to (silent unless the platform gave one). */
+  get logger(): Logger {
+    return this.#parts.ctx.logger
   }
 
   /** Index of the newest snapshot. */
