@@ -18,6 +18,7 @@ import { changeSocketRoute } from './change-socket.ts'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { handleBackup, handleBoot, handleLoad } from './backup-routes.ts'
 import { requestObserver } from './request-observer.ts'
+import { handleConsoleCluster, handleConsolePage } from './console-routes.ts'
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../observe/prometheus-text.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
@@ -81,6 +82,9 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/boot', 'boot', handleBoot],
     ['/snapshot', 'snapshot', (r) => handleSnapshot(r, counters)],
     ['/metrics', 'metrics', handleMetrics],
+    ['/console', 'console', (r) => handleConsolePage(r.request)],
+    ['/console/', 'console', (r) => handleConsolePage(r.request)],
+    ['/console/cluster', 'console', (r) => handleConsoleCluster(r.node, r.request, new URL(r.request.url).searchParams.has('local'))],
   ]
 
   const serve = (name: string, handler: Handler) => async (c: { req: { raw: Request; url: string } }) => {

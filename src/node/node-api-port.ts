@@ -63,6 +63,8 @@ export interface ApiNode extends DataNode, EventTarget {
   leader(): LeaderInfo | null
   members(): Member[]
   raftStatus(): RaftStatus
+  /** On the leader: each other member's highest replicated index (empty elsewhere). */
+  replication(): { id: string; match: number }[]
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
   removeNode(id: string, options?: { credentials?: Credentials }): Promise<void>

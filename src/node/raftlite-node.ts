@@ -195,6 +195,13 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return { ...driver.raft.status(), lastLeaderContact: driver.lastLeaderContact, lastSnapshotTerm: storage.log.snapshot().metadata.term }
   }
 
+  /** On the leader: each other member's highest replicated index (empty elsewhere). */
+  replication(): { id: string; match: number }[] {
+    const raft = this.#parts.driver.raft
+    if (raft.status().role !== 'leader') return []
+    return [...raft.progress()].filter(([id]) => id !== this.id).map(([id, pr]) => ({ id, match: pr.match }))
+  }
+
   /**
    * The rqlite-compatible HTTP API as a Hono app: serve it, or mount it in your own app
    * (`app.route('/raftlite', node.api())`). Internode routes are never part of it.
