@@ -36,10 +36,10 @@ button:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3
 details { border-bottom: 1px solid var(--line); padding: .25rem 0; }
 summary { cursor: pointer; font-weight: 600; }
 pre { white-space: pre-wrap; word-break: break-word; margin: .25rem 0; font-size: 13px; }
+figure { margin: 0 0 .75rem; }
 svg { width: 100%; height: 9rem; display: block; }
 svg .grid { stroke: var(--line); stroke-width: 1; }
 svg .series { fill: none; stroke: var(--accent); stroke-width: 2; vector-effect: non-scaling-stroke; }
-svg text { fill: var(--muted); font-size: 11px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media (max-width: 600px) { main { padding: .5rem; gap: .5rem; } th, td { padding: .25rem .3rem; font-size: 14px; } }
 `
@@ -50,6 +50,7 @@ export const CONSOLE_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>raftlite console</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>
@@ -95,11 +96,11 @@ export const CONSOLE_PAGE = `<!doctype html>
   <section aria-labelledby="charts-h">
     <h2 id="charts-h">Throughput and latency <span class="muted">(this node, last 5 minutes)</span></h2>
     <figure>
-      <figcaption>Requests per second: <strong id="rate-now">–</strong></figcaption>
+      <figcaption>Requests per second: <strong id="rate-now">–</strong> <span id="rate-max" class="muted"></span></figcaption>
       <svg id="rate-chart" viewBox="0 0 300 100" preserveAspectRatio="none" role="img" aria-label="Requests per second over time"></svg>
     </figure>
     <figure>
-      <figcaption>Mean latency (ms): <strong id="latency-now">–</strong></figcaption>
+      <figcaption>Mean latency (ms): <strong id="latency-now">–</strong> <span id="latency-max" class="muted"></span></figcaption>
       <svg id="latency-chart" viewBox="0 0 300 100" preserveAspectRatio="none" role="img" aria-label="Mean request latency over time"></svg>
     </figure>
   </section>

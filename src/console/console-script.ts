@@ -170,7 +170,9 @@ export const CONSOLE_SCRIPT = String.raw`
     });
     return t;
   }
-  function draw(svg, points, unit) {
+  // Newest point at the right edge; the scale is the window's maximum (shown beside the title:
+  // text inside a stretched SVG would be distorted).
+  function draw(svg, points, maxLabel, unit) {
     clear(svg);
     var ns = 'http://www.w3.org/2000/svg';
     var max = Math.max.apply(null, points.concat([1e-9]));
@@ -180,17 +182,15 @@ export const CONSOLE_SCRIPT = String.raw`
       svg.appendChild(l);
     });
     if (points.length > 1) {
+      var step = 300 / (KEEP - 1);
       var line = document.createElementNS(ns, 'polyline');
       line.setAttribute('class', 'series');
       line.setAttribute('points', points.map(function (p, i) {
-        return (i * 300 / (KEEP - 1)).toFixed(1) + ',' + (98 - p / max * 90).toFixed(1);
+        return (300 - (points.length - 1 - i) * step).toFixed(1) + ',' + (98 - p / max * 90).toFixed(1);
       }).join(' '));
       svg.appendChild(line);
     }
-    var label = document.createElementNS(ns, 'text');
-    label.setAttribute('x', '2'); label.setAttribute('y', '10');
-    label.textContent = 'max ' + (max < 10 ? max.toFixed(2) : Math.round(max)) + ' ' + unit;
-    svg.appendChild(label);
+    maxLabel.textContent = points.length ? '(max ' + (max < 10 ? max.toFixed(2) : Math.round(max)) + ' ' + unit + ')' : '';
   }
   function refreshCharts() {
     return api('/metrics').then(function (text) {
@@ -204,8 +204,8 @@ export const CONSOLE_SCRIPT = String.raw`
         var n = b.t.count - a.t.count;
         latencies.push(n > 0 ? (b.t.sum - a.t.sum) / n * 1000 : 0);
       }
-      draw($('rate-chart'), rates, 'req/s');
-      draw($('latency-chart'), latencies, 'ms');
+      draw($('rate-chart'), rates, $('rate-max'), 'req/s');
+      draw($('latency-chart'), latencies, $('latency-max'), 'ms');
       if (rates.length) {
         $('rate-now').textContent = rates[rates.length - 1].toFixed(1);
         $('latency-now').textContent = latencies[latencies.length - 1].toFixed(2);
