@@ -78,3 +78,21 @@ test('-log-level OFF and -raft-log-level OFF: silent, yet a fatal error is still
   expect(await node.stop()).toBe(0)
   expect(node.stderr()).toBe('')
 }, 60_000)
+
+test.each(['deno', 'bun'] as const)('on %s: JSON lines that parse, and /metrics', async (runtime) => {
+  const node = await startRaftlited({ runtime })
+  try {
+    expect((await execute(node.url, [['CREATE TABLE t (v)']])).status).toBe(200)
+    expect((await fetch(`${node.url}/nope`)).status).toBe(404)
+    const lines = await waitFor('the refused request', async () => {
+      const all = jsonLines(node.stderr())
+      return all.some((l) => l.msg === 'request refused') && all
+    })
+    expect(lines.find((l) => l.msg === 'leader changed')).toMatchObject({ subsystem: 'cluster', self: true })
+    const metrics = await (await fetch(`${node.url}/metrics`)).text()
+    expect(metrics).toMatch(/^raftlite_http_requests_total\{route="execute",method="POST",status="200"\} 1$/m)
+    expect(metrics).toMatch(/^raftlite_raft_is_leader 1$/m)
+  } finally {
+    expect(await node.stop()).toBe(0)
+  }
+}, 90_000)

@@ -100,6 +100,10 @@ test('three nodes: the leader reports each follower\'s lag; a follower counts wh
     const idOf = async (n: typeof leader) => JSON.parse(await (await fetch(`${n.url}/status`)).text()).store.node_id as string
     expect(lag.map((s) => s.labels?.follower).sort()).toEqual(await Promise.all(followers.map(idOf)).then((ids) => ids.sort()))
     for (const s of lag) expect(Number(s.value)).toBeGreaterThanOrEqual(0)
+    // The joins were logged as membership changes, each naming the node.
+    for (const id of await Promise.all(followers.map(idOf))) {
+      await waitFor(`"member added" for ${id}`, async () => leader.stderr().split('\n').some((l) => l.includes('"msg":"member added"') && l.includes(`"id":"${id}"`)))
+    }
     // A follower serves no lag (only the leader tracks its followers).
     expect((await scrape(followers[0].url)).get('raftlite_raft_follower_lag_entries')?.metrics ?? []).toEqual([])
 
