@@ -38,7 +38,9 @@ export async function handleConsoleCluster(node: ApiNode, request: Request, loca
   if (!local && leader && leader.id !== node.id) {
     try {
       const res = await fetch(`${leader.apiAddr}/console/cluster?local`, { signal: AbortSignal.timeout(2000) })
-      if (res.ok) return json((await res.json()) as never)
+      // Another node's answer is untrusted: only a well-formed view is passed on.
+      const view = res.ok ? checkedView(await res.json()) : null
+      if (view) return json(view as never)
     } catch {
       // The leader's view is out of reach: this node's own follows.
     }
@@ -70,4 +72,20 @@ export function localView(node: ApiNode): ClusterView {
       }
     }),
   }
+}
+
+/** `value` as a ClusterView with only its known fields, or null if it is not one. */
+export function checkedView(value: unknown): ClusterView | null {
+  const o = value as Partial<ClusterView> | null
+  const str = (v: unknown): v is string => typeof v === 'string' && v.length <= 1024
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+  const numOrNull = (v: unknown): v is number | null => v === null || num(v)
+  if (!o || typeof o !== 'object' || !str(o.source) || !str(o.leader) || !num(o.term) || !num(o.commit) || !Array.isArray(o.members) || o.members.length > 1000) return null
+  const members: ClusterView['members'] = []
+  for (const m of o.members as unknown[]) {
+    const x = m as ClusterView['members'][number] | null
+    if (!x || typeof x !== 'object' || !str(x.id) || !str(x.apiAddr) || !str(x.raftAddr) || typeof x.voter !== 'boolean' || typeof x.leader !== 'boolean' || !numOrNull(x.index) || !numOrNull(x.lag)) return null
+    members.push({ id: x.id, apiAddr: x.apiAddr, raftAddr: x.raftAddr, voter: x.voter, leader: x.leader, index: x.index, lag: x.lag })
+  }
+  return { source: o.source, leader: o.leader, term: o.term, commit: o.commit, members }
 }

@@ -5,6 +5,7 @@ import { Logger, MemoryLogSink } from '../../src/observe/logger.ts'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
 import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
+import { checkedView } from '../../src/http/console-routes.ts'
 
 const sink = new MemoryLogSink()
 let node: RaftliteNode
@@ -67,4 +68,14 @@ test('/console: one self-contained page, locked down by its CSP; /console/cluste
     source: node.id, leader: node.id, term: expect.any(Number), commit: expect.any(Number),
     members: [{ id: node.id, apiAddr: 'http://localhost:4001', raftAddr: 'localhost:4002', voter: true, leader: true, index: node.appliedIndex, lag: 0 }],
   })
+})
+
+test('a cluster view from another node is passed on only when well formed, and only its known fields', () => {
+  const good = { source: 'a', leader: 'a', term: 2, commit: 9, members: [{ id: 'a', apiAddr: 'http://x:1', raftAddr: 'x:2', voter: true, leader: true, index: 9, lag: 0, extra: 'dropped' }], secret: 'dropped' }
+  expect(checkedView(good)).toEqual({ source: 'a', leader: 'a', term: 2, commit: 9, members: [{ id: 'a', apiAddr: 'http://x:1', raftAddr: 'x:2', voter: true, leader: true, index: 9, lag: 0 }] })
+  expect(checkedView(null)).toBeNull()
+  expect(checkedView({ ...good, term: '2' })).toBeNull()
+  expect(checkedView({ ...good, members: [{ ...good.members[0], lag: 'x' }] })).toBeNull()
+  expect(checkedView({ ...good, members: 'all' })).toBeNull()
+  expect(checkedView({ ...good, source: 'x'.repeat(2000) })).toBeNull()
 })
