@@ -20,7 +20,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] })
   nodes = await startCluster({ size: 3 })
-}, 120_000)
+}, 180_000)
 
 afterAll(async () => {
   await browser?.close()
@@ -83,7 +83,7 @@ test('desktop: cluster view, a query as a table, the schema, and a step-down see
   await page.screenshot({ path: join(ARTIFACTS, 'console-after-stepdown.png'), fullPage: true })
   expect(errors).toEqual([])
   await page.close()
-}, 120_000)
+}, 180_000)
 
 test('phone: usable at 390 px wide, with nothing wider than the screen, and every control named', async () => {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true })
