@@ -28,9 +28,15 @@ export async function observeOverheadBench(budget: Budget, rounds = 2): Promise<
   for (const clients of [1, 32]) {
     const on: Row[] = []
     const off: Row[] = []
+    // A B, then B A: neither side always runs first (right after the other's node stopped).
     for (let i = 0; i < rounds; i++) {
-      on.push(await oneSide([], clients, budget))
-      off.push(await oneSide(OFF, clients, budget))
+      if (i % 2 === 0) {
+        on.push(await oneSide([], clients, budget))
+        off.push(await oneSide(OFF, clients, budget))
+      } else {
+        off.push(await oneSide(OFF, clients, budget))
+        on.push(await oneSide([], clients, budget))
+      }
     }
     const mean = (rs: Row[]) => rs.reduce((n, r) => n + r.value, 0) / rs.length
     const [a, b] = [mean(on), mean(off)]
