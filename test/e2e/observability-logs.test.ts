@@ -4,6 +4,7 @@
 import { expect, test } from 'vitest'
 import { execute, waitFor } from '../support/cluster-processes.ts'
 import { startRaftlited } from '../support/raftlited-process.ts'
+import { FAST_ELECTION } from '../support/cluster-processes.ts'
 
 type Line = { time: string; level: string; subsystem: string; msg: string; [field: string]: unknown }
 
@@ -94,5 +95,26 @@ test.each(['deno', 'bun'] as const)('on %s: JSON lines that parse, and /metrics'
     expect(metrics).toMatch(/^raftlite_raft_is_leader 1$/m)
   } finally {
     expect(await node.stop()).toBe(0)
+  }
+}, 90_000)
+
+test('a follower that needs a snapshot: the leader logs sending it, the follower installing it', async () => {
+  const leader = await startRaftlited({ args: ['-node-id', 'one', ...FAST_ELECTION] })
+  let follower: Awaited<ReturnType<typeof startRaftlited>> | undefined
+  try {
+    for (let i = 0; i < 5; i++) expect((await execute(leader.url, [['CREATE TABLE IF NOT EXISTS t (v)'], ['INSERT INTO t VALUES (?)', i]])).status).toBe(200)
+    // Compact the whole log away: a joining node can only catch up from the snapshot.
+    expect((await fetch(`${leader.url}/snapshot?trailing_logs=0`, { method: 'POST' })).status).toBe(200)
+    follower = await startRaftlited({ args: ['-node-id', 'two', '-join', leader.raftAddr, ...FAST_ELECTION] })
+    const sent = await waitFor('"snapshot sent"', async () => jsonLines(leader.stderr()).find((l) => l.msg === 'snapshot sent'))
+    expect(sent).toMatchObject({ subsystem: 'snapshot', to: 'two', index: expect.any(Number), ms: expect.any(Number) })
+    expect(jsonLines(leader.stderr()).find((l) => l.msg === 'sending snapshot to a follower')).toMatchObject({ to: 'two', index: sent.index, offset: 0 })
+    const installed = await waitFor('"snapshot installed"', async () => jsonLines(follower!.stderr()).find((l) => l.msg === 'snapshot installed from the leader'))
+    expect(installed).toMatchObject({ subsystem: 'snapshot', index: sent.index, bytes: expect.any(Number) })
+    expect(await (await fetch(`${follower.url}/metrics`)).text()).toMatch(/^raftlite_snapshots_total\{kind="installed"\} 1$/m)
+    expect(jsonLines(leader.stderr()).some((l) => l.msg === 'member added' && l.id === 'two')).toBe(true)
+  } finally {
+    await follower?.stop()
+    await leader.stop()
   }
 }, 90_000)
