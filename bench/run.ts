@@ -7,7 +7,8 @@
  *   --runtimes node,deno,bun   single-node workloads on each runtime (default node)
  *   --no-cluster, --no-peers, --no-cdc   skip those parts
  *   --backup-mib N       size of the backup/restore database (default 1024; 16 with --quick)
- *   --observe-overhead   also insert with metrics + default logging on vs off, side by side
+ *   --observe-overhead   in a --quick run too: inserts with metrics + default logging on vs off,
+ *                        side by side (a full run always has them; --no-observe-overhead skips)
  *   --only-observe-overhead    only that comparison (a quick look at its cost)
  *
  * Peers (etcd, dqlite-demo) are measured when their binaries are on PATH. Outputs: a table on
@@ -79,7 +80,8 @@ function native(): Row[] {
 /** One run: every part, ours and the peers interleaved so load on the machine hits both alike. */
 async function oneRun(): Promise<Row[]> {
   const rows: Row[] = []
-  if (flag('--observe-overhead') || flag('--only-observe-overhead')) rows.push(...(await observeOverheadBench(budget)))
+  const overhead = flag('--only-observe-overhead') || flag('--observe-overhead') || (!quick && !flag('--no-observe-overhead'))
+  if (overhead) rows.push(...(await observeOverheadBench(budget)))
   if (flag('--only-observe-overhead')) return rows
   for (const runtime of RUNTIMES) rows.push(...(await singleNodeBench(runtime, budget)))
   rows.push(...(await trivialServerBench(budget)))
