@@ -90,6 +90,7 @@ export interface ClusterNode extends EventTarget {
   readonly options: NodeOptions
   /** Checks that requests come from members (the cluster secret); null: every request is taken. */
   readonly clusterAuth: ClusterAuth | null
+  readonly logger: Logger
   learnAddress(id: string, raftAddr: string): void
   stepMessages(messages: readonly Message[]): string | undefined
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>

@@ -20,6 +20,8 @@ test('default: JSON lines that all parse; an election, a snapshot and refused re
     const quiet = node.stderr()
     expect((await fetch(`${node.url}/no/such/route`)).status).toBe(404)
     expect((await execute(node.url, 'not json')).status).toBe(400)
+    // The cluster port too: a malformed RPC is refused, and that is logged with the reason.
+    expect((await fetch(`http://${node.raftAddr}/cluster/rpc`, { method: 'POST', body: 'garbage' })).status).toBe(400)
     expect((await fetch(`${node.url}/snapshot`, { method: 'POST' })).status).toBe(200)
     const lines = await waitFor('the snapshot line', async () => {
       const all = jsonLines(node.stderr())
@@ -42,6 +44,7 @@ test('default: JSON lines that all parse; an election, a snapshot and refused re
       expect.objectContaining({ level: 'info', subsystem: 'http', method: 'GET', path: '/no/such/route', status: 404, reason: 'no such route' }),
       expect.objectContaining({ method: 'POST', path: '/db/execute', status: 400, reason: expect.any(String) }),
     ])
+    expect(lines.find((l) => l.msg === 'cluster request refused')).toMatchObject({ level: 'info', subsystem: 'cluster', method: 'POST', path: '/cluster/rpc', status: 400, reason: expect.stringMatching(/^bad request: /) })
     const snapshot = lines.find((l) => l.msg === 'snapshot taken')!
     expect(snapshot).toMatchObject({ subsystem: 'snapshot', index: expect.any(Number), bytes: expect.any(Number), ms: expect.any(Number), pauseMs: expect.any(Number) })
     expect(snapshot.index as number).toBeGreaterThanOrEqual(21)
