@@ -21,7 +21,8 @@ export function requestObserver(node: Pick<ApiNode, 'metrics' | 'options' | 'pla
       metrics.httpRequests.inc({ route, method: request.method, status: String(status) })
       metrics.httpDuration.observe(ms / 1000, { route })
     }
-    const refused = status >= 400
+    // /readyz answers 503 by design while a node is not ready: that is its answer, not a refusal.
+    const refused = status >= 400 && route !== 'readyz'
     if (!refused && !(slowMs > 0 && ms >= slowMs)) return
     const url = new URL(request.url)
     const fields: LogFields = { method: request.method, path: url.pathname, status, ms: Math.round(ms) }

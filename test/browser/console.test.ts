@@ -6,8 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
-import { ROOT, type RaftlitedProcess } from '../support/raftlited-process.ts'
+import { leaderOf, waitFor } from '../support/cluster-processes.ts'
+import { ROOT, type RaftlitedProcess, startRaftlited } from '../support/raftlited-process.ts'
 
 const CHROMIUM = process.env.RAFTLITE_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
 const ARTIFACTS = join(ROOT, 'test-artifacts/console')
@@ -19,7 +19,11 @@ beforeAll(async () => {
   if (!CHROMIUM) throw new Error('Chromium not found: apt-get install -y chromium (or set RAFTLITE_CHROMIUM)')
   mkdirSync(ARTIFACTS, { recursive: true })
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] })
-  nodes = await startCluster({ size: 3 })
+  // One join at a time, patiently: on a loaded machine the founder can lose its leadership for
+  // a moment while two nodes join at once, and a join sent then is refused ("not leader").
+  const first = await startRaftlited({ args: ['-node-id', '1'] })
+  nodes = [first]
+  for (const id of ['2', '3']) nodes.push(await startRaftlited({ args: ['-node-id', id, '-join', first.raftAddr, '-join-attempts', '30', '-join-interval', '500ms'] }))
 }, 180_000)
 
 afterAll(async () => {

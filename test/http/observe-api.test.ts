@@ -6,6 +6,7 @@ import { RaftliteNode } from '../../src/node/raftlite-node.ts'
 import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import { checkedView } from '../../src/http/console-routes.ts'
+import { requestObserver } from '../../src/http/request-observer.ts'
 
 const sink = new MemoryLogSink()
 let node: RaftliteNode
@@ -44,6 +45,13 @@ test('a fast success logs nothing; a refused request logs its reason; a slow one
   expect(slowLine).toMatchObject({ level: 'warn', msg: 'slow request', fields: { method: 'GET', path: '/db/query', status: 200 } })
   expect(slowLine.fields!.ms as number).toBeGreaterThanOrEqual(500)
   expect(httpLines()).toHaveLength(3)
+  // /readyz's 503 while not ready is its answer, not a refusal: not logged (a 503 elsewhere is).
+  const observe = requestObserver(node, node.logger.for('http'))
+  const now = () => node.platform.clock.monotonic()
+  observe('readyz', new Request('http://node/readyz'), now(), new Response('[+]node ok', { status: 503 }))
+  expect(httpLines()).toHaveLength(3)
+  observe('execute', new Request('http://node/db/execute', { method: 'POST' }), now(), new Response('', { status: 503 }))
+  expect(httpLines().at(-1)).toMatchObject({ level: 'warn', msg: 'request failed', fields: { path: '/db/execute', status: 503, reason: 'HTTP 503' } })
 })
 
 test('/metrics counts what was served, by route and status', async () => {
