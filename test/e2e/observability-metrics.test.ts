@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format'
 import { afterAll, expect, test } from 'vitest'
-import { execute, leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { FAST_ELECTION, execute, leaderOf, waitFor } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 import { ROOT, startRaftlited } from '../support/raftlited-process.ts'
 
@@ -87,7 +87,11 @@ test('-metrics=false: no /metrics (404), the API otherwise unchanged', async () 
 }, 60_000)
 
 test('three nodes: the leader reports each follower\'s lag; a follower counts what it forwards; leader changes count', async () => {
-  const nodes = await startCluster({ size: 3 })
+  // One join at a time (a founder can lose its leadership for a moment on a loaded machine
+  // while two nodes join at once, and a join sent then is refused).
+  const first = await startRaftlited({ args: ['-node-id', '1', ...FAST_ELECTION] })
+  const nodes = [first]
+  for (const id of ['2', '3']) nodes.push(await startRaftlited({ args: ['-node-id', id, ...FAST_ELECTION, '-join', first.raftAddr, '-join-attempts', '30', '-join-interval', '500ms'] }))
   try {
     const leader = (await leaderOf(nodes))!
     const followers = nodes.filter((n) => n !== leader)
@@ -151,7 +155,7 @@ test('OTLP: metrics pushed to a receiver process, which finds them well formed a
     const payloads = await waitFor('two accepted pushes', async () => {
       const got = (await (await fetch(`${receiver.url}/received`)).json()) as any[]
       return got.length >= 2 && got
-    })
+    }, 30_000)
     expect(await (await fetch(`${receiver.url}/rejected`)).json()).toEqual([])
     const rm = payloads.at(-1).resourceMetrics[0]
     const attrs = Object.fromEntries(rm.resource.attributes.map((a: any) => [a.key, a.value.stringValue]))
