@@ -60,10 +60,11 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       return parsed.exitCode
   }
 
-  const { logger, sink } = daemonLogger(parsed.options, rt)
+  const { logger } = daemonLogger(parsed.options, rt)
   const log = logger.for('node')
-  // The last words before exiting non-zero are written whatever the level.
-  const fatal = (msg: string) => sink.write({ time: rt.platform.clock.now(), level: 'error', subsystem: 'node', msg: `fatal: ${msg}` })
+  // The last words before exiting non-zero: a plain line whatever the level and format (as
+  // rqlited's log.Fatal), for the person or supervisor reading why the process ended.
+  const fatal = (msg: string) => rt.stderr(`fatal: ${msg}`)
   const basePlatform = { ...rt.platform, logger }
   let node: RaftliteNode
   const authFile = parsed.options.auth
