@@ -152,18 +152,21 @@ test('OTLP: metrics pushed to a receiver process, which finds them well formed a
   const node = await startRaftlited({ args: ['-node-id', 'otlp-node', '-otlp-endpoint', `${receiver.url}/v1/metrics`, '-otlp-interval', '200ms'] })
   try {
     await execute(node.url, [['CREATE TABLE t (v)']])
-    const payloads = await waitFor('two accepted pushes', async () => {
+    const countsTheWrite = (payload: any) =>
+      payload.resourceMetrics[0].scopeMetrics[0].metrics
+        .find((m: any) => m.name === 'raftlite_http_requests_total')
+        ?.sum.dataPoints.some((p: any) => p.asDouble >= 1 && p.attributes.some((a: any) => a.key === 'route' && a.value.stringValue === 'execute'))
+    // Pushes began before the write: wait for one made after it (and at least two in all).
+    const payload = await waitFor('a push counting the write', async () => {
       const got = (await (await fetch(`${receiver.url}/received`)).json()) as any[]
-      return got.length >= 2 && got
+      return got.length >= 2 && got.find(countsTheWrite)
     }, 30_000)
     expect(await (await fetch(`${receiver.url}/rejected`)).json()).toEqual([])
-    const rm = payloads.at(-1).resourceMetrics[0]
+    const rm = payload.resourceMetrics[0]
     const attrs = Object.fromEntries(rm.resource.attributes.map((a: any) => [a.key, a.value.stringValue]))
     expect(attrs).toMatchObject({ 'service.name': 'raftlite', 'service.instance.id': 'otlp-node', 'raftlite.node.api_addr': node.httpAddr, 'raftlite.node.raft_addr': node.raftAddr })
     const names = rm.scopeMetrics[0].metrics.map((m: any) => m.name)
     expect(names).toEqual(expect.arrayContaining(['raftlite_http_requests_total', 'raftlite_raft_term', 'raftlite_log_fsync_duration_seconds']))
-    const executes = rm.scopeMetrics[0].metrics.find((m: any) => m.name === 'raftlite_http_requests_total').sum.dataPoints
-    expect(executes.some((p: any) => p.asDouble >= 1 && p.attributes.some((a: any) => a.key === 'route' && a.value.stringValue === 'execute'))).toBe(true)
   } finally {
     await node.stop()
     receiver.stop()
