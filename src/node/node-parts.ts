@@ -136,6 +136,11 @@ export class NodeParts {
     this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
     // Listening before the driver starts: the log's replay refills whatever the queue lost.
     this.cdc = createNodeCdc({ ...ctx, stdout: overrides.stdout, command: (name, payload) => this.data.command(name, payload) }, this.stateMachine)
+    const cdc = this.cdc
+    if (cdc) {
+      this.metrics.registry.gauge('raftlite_cdc_queue_depth', 'Row-change events waiting in the change data capture queue.', () => cdc.queue.depth)
+      this.metrics.registry.gauge('raftlite_cdc_dropped_events', 'Change events dropped because the CDC queue was full.', () => cdc.queue.droppedEvents)
+    }
     this.metrics.watch({
       driver: () => this.#driver,
       files: platform.files,

@@ -3,7 +3,7 @@
 import { afterEach, expect, test } from 'vitest'
 import type { FileHandle, OpenOptions } from '../../src/ports/file-port.ts'
 import { Logger, MemoryLogSink } from '../../src/observe/logger.ts'
-import type { HistogramSample } from '../../src/observe/metrics.ts'
+import type { HistogramSample, Sample } from '../../src/observe/metrics.ts'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
 import { platformWith } from '../../src/node/platform.ts'
 import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
@@ -79,4 +79,24 @@ test('the election of a lone node and a snapshot are logged, with the snapshot\'
   expect(snap.fields!.pauseMs as number).toBeLessThanOrEqual(snap.fields!.ms as number)
   const counted = node.metrics.registry.collect().find((f) => f.name === 'raftlite_snapshots_total')!.samples
   expect(counted).toEqual([{ labels: { kind: 'taken' }, value: 1 }])
+})
+
+test('with change data capture on, /metrics shows its queue depth, which grows while nothing takes the events', async () => {
+  const { loadCdcConfig } = await import('../../src/cdc/cdc-config.ts')
+  const files = new MemoryFilePort()
+  // A webhook nobody listens on: the events stay queued.
+  node = await RaftliteNode.start({ dataDir: '/d', cdc: loadCdcConfig('http://127.0.0.1:9/changes', files) }, platformWith(files))
+  await node.ready
+  const depth = () => (node!.metrics.registry.collect().find((f) => f.name === 'raftlite_cdc_queue_depth')?.samples[0] as Sample | undefined)?.value
+  expect(depth()).toBe(0)
+  await node.execute([{ sql: 'CREATE TABLE t (v)', positional: [], named: null }])
+  await node.execute([{ sql: 'INSERT INTO t VALUES (1)', positional: [], named: null }, { sql: 'INSERT INTO t VALUES (2)', positional: [], named: null }])
+  await expect.poll(depth, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+  expect(node.metrics.registry.collect().map((f) => f.name)).toContain('raftlite_cdc_dropped_events')
+})
+
+test('without change data capture, no CDC metrics', async () => {
+  node = await RaftliteNode.start({ dataDir: '/d' }, platformWith(new MemoryFilePort()))
+  await node.ready
+  expect(node.metrics.registry.collect().some((f) => f.name.startsWith('raftlite_cdc_'))).toBe(false)
 })
