@@ -7,6 +7,9 @@
  *   --runtimes node,deno,bun   single-node workloads on each runtime (default node)
  *   --no-cluster, --no-peers, --no-cdc   skip those parts
  *   --backup-mib N       size of the backup/restore database (default 1024; 16 with --quick)
+ *   --observe-overhead   in a --quick run too: inserts with metrics + default logging on vs off,
+ *                        side by side (a full run always has them; --no-observe-overhead skips)
+ *   --only-observe-overhead    only that comparison (a quick look at its cost)
  *
  * Peers (etcd, dqlite-demo) are measured when their binaries are on PATH. Outputs: a table on
  * the terminal, bench/results/latest.{json,md,svg}.
@@ -27,6 +30,7 @@ import { buildDist } from '../scripts/build.mjs'
 import { writeOutputs } from './outputs.ts'
 import type { Row } from './row.ts'
 import { singleNodeBench } from './single-node.ts'
+import { observeOverheadBench } from './observe-overhead.ts'
 import type { Budget } from './workload.ts'
 
 const argv = process.argv.slice(2)
@@ -76,6 +80,9 @@ function native(): Row[] {
 /** One run: every part, ours and the peers interleaved so load on the machine hits both alike. */
 async function oneRun(): Promise<Row[]> {
   const rows: Row[] = []
+  const overhead = flag('--only-observe-overhead') || flag('--observe-overhead') || (!quick && !flag('--no-observe-overhead'))
+  if (overhead) rows.push(...(await observeOverheadBench(budget)))
+  if (flag('--only-observe-overhead')) return rows
   for (const runtime of RUNTIMES) rows.push(...(await singleNodeBench(runtime, budget)))
   rows.push(...(await trivialServerBench(budget)))
   if (!flag('--no-cluster')) rows.push(...(await clusterBench(budget, snapshotMiB)))

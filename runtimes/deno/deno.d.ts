@@ -34,4 +34,6 @@ declare namespace Deno {
   }
   function createHttpClient(options: { caCerts?: string[]; cert?: string; key?: string }): HttpClient
   function readTextFileSync(path: string): string
+  const stderr: { isTerminal(): boolean }
+  const env: { get(name: string): string | undefined }
 }

@@ -39,5 +39,7 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     raftSnapWalBytes: flags.raftSnapWalSize,
     raftSnapIntervalMs: flags.raftSnapInt,
     joinAs: flags.joinAs,
+    metrics: flags.metrics,
+    logSlowRequestMs: flags.logSlowRequest,
   }
 }

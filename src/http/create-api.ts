@@ -17,6 +17,9 @@ import { handleChanges } from './change-stream.ts'
 import { changeSocketRoute } from './change-socket.ts'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { handleBackup, handleBoot, handleLoad } from './backup-routes.ts'
+import { requestObserver } from './request-observer.ts'
+import { handleConsoleCluster, handleConsolePage } from './console-routes.ts'
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../observe/prometheus-text.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
@@ -48,7 +51,17 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     if (hasCommonHeaders(c.res)) return
     for (const [name, value] of Object.entries(commonHeaders)) c.res.headers.set(name, value)
   })
-  if (node.authorizer) app.use('*', requirePermissions(node.authorizer))
+  const observe = requestObserver(node, node.logger.for('http'))
+  if (node.authorizer) {
+    const check = requirePermissions(node.authorizer)
+    app.use('*', async (c, next) => {
+      const startedAt = node.platform.clock.monotonic()
+      const refused = await check(c, next)
+      // A response of its own is a refusal (the request went no further): logged and counted.
+      if (refused instanceof Response) observe('unauthorized', c.req.raw, startedAt, refused)
+      return refused
+    })
+  }
 
   const prefixRoutes: [string, string, Handler][] = [
     ['/db/execute', 'execute', handleExecute],
@@ -68,12 +81,21 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/debug/vars', 'debug_vars', (r) => handleDebugVars(r, counters)],
     ['/boot', 'boot', handleBoot],
     ['/snapshot', 'snapshot', (r) => handleSnapshot(r, counters)],
+    ['/metrics', 'metrics', handleMetrics],
+    ['/console', 'console', (r) => handleConsolePage(r.request)],
+    ['/console/', 'console', (r) => handleConsolePage(r.request)],
+    ['/console/cluster', 'console', (r) => handleConsoleCluster(r.node, r.request, new URL(r.request.url).searchParams.has('local'))],
   ]
 
   const serve = (name: string, handler: Handler) => async (c: { req: { raw: Request; url: string } }) => {
+    const startedAt = node.platform.clock.monotonic()
+    const response = await serveRoute(name, handler, c, startedAt)
+    observe(name, c.req.raw, startedAt, response)
+    return response
+  }
+  const serveRoute = async (name: string, handler: Handler, c: { req: { raw: Request; url: string } }, startedAt: number) => {
     const request = c.req.raw
     if (request.method === 'OPTIONS') return empty(200)
-    const startedAt = node.platform.clock.monotonic()
     let params: QueryParams
     try {
       params = parseQueryParams(new URL(c.req.url))
@@ -98,8 +120,20 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
   for (const [path, name, handler] of prefixRoutes) app.all(`${path}*`, serve(name, handler))
   for (const [path, name, handler] of exactRoutes) app.all(path, serve(name, handler))
   app.all('/', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(302, { Location: '/status' })))
-  app.all('*', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(404)))
+  app.all('*', (c) => {
+    if (c.req.method === 'OPTIONS') return empty(200)
+    const response = empty(404)
+    observe('other', c.req.raw, node.platform.clock.monotonic(), response)
+    return response
+  })
   return app
+}
+
+/** Prometheus text format; 404 when the node runs with `-metrics=false`. */
+function handleMetrics(r: DataRequest): Response {
+  if (!r.node.metrics.enabled) return empty(404)
+  if (r.request.method !== 'GET') return empty(405)
+  return new Response(prometheusText(r.node.metrics.registry.collect()), { headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE } })
 }
 
 function handleStatus(r: DataRequest): Response {

@@ -17,6 +17,8 @@ import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { NodeOptions } from './node-options.ts'
+import type { NodeMetrics } from './node-metrics.ts'
+import type { Logger } from '../observe/logger.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import type { Platform } from './platform.ts'
 import type { WriteQueue } from './write-queue.ts'
@@ -55,9 +57,14 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly stats: NodeStats
   readonly reporters?: ReadonlyMap<string, StatusReporter>
   readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
+  /** Metrics (`/metrics`) and the structured logger. */
+  readonly metrics: NodeMetrics
+  readonly logger: Logger
   leader(): LeaderInfo | null
   members(): Member[]
   raftStatus(): RaftStatus
+  /** On the leader: each other member's highest replicated index (empty elsewhere). */
+  replication(): { id: string; match: number }[]
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
   removeNode(id: string, options?: { credentials?: Credentials }): Promise<void>
@@ -83,6 +90,7 @@ export interface ClusterNode extends EventTarget {
   readonly options: NodeOptions
   /** Checks that requests come from members (the cluster secret); null: every request is taken. */
   readonly clusterAuth: ClusterAuth | null
+  readonly logger: Logger
   learnAddress(id: string, raftAddr: string): void
   stepMessages(messages: readonly Message[]): string | undefined
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>

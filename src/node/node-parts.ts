@@ -23,6 +23,9 @@ import { silentLogger } from '../observe/logger.ts'
 import { createAuthorizer } from '../auth/node-authorizer.ts'
 import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import { peerAuthentication } from './peer-authentication.ts'
+import { ClusterEvents } from './cluster-events.ts'
+import { NodeMetrics } from './node-metrics.ts'
+import { joinPath } from '../ports/file-port.ts'
 import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
 import { createNodeCdc, withCdcCommands } from './node-cdc.ts'
@@ -73,6 +76,8 @@ export class NodeParts {
   /** Change data capture, when configured. */
   readonly cdc: CdcService | null
   readonly loads: NodeLoad
+  readonly metrics: NodeMetrics
+  readonly #events: ClusterEvents
   #driver: RaftDriver
   #stopping: Promise<void> | null = null
   /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
@@ -89,6 +94,7 @@ export class NodeParts {
     if (start.mode === 'restored') stats.restoresStart++
     const peerAuth = peerAuthentication(options, platform, overrides.fetch ?? ((...args) => fetch(...args)))
     this.clusterAuth = peerAuth.auth
+    this.metrics = new NodeMetrics(options.metrics)
     const ctx: NodeContext = (this.ctx = {
       id: options.nodeId,
       options,
@@ -99,6 +105,7 @@ export class NodeParts {
       fetch: peerAuth.fetch,
       logger: platform.logger ?? silentLogger,
       authorizer: createAuthorizer(options),
+      metrics: this.metrics,
       driver: () => this.#driver,
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),
@@ -108,7 +115,11 @@ export class NodeParts {
     this.membership = new Membership({ ...ctx, peers: this.peers, conditions: this.conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
     this.leadership = new Leadership({ ...ctx, peers: this.peers })
     const addressOf = (id: string) => this.membership.addressOf(id)
-    const recheck = () => this.conditions.recheck()
+    this.#events = new ClusterEvents(ctx, this.members.list())
+    const recheck = () => {
+      this.#events.members(this.members.list())
+      this.conditions.recheck()
+    }
     const beforeSnapshotPoint = () => this.cdc?.syncForSnapshot()
     this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck, beforeSnapshotPoint }, start.applied)
     const install = (snapshot: Snapshot) => {
@@ -125,6 +136,20 @@ export class NodeParts {
     this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
     // Listening before the driver starts: the log's replay refills whatever the queue lost.
     this.cdc = createNodeCdc({ ...ctx, stdout: overrides.stdout, command: (name, payload) => this.data.command(name, payload) }, this.stateMachine)
+    const cdc = this.cdc
+    if (cdc) {
+      this.metrics.registry.gauge('raftlite_cdc_queue_depth', 'Row-change events waiting in the change data capture queue.', () => cdc.queue.depth)
+      this.metrics.registry.gauge('raftlite_cdc_dropped_events', 'Change events dropped because the CDC queue was full.', () => cdc.queue.droppedEvents)
+    }
+    this.metrics.watch({
+      driver: () => this.#driver,
+      files: platform.files,
+      logDir: joinPath(options.dataDir, 'raft'),
+      snapshotPath: storage.snapshots.dataPath,
+      db: storage.db,
+      queueDepth: () => this.queue.depth,
+      lastSnapshotIndex: () => this.snapshots.lastIndex,
+    })
   }
 
   /** The current Raft driver. */
@@ -171,11 +196,23 @@ export class NodeParts {
     }
     const onSoftState = (state: SoftState) => this.#onSoftState(state)
     const fsm = this.stateMachine
-    const parts = { options, platform, log: this.storage.log, fsm, transport: this.transport, onSoftState, onError: (e: unknown) => this.emitError(e), onFatal }
+    const onFsync = this.#fsyncObserver()
+    const parts = { options, platform, log: this.storage.log, fsm, transport: this.transport, onSoftState, onError: (e: unknown) => this.emitError(e), onFatal, onFsync }
     return createRaftDriver(parts, applied)
   }
 
+  /** Times each log fsync (metrics) and warns of a stall; nothing is logged for a normal one. */
+  #fsyncObserver(): (ms: number) => void {
+    const { metrics, logger, options } = this.ctx
+    const store = logger.for('store')
+    return (ms) => {
+      if (metrics.enabled) metrics.fsyncDuration.observe(ms / 1000)
+      if (ms >= options.fsyncStallMs) store.warn('fsync stall: the Raft log took long to reach the disk', { ms: Math.round(ms) })
+    }
+  }
+
   #onSoftState(state: SoftState): void {
+    this.#events.softState(state, this.#driver.raft.status().term)
     this.conditions.recheck()
     this.cdc?.leadershipChanged()
     const leader = this.leader()

@@ -42,6 +42,8 @@ import { CdcDisabledError } from '../cdc/cdc-disabled-error.ts'
 import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
 import type { ChangeGroupJson } from '../cdc/change-json.ts'
 import type { WriteQueue } from './write-queue.ts'
+import type { NodeMetrics } from './node-metrics.ts'
+import type { Logger } from '../observe/logger.ts'
 
 export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 export type { StartOverrides } from './node-parts.ts'
@@ -142,6 +144,16 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return { ...this.#parts.transport.stats }
   }
 
+  /** The node's metrics: read them (`collect()`), or add your own to `metrics.registry`. */
+  get metrics(): NodeMetrics {
+    return this.#parts.metrics
+  }
+
+  /** The structured logger the node's parts write to (silent unless the platform gave one). */
+  get logger(): Logger {
+    return this.#parts.ctx.logger
+  }
+
   /** Index of the newest snapshot. */
   get lastSnapshotIndex(): number {
     return this.#parts.snapshots.lastIndex
@@ -181,6 +193,13 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   raftStatus(): RaftStatus {
     const { driver, storage } = this.#parts
     return { ...driver.raft.status(), lastLeaderContact: driver.lastLeaderContact, lastSnapshotTerm: storage.log.snapshot().metadata.term }
+  }
+
+  /** On the leader: each other member's highest replicated index (empty elsewhere). */
+  replication(): { id: string; match: number }[] {
+    const raft = this.#parts.driver.raft
+    if (raft.status().role !== 'leader') return []
+    return [...raft.progress()].filter(([id]) => id !== this.id).map(([id, pr]) => ({ id, match: pr.match }))
   }
 
   /**
