@@ -13,8 +13,6 @@ export interface DaemonOtlpFlags {
 export function startDaemonOtlp(node: RaftliteNode, flags: DaemonOtlpFlags, platform: Platform): OtlpPusher | null {
   if (flags.otlpEndpoint === '' || !node.metrics.enabled) return null
   const { runtime } = platform
-  // OpenTelemetry's semantic conventions name the process attributes `process.<field>`.
-  const processAttr = (field: string) => ['process', field].join('.')
   const attributes: Record<string, string> = {
     'service.name': 'raftlite',
     'service.version': RAFTLITE_VERSION,
@@ -22,11 +20,11 @@ export function startDaemonOtlp(node: RaftliteNode, flags: DaemonOtlpFlags, plat
     'raftlite.node.id': node.id,
     'raftlite.node.api_addr': node.options.httpAdvAddr,
     'raftlite.node.raft_addr': node.options.raftAdvAddr,
-    [processAttr('runtime.name')]: runtime.name,
-    [processAttr('runtime.version')]: runtime.version,
+    'process.runtime.name': runtime.name,
+    'process.runtime.version': runtime.version,
   }
   if (runtime.hostname) attributes['host.name'] = runtime.hostname
-  if (runtime.pid !== undefined) attributes[processAttr('pid')] = String(runtime.pid)
+  if (runtime.pid !== undefined) attributes['process.pid'] = String(runtime.pid)
   return startOtlpPush({
     url: flags.otlpEndpoint,
     intervalMs: flags.otlpInterval,
