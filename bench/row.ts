@@ -11,7 +11,7 @@ export interface Row {
   clients: number
   /** ops/s, or the row's `unit` (seconds, milliseconds, MiB) when it is not a throughput. */
   value: number
-  unit?: 's' | 'ms' | 'MiB'
+  unit?: 's' | 'ms' | 'MiB' | 'MiB/s'
   p50Ms?: number
   p99Ms?: number
   maxMs?: number

@@ -6,6 +6,10 @@
  *   --with-peers         install etcd and dqlite-demo with apt-get when missing (only then)
  *   --runtimes node,deno,bun   single-node workloads on each runtime (default node)
  *   --no-cluster, --no-peers, --no-cdc   skip those parts
+ *   --backup-mib N       size of the backup/restore database (default 1024; 16 with --quick)
+ *   --observe-overhead   in a --quick run too: inserts with metrics + default logging on vs off,
+ *                        side by side (a full run always has them; --no-observe-overhead skips)
+ *   --only-observe-overhead    only that comparison (a quick look at its cost)
  *
  * Peers (etcd, dqlite-demo) are measured when their binaries are on PATH. Outputs: a table on
  * the terminal, bench/results/latest.{json,md,svg}.
@@ -21,10 +25,12 @@ import { installPeers } from './peers/install-peers.ts'
 import { onPath } from './peers/peer-process.ts'
 import { trivialServerBench } from './peers/trivial-server.ts'
 import { restartTime } from './restart-time.ts'
+import { backupRestore } from './backup-restore.ts'
 import { buildDist } from '../scripts/build.mjs'
 import { writeOutputs } from './outputs.ts'
 import type { Row } from './row.ts'
 import { singleNodeBench } from './single-node.ts'
+import { observeOverheadBench } from './observe-overhead.ts'
 import type { Budget } from './workload.ts'
 
 const argv = process.argv.slice(2)
@@ -48,6 +54,8 @@ if (RUNTIMES.length === 0 || RUNTIMES.some((r) => !['node', 'deno', 'bun'].inclu
 const budget: Budget = quick ? { seconds: 1.5, maxOps: 20_000, warmupSeconds: 0.5 } : { seconds: 5, maxOps: 500_000, warmupSeconds: 1 }
 const restartSizesMiB = quick ? [16] : [100, 1024]
 const snapshotMiB = quick ? 8 : 100
+const backupMiB = Number(option('--backup-mib') ?? (quick ? 16 : 1024))
+if (!Number.isInteger(backupMiB) || backupMiB < 1) fail('--backup-mib: expected a whole number of MiB')
 
 // bin/raftlited.mjs falls back to tsx (about 85 MiB more RSS per node) when dist/ is older than
 // src/: build first, so the nodes measured are the bundle whatever was edited since `npm ci`.
@@ -72,6 +80,9 @@ function native(): Row[] {
 /** One run: every part, ours and the peers interleaved so load on the machine hits both alike. */
 async function oneRun(): Promise<Row[]> {
   const rows: Row[] = []
+  const overhead = flag('--only-observe-overhead') || flag('--observe-overhead') || (!quick && !flag('--no-observe-overhead'))
+  if (overhead) rows.push(...(await observeOverheadBench(budget)))
+  if (flag('--only-observe-overhead')) return rows
   for (const runtime of RUNTIMES) rows.push(...(await singleNodeBench(runtime, budget)))
   rows.push(...(await trivialServerBench(budget)))
   if (!flag('--no-cluster')) rows.push(...(await clusterBench(budget, snapshotMiB)))
@@ -80,6 +91,7 @@ async function oneRun(): Promise<Row[]> {
   if (peers.includes('dqlite-demo')) rows.push(...(await dqliteBench(budget)))
   rows.push(...native())
   for (const size of restartSizesMiB) rows.push(await restartTime(size))
+  rows.push(...(await backupRestore(backupMiB)))
   return rows
 }
 

@@ -38,6 +38,9 @@ export const RATIOS: RatioDef[] = [
   // dqlite-demo fails most concurrent PUTs ("database is locked"): only its one-client writes compare.
   { name: '3-node writes/s, 1 client ÷ dqlite PUTs/s', ours: three(ins, 1), peer: { system: 'dqlite 3 nodes', workload: 'PUT', clients: 1 }, field: 'value' },
   { name: '3-node linearizable reads/s ÷ dqlite GETs/s', ours: three('point select, level=linearizable', 32), peer: { system: 'dqlite 3 nodes', workload: 'GET (on the leader)', clients: 32 }, field: 'value' },
+  // Issue 16: metrics and default logging cost under 3 % of writes/s (side by side, one run).
+  { name: '1-node writes/s with metrics + default logging ÷ without, 1 client', ours: { system: 'raftlite 1 node', workload: 'insert, metrics + default logging on', clients: 1 }, peer: { system: 'raftlite 1 node', workload: 'insert, metrics + logging off', clients: 1 }, field: 'value', target: { op: '>=', x: 0.97 } },
+  { name: '1-node writes/s with metrics + default logging ÷ without, 32 clients', ours: { system: 'raftlite 1 node', workload: 'insert, metrics + default logging on', clients: 32 }, peer: { system: 'raftlite 1 node', workload: 'insert, metrics + logging off', clients: 32 }, field: 'value', target: { op: '>=', x: 0.97 } },
   { name: '1-node writes/s, 1 client ÷ native SQLite inserts/s', ours: { system: 'raftlite 1 node', runtime: 'node', workload: ins, clients: 1 }, peer: { system: 'native SQLite', workload: 'insert (in-process, fsync)' }, field: 'value' },
 ]
 

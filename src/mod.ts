@@ -43,3 +43,6 @@ export { CDC_DEFAULTS, type CdcConfig, CdcConfigError, parseCdcConfigJson } from
 export { CdcDisabledError } from './cdc/cdc-disabled-error.ts'
 export { ChangesGoneError } from './cdc/cdc-service.ts'
 export type { ChangeEnvelopeJson, ChangeEventJson, ChangeGroupJson } from './cdc/change-json.ts'
+export { Logger, MemoryLogSink, jsonLineSink, parseLogLevel, textLineSink, type LogLevel, type LogRecord, type LogSink } from './observe/logger.ts'
+export { MetricsRegistry, type MetricFamily } from './observe/metrics.ts'
+export { PROMETHEUS_CONTENT_TYPE, prometheusText } from './observe/prometheus-text.ts'

@@ -19,7 +19,7 @@ const FORBIDDEN: [RegExp, string][] = [
   [/from\s+['"](fs|path|os|child_process|net|http|https|crypto|buffer|util|worker_threads)(\/[^'"]*)?['"]/, 'a Node built-in import'],
   [/\bDeno\./, 'the Deno global'],
   [/\bBun\./, 'the Bun global'],
-  [/\bprocess\.(env|argv|exit|on|pid|version|platform|cwd|stdout|stderr)\b/, 'the Node process global'],
+  [/(?<!['\"`])\bprocess\.(env|argv|exit|on|pid|version|platform|cwd|stdout|stderr)\b/, 'the Node process global'], // not a quoted name such as OpenTelemetry's 'process.pid'
   [/\bBuffer\.(from|alloc|concat|isBuffer)\b/, 'the Node Buffer global'],
   [/\brequire\(/, 'CommonJS require'],
 ]

@@ -13,6 +13,9 @@ const code = await runDaemon(process.argv.slice(2), {
   serveApi,
   onShutdownSignal,
   stderr: (line) => process.stderr.write(`${line}\n`),
+  stderrIsTerminal: process.stderr.isTTY === true,
+  colour: !process.env.NO_COLOR,
   stdout: (line) => process.stdout.write(`${line}\n`),
+  env: (name) => process.env[name],
 })
 process.exit(code)

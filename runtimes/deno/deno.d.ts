@@ -21,6 +21,7 @@ declare namespace Deno {
   }
   type Signal = 'SIGINT' | 'SIGTERM'
   const args: string[]
+  const env: { get(name: string): string | undefined }
   const pid: number
   const version: { deno: string; v8: string; typescript: string }
   function serve(options: ServeOptions, handler: (request: Request) => Response | Promise<Response>): HttpServer
@@ -33,4 +34,6 @@ declare namespace Deno {
   }
   function createHttpClient(options: { caCerts?: string[]; cert?: string; key?: string }): HttpClient
   function readTextFileSync(path: string): string
+  const stderr: { isTerminal(): boolean }
+  const env: { get(name: string): string | undefined }
 }

@@ -13,6 +13,9 @@ const code = await runDaemon(Deno.args, {
   serveApi,
   onShutdownSignal,
   stderr: (line) => console.error(line),
+  stderrIsTerminal: Deno.stderr.isTerminal(),
+  colour: !Deno.env.get('NO_COLOR'),
   stdout: (line) => console.log(line),
+  env: (name) => Deno.env.get(name),
 })
 Deno.exit(code)

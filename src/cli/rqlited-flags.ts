@@ -12,6 +12,7 @@
  */
 import { FlagError, parseFlags, printDefaults } from './flags.ts'
 import type { FlagSpec, FlagType, FlagValue } from './flags.ts'
+import { validateObserveFlags } from './observe-flags.ts'
 
 export interface RqlitedFlagSpec extends FlagSpec {
   /** Key in `RqlitedOptions` (camelCase of the flag; renamed flags share a key). */
@@ -94,6 +95,12 @@ export interface RqlitedOptions {
   /** raftlite's own: the file holding the cluster secret (see NodeOptions.clusterSecret). */
   clusterSecretFile: string
   dbQueryTimeout: number
+  logLevel: string
+  logFormat: string
+  logSlowRequest: number
+  metrics: boolean
+  otlpEndpoint: string
+  otlpInterval: number
   cpuProfile: string
   memProfile: string
   traceProfile: string
@@ -122,8 +129,8 @@ const ROWS: Row[] = [
   ['node-verify-server-name', 'string', '', true, 'Hostname to verify on certificate returned by a node'],
   ['node-verify-common-name', 'string', '', true, 'Common name to verify on node certificates', 'v10'],
   ['auth', 'string', '', true, 'Path to authentication and authorization file. If not set, not enabled'],
-  ['auto-backup', 'string', '', false, 'Path to automatic backup configuration file. If not set, not enabled'],
-  ['auto-restore', 'string', '', false, 'Path to automatic restore configuration file. If not set, not enabled'],
+  ['auto-backup', 'string', '', true, 'Path to automatic backup configuration file. If not set, not enabled'],
+  ['auto-restore', 'string', '', true, 'Path to automatic restore configuration file. If not set, not enabled'],
   ['cdc-config', 'string', '', true, 'CDC config: a URL, "stdout", or path to a JSON config file. If not set, CDC is disabled'],
   ['raft-addr', 'string', 'localhost:4002', true, 'Raft communication bind address'],
   ['raft-adv-addr', 'string', '', true, 'Advertised Raft communication address. If not set, same as Raft bind address'],
@@ -155,7 +162,7 @@ const ROWS: Row[] = [
   ['raft-shutdown-stepdown', 'bool', true, true, 'If leader, stepdown before shutting down. Enabled by default'],
   ['raft-remove-shutdown', 'bool', false, true, 'Shutdown Raft if node removed from cluster'],
   ['raft-cluster-remove-shutdown', 'bool', false, true, 'Node removes itself from cluster on graceful shutdown'],
-  ['raft-log-level', 'string', 'WARN', false, 'Minimum log level for Raft module'],
+  ['raft-log-level', 'string', 'WARN', true, 'Minimum log level for Raft module'],
   ['raft-reap-node-timeout', 'duration', 0, true, 'Time after which a non-reachable voting node will be reaped. If not set, no reaping takes place'],
   ['raft-reap-read-only-node-timeout', 'duration', 0, true, 'Time after which a non-reachable non-voting node will be reaped. If not set, no reaping takes place'],
   ['cluster-connect-timeout', 'duration', 30 * S, true, 'Timeout for initial connection to other nodes'],
@@ -172,6 +179,12 @@ const ROWS: Row[] = [
   ['http-read-timeout', 'duration', 300 * S, true, 'Time a client has to send a whole request, 0 for no limit; then 408 (raftlite, Node only)', 'raftlite'],
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
   ['db-query-timeout', 'duration', 5 * S, true, 'Default time limit of each read statement, when a request sets no db_timeout; 0s for none (raftlite)', 'raftlite'],
+  ['log-level', 'string', 'INFO', true, 'Minimum log level of every module without its own: DEBUG, INFO, WARN, ERROR or OFF (raftlite)', 'raftlite'],
+  ['log-format', 'string', 'auto', true, 'Log lines as json, text, or auto: coloured text on a terminal, else JSON (raftlite)', 'raftlite'],
+  ['log-slow-request', 'duration', 1 * S, true, 'HTTP requests slower than this are logged at WARN; 0s disables (raftlite)', 'raftlite'],
+  ['metrics', 'bool', true, true, 'Collect metrics and serve them at /metrics in Prometheus text format (raftlite)', 'raftlite'],
+  ['otlp-endpoint', 'string', '', true, 'OTLP/HTTP (JSON) metrics URL to push to, e.g. http://collector:4318/v1/metrics. If not set, no push (raftlite)', 'raftlite'],
+  ['otlp-interval', 'duration', 10 * S, true, 'Period between OTLP metrics pushes (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, true, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
   ['cpu-profile', 'string', '', true, 'Path to file for CPU profiling information'],
@@ -262,7 +275,7 @@ export function parseRqlitedArgs(argv: readonly string[], info: UsageInfo = {}):
   options.join = joinRaw === '' ? [] : joinRaw.split(',')
   const opts = options as unknown as RqlitedOptions
 
-  const err = validate(opts)
+  const err = validate(opts) ?? validateObserveFlags(opts)
   if (err) return fatal(err)
   return { kind: 'ok', options: opts, dataDir, set: parsed.set }
 }

@@ -55,6 +55,15 @@ export function clusterApi(node: ClusterNode): ClusterApi {
     if (auth && !(await auth.bodyMatches(c.req.header(CONTENT_HEADER), bytes))) throw new Error('the body is not the one signed')
     return bytes
   }
+  // Every refusal past the secret check is logged with its reason: a member sending what is
+  // refused is worth knowing. (Requests without the secret are reported, rate-limited, above.)
+  const log = node.logger.for('cluster')
+  app.use('*', async (c, next) => {
+    await next()
+    if (c.res.status < 400) return
+    const reason = (await c.res.clone().text()).trim().slice(0, 300)
+    log.info('cluster request refused', { method: c.req.method, path: c.req.path, status: c.res.status, reason, sender: c.req.header(SENDER_HEADER) })
+  })
   let stream: MiddlewareHandler | null = null
   // Raft messages over one WebSocket per peer: no request per batch. The sender names itself
   // in the query string (a browser-style WebSocket cannot set headers).

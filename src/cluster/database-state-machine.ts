@@ -9,6 +9,7 @@ import type { RowChange } from '../db/row-changes.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { ConfChange, Entry, Snapshot } from '../raft/types.ts'
 import type { Connection } from '../sqlite/connection.ts'
+import { decodeLoadCommit, LOAD_COMMIT_COMMAND } from './load-commands.ts'
 import type { Members } from './members.ts'
 import type { StateMachine } from './raft-driver.ts'
 
@@ -94,6 +95,7 @@ export class DatabaseStateMachine implements StateMachine {
   }
 
   #applyCustom(index: number, command: Extract<ReturnType<typeof decodeCommand>, { kind: 'custom' }>, changes: RowChange[] | undefined): AppliedWrite {
+    if (command.name === LOAD_COMMIT_COMMAND) return this.#applyLoad(index, command.timestampMs, command.payload)
     const handler = this.commands.get(command.name)
     // Fails alike on every replica registered alike; the proposer gets the error.
     if (!handler) throw new Error(`no handler registered for command ${JSON.stringify(command.name)}`)
@@ -105,6 +107,13 @@ export class DatabaseStateMachine implements StateMachine {
     } finally {
       this.#report(index, timestampMs, changes)
     }
+  }
+
+  /** Swaps a staged load in: outside a command's transaction, since it replaces the whole file. */
+  #applyLoad(index: number, timestampMs: number, payload: Uint8Array): AppliedWrite {
+    this.lastWriteTimestamp = timestampMs
+    this.db().applyStagedLoad(decodeLoadCommit(payload))
+    return { results: [], raftIndex: index }
   }
 
   #report(index: number, timestampMs: number, changes: RowChange[] | undefined): void {

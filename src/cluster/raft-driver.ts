@@ -55,6 +55,8 @@ export interface DriverOptions {
   readContextNonce?: string
   /** Persisting failed; the driver has stopped (a failed fsync cannot be retried safely). */
   onFatal?(error: unknown): void
+  /** Each fsync of the log, with how long it took (metrics, stall warnings). */
+  onFsync?(ms: number): void
 }
 
 interface Pending {
@@ -333,19 +335,29 @@ export class RaftDriver {
         this.#term = rd.hardState.term
       }
       let appliedEarly = 0
-      if (rd.snapshot) log.sync()
-      else if (rd.mustSync) {
+      const clock = this.#o.clock
+      const syncStart = clock.monotonic()
+      let syncMs = -1
+      if (rd.snapshot) {
+        log.sync()
+        syncMs = clock.monotonic() - syncStart
+      } else if (rd.mustSync) {
         if (log.syncAsync) {
-          const synced = log.syncAsync()
+          // Timed to the fsync's end, not to the applies that run meanwhile.
+          const synced = log.syncAsync().then(() => void (syncMs = clock.monotonic() - syncStart))
           // Committed entries below this Ready's own were made durable here by an earlier
           // fsync: apply them while the disk works, so a commit learned during one fsync
           // (a lone voter counts its own copy only once durable) does not wait for the next.
           appliedEarly = this.#applyDurable(rd.committedEntries, rd.entries)
           await synced
-        } else log.sync()
+        } else {
+          log.sync()
+          syncMs = clock.monotonic() - syncStart
+        }
         // Stopped while the disk worked: what this Ready would send or apply is moot.
         if (this.#stopped) return
       }
+      if (syncMs >= 0) this.#o.onFsync?.(syncMs)
       // 2. Send the rest.
       const rest = rd.early.length === 0 ? rd.messages : rd.messages.filter((m) => !rd.early.includes(m))
       if (rest.length > 0) transport.send(rest)

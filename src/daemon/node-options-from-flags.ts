@@ -47,5 +47,7 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     onDiskPath: flags.onDiskPath,
     compressSnapTransport: flags.compressSnapTransport,
     joinAs: flags.joinAs,
+    metrics: flags.metrics,
+    logSlowRequestMs: flags.logSlowRequest,
   }
 }

@@ -14,10 +14,13 @@ import { type ConnectionLimits, type ServeOptions } from '../http/connection-lim
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
 import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
-import { Logger, textLineSink } from '../observe/logger.ts'
 import { loadCdcConfig } from '../cdc/cdc-config.ts'
 import type { Profiler } from '../ports/profiler.ts'
 import { startExtras } from './daemon-extras.ts'
+import type { AutoBackup } from '../backup/auto-backup.ts'
+import { runAutoRestore, startAutoBackup } from '../backup/start-backups.ts'
+import { daemonLogger } from './daemon-logger.ts'
+import { startDaemonOtlp } from './daemon-otlp.ts'
 
 export interface DaemonRuntime {
   platform: Platform
@@ -37,6 +40,12 @@ export interface DaemonRuntime {
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
   stdout(line: string): void
+  /** Environment variables, for `$VAR`s in the -auto-backup and -auto-restore configs. */
+  env?(name: string): string | undefined
+  /** stderr is a terminal (`-log-format auto` then writes coloured text, else JSON lines). */
+  stderrIsTerminal?: boolean
+  /** Colours are welcome on that terminal (NO_COLOR unset). */
+  colour?: boolean
 }
 
 /** Runs the daemon; resolves with the process exit code once it has stopped. */
@@ -64,6 +73,12 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
 
 /** Starts the node, serves it until a signal (or its own stop), and stops it; the exit code. */
 async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, rt: DaemonRuntime, onNode?: (node: RaftliteNode) => void): Promise<number> {
+  const { logger } = daemonLogger(parsed.options, rt)
+  const log = logger.for('node')
+  // The last words before exiting non-zero: a plain line whatever the level and format (as
+  // rqlited's log.Fatal), for the person or supervisor reading why the process ended.
+  const fatal = (msg: string) => rt.stderr(`fatal: ${msg}`)
+  const basePlatform = { ...rt.platform, logger }
   let node: RaftliteNode
   const authFile = parsed.options.auth
   const apiTls = httpTls(parsed.options)
@@ -80,24 +95,23 @@ async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, 
     const users = authFile ? readUsersFile(rt.platform.files, authFile) : undefined
     const secretFile = parsed.options.clusterSecretFile
     const clusterSecret = secretFile ? readClusterSecret(rt.platform.files, secretFile) : ''
-    if (!clusterSecret && !rt.platform.logger) {
-      rt.stderr('warning: no cluster secret (-cluster-secret-file): any process that can reach the Raft address can join the cluster and send it Raft messages; keep that port private')
-    }
+    // Without a secret, the node warns through its logger (peer-authentication.ts).
     peers = clientTls && rt.peerTls ? rt.peerTls(clientTls) : null
-    const platform = peers?.openWebSocket ? { ...rt.platform, openWebSocket: peers.openWebSocket } : rt.platform
+    const platform = peers?.openWebSocket ? { ...basePlatform, openWebSocket: peers.openWebSocket } : basePlatform
     const cdc = loadCdcConfig(parsed.options.cdcConfig, rt.platform.files)
     node = await RaftliteNode.start({ ...nodeOptionsFromFlags(parsed.options, parsed.dataDir), users, clusterSecret, cdc }, platform, { ...(peers ? { fetch: peers.fetch } : {}), stdout: rt.stdout })
   } catch (e) {
     peers?.close()
-    rt.stderr(`fatal: cannot start node: ${e instanceof Error ? e.message : String(e)}`)
+    fatal(`cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1
   }
   onNode?.(node)
-  const usersWatch = authFile ? watchUsers(node, authFile, rt) : null
+  const usersWatch = authFile ? watchUsersFile(rt.platform.files, rt.platform.timers, authFile, logger.for('auth'), (users) => node.setUsers(users)) : null
   node.addEventListener('error', (event) => {
     const detail = (event as CustomEvent).detail
-    rt.stderr(`error: ${detail instanceof Error ? detail.message : String(detail)}`)
+    log.error(detail instanceof Error ? detail.message : String(detail))
   })
+  const otlp = startDaemonOtlp(node, parsed.options, basePlatform)
 
   const servers: { close(): Promise<void> }[] = []
   const limits = connectionLimits(parsed.options)
@@ -114,14 +128,16 @@ async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, 
     } catch (e) {
       for (const s of servers) await s.close()
       usersWatch?.stop()
+      await otlp?.stop()
       await node.stop()
-      rt.stderr(`fatal: cannot listen on ${addr}: ${e instanceof Error ? e.message : String(e)}`)
+      fatal(`cannot listen on ${addr}: ${e instanceof Error ? e.message : String(e)}`)
       return 1
     }
   }
   const closeServers = async () => {
     usersWatch?.stop()
     for (const s of servers) await s.close()
+    await otlp?.stop()
     peers?.close()
   }
   const signalled = new Promise<string>((resolve) => rt.onShutdownSignal(resolve))
@@ -134,13 +150,28 @@ async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, 
     await closeServers()
     await node.stop()
     if (started.kind === 'signal') return 0
-    rt.stderr(`fatal: ${started.error instanceof Error ? started.error.message : String(started.error)}`)
+    fatal(started.error instanceof Error ? started.error.message : String(started.error))
     return 1
   }
-  rt.stderr(
-    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${apiUrl(advertisedApiAddr(node.options))}, Raft on ${node.options.raftAdvAddr} ` +
+  const api = apiUrl(advertisedApiAddr(node.options))
+  log.info(
+    `raftlited v${RAFTLITE_VERSION} node ${node.id} serving ${api}, Raft on ${node.options.raftAdvAddr} ` +
       `(data in ${node.options.dataDir}, ${rt.platform.runtime.name} ${rt.platform.runtime.version})`,
+    { id: node.id, http: api, raft: node.options.raftAdvAddr, version: RAFTLITE_VERSION },
   )
+
+  let autoBackup: AutoBackup | null = null
+  try {
+    const env = (name: string) => rt.env?.(name)
+    await runAutoRestore(node, parsed.options, env)
+    autoBackup = startAutoBackup(node, parsed.options, env)
+  } catch (e) {
+    rt.stderr(`fatal: ${e instanceof Error ? e.message : String(e)}`)
+    usersWatch?.stop()
+    await closeServers()
+    await node.stop()
+    return 1
+  }
 
   // A node stops by itself only when its storage failed (it cannot go on safely): exit non-zero
   // so a supervisor restarts it, and the restart recovers from what the disk holds.
@@ -156,27 +187,23 @@ async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, 
   }
   if (ended === undefined) {
     await closeServers()
-    rt.stderr('fatal: the node stopped after a storage error (see above); restart it to recover')
+    fatal('the node stopped after a storage error (see above); restart it to recover')
     return 1
   }
   const signal = ended
-  rt.stderr(`received ${signal}, shutting down`)
+  log.info(`received ${signal}, shutting down`, { signal })
   // The public API closes first; the cluster port stays open while the node hands leadership
   // over or leaves the cluster, which needs answers from its peers.
   const [clusterServer, apiServer] = servers
   usersWatch?.stop()
+  await autoBackup?.stop()
   await apiServer.close()
+  await otlp?.stop()
   await node.stop()
   await clusterServer.close()
   peers?.close()
-  rt.stderr('node stopped')
+  log.info('node stopped')
   return 0
-}
-
-/** Reloads the -auth file when it changes; logs under `auth` (to stderr if no logger is set up). */
-function watchUsers(node: RaftliteNode, path: string, rt: DaemonRuntime): { stop(): void } {
-  const logger = rt.platform.logger ?? new Logger({ sink: textLineSink(rt.stderr), level: 'info' })
-  return watchUsersFile(rt.platform.files, rt.platform.timers, path, logger.for('auth'), (users) => node.setUsers(users))
 }
 
 function connectionLimits(flags: { httpMaxConnsPerClient: number; httpReadHeaderTimeout: number; httpReadTimeout: number }): ConnectionLimits {

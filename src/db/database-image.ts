@@ -6,6 +6,7 @@
  * snapshot or installs one; reading it then throws `ImageAbandonedError`.
  */
 import type { Connection } from '../sqlite/connection.ts'
+import { sqlDump } from './sql-dump.ts'
 
 export class ImageAbandonedError extends Error {
   constructor(reason: string) {
@@ -57,6 +58,20 @@ export class DatabaseImage {
   /** Pages in chunks of `chunkPages`, for streaming. */
   *chunks(chunkPages = 128): Generator<Uint8Array> {
     for (let first = 1; first <= this.pageCount; first += chunkPages) yield this.read(first, chunkPages)
+  }
+
+  /** The image as SQL text (see `sqlDump`), a piece at a time; `tables` picks tables. */
+  *sql(tables: readonly string[] = []): Generator<string> {
+    for (const piece of sqlDump(this.#open(), tables)) {
+      yield piece
+      this.#open() // abandoned or closed while the consumer held the piece
+    }
+  }
+
+  #open(): Connection {
+    if (this.#abandoned !== null) throw new ImageAbandonedError(this.#abandoned)
+    if (!this.#connection) throw new Error('database image is closed')
+    return this.#connection
   }
 
   /** @internal The node needs the checkpoint, or the file is being replaced. */

@@ -21,6 +21,8 @@ import { type RowChange, RowChangeRecorder } from './row-changes.ts'
 import { DatabaseImage } from './database-image.ts'
 import { stepBudgetFor } from './step-budget.ts'
 import { TableColumns } from './table-columns.ts'
+import { splitStatements } from './split-statements.ts'
+import { checkLoadable, copyDatabase, type StagedLoad, writeStagedFile } from './database-restore.ts'
 
 export interface DatabaseOptions {
   files: FilePort
@@ -123,6 +125,70 @@ export class Database {
     const image: DatabaseImage = new DatabaseImage(connection, () => this.#images.delete(image))
     this.#images.add(image)
     return image
+  }
+
+  /**
+   * Checks that the file at `path` (an upload) is an intact SQLite database this one can be
+   * replaced by, and marks it rollback-journal mode; throws `InvalidDatabaseError` if not.
+   */
+  async checkLoadable(path: string): Promise<void> {
+    this.#assertOpen()
+    checkLoadable(this.#files, path, Number(this.#rw.scalar('PRAGMA page_size')), (p) => this.#openSource(p), (p) => this.#vfs.own(p))
+  }
+
+  /** Replaces the whole database by the file at `path` (see `checkLoadable`): all or nothing. */
+  async replaceWith(path: string): Promise<void> {
+    this.#replaceWith(path)
+  }
+
+  /**
+   * Applies a load whose chunks the log staged (database-restore.ts): reassembles them beside
+   * the database, checks them against `load` and replaces the database by them, staging table
+   * included. Throws, leaving the data as it was, if anything does not match.
+   */
+  applyStagedLoad(load: StagedLoad): void {
+    this.#assertOpen()
+    const path = `${this.path}-load`
+    try {
+      writeStagedFile(this.#rw, this.#files, load, path)
+      this.#replaceWith(path)
+    } finally {
+      if (this.#files.exists(path)) this.#files.delete(path)
+    }
+  }
+
+  /** SQL text cut into its statements, as SQLite's tokenizer sees them (see split-statements.ts). */
+  splitStatements(sql: string): string[] {
+    return splitStatements(sql, (text) => this.#sqlite3.capi.sqlite3_complete(text) !== 0)
+  }
+
+  /** Writes a compacted copy of the database (VACUUM INTO) to `path`, which must not exist. */
+  async vacuumInto(path: string): Promise<void> {
+    this.#assertOpen()
+    this.#vfs.own(path)
+    const connection = Connection.open(this.#sqlite3, this.path, { readOnly: true, vfs: this.#vfs.name, fileRefusal: () => this.#vfs.takeRefusal() })
+    try {
+      limitMemory(connection)
+      connection.exec(`VACUUM INTO '${path.replaceAll("'", "''")}'`)
+    } finally {
+      connection.close()
+    }
+  }
+
+  #replaceWith(path: string): void {
+    this.#assertOpen()
+    const source = this.#openSource(path)
+    try {
+      copyDatabase(this.#sqlite3, this.#rw, source)
+    } finally {
+      source.close()
+    }
+    this.#recorder?.take() // a load replaces everything; it is no row change of the client's
+  }
+
+  #openSource(path: string): Connection {
+    this.#vfs.own(path)
+    return Connection.open(this.#sqlite3, path, { readOnly: true, vfs: this.#vfs.name, fileRefusal: () => this.#vfs.takeRefusal() })
   }
 
   /** Images open: they hold back checkpoints (see `DatabaseImage`). */

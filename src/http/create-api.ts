@@ -16,6 +16,10 @@ import { readBodyText } from './read-body.ts'
 import { handleChanges } from './change-stream.ts'
 import { changeSocketRoute } from './change-socket.ts'
 import type { UpgradeWebSocket } from 'hono/ws'
+import { handleBackup, handleBoot, handleLoad } from './backup-routes.ts'
+import { requestObserver } from './request-observer.ts'
+import { handleConsoleCluster, handleConsolePage } from './console-routes.ts'
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../observe/prometheus-text.ts'
 import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, leaderNotFound, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
@@ -47,7 +51,17 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     if (hasCommonHeaders(c.res)) return
     for (const [name, value] of Object.entries(commonHeaders)) c.res.headers.set(name, value)
   })
-  if (node.authorizer) app.use('*', requirePermissions(node.authorizer))
+  const observe = requestObserver(node, node.logger.for('http'))
+  if (node.authorizer) {
+    const check = requirePermissions(node.authorizer)
+    app.use('*', async (c, next) => {
+      const startedAt = node.platform.clock.monotonic()
+      const refused = await check(c, next)
+      // A response of its own is a refusal (the request went no further): logged and counted.
+      if (refused instanceof Response) observe('unauthorized', c.req.raw, startedAt, refused)
+      return refused
+    })
+  }
 
   const prefixRoutes: [string, string, Handler][] = [
     ['/db/execute', 'execute', handleExecute],
@@ -55,8 +69,8 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/db/request', 'request', handleRequest],
     ['/db/sql', 'sql', handleSql],
     ['/db/changes', 'changes', handleChanges],
-    ['/db/backup', 'backup', notYet('backup (/db/backup)')],
-    ['/db/load', 'load', notYet('load (/db/load)')],
+    ['/db/backup', 'backup', handleBackup],
+    ['/db/load', 'load', handleLoad],
     ['/status', 'status', handleStatus],
     ['/nodes', 'nodes', handleNodes],
     ['/readyz', 'readyz', handleReadyz],
@@ -65,15 +79,24 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
   const exactRoutes: [string, string, Handler][] = [
     ['/leader', 'leader', handleLeader],
     ['/debug/vars', 'debug_vars', (r) => handleDebugVars(r, counters)],
-    ['/boot', 'boot', notYet('boot (/boot)')],
+    ['/boot', 'boot', handleBoot],
     ['/snapshot', 'snapshot', (r) => handleSnapshot(r, counters)],
     ['/reap', 'reap', (r) => handleReap(r, counters)],
+    ['/metrics', 'metrics', handleMetrics],
+    ['/console', 'console', (r) => handleConsolePage(r.request)],
+    ['/console/', 'console', (r) => handleConsolePage(r.request)],
+    ['/console/cluster', 'console', (r) => handleConsoleCluster(r.node, r.request, new URL(r.request.url).searchParams.has('local'))],
   ]
 
   const serve = (name: string, handler: Handler) => async (c: { req: { raw: Request; url: string } }) => {
+    const startedAt = node.platform.clock.monotonic()
+    const response = await serveRoute(name, handler, c, startedAt)
+    observe(name, c.req.raw, startedAt, response)
+    return response
+  }
+  const serveRoute = async (name: string, handler: Handler, c: { req: { raw: Request; url: string } }, startedAt: number) => {
     const request = c.req.raw
     if (request.method === 'OPTIONS') return empty(200)
-    const startedAt = node.platform.clock.monotonic()
     let params: QueryParams
     try {
       params = parseQueryParams(new URL(c.req.url))
@@ -98,12 +121,20 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
   for (const [path, name, handler] of prefixRoutes) app.all(`${path}*`, serve(name, handler))
   for (const [path, name, handler] of exactRoutes) app.all(path, serve(name, handler))
   app.all('/', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(302, { Location: '/status' })))
-  app.all('*', (c) => (c.req.method === 'OPTIONS' ? empty(200) : empty(404)))
+  app.all('*', (c) => {
+    if (c.req.method === 'OPTIONS') return empty(200)
+    const response = empty(404)
+    observe('other', c.req.raw, node.platform.clock.monotonic(), response)
+    return response
+  })
   return app
 }
 
-function notYet(what: string): Handler {
-  return () => textError(501, `${what} is not supported by this version of raftlite yet`)
+/** Prometheus text format; 404 when the node runs with `-metrics=false`. */
+function handleMetrics(r: DataRequest): Response {
+  if (!r.node.metrics.enabled) return empty(404)
+  if (r.request.method !== 'GET') return empty(405)
+  return new Response(prometheusText(r.node.metrics.registry.collect()), { headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE } })
 }
 
 function handleStatus(r: DataRequest): Response {
@@ -270,6 +301,7 @@ function handleDebugVars(r: DataRequest, counters: Counters): Response {
     },
     ...cdcVars(r.node.cdcStatus()),
   }
+  for (const reporter of r.node.reporters?.values() ?? []) if (reporter.expvar && reporter.expvarKey) vars[reporter.expvarKey] = reporter.expvar()
   const body = r.params.key ? { [r.params.key]: vars[r.params.key] ?? null } : vars
   return new Response(toJson(sortDeep(body as never)), { headers: { 'Content-Type': 'application/json; charset=utf-8' } })
 }

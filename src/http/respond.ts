@@ -4,12 +4,22 @@ import { type JsonValue, toJson } from '../api/json-writer.ts'
 const JSON_TYPE = 'application/json; charset=utf-8'
 const TEXT_TYPE = 'text/plain; charset=utf-8'
 
+/** The message of each error response, for the log (reading the body back would consume it). */
+const reasons = new WeakMap<Response, string>()
+
 /** Like Go's http.Error: text/plain, the message and a trailing newline. */
 export function textError(status: number, message: string): Response {
-  return new Response(`${message}\n`, {
+  const response = new Response(`${message}\n`, {
     status,
     headers: { 'Content-Type': TEXT_TYPE, 'X-Content-Type-Options': 'nosniff' },
   })
+  reasons.set(response, message)
+  return response
+}
+
+/** Why `response` refused its request, when `textError` made it. */
+export function errorReason(response: Response): string | undefined {
+  return reasons.get(response)
 }
 
 /**

@@ -91,6 +91,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
         pragmas: db.pragmas(),
       },
     },
+    ...Object.fromEntries([...(node.reporters ?? [])].map(([key, reporter]) => [key, reporter.status()])),
   }
 }
 

@@ -20,6 +20,7 @@ export interface DriverParts {
   onSoftState(state: SoftState): void
   onError(error: unknown): void
   onFatal(error: unknown): void
+  onFsync?(ms: number): void
 }
 
 /** `applied`: the snapshot the database holds; the log replays from there. */
@@ -53,6 +54,7 @@ export function createRaftDriver(parts: DriverParts, applied: number): RaftDrive
     onSoftState: parts.onSoftState,
     onError: parts.onError,
     onFatal: parts.onFatal,
+    onFsync: parts.onFsync,
   })
 }
 

@@ -7,15 +7,19 @@ import type { Authorizer } from '../auth/authorizer.ts'
 import type { Credentials } from '../auth/credentials.ts'
 import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
+import type { JsonValue } from '../api/json-writer.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
+import type { DatabaseImage } from '../db/database-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { Counters } from './counters.ts'
 import type { NodeOptions } from './node-options.ts'
+import type { NodeMetrics } from './node-metrics.ts'
+import type { Logger } from '../observe/logger.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import type { Platform } from './platform.ts'
 import type { WriteQueue } from './write-queue.ts'
@@ -29,6 +33,13 @@ export interface DataNode {
 }
 
 export type RaftStatus = ReturnType<RaftNode['status']> & { lastLeaderContact: number; lastSnapshotTerm: number }
+
+/** A section of /status (and, under `expvarKey`, of /debug/vars) that a subsystem reports. */
+export interface StatusReporter {
+  status(): JsonValue
+  expvar?(): JsonValue
+  expvarKey?: string
+}
 
 /** The rqlite HTTP API's view of a node: data, status and cluster operations. */
 export interface ApiNode extends DataNode, EventTarget {
@@ -46,10 +57,16 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly database: Database
   readonly stats: NodeStats
   readonly counters: Counters
+  readonly reporters?: ReadonlyMap<string, StatusReporter>
   readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
+  /** Metrics (`/metrics`) and the structured logger. */
+  readonly metrics: NodeMetrics
+  readonly logger: Logger
   leader(): LeaderInfo | null
   members(): Member[]
   raftStatus(): RaftStatus
+  /** On the leader: each other member's highest replicated index (empty elsewhere). */
+  replication(): { id: string; match: number }[]
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
   reap(): Promise<{ snapshotsReaped: number; walsCheckpointed: number }>
@@ -63,6 +80,11 @@ export interface ApiNode extends DataNode, EventTarget {
   cdcStatus(): Record<string, unknown> | null
   /** The captured changes after an index, then live (throws CdcDisabledError when off). */
   changeTexts(options?: ChangeReadOptions): AsyncGenerator<ChangeText>
+  /** Backups: a consistent image of the database (see `RaftliteNode.openImage`). */
+  openImage(): { appliedIndex: number; image: DatabaseImage }
+  /** Loads: a whole SQLite file through the log (`/db/load`), or into a lone node (`/boot`). */
+  loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
+  boot(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
 }
 
 /** The internode service's view of a node: Raft traffic, snapshots and RPCs from peers. */
@@ -72,6 +94,7 @@ export interface ClusterNode extends EventTarget {
   readonly counters: Counters
   /** Checks that requests come from members (the cluster secret); null: every request is taken. */
   readonly clusterAuth: ClusterAuth | null
+  readonly logger: Logger
   learnAddress(id: string, raftAddr: string): void
   stepMessages(messages: readonly Message[]): string | undefined
   receiveSnapshot(message: Message, members: Member[], body: ReadableStream<Uint8Array>, offset?: number): Promise<void>

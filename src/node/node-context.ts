@@ -13,6 +13,7 @@ import type { Platform } from './platform.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { Counters } from './counters.ts'
 import type { Authorizer } from '../auth/authorizer.ts'
+import type { NodeMetrics } from './node-metrics.ts'
 
 export interface NodeContext {
   readonly id: string
@@ -28,6 +29,8 @@ export interface NodeContext {
   readonly counters: Counters
   /** Users and permissions (`NodeOptions.users`); null when access control is off. */
   readonly authorizer: Authorizer | null
+  /** Counters and histograms the parts record (`/metrics`); see node-metrics.ts. */
+  readonly metrics: NodeMetrics
   driver(): RaftDriver
   /** stop() has begun. */
   stopping(): boolean

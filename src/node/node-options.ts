@@ -109,6 +109,12 @@ export interface NodeOptions {
   dbQueryTimeoutMs: number
   /** Change data capture (`-cdc-config`); null when off. Voters only. */
   cdc: CdcConfig | null
+  /** Record metrics and serve `/metrics` (`-metrics`). */
+  metrics: boolean
+  /** HTTP requests slower than this are logged at warn; 0 disables (`-log-slow-request`). */
+  logSlowRequestMs: number
+  /** A log fsync slower than this is logged at warn as a stall. */
+  fsyncStallMs: number
 }
 
 export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'httpAdvAddr' | 'raftAdvAddr'> = {
@@ -158,6 +164,9 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   clusterSecret: '',
   dbQueryTimeoutMs: 5_000,
   cdc: null,
+  metrics: true,
+  logSlowRequestMs: 1_000,
+  fsyncStallMs: 500,
 }
 
 /** Fills in defaults, including the ones derived from other options. */

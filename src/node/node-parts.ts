@@ -8,6 +8,7 @@ import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-s
 import type { SqlFunction } from '../db/database.ts'
 import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
+import { LOAD_CHUNK_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
 import { Members } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { Message } from '../raft/messages.ts'
@@ -24,11 +25,15 @@ import { silentLogger } from '../observe/logger.ts'
 import { createAuthorizer } from '../auth/node-authorizer.ts'
 import type { ClusterAuth } from '../cluster/cluster-auth.ts'
 import { peerAuthentication } from './peer-authentication.ts'
+import { ClusterEvents } from './cluster-events.ts'
+import { NodeMetrics } from './node-metrics.ts'
+import { joinPath } from '../ports/file-port.ts'
 import type { NodeOptions } from './node-options.ts'
 import { createNodeQueue } from './node-queue.ts'
 import { createNodeCdc, withCdcCommands } from './node-cdc.ts'
 import type { CdcService } from '../cdc/cdc-service.ts'
 import { shutDown } from './node-shutdown.ts'
+import { NodeLoad } from './node-load.ts'
 import { NodeSnapshots } from './node-snapshots.ts'
 import { Maintenance } from './maintenance.ts'
 import { Reaper } from './reaper.ts'
@@ -82,6 +87,9 @@ export class NodeParts {
   readonly clusterAuth: ClusterAuth | null
   /** Change data capture, when configured. */
   readonly cdc: CdcService | null
+  readonly loads: NodeLoad
+  readonly metrics: NodeMetrics
+  readonly #events: ClusterEvents
   #driver: RaftDriver
   /** This node has been a member (for -raft-remove-shutdown: it is removed once it is not). */
   #wasMember = false
@@ -103,6 +111,7 @@ export class NodeParts {
     if (start.recovered) host.counters.add('store', 'num_recoveries')
     const peerAuth = peerAuthentication(options, platform, overrides.fetch ?? ((...args) => fetch(...args)))
     this.clusterAuth = peerAuth.auth
+    this.metrics = new NodeMetrics(options.metrics)
     const ctx: NodeContext = (this.ctx = {
       id: options.nodeId,
       options,
@@ -114,6 +123,7 @@ export class NodeParts {
       logger: platform.logger ?? silentLogger,
       counters: host.counters,
       authorizer: createAuthorizer(options),
+      metrics: this.metrics,
       driver: () => this.#driver,
       stopping: () => this.#stopping !== null,
       leader: () => this.leader(),
@@ -123,7 +133,9 @@ export class NodeParts {
     this.membership = new Membership({ ...ctx, peers: this.peers, conditions: this.conditions, restartDriver: () => (this.#driver = this.#createDriver(0)) })
     this.leadership = new Leadership({ ...ctx, peers: this.peers })
     const addressOf = (id: string) => this.membership.addressOf(id)
+    this.#events = new ClusterEvents(ctx, this.members.list())
     const recheck = () => {
+      this.#events.members(this.members.list())
       this.conditions.recheck()
       this.#checkRemoved()
     }
@@ -133,15 +145,30 @@ export class NodeParts {
       this.snapshots.install(snapshot)
       this.cdc?.snapshotInstalled(snapshot.metadata.index)
     }
-    const commands = withCdcCommands(overrides.commands, () => this.cdc)
+    const commands = new Map([[LOAD_CHUNK_COMMAND, loadChunkHandler], ...withCdcCommands(overrides.commands, () => this.cdc)])
     this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError)
     this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
     const sendSnapshot = (m: Message) => void this.snapshots.sender.send(m)
     this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })
     this.#driver = this.#createDriver(start.applied)
+    this.loads = new NodeLoad({ ...ctx, data: this.data, isLeader: () => this.#driver.role === 'leader', snapshot: () => this.snapshots.take(options.raftTrailingLogs) })
     this.queue = createNodeQueue(ctx, host.startedAt, (statements, queueId) => this.data.flushQueued(statements, queueId))
     // Listening before the driver starts: the log's replay refills whatever the queue lost.
     this.cdc = createNodeCdc({ ...ctx, stdout: overrides.stdout, command: (name, payload) => this.data.command(name, payload) }, this.stateMachine)
+    const cdc = this.cdc
+    if (cdc) {
+      this.metrics.registry.gauge('raftlite_cdc_queue_depth', 'Row-change events waiting in the change data capture queue.', () => cdc.queue.depth)
+      this.metrics.registry.gauge('raftlite_cdc_dropped_events', 'Change events dropped because the CDC queue was full.', () => cdc.queue.droppedEvents)
+    }
+    this.metrics.watch({
+      driver: () => this.#driver,
+      files: platform.files,
+      logDir: joinPath(options.dataDir, 'raft'),
+      snapshotPath: storage.snapshots.dataPath,
+      db: storage.db,
+      queueDepth: () => this.queue.depth,
+      lastSnapshotIndex: () => this.snapshots.lastIndex,
+    })
     this.reaper = new Reaper(ctx, (id) => this.membership.removeMember(id))
     this.maintenance = new Maintenance(ctx, this.data)
   }
@@ -216,13 +243,25 @@ export class NodeParts {
     }
     const onSoftState = (state: SoftState) => this.#onSoftState(state)
     const fsm = this.stateMachine
-    const parts = { options, platform, log: this.storage.log, fsm, transport: this.transport, onSoftState, onError: (e: unknown) => this.emitError(e), onFatal }
+    const onFsync = this.#fsyncObserver()
+    const parts = { options, platform, log: this.storage.log, fsm, transport: this.transport, onSoftState, onError: (e: unknown) => this.emitError(e), onFatal, onFsync }
     return createRaftDriver(parts, applied)
+  }
+
+  /** Times each log fsync (metrics) and warns of a stall; nothing is logged for a normal one. */
+  #fsyncObserver(): (ms: number) => void {
+    const { metrics, logger, options } = this.ctx
+    const store = logger.for('store')
+    return (ms) => {
+      if (metrics.enabled) metrics.fsyncDuration.observe(ms / 1000)
+      if (ms >= options.fsyncStallMs) store.warn('fsync stall: the Raft log took long to reach the disk', { ms: Math.round(ms) })
+    }
   }
 
   #onSoftState(state: SoftState): void {
     if (state.leader !== this.#lastLeader) this.ctx.counters.add('store', 'leader_changes_observed')
     this.#lastLeader = state.leader
+    this.#events.softState(state, this.#driver.raft.status().term)
     this.conditions.recheck()
     this.cdc?.leadershipChanged()
     const leader = this.leader()

@@ -13,7 +13,7 @@ import type { NodeStats } from './node-types.ts'
 import { SnapshotSender } from './snapshot-sender.ts'
 import { StoreError } from './store-error.ts'
 
-export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'members' | 'driver' | 'stopping' | 'emitError' | 'counters'> {
+export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
   store: SnapshotStore
   stats: NodeStats
   addressOf(id: string): string | undefined
@@ -71,8 +71,18 @@ export class NodeSnapshots {
       const term = raft.termAt(index) ?? log.term(index)
       return { point: { index, term, confState: raft.confStateAt(index), members: this.#ctx.members.list() }, live: this.#ctx.db }
     }
+    const { clock } = this.#ctx.platform
+    let pauseMs = 0
+    const timedCapture = () => {
+      // The checkpoint runs in the same synchronous step, right after the capture: writes wait
+      // from here until the event loop is free again.
+      const started = clock.monotonic()
+      queueMicrotask(() => (pauseMs = clock.monotonic() - started))
+      return capture()
+    }
     const taking = (async () => {
-      const job = await this.#ctx.store.begin(capture)
+      const started = clock.monotonic()
+      const job = await this.#ctx.store.begin(timedCapture)
       const { index, confState } = job.point
       await this.#ctx.store.complete(job, () => breathe(this.#ctx.platform))
       await driver().betweenReadys(() => {
@@ -85,6 +95,7 @@ export class NodeSnapshots {
       })
       this.#lastIndex = index
       this.#ctx.stats.snapshots++
+      this.#taken(index, clock.monotonic() - started, pauseMs)
       this.checksum(index)
       return true
     })()
@@ -97,6 +108,16 @@ export class NodeSnapshots {
     } finally {
       if (this.#taking === taking) this.#taking = null
     }
+  }
+
+  #taken(index: number, ms: number, pauseMs: number): void {
+    const { metrics, logger, db } = this.#ctx
+    if (metrics.enabled) {
+      metrics.snapshots.inc({ kind: 'taken' })
+      metrics.snapshotDuration.observe(ms / 1000, { phase: 'total' })
+      metrics.snapshotDuration.observe(pauseMs / 1000, { phase: 'pause' })
+    }
+    logger.for('snapshot').info('snapshot taken', { index, bytes: db.fileSize(), ms: Math.round(ms), pauseMs: Math.round(pauseMs) })
   }
 
   /** Computes the store copy's checksum in the background, so it can be verified later. */
@@ -182,6 +203,8 @@ export class NodeSnapshots {
     this.#ctx.members.replaceAll(members)
     this.#lastIndex = index
     this.#ctx.stats.snapshotsInstalled++
+    if (this.#ctx.metrics.enabled) this.#ctx.metrics.snapshots.inc({ kind: 'installed' })
+    this.#ctx.logger.for('snapshot').info('snapshot installed from the leader', { index, term, bytes: this.#ctx.db.fileSize() })
     this.#ctx.membersChanged()
   }
 }

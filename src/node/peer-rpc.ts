@@ -9,7 +9,7 @@ import { LeaderNotFoundError, NotAuthorizedError, NotLeaderError, StoreError } f
 
 export type ForwardedRequest = Exclude<RpcRequest, { op: 'meta' | 'join' | 'removed' }>
 
-type PeerRpcContext = Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader' | 'counters'> & {
+type PeerRpcContext = Pick<NodeContext, 'id' | 'options' | 'fetch' | 'leader' | 'counters' | 'metrics'> & {
   /** This node's own credentials (-join-as), sent with requests no client made. */
   ownCredentials?(): Credentials | null
 }
@@ -61,9 +61,15 @@ export class PeerRpc {
   async forward(request: ForwardedRequest): Promise<WriteOutcome> {
     const leader = this.#ctx.leader()
     if (!leader || leader.id === this.#ctx.id) throw new LeaderNotFoundError()
+    const { metrics } = this.#ctx
+    const counted = (outcome: string) => {
+      if (metrics.enabled) metrics.forwarded.inc({ op: request.op, outcome })
+    }
     const response = await this.call(leader.addr, request).catch((e: unknown) => {
+      counted('unreachable')
       throw new StoreError(`forwarding to leader ${leader.addr} failed: ${e instanceof Error ? e.message : String(e)}`)
     })
+    counted(response.ok ? 'ok' : 'error')
     if (!response.ok) {
       if (response.unauthorized) throw new NotAuthorizedError(response.error)
       throw response.leaderNotFound ? new LeaderNotFoundError() : response.notLeader ? new NotLeaderError() : new StoreError(response.error)

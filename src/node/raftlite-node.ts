@@ -31,7 +31,7 @@ import type { Message } from '../raft/messages.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
 import { Counters } from './counters.ts'
-import type { ApiNode, ClusterNode, RaftStatus } from './node-api-port.ts'
+import type { ApiNode, ClusterNode, RaftStatus, StatusReporter } from './node-api-port.ts'
 import { type NodeOptions, resolveNodeOptions } from './node-options.ts'
 import { NodeParts, type StartOverrides } from './node-parts.ts'
 import type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
@@ -43,6 +43,8 @@ import { CdcDisabledError } from '../cdc/cdc-disabled-error.ts'
 import type { ChangeReadOptions, ChangeText } from '../cdc/cdc-service.ts'
 import type { ChangeGroupJson } from '../cdc/change-json.ts'
 import type { WriteQueue } from './write-queue.ts'
+import type { NodeMetrics } from './node-metrics.ts'
+import type { Logger } from '../observe/logger.ts'
 
 export type { LeaderInfo, NodeState, NodeStats, ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 export type { StartOverrides } from './node-parts.ts'
@@ -60,6 +62,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly stats: NodeStats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
   /** rqlite's `/debug/vars` counter maps, under rqlite's names. */
   readonly counters = new Counters()
+  /** Extra sections of /status and /debug/vars (e.g. `auto_backups`, `uploader`), by /status key. */
+  readonly reporters = new Map<string, StatusReporter>()
   /** The replicated state machine: extension hooks (row changes, custom commands) live there. */
   readonly stateMachine: DatabaseStateMachine
   readonly #parts: NodeParts
@@ -144,6 +148,16 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return { ...this.#parts.transport.stats }
   }
 
+  /** The node's metrics: read them (`collect()`), or add your own to `metrics.registry`. */
+  get metrics(): NodeMetrics {
+    return this.#parts.metrics
+  }
+
+  /** The structured logger the node's parts write to (silent unless the platform gave one). */
+  get logger(): Logger {
+    return this.#parts.ctx.logger
+  }
+
   /** Index of the newest snapshot. */
   get lastSnapshotIndex(): number {
     return this.#parts.snapshots.lastIndex
@@ -183,6 +197,13 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   raftStatus(): RaftStatus {
     const { driver, storage } = this.#parts
     return { ...driver.raft.status(), lastLeaderContact: driver.lastLeaderContact, lastSnapshotTerm: storage.log.snapshot().metadata.term }
+  }
+
+  /** On the leader: each other member's highest replicated index (empty elsewhere). */
+  replication(): { id: string; match: number }[] {
+    const raft = this.#parts.driver.raft
+    if (raft.status().role !== 'leader') return []
+    return [...raft.progress()].filter(([id]) => id !== this.id).map(([id, pr]) => ({ id, match: pr.match }))
   }
 
   /**
@@ -253,6 +274,20 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   openImage(): { appliedIndex: number; image: DatabaseImage } {
     if (this.#parts.stopping) throw new StoreError('store not open')
     return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
+  }
+
+  /**
+   * On the leader: replaces the whole database, on every node, by the SQLite file in `body`
+   * (rqlite's binary /db/load). Checked before anything is proposed (`InvalidDatabaseError`);
+   * all or nothing.
+   */
+  loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }> {
+    return this.#parts.loads.load(body)
+  }
+
+  /** On a lone leader: loads the SQLite file in `body` and snapshots it (rqlite's /boot). */
+  boot(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }> {
+    return this.#parts.loads.boot(body)
   }
 
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */

@@ -9,7 +9,7 @@ import { SENDER_HEADER, SNAPSHOT_ENCODING_HEADER, SNAPSHOT_HEADER, encodeWire, t
 import type { Message } from '../raft/messages.ts'
 import type { NodeContext } from './node-context.ts'
 
-export interface SnapshotSenderContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'driver' | 'emitError'> {
+export interface SnapshotSenderContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'driver' | 'emitError' | 'logger'> {
   store: SnapshotStore
   addressOf(id: string): string | undefined
   /** A new snapshot's copy is being made: the store's copy is changing. */
@@ -53,6 +53,9 @@ export class SnapshotSender {
       const asked = await this.#ctx.fetch(`http://${addr}/raft/snapshot/offset?index=${index}&term=${term}`, { signal: AbortSignal.timeout(5000) })
       const offset = asked.ok ? Number(((await asked.json()) as { bytes?: unknown }).bytes) || 0 : (await asked.arrayBuffer(), 0)
       const header = toBase64(encodeWire({ message: m, members: meta.members, offset }))
+      const log = this.#ctx.logger.for('snapshot')
+      const started = platform.clock.monotonic()
+      log.info('sending snapshot to a follower', { to, index, term, offset })
       const frames = guard.watch(
         snapshotFrames(platform.files, store.dataPath, offset, options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
           this.#ctx.emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
@@ -77,6 +80,7 @@ export class SnapshotSender {
       await res.arrayBuffer()
       ok = res.ok
       if (!ok) this.#ctx.emitError(new Error(`snapshot to ${to} refused: HTTP ${res.status}`))
+      else log.info('snapshot sent', { to, index, ms: Math.round(platform.clock.monotonic() - started) })
     } catch (e) {
       this.#ctx.emitError(new Error(`snapshot to ${to} failed: ${e instanceof Error ? e.message : String(e)}`))
     } finally {

@@ -112,12 +112,17 @@ export function jsonLineSink(writeLine: (line: string) => void): LogSink {
   }
 }
 
-/** A readable line per record, for a person at a terminal. */
-export function textLineSink(writeLine: (line: string) => void): LogSink {
+/** ANSI colours of each level on a terminal (SGR codes). */
+const COLOUR: Record<LogLevel, string> = { debug: '90', info: '36', warn: '33', error: '31' }
+
+/** A readable line per record, for a person at a terminal; `colour` adds ANSI colours by level. */
+export function textLineSink(writeLine: (line: string) => void, options: { colour?: boolean } = {}): LogSink {
+  const paint = options.colour ? (code: string, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_code: string, s: string) => s
   return {
     write(r) {
-      const fields = r.fields ? Object.entries(r.fields).map(([k, v]) => ` ${k}=${formatValue(v)}`).join('') : ''
-      writeLine(`${new Date(r.time).toISOString()} ${r.level.toUpperCase().padEnd(5)} [${r.subsystem}] ${r.msg}${fields}`)
+      const fields = r.fields ? Object.entries(r.fields).map(([k, v]) => ` ${paint('2', `${k}=`)}${formatValue(v)}`).join('') : ''
+      const time = paint('2', new Date(r.time).toISOString())
+      writeLine(`${time} ${paint(COLOUR[r.level], r.level.toUpperCase().padEnd(5))} [${r.subsystem}] ${r.msg}${fields}`)
     },
   }
 }

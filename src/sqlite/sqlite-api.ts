@@ -12,6 +12,10 @@ export interface Capi {
   sqlite3_libversion(): string
   sqlite3_open_v2(filename: string, ppDb: Ptr, flags: number, vfs: string | null): number
   sqlite3_close_v2(db: Ptr): number
+  sqlite3_complete(sql: string): number
+  sqlite3_backup_init(dest: Ptr, destName: string, source: Ptr, sourceName: string): Ptr
+  sqlite3_backup_step(backup: Ptr, pages: number): number
+  sqlite3_backup_finish(backup: Ptr): number
   sqlite3_errmsg(db: Ptr): string
   sqlite3_errstr(rc: number): string
   sqlite3_extended_errcode(db: Ptr): number

@@ -58,8 +58,7 @@ describe('supported flags', () => {
   })
 
   test('flags the node does not honour yet are refused; honoured ones parse', () => {
-    expect(error('-raft-log-level', 'INFO', 'd')).toMatchObject({ message: 'flag -raft-log-level is not supported yet', exitCode: 2 })
-    expect(error('-auto-backup', 'backup.json', 'd')).toMatchObject({ message: 'flag -auto-backup is not supported yet' })
+    expect(error('-raft-commit-timeout', '1s', 'd')).toMatchObject({ message: 'flag -raft-commit-timeout is not supported yet', exitCode: 2 })
     expect(ok('-raft-election-timeout', '2s', '-raft-snap', '1024', 'd').options).toMatchObject({ raftElectionTimeout: 2000, raftSnap: 1024 })
     expect(ok('-join', 'a:1,b:2', '-raft-non-voter', 'd').options).toMatchObject({ join: ['a:1', 'b:2'], raftNonVoter: true })
   })
@@ -104,20 +103,39 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auth', 'auto-optimize-int', 'auto-vacuum-int', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cdc-config',
-      'cluster-connect-timeout', 'cluster-secret-file', 'compress-snap-transport', 'cpu-profile', 'db-query-timeout',
-      'disco-config', 'disco-key', 'disco-mode', 'extensions-path', 'fk', 'http-addr', 'http-adv-addr',
-      'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client',
-      'http-max-params', 'http-max-result-bytes', 'http-max-statements', 'http-read-header-timeout',
-      'http-read-timeout', 'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts',
-      'join-interval', 'mem-profile', 'node-ca-cert', 'node-cert', 'node-id', 'node-key', 'node-no-verify',
-      'node-verify-client', 'node-verify-common-name', 'node-verify-server-name', 'on-disk-path', 'raft-addr',
-      'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
-      'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-non-voter', 'raft-reap-node-timeout',
-      'raft-reap-read-only-node-timeout', 'raft-remove-shutdown', 'raft-shutdown-stepdown', 'raft-snap',
-      'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout', 'trace-profile',
+      'auth', 'auto-backup', 'auto-optimize-int', 'auto-restore', 'auto-vacuum-int', 'bootstrap-expect',
+      'bootstrap-expect-timeout', 'cdc-config', 'cluster-connect-timeout', 'cluster-secret-file',
+      'compress-snap-transport', 'cpu-profile', 'db-query-timeout', 'disco-config', 'disco-key', 'disco-mode',
+      'extensions-path', 'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert',
+      'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes',
+      'http-max-statements', 'http-read-header-timeout', 'http-read-timeout', 'http-verify-client',
+      'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval', 'log-format', 'log-level',
+      'log-slow-request', 'mem-profile', 'metrics', 'node-ca-cert', 'node-cert', 'node-id', 'node-key',
+      'node-no-verify', 'node-verify-client', 'node-verify-common-name', 'node-verify-server-name', 'on-disk-path',
+      'otlp-endpoint', 'otlp-interval', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout',
+      'raft-cluster-remove-shutdown', 'raft-election-timeout', 'raft-heartbeat-timeout', 'raft-leader-lease-timeout',
+      'raft-log-level', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',
+      'raft-remove-shutdown', 'raft-shutdown-stepdown', 'raft-snap', 'raft-snap-int', 'raft-snap-wal-size',
+      'raft-timeout', 'shutdown-flush-timeout', 'trace-profile',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
+  })
+})
+
+describe('logging and metrics flags', () => {
+  test('-raft-log-level is accepted as rqlite spells it (issue 11), with a level flag and a format for the rest', () => {
+    expect(ok('-raft-log-level', 'INFO', 'd').options.raftLogLevel).toBe('INFO')
+    expect(ok('d').options).toMatchObject({ raftLogLevel: 'WARN', logLevel: 'INFO', logFormat: 'auto', logSlowRequest: 1000, metrics: true, otlpEndpoint: '' })
+    expect(ok('-log-level', 'debug', '-log-format', 'json', '-metrics=false', 'd').options).toMatchObject({ logLevel: 'debug', logFormat: 'json', metrics: false })
+  })
+
+  test('bad values are refused with a message naming the flag and what is wanted', () => {
+    expect(error('-raft-log-level', 'LOUD', 'd')).toMatchObject({ message: 'fatal: -raft-log-level: unknown level "LOUD" (want DEBUG, INFO, WARN, ERROR or OFF)', exitCode: 1 })
+    expect(error('-log-level', '', 'd').message).toBe('fatal: -log-level: unknown level "" (want DEBUG, INFO, WARN, ERROR or OFF)')
+    expect(error('-log-format', 'xml', 'd').message).toBe('fatal: -log-format: unknown format "xml" (want auto, json or text)')
+    expect(error('-otlp-endpoint', 'collector:4318', 'd').message).toBe('fatal: -otlp-endpoint: want an http:// or https:// URL, got collector:')
+    expect(error('-otlp-endpoint', 'not a url', 'd').message).toBe('fatal: -otlp-endpoint: not a URL: "not a url"')
+    expect(error('-otlp-endpoint', 'http://c:4318/v1/metrics', '-otlp-interval', '0s', 'd').message).toBe('fatal: -otlp-interval must be greater than 0')
   })
 })
 

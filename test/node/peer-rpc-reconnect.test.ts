@@ -7,6 +7,7 @@ import { encodeWire } from '../../src/cluster/wire.ts'
 import { Counters } from '../../src/node/counters.ts'
 import { resolveNodeOptions } from '../../src/node/node-options.ts'
 import { PeerRpc } from '../../src/node/peer-rpc.ts'
+import { NodeMetrics } from '../../src/node/node-metrics.ts'
 
 let server: Server | undefined
 afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())))
@@ -29,7 +30,7 @@ async function flakyPeer(drop: number): Promise<{ addr: string; seen: () => numb
 
 function peerRpc(counters: Counters): PeerRpc {
   const options = resolveNodeOptions({ dataDir: '/unused', nodeId: 'n1' })
-  return new PeerRpc({ id: 'n1', options, fetch: (...a) => fetch(...a), leader: () => null, counters })
+  return new PeerRpc({ id: 'n1', options, fetch: (...a) => fetch(...a), leader: () => null, counters, metrics: new NodeMetrics(false) })
 }
 
 test('a read on a dead connection is retried once on a new one, and counted', async () => {
