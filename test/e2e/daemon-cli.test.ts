@@ -25,7 +25,7 @@ test('flags for later work are refused when set, accepted at their defaults', as
   expect(refused.stderr.trim()).toBe('flag -raft-commit-timeout is not supported yet')
   // Scripts written for rqlite may spell out defaults: the same flags at their default values
   // (as Go prints them) start a node that serves.
-  const atDefaults = { 'raft-commit-timeout': '50ms', 'db-max-ro-conns': '256', 'auto-backup': '' }
+  const atDefaults = { 'raft-commit-timeout': '50ms', 'db-max-ro-conns': '256' }
   for (const name of Object.keys(atDefaults)) expect(RQLITED_FLAGS.find((f) => f.name === name)?.supported, name).toBe(false)
   const node = await startRaftlited({ args: Object.entries(atDefaults).map(([name, value]) => `-${name}=${value}`) })
   try {
