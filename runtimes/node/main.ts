@@ -5,6 +5,7 @@ import { serveHttp } from './serve.ts'
 import { serveCluster } from './serve-cluster.ts'
 import { serveApi } from './serve-api.ts'
 import { onShutdownSignal } from './signals.ts'
+import { nodeProfiler } from './profiler.ts'
 import { peerTls } from './tls-peer.ts'
 
 const tlsError = (message: string) => process.stderr.write(`error: TLS: ${message}\n`)
@@ -16,6 +17,7 @@ const code = await runDaemon(process.argv.slice(2), {
   peerTls: (tls) => peerTls(tls, tlsError),
   tls: true,
   onShutdownSignal,
+  profiler: nodeProfiler,
   stderr: (line) => process.stderr.write(`${line}\n`),
   stderrIsTerminal: process.stderr.isTTY === true,
   colour: !process.env.NO_COLOR,

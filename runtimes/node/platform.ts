@@ -2,6 +2,7 @@ import * as os from 'node:os'
 import { nodeTlsFetch } from './tls-fetch-port.ts'
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { NodeFilePort } from './fs-file-port.ts'
+import { nodeDnsResolver } from './dns.ts'
 import { WebSocket } from 'ws'
 import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 
@@ -11,6 +12,8 @@ export function nodePlatform(): Platform {
     runtime: { name: 'node', version: process.version, pid: process.pid, hostname: os.hostname() },
     // Node 20 has no global WebSocket (22+ does); the ws package speaks the same API.
     openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    dns: nodeDnsResolver(),
+    env: (name) => process.env[name],
     tlsFetch: nodeTlsFetch,
   })
 }

@@ -112,7 +112,7 @@ const S = 1000
 // Usage texts are rqlited's (9.4.x), so `-h` output looks familiar.
 const ROWS: Row[] = [
   ['node-id', 'string', '', true, 'Unique ID for node. If not set, set to advertised Raft address'],
-  ['extensions-path', 'stringSlice', [], false, 'Comma-delimited list of paths to directories, zipfiles, or tar.gz files containing SQLite extensions'],
+  ['extensions-path', 'stringSlice', [], true, 'Comma-delimited list of paths to directories, zipfiles, or tar.gz files containing SQLite extensions'],
   ['http-addr', 'string', 'localhost:4001', true, 'HTTP server bind address. To enable HTTPS, set X.509 certificate and key'],
   ['http-adv-addr', 'string', '', true, 'Advertised HTTP address. If not set, same as HTTP server bind address'],
   ['http-allow-origin', 'string', '', true, 'Value to set for Access-Control-Allow-Origin HTTP header'],
@@ -141,14 +141,14 @@ const ROWS: Row[] = [
   ['cluster-secret-file', 'string', '', true, 'Path to a file holding a secret shared by all nodes (raftlite): requests between nodes are signed with it. If not set, the Raft port trusts anyone who reaches it'],
   ['bootstrap-expect', 'int', 0, true, 'Minimum number of nodes required for a bootstrap'],
   ['bootstrap-expect-timeout', 'duration', 120 * S, true, 'Maximum time for bootstrap process'],
-  ['disco-mode', 'string', '', false, 'Choose clustering discovery mode. If not set, no node discovery is performed'],
-  ['disco-key', 'string', 'rqlite', false, 'Key prefix for cluster discovery service'],
-  ['disco-config', 'string', '', false, 'Set discovery config, or path to cluster discovery config file'],
-  ['on-disk-path', 'string', '', false, 'Path for SQLite on-disk database file. If not set, use a file in data directory'],
+  ['disco-mode', 'string', '', true, 'Choose clustering discovery mode. If not set, no node discovery is performed'],
+  ['disco-key', 'string', 'rqlite', true, 'Key prefix for cluster discovery service'],
+  ['disco-config', 'string', '', true, 'Set discovery config, or path to cluster discovery config file'],
+  ['on-disk-path', 'string', '', true, 'Path for SQLite on-disk database file. If not set, use a file in data directory'],
   ['fk', 'bool', false, true, 'Enable SQLite foreign key constraints'],
   ['version', 'bool', false, true, 'Show version information and exit', undefined, 'version'],
-  ['auto-vacuum-int', 'duration', 0, false, 'Period between automatic VACUUMs. It not set, not enabled'],
-  ['auto-optimize-int', 'duration', 24 * 3600 * S, false, "Period between automatic 'PRAGMA optimize'. Set to 0h to disable"],
+  ['auto-vacuum-int', 'duration', 0, true, 'Period between automatic VACUUMs. It not set, not enabled'],
+  ['auto-optimize-int', 'duration', 24 * 3600 * S, true, "Period between automatic 'PRAGMA optimize'. Set to 0h to disable"],
   ['raft-non-voter', 'bool', false, true, 'Configure as non-voting node'],
   ['raft-timeout', 'duration', 1 * S, true, 'Raft heartbeat timeout', undefined, 'raftHeartbeatTimeout'],
   ['raft-heartbeat-timeout', 'duration', 1 * S, true, 'Raft heartbeat timeout', 'v10', 'raftHeartbeatTimeout'],
@@ -160,12 +160,12 @@ const ROWS: Row[] = [
   ['raft-snap-int', 'duration', 10 * S, true, 'Snapshot threshold check interval'],
   ['raft-leader-lease-timeout', 'duration', 0, true, 'Raft leader lease timeout. Use 0s for Raft default'],
   ['raft-shutdown-stepdown', 'bool', true, true, 'If leader, stepdown before shutting down. Enabled by default'],
-  ['raft-remove-shutdown', 'bool', false, false, 'Shutdown Raft if node removed from cluster'],
+  ['raft-remove-shutdown', 'bool', false, true, 'Shutdown Raft if node removed from cluster'],
   ['raft-cluster-remove-shutdown', 'bool', false, true, 'Node removes itself from cluster on graceful shutdown'],
   ['raft-log-level', 'string', 'WARN', true, 'Minimum log level for Raft module'],
-  ['raft-reap-node-timeout', 'duration', 0, false, 'Time after which a non-reachable voting node will be reaped. If not set, no reaping takes place'],
-  ['raft-reap-read-only-node-timeout', 'duration', 0, false, 'Time after which a non-reachable non-voting node will be reaped. If not set, no reaping takes place'],
-  ['cluster-connect-timeout', 'duration', 30 * S, false, 'Timeout for initial connection to other nodes'],
+  ['raft-reap-node-timeout', 'duration', 0, true, 'Time after which a non-reachable voting node will be reaped. If not set, no reaping takes place'],
+  ['raft-reap-read-only-node-timeout', 'duration', 0, true, 'Time after which a non-reachable non-voting node will be reaped. If not set, no reaping takes place'],
+  ['cluster-connect-timeout', 'duration', 30 * S, true, 'Timeout for initial connection to other nodes'],
   ['write-queue-capacity', 'int', 1024, true, 'QueuedWrites queue capacity'],
   ['write-queue-batch-size', 'int', 128, true, 'QueuedWrites queue batch size'],
   ['write-queue-timeout', 'duration', 50, true, 'QueuedWrites queue timeout'],
@@ -185,11 +185,11 @@ const ROWS: Row[] = [
   ['metrics', 'bool', true, true, 'Collect metrics and serve them at /metrics in Prometheus text format (raftlite)', 'raftlite'],
   ['otlp-endpoint', 'string', '', true, 'OTLP/HTTP (JSON) metrics URL to push to, e.g. http://collector:4318/v1/metrics. If not set, no push (raftlite)', 'raftlite'],
   ['otlp-interval', 'duration', 10 * S, true, 'Period between OTLP metrics pushes (raftlite)', 'raftlite'],
-  ['compress-snap-transport', 'bool', false, false, 'Compress snapshots sent between nodes', 'v10'],
+  ['compress-snap-transport', 'bool', false, true, 'Compress snapshots sent between nodes', 'v10'],
   ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
-  ['cpu-profile', 'string', '', false, 'Path to file for CPU profiling information'],
-  ['mem-profile', 'string', '', false, 'Path to file for memory profiling information'],
-  ['trace-profile', 'string', '', false, 'Path to file for trace profiling information'],
+  ['cpu-profile', 'string', '', true, 'Path to file for CPU profiling information'],
+  ['mem-profile', 'string', '', true, 'Path to file for memory profiling information'],
+  ['trace-profile', 'string', '', true, 'Path to file for trace profiling information'],
 ]
 
 function camel(name: string): string {
@@ -285,12 +285,19 @@ function sameValue(a: FlagValue, b: FlagValue): boolean {
   return a === b
 }
 
+/** Why `-extensions-path` is refused, and what to do instead. */
+export const EXTENSIONS_REFUSAL =
+  '-extensions-path is not supported: SQLite extensions are native code (.so, .dylib, .dll), and raftlite runs SQLite ' +
+  'compiled to WebAssembly, which cannot load native code. Register SQL functions from TypeScript instead ' +
+  '(see "SQL functions" in the README)'
+
 /**
  * rqlited's Config.Validate, minus filesystem checks. Fills in the advertised
  * addresses (default: bind addresses) and the node ID (default: advertised
  * Raft address). Returns an error message or undefined.
  */
 export function validate(o: RqlitedOptions): string | undefined {
+  if (o.extensionsPath.length > 0) return EXTENSIONS_REFUSAL
   if ((o.httpCert === '') !== (o.httpKey === '')) return 'either both -http-cert and -http-key must be set, or neither'
   if ((o.nodeCert === '') !== (o.nodeKey === '')) return 'either both -node-cert and -node-key must be set, or neither'
   if (o.raftAddr === o.httpAddr) return 'HTTP and Raft addresses must differ'

@@ -7,7 +7,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import type { ClusterNode } from '../node/node-api-port.ts'
 import type { RpcRequest } from './rpc.ts'
-import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_HEADER, decodeMessages, decodeWire, encodeWire, fromBase64, parseSender } from './wire.ts'
+import { CBOR_TYPE, SENDER_HEADER, SNAPSHOT_ENCODING_HEADER, SNAPSHOT_HEADER, decodeMessages, decodeWire, encodeWire, fromBase64, parseSender } from './wire.ts'
 import type { Message } from '../raft/messages.ts'
 import type { Member } from './members.ts'
 import { SnapshotStreamError } from './snapshot-stream.ts'
@@ -99,8 +99,13 @@ export function clusterApi(node: ClusterNode): ClusterApi {
     } catch {
       return c.text('bad snapshot header\n', 400)
     }
-    const body = c.req.raw.body
-    if (!body) return c.text('empty snapshot body\n', 400)
+    const raw = c.req.raw.body
+    if (!raw) return c.text('empty snapshot body\n', 400)
+    const encoding = c.req.header(SNAPSHOT_ENCODING_HEADER)
+    if (encoding !== undefined && encoding !== 'gzip') return c.text('unknown snapshot encoding\n', 400)
+    // Decompressed as it is read: the frames are checked (and bounded) the same either way.
+    const body = encoding === 'gzip' ? raw.pipeThrough(new DecompressionStream('gzip')) : raw
+    if (encoding === 'gzip') node.counters.add('store', 'num_snapshot_transfers_compressed')
     try {
       await node.receiveSnapshot(header.message, header.members, body, header.offset ?? 0)
     } catch (e) {

@@ -18,7 +18,7 @@ import type { RaftNode } from '../raft/raft-node.ts'
 import type { ConfChange, Entry, NodeId, Snapshot, SoftState } from '../raft/types.ts'
 import { decodeConfChange } from '../raft/conf-change.ts'
 import type { LogStore } from './log-store.ts'
-import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { ReadWaits } from './read-waits.ts'
 import { startTicker } from './ticker.ts'
 
@@ -66,7 +66,8 @@ interface Pending {
   cancel(): void
 }
 
-export class LeadershipLostError extends StoreError {
+/** The proposal's entry was replaced by a new leader's: it never committed (safe to retry). */
+export class LeadershipLostError extends NotLeaderError {
   constructor() {
     super('leadership lost while committing log')
   }
@@ -113,7 +114,7 @@ export class RaftDriver {
   waitLeaderCaughtUp(timeoutMs: number): Promise<void> {
     if (this.#stopped) return Promise.reject(this.#stopError)
     if (this.leaderCaughtUp) return Promise.resolve()
-    if (this.#soft.role !== 'leader') return Promise.reject(new StoreError('not leader'))
+    if (this.#soft.role !== 'leader') return Promise.reject(new NotLeaderError())
     return this.#waits.leaderCaughtUp(timeoutMs)
   }
 
@@ -235,7 +236,7 @@ export class RaftDriver {
     try {
       at = propose()
     } catch (e) {
-      if (e instanceof RaftError) return Promise.reject(new StoreError(e.code === 'not-leader' ? 'not leader' : `raft: ${e.message}`))
+      if (e instanceof RaftError) return Promise.reject(e.code === 'not-leader' ? new NotLeaderError() : new StoreError(`raft: ${e.message}`))
       throw e
     }
     this.#schedule()

@@ -4,7 +4,7 @@
  * waiters for an applied index. The Ready loop tells it what happened; it settles the waiters.
  */
 import type { Timers } from '../ports/timers.ts'
-import { StoreError } from '../node/store-error.ts'
+import { NotLeaderError, StoreError } from '../node/store-error.ts'
 
 interface Wait {
   index: number
@@ -107,7 +107,7 @@ export class ReadWaits {
   leadershipLost(): void {
     for (const r of [...this.#readStates.values(), ...this.#termWaiters]) {
       r.cancel()
-      r.reject(new StoreError('leadership lost'))
+      r.reject(new NotLeaderError('leadership lost'))
     }
     this.#readStates.clear()
     this.#termWaiters = []

@@ -22,11 +22,12 @@ function checkOperation(r: Fields): RpcOperation {
     case 'meta':
       return { op }
     case 'remove':
+    case 'removed':
       return { op, id: text(r, 'id', what) }
     case 'transfer':
       return { op, id: text(r, 'id', what), wait: flag(r, 'wait', what) }
     case 'join':
-      return { op, id: text(r, 'id', what), raftAddr: text(r, 'raftAddr', what), apiAddr: text(r, 'apiAddr', what), voter: flag(r, 'voter', what) }
+      return { op, id: text(r, 'id', what), raftAddr: text(r, 'raftAddr', what), apiAddr: text(r, 'apiAddr', what), voter: flag(r, 'voter', what), forwarded: r.forwarded === true }
     case 'notify':
       return { op, id: text(r, 'id', what), raftAddr: text(r, 'raftAddr', what), apiAddr: text(r, 'apiAddr', what) }
     case 'execute': {

@@ -19,8 +19,11 @@ export type RpcOperation =
   | { op: 'execute'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; queueId?: QueueId }
   | { op: 'request'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
   | { op: 'query'; statements: BoundStatement[]; transaction: boolean; timeoutMs: number; level: ReadLevel }
-  | { op: 'join'; id: string; raftAddr: string; apiAddr: string; voter: boolean }
+  /** `forwarded`: a follower passed it on to its leader, which must not pass it on again. */
+  | { op: 'join'; id: string; raftAddr: string; apiAddr: string; voter: boolean; forwarded?: boolean }
   | { op: 'remove'; id: string }
+  /** From the leader to a node it just removed from the cluster. */
+  | { op: 'removed'; id: string }
   | { op: 'transfer'; id: string; wait: boolean }
   | { op: 'meta' }
   /** -bootstrap-expect: "I exist, and here is where"; the answer says if a cluster exists yet. */
@@ -28,7 +31,8 @@ export type RpcOperation =
 
 export type RpcResponse =
   | { ok: true; results?: StatementResult[]; raftIndex?: number; meta?: NodeMeta; bootstrapped?: boolean }
-  | { ok: false; error: string; leaderNotFound?: boolean; leaderRaftAddr?: string; unauthorized?: boolean }
+  /** `notLeader`: the node does not lead (any more) and did nothing; ask the leader. */
+  | { ok: false; error: string; leaderNotFound?: boolean; notLeader?: boolean; leaderRaftAddr?: string; unauthorized?: boolean }
 
 export interface NodeMeta {
   id: string

@@ -38,6 +38,28 @@ export class SnapshotInstaller {
     this.store.writeJson('incoming.json', { index, term })
   }
 
+  /** See `SnapshotStore.reap`. */
+  reap(current: number): number {
+    const { files, dir, incomingPath } = this.store
+    let reaped = 0
+    const progress = this.store.readJson<{ index: number; term: number }>('incoming.json')
+    // A broken transfer is kept to be resumed, but one of a snapshot no newer than ours never will be.
+    if (progress && progress.index <= current) {
+      files.delete(incomingPath)
+      files.delete(joinPath(dir, 'incoming.json'))
+      reaped++
+    }
+    for (const name of files.list(dir)) {
+      const m = /^received-(\d+)-(\d+)\.db$/.exec(name)
+      if (!m || Number(m[1]) > current) continue
+      files.delete(joinPath(dir, name))
+      this.#received.delete(`${m[1]}-${m[2]}`)
+      reaped++
+    }
+    if (reaped > 0) files.syncDirectory(dir)
+    return reaped
+  }
+
   /** See `SnapshotStore.acceptIncoming`. */
   acceptIncoming(index: number, term: number, crc: number): void {
     const { files, dir, incomingPath } = this.store

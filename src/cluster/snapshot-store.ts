@@ -112,6 +112,14 @@ export class SnapshotStore {
     return this.#installer.incomingBytes(index, term)
   }
 
+  /**
+   * rqlite's reap: deletes snapshot files that can never be used, those of snapshots no newer
+   * than `current` (a broken transfer's, a received one never installed). Returns how many.
+   */
+  reap(current: number): number {
+    return this.#installer.reap(current)
+  }
+
   /** Records which snapshot the incoming file is about to hold (a transfer from byte 0). */
   beginIncoming(index: number, term: number): void {
     this.#installer.beginIncoming(index, term)

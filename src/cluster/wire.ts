@@ -23,6 +23,9 @@ export function fromBase64(text: string): Uint8Array {
 /** Header carrying `id@raftAddr` of the node that sent a Raft message batch. */
 export const SENDER_HEADER = 'X-Raftlite-Sender'
 
+/** `gzip` when the snapshot's frames travel compressed (`-compress-snap-transport`). */
+export const SNAPSHOT_ENCODING_HEADER = 'X-Raftlite-Snapshot-Encoding'
+
 export function parseSender(value: string | undefined): { id: string; raftAddr: string } | undefined {
   const at = value?.lastIndexOf('@') ?? -1
   if (!value || at <= 0 || at === value.length - 1) return undefined

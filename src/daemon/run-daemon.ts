@@ -2,7 +2,7 @@
  * `raftlited`: parse the flags, start a node, serve its API, stop cleanly on a signal. Runtime
  * entry points (`runtimes/<runtime>/main.ts`) supply the adapters and nothing else.
  */
-import { parseRqlitedArgs } from '../cli/rqlited-flags.ts'
+import { parseRqlitedArgs, type RqlitedParseResult } from '../cli/rqlited-flags.ts'
 import type { Platform } from '../node/platform.ts'
 import { RaftliteNode } from '../node/raftlite-node.ts'
 import { advertisedApiAddr, apiUrl } from '../node/api-url.ts'
@@ -15,6 +15,8 @@ import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
 import { readClusterSecret } from '../cluster/cluster-secret-file.ts'
 import { loadCdcConfig } from '../cdc/cdc-config.ts'
+import type { Profiler } from '../ports/profiler.ts'
+import { startExtras } from './daemon-extras.ts'
 import type { AutoBackup } from '../backup/auto-backup.ts'
 import { runAutoRestore, startAutoBackup } from '../backup/start-backups.ts'
 import { daemonLogger } from './daemon-logger.ts'
@@ -32,6 +34,8 @@ export interface DaemonRuntime {
   tls?: boolean
   /** Serves the node's public API, with `/db/changes` over WebSockets if the runtime has them. */
   serveApi?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
+  /** Profiling, where the runtime has it (Node's inspector); absent elsewhere. */
+  profiler?: Profiler
   /** Calls `handler` once on SIGINT or SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void
   stderr(line: string): void
@@ -59,7 +63,16 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
       if (parsed.showUsage) rt.stderr(parsed.usage)
       return parsed.exitCode
   }
+  const extras = await startExtras(parsed.options, rt)
+  if (typeof extras === 'string') {
+    rt.stderr(`fatal: ${extras}`)
+    return 1
+  }
+  return extras.finish(await serveParsed(parsed, rt, extras.onNode))
+}
 
+/** Starts the node, serves it until a signal (or its own stop), and stops it; the exit code. */
+async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, rt: DaemonRuntime, onNode?: (node: RaftliteNode) => void): Promise<number> {
   const { logger } = daemonLogger(parsed.options, rt)
   const log = logger.for('node')
   // The last words before exiting non-zero: a plain line whatever the level and format (as
@@ -92,6 +105,7 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
     fatal(`cannot start node: ${e instanceof Error ? e.message : String(e)}`)
     return 1
   }
+  onNode?.(node)
   const usersWatch = authFile ? watchUsersFile(rt.platform.files, rt.platform.timers, authFile, logger.for('auth'), (users) => node.setUsers(users)) : null
   node.addEventListener('error', (event) => {
     const detail = (event as CustomEvent).detail
@@ -162,7 +176,15 @@ export async function runDaemon(argv: readonly string[], rt: DaemonRuntime): Pro
   // A node stops by itself only when its storage failed (it cannot go on safely): exit non-zero
   // so a supervisor restarts it, and the restart recovers from what the disk holds.
   const stoppedByItself = new Promise<void>((resolve) => node.addEventListener('stopped', () => resolve(), { once: true }))
+  let removed = false
+  node.addEventListener('removed', () => (removed = true), { once: true })
   const ended = await Promise.race([signalled, stoppedByItself.then(() => undefined)])
+  if (ended === undefined && removed) {
+    // -raft-remove-shutdown: the cluster removed this node; stopping is what was asked for.
+    await closeServers()
+    rt.stderr('node removed from the cluster, shut down (-raft-remove-shutdown)')
+    return 0
+  }
   if (ended === undefined) {
     await closeServers()
     fatal('the node stopped after a storage error (see above); restart it to recover')

@@ -43,7 +43,15 @@ export interface DatabaseOptions {
    * off: the file must stay exactly as the last snapshot left it.
    */
   checkpointOnClose?: boolean
+  /**
+   * SQL functions written in TypeScript, by name, on both connections (what a native extension
+   * would add elsewhere). They must be deterministic: every replica runs them on the same rows.
+   */
+  functions?: ReadonlyMap<string, SqlFunction>
 }
+
+/** A scalar SQL function: SQL values in, one SQL value out; a throw fails the statement. */
+export type SqlFunction = (...args: (number | bigint | string | Uint8Array | null)[]) => number | bigint | string | Uint8Array | null | boolean
 
 export interface QueryOptions {
   transaction?: boolean
@@ -437,6 +445,27 @@ function limitMemory(connection: Connection): void {
   connection.exec('PRAGMA temp_store=FILE')
 }
 
+/**
+ * rqlite's connection settings, as `/status` reports them: `busy_timeout` 5000 on both, and
+ * `synchronous` 0 on the read-only one too (it never writes). Where the connections share one
+ * thread the busy wait cannot let the other finish (the VFS's xSleep returns at once), so it
+ * ends in a few dozen immediate retries: it changes no outcome, only what is reported.
+ */
+function matchRqliteSettings(rw: Connection, ro: Connection): void {
+  rw.exec('PRAGMA busy_timeout=5000')
+  ro.exec('PRAGMA busy_timeout=5000')
+  ro.exec('PRAGMA synchronous=OFF')
+}
+
+function registerFunctions(sqlite3: Sqlite3, connection: Connection, functions: DatabaseOptions['functions']): void {
+  const { capi } = sqlite3
+  for (const [name, fn] of functions ?? []) {
+    const flags = capi.SQLITE_UTF8 | capi.SQLITE_DETERMINISTIC
+    const rc = capi.sqlite3_create_function_v2(connection.db, name, -1, flags, 0, (_ctx, ...values) => fn(...(values as Parameters<SqlFunction>)), 0, 0, 0)
+    if (rc !== 0) throw new Error(`cannot register SQL function ${name}: ${capi.sqlite3_errstr(rc)}`)
+  }
+}
+
 function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOptions): { rw: Connection; ro: Connection } {
   const fileRefusal = () => vfs.takeRefusal()
   const clock = options.clock ?? systemClock
@@ -455,6 +484,8 @@ function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: DatabaseOp
     ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name, fileRefusal, monotonic })
     limitMemory(ro)
     ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
+    matchRqliteSettings(rw, ro)
+    for (const c of [rw, ro]) registerFunctions(sqlite3, c, options.functions)
     return { rw, ro }
   } catch (e) {
     ro?.close()

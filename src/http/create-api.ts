@@ -9,7 +9,7 @@ import { parseQueryParams, type QueryParams } from '../api/query-params.ts'
 import { RequestError } from '../api/request-error.ts'
 import { toJson } from '../api/json-writer.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
-import { LeaderNotFoundError, NotAuthorizedError, StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, NotAuthorizedError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { basicCredentials } from '../auth/credentials.ts'
 import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { readBodyText } from './read-body.ts'
@@ -20,7 +20,7 @@ import { handleBackup, handleBoot, handleLoad } from './backup-routes.ts'
 import { requestObserver } from './request-observer.ts'
 import { handleConsoleCluster, handleConsolePage } from './console-routes.ts'
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../observe/prometheus-text.ts'
-import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, withCredentials } from './data-routes.ts'
+import { type DataRequest, handleExecute, handleQuery, handleRequest, handleSql, leaderNotFound, withCredentials } from './data-routes.ts'
 import { empty, hasCommonHeaders, json, text, textError } from './respond.ts'
 import { Counters, VERSION_HEADER_VALUE, nodeEntries, pickKey, sortDeep, statusDocument } from './status-report.ts'
 
@@ -34,7 +34,7 @@ export interface ApiOptions {
 }
 
 export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
-  const counters = options.counters ?? new Counters()
+  const counters = options.counters ?? node.counters
   const app = new Hono()
 
   const commonHeaders: Record<string, string> = {
@@ -81,6 +81,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/debug/vars', 'debug_vars', (r) => handleDebugVars(r, counters)],
     ['/boot', 'boot', handleBoot],
     ['/snapshot', 'snapshot', (r) => handleSnapshot(r, counters)],
+    ['/reap', 'reap', (r) => handleReap(r, counters)],
     ['/metrics', 'metrics', handleMetrics],
     ['/console', 'console', (r) => handleConsolePage(r.request)],
     ['/console/', 'console', (r) => handleConsolePage(r.request)],
@@ -138,6 +139,7 @@ function handleMetrics(r: DataRequest): Response {
 
 function handleStatus(r: DataRequest): Response {
   if (r.request.method !== 'GET') return empty(405)
+  r.node.counters.add('http', 'num_status')
   const doc = sortDeep(statusDocument(r.node))
   return json(r.params.key ? pickKey(doc, r.params.key) : doc, { pretty: r.params.pretty })
 }
@@ -153,6 +155,7 @@ async function handleNodes(r: DataRequest): Promise<Response> {
 
 async function handleReadyz(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'GET') return empty(405)
+  r.node.counters.add('http', 'num_readyz')
   if (r.params.noleader) return text('[+]node ok')
   const leader = r.node.leader()
   if (!leader) return text('[+]node ok\n[+]leader does not exist', 503)
@@ -188,7 +191,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   const method = r.request.method
   if (method === 'GET') {
     const leader = r.node.leader()
-    if (!leader) return textError(503, 'leader not found')
+    if (!leader) return leaderNotFound(r)
     const [entry] = (await nodeEntries(r.node, { timeoutMs: r.params.timeoutMs ?? 5000, fetch: r.node.peerFetch })).filter((e) => e.id === leader.id)
     return json(entry, { pretty: r.params.pretty })
   }
@@ -220,6 +223,8 @@ async function clusterOperation(run: () => Promise<unknown>): Promise<Response> 
     await run()
   } catch (e) {
     if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    // The leader it was sent to lost its leadership: as rqlite, "not leader" is no 500.
+    if (e instanceof NotLeaderError) return textError(503, 'leader not found')
     if (e instanceof StoreError) return textError(500, e.message)
     throw e
   }
@@ -231,8 +236,27 @@ async function handleSnapshot(r: DataRequest, counters: Counters): Promise<Respo
   counters.add('http', 'user_snapshots')
   try {
     const taken = await r.node.snapshot(r.params.trailingLogs ?? undefined)
+    if (taken) counters.add('store', 'num_user_snapshots')
     return empty(taken ? 200 : 204)
   } catch (e) {
+    counters.add('store', 'num_user_snapshots_failed')
+    if (e instanceof StoreError) return textError(500, e.message)
+    throw e
+  }
+}
+
+/** rqlite v10's POST /reap: `{"snapshots_reaped":n,"wals_checkpointed":c}`. */
+async function handleReap(r: DataRequest, counters: Counters): Promise<Response> {
+  if (r.request.method !== 'POST') return empty(405)
+  counters.add('http', 'user_reaps')
+  try {
+    const reaped = await r.node.reap()
+    counters.add('snapshot', 'reap_total')
+    counters.add('snapshot', 'reap_snapshots', reaped.snapshotsReaped)
+    counters.add('snapshot', 'reap_wals', reaped.walsCheckpointed)
+    return json({ snapshots_reaped: reaped.snapshotsReaped, wals_checkpointed: reaped.walsCheckpointed }, { pretty: r.params.pretty })
+  } catch (e) {
+    counters.add('snapshot', 'reap_errors')
     if (e instanceof StoreError) return textError(500, e.message)
     throw e
   }
@@ -255,15 +279,18 @@ async function handleRemove(r: DataRequest): Promise<Response> {
 
 function handleDebugVars(r: DataRequest, counters: Counters): Response {
   if (r.request.method !== 'GET') return empty(405)
+  const counted = counters.snapshot()
   const vars: Record<string, unknown> = {
     cmdline: [],
-    ...counters.snapshot(),
+    ...counted,
     cluster: {
+      ...counted.cluster,
       raft_stream_batches: r.node.transportStats.streamBatches,
       raft_post_batches: r.node.transportStats.postBatches,
       raft_streams_opened: r.node.transportStats.streamsOpened,
     },
     store: {
+      ...counted.store,
       applied_index: r.node.appliedIndex,
       queue_depth: r.node.queue.depth,
       num_snapshots: r.node.stats.snapshots,

@@ -5,7 +5,7 @@ import { buildEnvelope, formatResults, type StatementResult } from '../api/resul
 import type { QueryParams } from '../api/query-params.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
 import type { Credentials } from '../auth/credentials.ts'
-import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
 import { checkRequestLimits } from './request-limits.ts'
@@ -34,17 +34,20 @@ type Shape = { unified: boolean }
 export async function handleExecute(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'POST') return empty(405)
   if (r.params.queue) return handleQueued(r)
+  r.node.counters.add('http', 'executions')
   const redirect = redirectToLeader(r)
   if (redirect) return redirect
   const statements = await readStatements(r, true)
+  r.node.counters.add('http', 'execute_stmts_rx', statements.length)
   return respondWrite(r, { unified: true }, () =>
-    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined, ...withCredentials(r) }),
+    r.node.execute(statements, { transaction: r.params.transaction, timeoutMs: r.params.dbTimeoutMs ?? undefined, redirect: r.params.redirect, ...withCredentials(r) }),
   )
 }
 
 export async function handleQuery(r: DataRequest): Promise<Response> {
   const method = r.request.method
   if (method !== 'GET' && method !== 'POST') return empty(405)
+  r.node.counters.add('http', 'queries')
   if (r.params.level !== 'none' && r.params.level !== 'auto') {
     const redirect = redirectToLeader(r)
     if (redirect) return redirect
@@ -56,6 +59,7 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
   } else {
     statements = await readStatements(r, true)
   }
+  r.node.counters.add('http', 'query_stmts_rx', statements.length)
   return respondWrite(r, { unified: false }, async () => ({
     results: await r.node.query(statements, {
       level: r.params.level,
@@ -63,6 +67,7 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
       timeoutMs: r.params.dbTimeoutMs ?? undefined,
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
+      redirect: r.params.redirect,
       ...withCredentials(r),
     }),
   }))
@@ -70,9 +75,11 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
 
 export async function handleRequest(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'POST') return empty(405)
+  r.node.counters.add('http', 'requests')
   const redirect = redirectToLeader(r)
   if (redirect) return redirect
   const statements = await readStatements(r, false)
+  r.node.counters.add('http', 'request_stmts_rx', statements.length)
   return respondWrite(r, { unified: true }, () =>
     r.node.request(statements, {
       level: r.params.level,
@@ -80,6 +87,7 @@ export async function handleRequest(r: DataRequest): Promise<Response> {
       timeoutMs: r.params.dbTimeoutMs ?? undefined,
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
+      redirect: r.params.redirect,
       ...withCredentials(r),
     }),
   )
@@ -88,6 +96,7 @@ export async function handleRequest(r: DataRequest): Promise<Response> {
 /** Shows how each statement will be made deterministic; executes nothing. */
 export async function handleSql(r: DataRequest): Promise<Response> {
   const method = r.request.method
+  r.node.counters.add('http', 'sql_analyze')
   let statements: Statement[]
   if (method === 'GET') {
     if (r.params.query === undefined) return json({ results: [] }, { pretty: r.params.pretty })
@@ -105,6 +114,8 @@ export async function handleSql(r: DataRequest): Promise<Response> {
 }
 
 async function handleQueued(r: DataRequest): Promise<Response> {
+  const counters = r.node.counters
+  counters.add('http', 'queued_executions')
   let statements: Statement[] = []
   try {
     statements = await readStatements(r, true)
@@ -118,11 +129,17 @@ async function handleQueued(r: DataRequest): Promise<Response> {
   try {
     queued = await r.node.enqueue(statements)
   } catch (e) {
-    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    if (e instanceof LeaderNotFoundError || e instanceof NotLeaderError) {
+      counters.add('http', 'queued_executions_no_leader')
+      return leaderNotFound(r)
+    }
     if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, { unified: true })
     throw e
   }
+  counters.add('http', 'queued_executions_ok')
+  counters.add('http', 'queued_executions_num_stmts_rx', statements.length)
   if (r.params.wait) {
+    counters.add('http', 'queued_executions_wait')
     const timeoutMs = r.params.timeoutMs ?? 30_000
     let cancel = () => {}
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -138,7 +155,10 @@ async function handleQueued(r: DataRequest): Promise<Response> {
     } finally {
       cancel()
     }
-    if (outcome === 'timeout') return textError(408, 'queue wait timeout')
+    if (outcome === 'timeout') {
+      counters.add('http', 'queued_executions_wait_timeout')
+      return textError(408, 'queue wait timeout')
+    }
   }
   return json(buildEnvelope({ results: [], sequenceNumber: queued.sequence }), { pretty: r.params.pretty })
 }
@@ -161,16 +181,25 @@ async function respondWrite(
     return respond(r, outcome, shape)
   } catch (e) {
     // rqlite answers 503 when it cannot forward for want of a leader.
-    if (e instanceof LeaderNotFoundError) return textError(503, e.message)
+    if (e instanceof LeaderNotFoundError) return leaderNotFound(r)
+    // Leadership lost under the request (or moved since the check): send the client on, never 200.
+    if (e instanceof NotLeaderError) return redirectToLeader(r, { force: true }) ?? leaderNotFound(r)
     if (e instanceof StoreError) return respond(r, { results: [], error: e.message }, shape)
     throw e
   }
 }
 
+/** 503 `leader not found` (rqlite's answer when no leader is known), counted as rqlite does. */
+export function leaderNotFound(r: Pick<DataRequest, 'node'>): Response {
+  r.node.counters.add('http', 'leader_not_found')
+  return textError(503, 'leader not found')
+}
+
 /** With `?redirect`, a follower sends the client to the leader (301) instead of forwarding. */
-function redirectToLeader(r: DataRequest): Response | undefined {
+function redirectToLeader(r: DataRequest, after: { force?: boolean } = {}): Response | undefined {
   if (!r.params.redirect || r.node.isLeader) return undefined
   const leader = r.node.leader()
+  if (after.force && (!leader || leader.id === r.node.id)) return undefined
   if (!leader) return textError(500, 'leader not found')
   const url = new URL(r.request.url)
   return new Response(null, {

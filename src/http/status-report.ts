@@ -8,20 +8,8 @@ import { RAFTLITE_VERSION } from '../version.ts'
 
 export const VERSION_HEADER_VALUE = `v${RAFTLITE_VERSION}`
 
-/** Counters shown under `/debug/vars` (rqlite's expvar maps). */
-export class Counters {
-  readonly #maps = new Map<string, Map<string, number>>()
-
-  add(map: string, key: string, n = 1): void {
-    const m = this.#maps.get(map) ?? new Map<string, number>()
-    this.#maps.set(map, m)
-    m.set(key, (m.get(key) ?? 0) + n)
-  }
-
-  snapshot(): Record<string, Record<string, number>> {
-    return Object.fromEntries([...this.#maps].map(([k, m]) => [k, Object.fromEntries(m)]))
-  }
-}
+/** Counters shown under `/debug/vars` (rqlite's expvar maps); kept here for importers. */
+export { Counters } from '../node/counters.ts'
 
 export function statusDocument(node: ApiNode): Record<string, JsonValue> {
   const { options, platform } = node
@@ -92,6 +80,8 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
       cdc: { enabled: cdc !== null, registered: cdc !== null },
       snapshot_store: { dir: `${options.dataDir}/snapshot`, snapshots: node.lastSnapshotIndex > 0 ? [{ index: node.lastSnapshotIndex }] : [] },
       apply_timeout: formatGoDuration(options.raftApplyTimeoutMs),
+      // rqlite's DBConfig; SQL functions come from TypeScript, never native extensions.
+      db_conf: { fk_constraints: options.foreignKeys, extensions: [] },
       sqlite3: {
         path: db.path,
         size: db.fileSize() + db.walSize(),

@@ -13,18 +13,24 @@ import type { DataPath } from './data-path.ts'
 import type { Leadership } from './leadership.ts'
 import type { Membership } from './membership.ts'
 import type { NodeContext } from './node-context.ts'
-import { LeaderNotFoundError, StoreError } from './store-error.ts'
+import type { PeerRpc } from './peer-rpc.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.ts'
 
-export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader'> {
+export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 'leader' | 'counters'> {
+  peers: Pick<PeerRpc, 'call'>
   /** The users the node checks requests against; null when access control is off. */
   authorizer: Authorizer | null
   isLeader(): boolean
-  membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember'>
+  membership: Pick<Membership, 'notified' | 'addMember' | 'removeMember' | 'removedNotice'>
+  /** This node was removed from the cluster: stop if -raft-remove-shutdown says so. */
+  stopRemoved(): void
   leadership: Pick<Leadership, 'transfer'>
-  data: Pick<DataPath, 'checkStatements' | 'write' | 'request' | 'query'>
+  data: Pick<DataPath, 'checkStatements' | 'write' | 'serveRequest' | 'serveQuery'>
 }
 
 export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcRequest): Promise<RpcResponse> {
+  const counter = RPC_COUNTERS[request.op]
+  if (counter) ctx.counters.add('cluster', counter)
   const refusal = await checkPermission(ctx.authorizer, request)
   if (refusal) return { ok: false, error: refusal, unauthorized: true }
   try {
@@ -34,7 +40,11 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
       case 'notify':
         return { ok: true, bootstrapped: ctx.membership.notified(request) }
       case 'join':
+        if (!ctx.isLeader()) return forwardJoin(ctx, request)
         await ctx.membership.addMember(request)
+        return { ok: true }
+      case 'removed':
+        ctx.membership.removedNotice(request, ctx.stopRemoved)
         return { ok: true }
       case 'remove':
         if (!ctx.isLeader()) return notLeader(ctx)
@@ -52,16 +62,17 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
         ctx.data.checkStatements(statements)
         return { ok: true, ...(await ctx.data.write(statements, { transaction, timeoutMs }, 'execute', request.queueId)) }
       case 'request': {
-        const outcome = await ctx.data.request(statements, { level: request.level, transaction, timeoutMs })
+        const outcome = await ctx.data.serveRequest(statements, { level: request.level, transaction, timeoutMs })
         return { ok: true, ...outcome }
       }
       case 'query':
-        return { ok: true, results: await ctx.data.query(statements, { level: request.level, transaction, timeoutMs }) }
+        return { ok: true, results: await ctx.data.serveQuery(statements, { level: request.level, transaction, timeoutMs }) }
     }
     // The cluster API checks requests; an op this switch misses is a bug, not a peer's fault.
     throw new Error(`unhandled cluster RPC op ${JSON.stringify((request as { op: unknown }).op)}`)
   } catch (e) {
     if (e instanceof LeaderNotFoundError) return { ok: false, error: e.message, leaderNotFound: true }
+    if (e instanceof NotLeaderError) return notLeader(ctx)
     if (e instanceof StoreError) return { ok: false, error: e.message }
     throw e
   }
@@ -99,9 +110,36 @@ async function checkPermission(authorizer: Authorizer | null, request: RpcReques
   }
 }
 
-function notLeader(ctx: Pick<NodeContext, 'leader'>): RpcResponse {
+/** rqlite's `cluster` counters of requests received, by op. */
+const RPC_COUNTERS: Partial<Record<RpcRequest['op'], string>> = {
+  meta: 'num_get_node_api_req',
+  notify: 'num_notify_req',
+  join: 'num_join_req',
+  remove: 'num_remove_node_req',
+  transfer: 'num_stepdown_req',
+  execute: 'num_execute_req',
+  query: 'num_query_req',
+  request: 'num_request_req',
+}
+
+/**
+ * A join sent to a follower is passed on to the leader, as rqlite does, so `-join` may name any
+ * member. Once only: a leader that lost its leadership meanwhile answers with a hint instead
+ * (the joiner follows it), so two nodes that each think the other leads cannot bounce it.
+ */
+async function forwardJoin(ctx: ClusterRpcContext, request: Extract<RpcRequest, { op: 'join' }>): Promise<RpcResponse> {
   const leader = ctx.leader()
-  return leader ? { ok: false, error: 'not leader', leaderRaftAddr: leader.addr } : { ok: false, error: 'leader not found', leaderNotFound: true }
+  if (request.forwarded || !leader || leader.id === ctx.id) return notLeader(ctx)
+  try {
+    return await ctx.peers.call(leader.addr, { ...request, forwarded: true })
+  } catch (e) {
+    return { ok: false, error: `forwarding join to leader ${leader.addr} failed: ${e instanceof Error ? e.message : String(e)}`, leaderRaftAddr: leader.addr }
+  }
+}
+
+function notLeader(ctx: Pick<NodeContext, 'id' | 'leader'>): RpcResponse {
+  const leader = ctx.leader()
+  return leader && leader.id !== ctx.id ? { ok: false, error: 'not leader', notLeader: true, leaderRaftAddr: leader.addr } : { ok: false, error: 'leader not found', leaderNotFound: true }
 }
 
 function nodeMeta(ctx: Pick<NodeContext, 'id' | 'options'>): NodeMeta {

@@ -15,13 +15,16 @@ import type { QueueId, WriteBatch } from '../db/write-batch.ts'
 import { stepBudgetFor } from '../db/step-budget.ts'
 import { randomUint64 } from '../ports/random.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
-import type { NodeContext } from './node-context.ts'
+import { breathe, type NodeContext } from './node-context.ts'
 import type { ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import type { PeerRpc } from './peer-rpc.ts'
 import type { ReadLevel } from './read-level.ts'
-import { LeaderNotFoundError, StoreError } from './store-error.ts'
+import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.ts'
 
-export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'members' | 'driver' | 'stopping' | 'leader'> {
+/** Tries of work only the leader may do, when leaders change under it. */
+const MAX_LEADER_ATTEMPTS = 3
+
+export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'members' | 'driver' | 'stopping' | 'leader' | 'counters'> {
   peers: Pick<PeerRpc, 'call' | 'forward'>
   /** Whether this node votes: `auto` reads are `weak` on voters, `none` on read replicas. */
   isVoter(): boolean
@@ -42,40 +45,90 @@ export class DataPath {
 
   async execute(statements: BoundStatement[], options: WriteOptions): Promise<WriteOutcome> {
     this.checkStatements(statements)
-    if (!this.#isLeader) {
-      return this.#ctx.peers.forward({ op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, ...withCredentials(options) })
-    }
-    return this.write(statements, options, 'execute')
+    const forwarded = { op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, ...withCredentials(options) } as const
+    return this.#onLeader(() => this.write(statements, options, 'execute'), () => this.#ctx.peers.forward(forwarded), options)
   }
 
   async query(statements: BoundStatement[], options: ReadOptions): Promise<StatementResult[]> {
     this.checkStatements(statements)
     const level = this.#effectiveLevel(options.level)
-    if (level === 'none') {
-      this.#checkFreshness(options)
-      return this.#localQuery(statements, options)
-    }
-    if (!this.#isLeader) {
-      const forwarded = await this.#ctx.peers.forward({ op: 'query', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options), level, ...withCredentials(options) })
-      return forwarded.results
-    }
-    return this.#leaderRead(statements, options, level)
+    if (level === 'none') return this.serveQuery(statements, options)
+    const forwarded = { op: 'query', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options), level, ...withCredentials(options) } as const
+    return this.#onLeader(() => this.#leaderRead(statements, options, level), async () => (await this.#ctx.peers.forward(forwarded)).results, options)
   }
 
   async request(statements: BoundStatement[], options: ReadOptions): Promise<WriteOutcome | { results: StatementResult[] }> {
     this.checkStatements(statements)
-    const writes = statements.some((s) => s.sql.trim() !== '' && !this.#ctx.db.isReadOnly(s.sql))
+    const writes = this.#writes(statements)
+    const level = this.#effectiveLevel(options.level)
+    if (!writes && level === 'none') return this.serveRequest(statements, options)
+    // The node that took the request sets the read limit: its default, unless the client's.
+    const timeoutMs = writes ? (options.timeoutMs ?? 0) : this.#queryTimeout(options)
+    const forwarded = { op: 'request', statements, transaction: options.transaction === true, timeoutMs, level, ...withCredentials(options) } as const
+    return this.#onLeader(() => this.serveRequest(statements, options), () => this.#ctx.peers.forward(forwarded), options)
+  }
+
+  /** A query served here, never forwarded: `none` locally, other levels only as the leader. */
+  async serveQuery(statements: BoundStatement[], options: ReadOptions): Promise<StatementResult[]> {
+    const level = this.#effectiveLevel(options.level)
+    if (level === 'none') {
+      this.#checkFreshness(options)
+      return this.#localQuery(statements, options)
+    }
+    if (!this.#isLeader) throw new NotLeaderError()
+    return this.#leaderRead(statements, options, level)
+  }
+
+  /** A unified request served here, never forwarded (see `serveQuery`). */
+  async serveRequest(statements: BoundStatement[], options: ReadOptions): Promise<WriteOutcome | { results: StatementResult[] }> {
+    const writes = this.#writes(statements)
     const level = this.#effectiveLevel(options.level)
     if (!writes && level === 'none') {
       this.#checkFreshness(options)
       return { results: this.#localQuery(statements, options) }
     }
-    if (!this.#isLeader) {
-      // The node that took the request sets the read limit: its default, unless the client's.
-      return this.#ctx.peers.forward({ op: 'request', statements, transaction: options.transaction === true, timeoutMs: writes ? (options.timeoutMs ?? 0) : this.#queryTimeout(options), level, ...withCredentials(options) })
-    }
+    if (!this.#isLeader) throw new NotLeaderError()
     if (writes || level === 'strong') return this.write(statements, options, 'request')
     return { results: await this.#leaderRead(statements, options, level) }
+  }
+
+  /**
+   * Work only the leader may do: here while this node leads, else at the leader (or, with
+   * `redirect`, a NotLeaderError for the caller to send the client there). Lost leadership is
+   * "not leader", as in rqlite: what failed with NotLeaderError did nothing (see there), so it
+   * goes to the new leader once one is known, or fails with `leader not found`.
+   */
+  async #onLeader<T>(local: () => Promise<T>, remote: () => Promise<T>, options: { redirect?: boolean }): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const driver = this.#ctx.driver()
+      const asked = driver.leader
+      const term = driver.raft.status().term
+      const here = this.#isLeader
+      if (!here && options.redirect) throw new NotLeaderError()
+      try {
+        return await (here ? local() : remote())
+      } catch (e) {
+        if (!(e instanceof NotLeaderError) || this.#ctx.stopping()) throw e
+        if (attempt >= MAX_LEADER_ATTEMPTS) throw new LeaderNotFoundError()
+        await this.#awaitNewLeader(asked, term)
+      }
+    }
+  }
+
+  /** After a leader refused: waits (briefly) until a leader other than `previous`, or of a newer term, is known. */
+  async #awaitNewLeader(previous: string, term: number): Promise<void> {
+    const { options, platform } = this.#ctx
+    const deadline = platform.clock.monotonic() + Math.min(options.raftApplyTimeoutMs, 5 * options.raftElectionTimeoutMs)
+    while (platform.clock.monotonic() < deadline) {
+      if (this.#ctx.stopping()) throw new StoreError('store not open')
+      const driver = this.#ctx.driver()
+      if (driver.leader && (driver.leader !== previous || driver.raft.status().term > term)) return
+      await breathe(platform, 20)
+    }
+  }
+
+  #writes(statements: BoundStatement[]): boolean {
+    return statements.some((s) => s.sql.trim() !== '' && !this.#ctx.db.isReadOnly(s.sql))
   }
 
   /**
@@ -92,7 +145,10 @@ export class DataPath {
     const leader = this.#ctx.members.get(driver.leader)
     if (!leader || leader.id === this.#ctx.id) throw new LeaderNotFoundError()
     const response = await this.#ctx.peers.call(leader.raftAddr, { op: 'execute', statements, transaction, timeoutMs: 0, queueId })
-    if (!response.ok) throw response.leaderNotFound ? new LeaderNotFoundError() : new StoreError(`forwarded queued write: ${response.error}`)
+    if (!response.ok) {
+      if (response.leaderNotFound) throw new LeaderNotFoundError()
+      throw response.notLeader ? new NotLeaderError(`forwarded queued write: ${response.error}`) : new StoreError(`forwarded queued write: ${response.error}`)
+    }
   }
 
   /** On the leader: one batch, one log entry, answered once applied here. */
@@ -115,7 +171,7 @@ export class DataPath {
 
   /** On the leader: a registered command other than SQL through the log (see CommandHandler). */
   async command(name: string, payload: Uint8Array): Promise<{ result: unknown; raftIndex: number }> {
-    if (!this.#isLeader) throw this.#ctx.leader() ? new StoreError('not leader') : new LeaderNotFoundError()
+    if (!this.#isLeader) throw this.#ctx.leader() ? new NotLeaderError() : new LeaderNotFoundError()
     const { clock, random } = this.#ctx.platform
     const command = encodeCommand({ kind: 'custom', name, payload, timestampMs: clock.now(), seed: randomUint64(random) })
     const applied = (await this.#ctx.driver().propose(command, this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
@@ -143,11 +199,22 @@ export class DataPath {
       const applied = (await driver.propose(command, timeoutMs)) as AppliedWrite
       return applied.results
     }
-    if (level === 'linearizable') await driver.readIndex(timeoutMs)
+    if (level === 'linearizable') await this.#verifyLeader(driver, timeoutMs)
     // A new leader may not have applied all that the old one acknowledged: a `weak` read waits
     // until it has applied an entry of its own term (a ReadIndex implies that already).
     else if (!driver.leaderCaughtUp) await driver.waitLeaderCaughtUp(timeoutMs)
     return this.#localQuery(statements, options)
+  }
+
+  /** A ReadIndex round: this node still leads, confirmed by a quorum (rqlite's verify leader). */
+  async #verifyLeader(driver: ReturnType<NodeContext['driver']>, timeoutMs: number): Promise<void> {
+    this.#ctx.counters.add('store', 'num_verify_leader')
+    try {
+      await driver.readIndex(timeoutMs)
+    } catch (e) {
+      this.#ctx.counters.add('store', 'num_verify_leader_failed')
+      throw e
+    }
   }
 
   #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {

@@ -15,7 +15,7 @@ import { breathe, type NodeContext } from './node-context.ts'
 import type { PeerRpc } from './peer-rpc.ts'
 import { StoreError } from './store-error.ts'
 
-export interface MembershipContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'log' | 'members' | 'driver' | 'stopping' | 'leader' | 'emitError'> {
+export interface MembershipContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'log' | 'members' | 'driver' | 'stopping' | 'leader' | 'emitError' | 'counters'> {
   peers: Pick<PeerRpc, 'call' | 'forward'>
   conditions: Conditions
   /** Replaces the stopped driver with a new one over the log as it now is (after founding). */
@@ -66,6 +66,14 @@ export class Membership {
     await this.#ctx.conditions.until(() => this.#ctx.leader() !== null && (this.#ctx.members.get(this.#ctx.id) !== undefined || options.join.length === 0))
   }
 
+  /**
+   * Told by the leader that this node was removed. Believed as a `remove` request is: a member
+   * may ask for any removal anyway. Only a node set to stop when removed does anything.
+   */
+  removedNotice(request: Extract<RpcRequest, { op: 'removed' }>, stopRemoved: () => void): void {
+    if (request.id === this.#ctx.id) stopRemoved()
+  }
+
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
   async removeNode(id: string, credentials?: Credentials): Promise<void> {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
@@ -79,21 +87,32 @@ export class Membership {
   async addMember(request: Extract<RpcRequest, { op: 'join' }>): Promise<void> {
     if (!this.#isLeader()) throw new StoreError('not leader')
     const existing = this.#ctx.members.get(request.id)
+    const { counters } = this.#ctx
     if (existing && existing.raftAddr === request.raftAddr && existing.apiAddr === request.apiAddr && existing.voter === request.voter) {
+      counters.add('store', 'num_ignored_joins')
       return // idempotent
     }
     const sameAddr = this.#ctx.members.byRaftAddr(request.raftAddr)
-    if (sameAddr && sameAddr.id !== request.id) await this.removeMember(sameAddr.id)
     const context = encodeMemberContext({ raftAddr: request.raftAddr, apiAddr: request.apiAddr })
-    if (existing && existing.raftAddr !== request.raftAddr) await this.removeMember(request.id)
+    const stale = [sameAddr && sameAddr.id !== request.id ? sameAddr.id : null, existing && existing.raftAddr !== request.raftAddr ? request.id : null]
+    for (const id of stale) {
+      if (id === null) continue
+      await this.removeMember(id)
+      counters.add('store', 'num_removed_before_joins')
+    }
     this.#addressHints.set(request.id, request.raftAddr)
     await this.#proposeConfChange({ type: request.voter ? 'addVoter' : 'addLearner', nodeId: request.id, context })
+    counters.add('store', 'num_joins')
   }
 
   async removeMember(id: string): Promise<void> {
     if (!this.#isLeader()) throw new StoreError('not leader')
-    if (!this.#ctx.members.get(id)) throw new StoreError(`node ${id} is not a member of the cluster`)
+    const member = this.#ctx.members.get(id)
+    if (!member) throw new StoreError(`node ${id} is not a member of the cluster`)
     await this.#proposeConfChange({ type: 'removeNode', nodeId: id })
+    // The leader stops sending to a removed node at once, so it may never apply the entry that
+    // removed it: tell it (best effort; it stops if -raft-remove-shutdown asks it to).
+    if (id !== this.#ctx.id) void this.#ctx.peers.call(member.raftAddr, { op: 'removed', id }).catch(() => {})
   }
 
   #isLeader(): boolean {

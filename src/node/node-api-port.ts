@@ -16,6 +16,7 @@ import type { StatementResult } from '../db/statement-result.ts'
 import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
+import type { Counters } from './counters.ts'
 import type { NodeOptions } from './node-options.ts'
 import type { NodeMetrics } from './node-metrics.ts'
 import type { Logger } from '../observe/logger.ts'
@@ -55,6 +56,7 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats
+  readonly counters: Counters
   readonly reporters?: ReadonlyMap<string, StatusReporter>
   readonly transportStats: { streamBatches: number; postBatches: number; streamsOpened: number }
   /** Metrics (`/metrics`) and the structured logger. */
@@ -67,6 +69,7 @@ export interface ApiNode extends DataNode, EventTarget {
   replication(): { id: string; match: number }[]
   waitCaughtUp(): Promise<void>
   snapshot(trailingLogs?: number): Promise<boolean>
+  reap(): Promise<{ snapshotsReaped: number; walsCheckpointed: number }>
   removeNode(id: string, options?: { credentials?: Credentials }): Promise<void>
   transferLeadership(to?: string, options?: { wait?: boolean; credentials?: Credentials }): Promise<void>
   /** Users and permissions to enforce; null when access control is off. */
@@ -88,6 +91,7 @@ export interface ApiNode extends DataNode, EventTarget {
 export interface ClusterNode extends EventTarget {
   readonly id: string
   readonly options: NodeOptions
+  readonly counters: Counters
   /** Checks that requests come from members (the cluster secret); null: every request is taken. */
   readonly clusterAuth: ClusterAuth | null
   readonly logger: Logger

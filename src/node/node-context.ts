@@ -11,6 +11,7 @@ import type { NodeOptions } from './node-options.ts'
 import type { LeaderInfo } from './node-types.ts'
 import type { Platform } from './platform.ts'
 import type { Logger } from '../observe/logger.ts'
+import type { Counters } from './counters.ts'
 import type { Authorizer } from '../auth/authorizer.ts'
 import type { NodeMetrics } from './node-metrics.ts'
 
@@ -24,6 +25,8 @@ export interface NodeContext {
   readonly fetch: typeof fetch
   /** Structured log lines, by subsystem: `ctx.logger.for('snapshot').info(…)`. */
   readonly logger: Logger
+  /** rqlite's `/debug/vars` counters (`store.num_joins`, `cluster.num_join_req`, …). */
+  readonly counters: Counters
   /** Users and permissions (`NodeOptions.users`); null when access control is off. */
   readonly authorizer: Authorizer | null
   /** Counters and histograms the parts record (`/metrics`); see node-metrics.ts. */

@@ -73,6 +73,22 @@ export interface NodeOptions {
   raftMaxBatchBytes: number
   /** How long stop() keeps flushing queued writes; what is left then is reported and dropped. */
   shutdownFlushTimeoutMs: number
+  /** The leader removes a voter unheard of for this long; 0 never (`-raft-reap-node-timeout`). */
+  raftReapNodeTimeoutMs: number
+  /** The same for read replicas (`-raft-reap-read-only-node-timeout`). */
+  raftReapReadOnlyNodeTimeoutMs: number
+  /** A node removed from the cluster stops (`-raft-remove-shutdown`). */
+  raftRemoveShutdown: boolean
+  /** Timeout of a first contact with another node: join, notify, metadata (`-cluster-connect-timeout`). */
+  clusterConnectTimeoutMs: number
+  /** The leader puts `VACUUM` through the log this often; 0 never (`-auto-vacuum-int`). */
+  autoVacuumIntervalMs: number
+  /** The same for `PRAGMA optimize` (`-auto-optimize-int`). */
+  autoOptimizeIntervalMs: number
+  /** Where the live SQLite file lives, when not `<dataDir>/db.sqlite` (`-on-disk-path`). */
+  onDiskPath: string
+  /** Snapshots sent to followers travel gzipped (`-compress-snap-transport`). */
+  compressSnapTransport: boolean
   /**
    * Users and permissions (rqlite's `-auth` file, as an array); absent: no access control.
    * `node.api()` enforces them, and the leader checks forwarded requests again.
@@ -136,6 +152,14 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   snapshotStallTimeoutMs: 30_000,
   raftMaxBatchBytes: 8 * 1024 * 1024,
   shutdownFlushTimeoutMs: 5_000,
+  raftReapNodeTimeoutMs: 0,
+  raftReapReadOnlyNodeTimeoutMs: 0,
+  raftRemoveShutdown: false,
+  clusterConnectTimeoutMs: 30_000,
+  autoVacuumIntervalMs: 0,
+  autoOptimizeIntervalMs: 0,
+  onDiskPath: '',
+  compressSnapTransport: false,
   joinAs: '',
   clusterSecret: '',
   dbQueryTimeoutMs: 5_000,

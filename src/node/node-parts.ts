@@ -5,6 +5,7 @@
  * Events go out through the façade (`leader`, `error`, `stopped`).
  */
 import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-state-machine.ts'
+import type { SqlFunction } from '../db/database.ts'
 import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { LOAD_CHUNK_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
@@ -14,6 +15,7 @@ import type { Message } from '../raft/messages.ts'
 import type { Snapshot, SoftState } from '../raft/types.ts'
 import { apiUrl } from './api-url.ts'
 import { Conditions } from './conditions.ts'
+import type { Counters } from './counters.ts'
 import { createRaftDriver, createTransport } from './create-raft-driver.ts'
 import { DataPath } from './data-path.ts'
 import { Leadership } from './leadership.ts'
@@ -33,6 +35,8 @@ import type { CdcService } from '../cdc/cdc-service.ts'
 import { shutDown } from './node-shutdown.ts'
 import { NodeLoad } from './node-load.ts'
 import { NodeSnapshots } from './node-snapshots.ts'
+import { Maintenance } from './maintenance.ts'
+import { Reaper } from './reaper.ts'
 import type { LeaderInfo, NodeStats } from './node-types.ts'
 import type { NodeStorage } from './open-node-storage.ts'
 import { PeerRpc } from './peer-rpc.ts'
@@ -45,6 +49,11 @@ export interface StartOverrides {
   fetch?: typeof fetch
   /** Handlers of commands other than SQL (`node.command`); the same on every node, before it starts. */
   commands?: ReadonlyMap<string, CommandHandler>
+  /**
+   * SQL functions written in TypeScript (where rqlite loads native extensions). Register the
+   * same, deterministic ones on every node: each replica runs them as it applies a write.
+   */
+  functions?: ReadonlyMap<string, SqlFunction>
   /** Standard output, for `-cdc-config=stdout`. */
   stdout?: (line: string) => void
 }
@@ -54,6 +63,7 @@ export interface NodeHost {
   readonly platform: Platform
   readonly startedAt: number
   readonly stats: NodeStats
+  readonly counters: Counters
   /** Where the node's events go: the façade. */
   readonly events: EventTarget
 }
@@ -71,6 +81,8 @@ export class NodeParts {
   readonly membership: Membership
   readonly leadership: Leadership
   readonly snapshots: NodeSnapshots
+  readonly reaper: Reaper
+  readonly maintenance: Maintenance
   /** Signs this node's requests to peers and checks theirs (`-cluster-secret-file`); null without a secret. */
   readonly clusterAuth: ClusterAuth | null
   /** Change data capture, when configured. */
@@ -79,9 +91,13 @@ export class NodeParts {
   readonly metrics: NodeMetrics
   readonly #events: ClusterEvents
   #driver: RaftDriver
+  /** This node has been a member (for -raft-remove-shutdown: it is removed once it is not). */
+  #wasMember = false
   #stopping: Promise<void> | null = null
   /** Persisting failed: the node stopped itself (see RaftDriver's onFatal). */
   #failed = false
+  /** The leader last reported by Raft ('' for none), to count changes. */
+  #lastLeader = ''
   readonly #host: NodeHost
 
   constructor(host: NodeHost, storage: NodeStorage, overrides: StartOverrides) {
@@ -92,6 +108,7 @@ export class NodeParts {
     if (start.members) this.members.replaceAll(start.members)
     if (start.mode === 'fast') stats.restoresStartSkipped++
     if (start.mode === 'restored') stats.restoresStart++
+    if (start.recovered) host.counters.add('store', 'num_recoveries')
     const peerAuth = peerAuthentication(options, platform, overrides.fetch ?? ((...args) => fetch(...args)))
     this.clusterAuth = peerAuth.auth
     this.metrics = new NodeMetrics(options.metrics)
@@ -104,6 +121,7 @@ export class NodeParts {
       members: this.members,
       fetch: peerAuth.fetch,
       logger: platform.logger ?? silentLogger,
+      counters: host.counters,
       authorizer: createAuthorizer(options),
       metrics: this.metrics,
       driver: () => this.#driver,
@@ -119,6 +137,7 @@ export class NodeParts {
     const recheck = () => {
       this.#events.members(this.members.list())
       this.conditions.recheck()
+      this.#checkRemoved()
     }
     const beforeSnapshotPoint = () => this.cdc?.syncForSnapshot()
     this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck, beforeSnapshotPoint }, start.applied)
@@ -150,6 +169,32 @@ export class NodeParts {
       queueDepth: () => this.queue.depth,
       lastSnapshotIndex: () => this.snapshots.lastIndex,
     })
+    this.reaper = new Reaper(ctx, (id) => this.membership.removeMember(id))
+    this.maintenance = new Maintenance(ctx, this.data)
+  }
+
+  /** Starts the periodic work of a running node: reaping, automatic VACUUM and optimize. */
+  startBackground(): void {
+    this.#wasMember = this.members.get(this.ctx.id) !== undefined
+    this.reaper.start()
+    this.maintenance.start()
+  }
+
+  /** -raft-remove-shutdown: a member that the cluster removed stops (and says why). */
+  #checkRemoved(): void {
+    if (this.members.get(this.ctx.id)) {
+      this.#wasMember = true
+      return
+    }
+    if (this.#wasMember) this.removed()
+  }
+
+  /** The cluster removed this node (its membership says so, or the leader did). */
+  removed(): void {
+    if (!this.ctx.options.raftRemoveShutdown || this.#stopping) return
+    this.ctx.logger.for('node').warn('removed from the cluster; shutting down (-raft-remove-shutdown)', { node: this.ctx.id })
+    this.#host.events.dispatchEvent(new Event('removed'))
+    void this.stop()
   }
 
   /** The current Raft driver. */
@@ -177,6 +222,8 @@ export class NodeParts {
 
   /** Starts the stop once (see `shutDown`); every later call gets the same promise. */
   stop(): Promise<void> {
+    this.reaper.stop()
+    this.maintenance.stop()
     const parts = { queue: this.queue, leadership: this.leadership, snapshots: this.snapshots, transport: this.transport, storage: this.storage }
     const closed = () => this.#host.events.dispatchEvent(new Event('stopped'))
     this.#stopping ??= shutDown({ ...this.ctx, ...parts, driver: () => this.#driver, failed: () => this.#failed, closed }).finally(() => this.cdc?.close())
@@ -212,6 +259,8 @@ export class NodeParts {
   }
 
   #onSoftState(state: SoftState): void {
+    if (state.leader !== this.#lastLeader) this.ctx.counters.add('store', 'leader_changes_observed')
+    this.#lastLeader = state.leader
     this.#events.softState(state, this.#driver.raft.status().term)
     this.conditions.recheck()
     this.cdc?.leadershipChanged()

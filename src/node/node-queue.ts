@@ -2,7 +2,7 @@
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { QueueId } from '../db/write-batch.ts'
 import type { NodeContext } from './node-context.ts'
-import { LeaderNotFoundError } from './store-error.ts'
+import { LeaderNotFoundError, NotLeaderError } from './store-error.ts'
 import { WriteQueue } from './write-queue.ts'
 
 export function createNodeQueue(
@@ -22,7 +22,7 @@ export function createNodeQueue(
     origin: `${options.nodeId}:${firstSequence}`,
     enqueueTimeoutMs: options.raftApplyTimeoutMs,
     flush,
-    provesNotWritten: (error) => error instanceof LeaderNotFoundError,
+    provesNotWritten: (error) => error instanceof LeaderNotFoundError || error instanceof NotLeaderError,
     onError: (error) => ctx.emitError(error),
     onLost: ({ sequences, outcome }) =>
       ctx.emitError(new Error(`write queue: gave up on ${sequences.length} queued write(s), outcome ${outcome}; sequence numbers ${sequences.join(',')}`)),

@@ -13,7 +13,7 @@ import type { NodeStats } from './node-types.ts'
 import { SnapshotSender } from './snapshot-sender.ts'
 import { StoreError } from './store-error.ts'
 
-export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics'> {
+export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
   store: SnapshotStore
   stats: NodeStats
   addressOf(id: string): string | undefined
@@ -102,6 +102,9 @@ export class NodeSnapshots {
     this.#taking = taking
     try {
       return await taking
+    } catch (e) {
+      if (!(e instanceof SnapshotSupersededError) && !this.#ctx.stopping()) this.#ctx.counters.add('store', 'num_snapshots_failed')
+      throw e
     } finally {
       if (this.#taking === taking) this.#taking = null
     }
@@ -137,6 +140,7 @@ export class NodeSnapshots {
         // and WAL stay under twice their thresholds; past that, compaction wins and it is abandoned.
         const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0
         if (due >= 1 && (!busy || due >= 2) && !this.#taking) {
+          if (wal >= 1) this.#ctx.counters.add('store', 'num_wal_snapshots')
           this.take(options.raftTrailingLogs).catch((e: unknown) => {
             if (!this.#ctx.stopping() && !(e instanceof SnapshotSupersededError)) this.#ctx.emitError(e)
           })
@@ -154,6 +158,16 @@ export class NodeSnapshots {
   async settle(): Promise<void> {
     this.#cancelTimer?.()
     await this.#taking?.catch(() => {})
+  }
+
+  /** See `RaftliteNode.reap`. Never while a snapshot is taken or received (their files are in use). */
+  async reap(): Promise<{ snapshotsReaped: number; walsCheckpointed: number }> {
+    if (this.#ctx.stopping()) throw new StoreError('store not open')
+    while (this.#taking) await this.#taking.catch(() => {})
+    if (this.#receiving) return { snapshotsReaped: 0, walsCheckpointed: 0 }
+    const current = Math.max(this.#lastIndex, this.#ctx.store.readMeta()?.index ?? 0)
+    // The store keeps whole copies, no WAL files: there is never a WAL to checkpoint.
+    return { snapshotsReaped: this.#ctx.store.reap(current), walsCheckpointed: 0 }
   }
 
   /** A snapshot streamed by the leader; see `RaftliteNode.receiveSnapshot`. */

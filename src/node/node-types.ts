@@ -7,6 +7,8 @@ export interface WriteOptions {
   transaction?: boolean
   /** Per-statement time limit in ms (rqlite's `db_timeout`). */
   timeoutMs?: number
+  /** Off the leader, fail with NotLeaderError instead of forwarding (rqlite's `redirect`). */
+  redirect?: boolean
   /** The client's credentials, sent along when forwarded so the leader can check them again. */
   credentials?: Credentials
 }
@@ -19,6 +21,8 @@ export interface ReadOptions {
   freshnessMs?: number
   /** With `freshness`: also refuse if the newest applied write is older than that. */
   freshnessStrict?: boolean
+  /** Off the leader, fail with NotLeaderError instead of forwarding (rqlite's `redirect`). */
+  redirect?: boolean
   /** The client's credentials, sent along when forwarded so the leader can check them again. */
   credentials?: Credentials
 }

@@ -9,7 +9,7 @@ import { encodeMemberContext, type Member } from '../cluster/members.ts'
 import { alignLogWithSnapshot } from '../cluster/align-log.ts'
 import { readPeersFile, recoverWithPeers, retirePeersFile } from '../cluster/peers-recovery.ts'
 import { SnapshotStore, type StartMode } from '../cluster/snapshot-store.ts'
-import { Database } from '../db/database.ts'
+import { Database, type SqlFunction } from '../db/database.ts'
 import { joinPath } from '../ports/file-port.ts'
 import { bootstrapState } from '../raft/conf-change.ts'
 import { WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
@@ -22,6 +22,8 @@ export interface StartState {
   applied: number
   mode: StartMode
   members?: Member[]
+  /** A raft/peers.json forced the membership at this start. */
+  recovered?: boolean
 }
 
 export interface NodeStorage {
@@ -34,7 +36,7 @@ export interface NodeStorage {
   unlock(): void
 }
 
-export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore): Promise<NodeStorage> {
+export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore, functions?: ReadonlyMap<string, SqlFunction>): Promise<NodeStorage> {
   const { files } = platform
   files.mkdirp(options.dataDir)
   const unlock = files.lock(joinPath(options.dataDir, 'LOCK'))
@@ -53,7 +55,8 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
     }
     // The log is the source of truth and SQLite runs unsynced: the database is the last
     // snapshot (kept as is when it still matches its fingerprint) plus a replay of the log.
-    const dbPath = joinPath(options.dataDir, 'db.sqlite')
+    const dbPath = options.onDiskPath || joinPath(options.dataDir, 'db.sqlite')
+    if (options.onDiskPath) files.mkdirp(dbPath.includes('/') ? dbPath.slice(0, dbPath.lastIndexOf('/')) || '/' : '.')
     const liveWrites = new WriteTrackingFilePort(files, dbPath)
     const snapshots = new SnapshotStore(files, options.dataDir, dbPath, liveWrites)
     const prepared = snapshots.prepareLive()
@@ -67,12 +70,13 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
       synchronous: 'off',
       checkpointWalBytes: 0, // only snapshots checkpoint
       checkpointOnClose: false,
+      functions,
     })
     let start: StartState = { applied: prepared.meta?.index ?? 0, mode: prepared.mode, members: prepared.meta?.members }
     const raftDir = joinPath(options.dataDir, 'raft')
     const peers = readPeersFile(files, raftDir)
     if (peers) {
-      start = { ...start, ...recoverWithPeers(peers, log, db, snapshots, start, options) }
+      start = { ...start, ...recoverWithPeers(peers, log, db, snapshots, start, options), recovered: true }
       retirePeersFile(files, raftDir)
     }
     const opened = { db, log }

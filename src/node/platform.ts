@@ -4,6 +4,7 @@ import { type RandomSource, cryptoRandom } from '../ports/random.ts'
 import { type Timers, globalTimers } from '../ports/timers.ts'
 import type { OpenWebSocket } from '../ports/web-socket.ts'
 import type { Logger } from '../observe/logger.ts'
+import type { DnsResolver } from '../ports/dns.ts'
 import type { TlsFetch } from '../ports/tls-fetch.ts'
 
 /** Everything a node needs from its runtime. Runtime entry points (`runtimes/*`) provide it. */
@@ -18,6 +19,10 @@ export interface Platform {
   runtime: { name: string; version: string; pid?: number; hostname?: string }
   /** Where the node's log lines go (see src/observe/logger.ts); silent when absent. */
   logger?: Logger
+  /** DNS lookups, for `-disco-mode dns` and `dns-srv`; absent where the runtime has none. */
+  dns?: DnsResolver
+  /** Environment variables (for `$VAR` in configuration files); absent where not allowed. */
+  env?: (name: string) => string | undefined
   /** `fetch` with a private CA, client certificate or no verification (the CDC webhook's `tls`). */
   tlsFetch?: TlsFetch
 }

@@ -30,6 +30,7 @@ import { type UserEntry, checkUsers } from '../auth/users.ts'
 import type { Message } from '../raft/messages.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { handleClusterRpc, stepPeerMessages } from './cluster-rpc.ts'
+import { Counters } from './counters.ts'
 import type { ApiNode, ClusterNode, RaftStatus, StatusReporter } from './node-api-port.ts'
 import { type NodeOptions, resolveNodeOptions } from './node-options.ts'
 import { NodeParts, type StartOverrides } from './node-parts.ts'
@@ -59,6 +60,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   readonly ready: Promise<void>
   /** Counters reported under /debug/vars (rqlite's expvar names). */
   readonly stats: NodeStats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
+  /** rqlite's `/debug/vars` counter maps, under rqlite's names. */
+  readonly counters = new Counters()
   /** Extra sections of /status and /debug/vars (e.g. `auto_backups`, `uploader`), by /status key. */
   readonly reporters = new Map<string, StatusReporter>()
   /** The replicated state machine: extension hooks (row changes, custom commands) live there. */
@@ -73,7 +76,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     this.options = options
     this.platform = platform
     this.startedAt = platform.clock.now()
-    this.#parts = new NodeParts({ options, platform, startedAt: this.startedAt, stats: this.stats, events: this }, storage, overrides)
+    this.#parts = new NodeParts({ options, platform, startedAt: this.startedAt, stats: this.stats, counters: this.counters, events: this }, storage, overrides)
     this.stateMachine = this.#parts.stateMachine
     this.ready = this.#becomeReady()
     // Nobody may be listening for a failed start yet; the error is also reported as an event.
@@ -85,11 +88,12 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     const resolved = resolveNodeOptions(options)
     raftTiming(resolved) // refuse impossible timeouts before touching the data directory
     if (resolved.cdc && resolved.raftNonVoter) throw new Error('cannot enable CDC on non-voting node')
-    const storage = await openNodeStorage(resolved, platform, overrides.log)
+    const storage = await openNodeStorage(resolved, platform, overrides.log, overrides.functions)
     try {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
       node.#parts.driver.start()
       node.#parts.snapshots.schedule()
+      node.#parts.startBackground()
       node.#parts.cdc?.start()
       const meta = storage.snapshots.readMeta()
       if (meta && meta.dataCrc32c === undefined) node.#parts.snapshots.checksum(meta.index)
@@ -302,6 +306,14 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return this.#parts.snapshots.take(trailingLogs)
   }
 
+  /**
+   * Deletes snapshot files that can never be used (rqlite's POST /reap): a broken transfer of an
+   * older snapshot, a received one never installed. This store holds whole copies and no WAL files.
+   */
+  reap(): Promise<{ snapshotsReaped: number; walsCheckpointed: number }> {
+    return this.#parts.snapshots.reap()
+  }
+
   /** Removes a node from the cluster (on the leader; forwarded from a follower). */
   removeNode(id: string, options: { credentials?: Credentials } = {}): Promise<void> {
     return this.#parts.membership.removeNode(id, options.credentials)
@@ -354,6 +366,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
    * without one it would fail the install, which the driver takes for a storage failure.
    */
   stepMessages(messages: readonly Message[]): string | undefined {
+    for (const m of messages) if (m.to === this.id) this.#parts.reaper.heard(m.from)
     return stepPeerMessages(this.id, this.#parts.driver, messages, (e) => this.#parts.emitError(e))
   }
 
@@ -373,8 +386,10 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** @internal Requests from other nodes: forwarded work and joins. */
   handleRpc(request: RpcRequest): Promise<RpcResponse> {
     const { membership, leadership, data } = this.#parts
+    const { peers, ctx } = this.#parts
+    const stopRemoved = () => this.#parts.removed()
     const authorizer = this.authorizer
-    return handleClusterRpc({ id: this.id, options: this.options, leader: () => this.leader(), isLeader: () => this.isLeader, authorizer, membership, leadership, data }, request)
+    return handleClusterRpc({ id: this.id, options: this.options, counters: ctx.counters, peers, stopRemoved, leader: () => this.leader(), isLeader: () => this.isLeader, authorizer, membership, leadership, data }, request)
   }
 
   // ------------------------------------------------------------------ internals

@@ -5,7 +5,7 @@
 import type { SnapshotStore } from '../cluster/snapshot-store.ts'
 import { snapshotFrames } from '../cluster/snapshot-stream.ts'
 import { type StallGuard, stallGuard } from '../cluster/stall-guard.ts'
-import { SENDER_HEADER, SNAPSHOT_HEADER, encodeWire, toBase64 } from '../cluster/wire.ts'
+import { SENDER_HEADER, SNAPSHOT_ENCODING_HEADER, SNAPSHOT_HEADER, encodeWire, toBase64 } from '../cluster/wire.ts'
 import type { Message } from '../raft/messages.ts'
 import type { NodeContext } from './node-context.ts'
 
@@ -56,14 +56,23 @@ export class SnapshotSender {
       const log = this.#ctx.logger.for('snapshot')
       const started = platform.clock.monotonic()
       log.info('sending snapshot to a follower', { to, index, term, offset })
+      const frames = guard.watch(
+        snapshotFrames(platform.files, store.dataPath, offset, options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
+          this.#ctx.emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
+        ),
+      )
+      // -compress-snap-transport: the frames (checksums over the file, offsets into it) are
+      // gzipped as a whole on the wire, so a resumed transfer resumes as before.
+      const compress = options.compressSnapTransport
       const res = await this.#ctx.fetch(`http://${addr}/raft/snapshot`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/octet-stream', [SNAPSHOT_HEADER]: header, [SENDER_HEADER]: `${id}@${options.raftAdvAddr}` },
-        body: guard.watch(
-          snapshotFrames(platform.files, store.dataPath, offset, options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
-            this.#ctx.emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
-          ),
-        ),
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          [SNAPSHOT_HEADER]: header,
+          [SENDER_HEADER]: `${id}@${options.raftAdvAddr}`,
+          ...(compress ? { [SNAPSHOT_ENCODING_HEADER]: 'gzip' } : {}),
+        },
+        body: compress ? frames.pipeThrough(gzip()) : frames,
         duplex: 'half',
         signal: guard.signal,
       } as RequestInit)
@@ -88,4 +97,9 @@ export class SnapshotSender {
     for (const s of streams) s.guard.abort(reason)
     await Promise.all(streams.map((s) => s.finished))
   }
+}
+
+/** A gzip transform typed for byte streams (the DOM typing takes any BufferSource in). */
+function gzip(): ReadableWritablePair<Uint8Array, Uint8Array> {
+  return new CompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>
 }

@@ -53,6 +53,11 @@ export interface Capi {
   sqlite3_interrupt(db: Ptr): void
   sqlite3_progress_handler(db: Ptr, n: number, handler: ((arg: Ptr) => number) | 0, arg: Ptr): void
   sqlite3_randomness(target: Uint8Array): Uint8Array
+  /** sqlite-wasm converts the arguments of a JS `xFunc` (`(pCtx, ...values)`) and its result. */
+  sqlite3_create_function_v2(
+    db: Ptr, name: string, nArg: number, eTextRep: number, pApp: Ptr,
+    xFunc: ((pCtx: Ptr, ...values: unknown[]) => unknown) | 0, xStep: 0, xFinal: 0, xDestroy: 0,
+  ): number
   sqlite3_vfs_find(name: string | null): Ptr
   sqlite3_js_db_export(db: Ptr, schema?: string): Uint8Array
   sqlite3_db_config(db: Ptr, op: number, value: number, out: Ptr): number

@@ -1,6 +1,7 @@
 // The leader's second check, op by op: forwarded work needs the same permissions as on the HTTP
 // API, joins need `join` (a read replica `join` or `join-read-only`), and refusals carry rqlite's
 // texts.
+import { Counters } from '../../src/node/counters.ts'
 import { expect, test } from 'vitest'
 import { Authorizer } from '../../src/auth/authorizer.ts'
 import { checkUsers } from '../../src/auth/users.ts'
@@ -22,9 +23,12 @@ const ctx: ClusterRpcContext = {
   leader: () => ({ id: '1', addr: 'r:1', apiAddr: 'http://h:1' }),
   isLeader: () => true,
   authorizer,
-  membership: { notified: () => (done.push('notify'), false), addMember: async () => void done.push('join'), removeMember: async () => void done.push('remove') },
+  counters: new Counters(),
+  peers: { call: async () => ({ ok: false, error: 'no peers here' }) },
+  stopRemoved: () => {},
+  membership: { notified: () => (done.push('notify'), false), addMember: async () => void done.push('join'), removeMember: async () => void done.push('remove'), removedNotice: () => {} },
   leadership: { transfer: async () => void done.push('transfer') },
-  data: { checkStatements: () => {}, write: async () => (done.push('write'), { results: [], raftIndex: 1 }), request: async () => (done.push('request'), { results: [] }), query: async () => (done.push('query'), []) },
+  data: { checkStatements: () => {}, write: async () => (done.push('write'), { results: [], raftIndex: 1 }), serveRequest: async () => (done.push('request'), { results: [] }), serveQuery: async () => (done.push('query'), []) },
 }
 
 const as = (username: string, password: string) => ({ credentials: { username, password } })

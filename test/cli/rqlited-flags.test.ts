@@ -58,7 +58,7 @@ describe('supported flags', () => {
   })
 
   test('flags the node does not honour yet are refused; honoured ones parse', () => {
-    expect(error('-disco-mode', 'dns', 'd')).toMatchObject({ message: 'flag -disco-mode is not supported yet' })
+    expect(error('-raft-commit-timeout', '1s', 'd')).toMatchObject({ message: 'flag -raft-commit-timeout is not supported yet', exitCode: 2 })
     expect(ok('-raft-election-timeout', '2s', '-raft-snap', '1024', 'd').options).toMatchObject({ raftElectionTimeout: 2000, raftSnap: 1024 })
     expect(ok('-join', 'a:1,b:2', '-raft-non-voter', 'd').options).toMatchObject({ join: ['a:1', 'b:2'], raftNonVoter: true })
   })
@@ -82,11 +82,18 @@ describe('supported flags', () => {
 
 describe('unsupported flags', () => {
   test('setting to a non-default value is an error', () => {
-    const r = error('-raft-remove-shutdown', 'd')
-    expect(r.message).toBe('flag -raft-remove-shutdown is not supported yet')
+    const r = error('-db-max-ro-conns', '8', 'd')
+    expect(r.message).toBe('flag -db-max-ro-conns is not supported yet')
     expect(r.exitCode).toBe(2)
-    expect(error('-on-disk-path', '/tmp/x.db', 'd').message).toBe('flag -on-disk-path is not supported yet')
-    expect(error('-raft-remove-shutdown', 'd').message).toBe('flag -raft-remove-shutdown is not supported yet')
+    expect(error('-raft-commit-timeout', '1s', 'd').message).toBe('flag -raft-commit-timeout is not supported yet')
+  })
+
+  test('-extensions-path is refused, saying why and what to do instead', () => {
+    const r = error('-extensions-path', '/opt/ext/vec0.so', 'd')
+    expect(r.exitCode).toBe(1)
+    expect(r.message).toMatch(/^fatal: -extensions-path is not supported: SQLite extensions are native code/)
+    expect(r.message).toContain('WebAssembly, which cannot load native code')
+    expect(r.message).toContain('Register SQL functions from TypeScript instead')
   })
 
   test('setting to the default is accepted', () => {
@@ -96,16 +103,20 @@ describe('unsupported flags', () => {
   test('flag table marks the agreed set as supported', () => {
     const supported = RQLITED_FLAGS.filter((f) => f.supported).map((f) => f.name).sort()
     expect(supported).toEqual([
-      'auth', 'auto-backup', 'auto-restore', 'bootstrap-expect', 'bootstrap-expect-timeout', 'cdc-config', 'cluster-secret-file', 'db-query-timeout',
-      'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert', 'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes', 'http-max-statements',
-      'http-read-header-timeout', 'http-read-timeout',
-      'http-verify-client', 'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval',
-      'log-format', 'log-level', 'log-slow-request', 'metrics',
-      'node-ca-cert', 'node-cert', 'node-id', 'node-key', 'node-no-verify', 'node-verify-client', 'node-verify-common-name', 'node-verify-server-name',
-      'otlp-endpoint', 'otlp-interval',
-      'raft-addr', 'raft-adv-addr', 'raft-apply-timeout', 'raft-cluster-remove-shutdown', 'raft-election-timeout',
-      'raft-heartbeat-timeout', 'raft-leader-lease-timeout', 'raft-log-level', 'raft-non-voter', 'raft-shutdown-stepdown',
-      'raft-snap', 'raft-snap-int', 'raft-snap-wal-size', 'raft-timeout', 'shutdown-flush-timeout',
+      'auth', 'auto-backup', 'auto-optimize-int', 'auto-restore', 'auto-vacuum-int', 'bootstrap-expect',
+      'bootstrap-expect-timeout', 'cdc-config', 'cluster-connect-timeout', 'cluster-secret-file',
+      'compress-snap-transport', 'cpu-profile', 'db-query-timeout', 'disco-config', 'disco-key', 'disco-mode',
+      'extensions-path', 'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert',
+      'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes',
+      'http-max-statements', 'http-read-header-timeout', 'http-read-timeout', 'http-verify-client',
+      'http-verify-common-name', 'join', 'join-as', 'join-attempts', 'join-interval', 'log-format', 'log-level',
+      'log-slow-request', 'mem-profile', 'metrics', 'node-ca-cert', 'node-cert', 'node-id', 'node-key',
+      'node-no-verify', 'node-verify-client', 'node-verify-common-name', 'node-verify-server-name', 'on-disk-path',
+      'otlp-endpoint', 'otlp-interval', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout',
+      'raft-cluster-remove-shutdown', 'raft-election-timeout', 'raft-heartbeat-timeout', 'raft-leader-lease-timeout',
+      'raft-log-level', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',
+      'raft-remove-shutdown', 'raft-shutdown-stepdown', 'raft-snap', 'raft-snap-int', 'raft-snap-wal-size',
+      'raft-timeout', 'shutdown-flush-timeout', 'trace-profile',
       'version', 'write-queue-batch-size', 'write-queue-capacity', 'write-queue-timeout', 'write-queue-tx',
     ])
   })
