@@ -32,7 +32,7 @@ export function serveHttp(app: Hono, addr: string, options: BunServeOptions = {}
       // share a busy port silently, hence reusePort: false.
       const listen = (port: number, secure?: Bun.TLSOptions) => {
         const server = Bun.serve({ hostname, port, development: false, reusePort: false, fetch: app.fetch, ...(websocket ? { websocket } : {}), ...(secure ? { tls: secure } : {}) })
-        return { port: server.port, stop: () => server.stop(false) }
+        return { port: server.port, stop: (closeConnections = false) => server.stop(closeConnections) }
       }
       if (!tls) {
         const server = Bun.serve({ hostname, port, development: false, reusePort: false, fetch: app.fetch, ...(websocket ? { websocket } : {}) })

@@ -12,8 +12,8 @@ import { type TlsMaterial, loadTls, watchTls } from './tls-files.ts'
 /** One listener of the runtime, serving with one certificate. */
 export interface TlsListener {
   port: number
-  /** Stops accepting connections; requests in flight may finish. */
-  stop(): Promise<void>
+  /** Stops accepting connections; requests in flight may finish, unless `closeConnections`. */
+  stop(closeConnections?: boolean): Promise<void>
 }
 
 export interface RestartingTlsServer {
@@ -73,7 +73,7 @@ export function serveTlsRestarting(
     close: async () => {
       stopWatching()
       await swapping
-      await current.stop()
+      await current.stop(true)
     },
   }
 }

@@ -70,6 +70,10 @@ async function clusterOverTls(runtime: Runtime, ca: TestCa, nodeArgs: (c: CertFi
   copyFileSync(ca.key, certs[0].key)
   await waitFor('the bad pair to be reported', async () => first.stderr().includes('keeping the previous certificate'))
   expect((await httpsRequest(`${first.url}/status`, https)).fingerprint).toBe(after.fingerprint)
+
+  // A TLS node stops cleanly on SIGTERM, its open Raft streams notwithstanding.
+  expect(await second.stop('SIGTERM')).toBe(0)
+  expect(await first.stop('SIGTERM')).toBe(0)
 }
 
 test('bun: HTTPS, a mutual-TLS cluster that replicates, outsiders refused, certificates renewed in place', async () => {
