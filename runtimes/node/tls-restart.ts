@@ -60,7 +60,12 @@ export function serveTlsRestarting(
           continue
         }
         onError(`cannot restart the TLS listener on port ${old.port} with the new certificate: ${e instanceof Error ? e.message : String(e)}`)
-        current = listen(material, old.port)
+        try {
+          current = listen(material, old.port)
+        } catch (again) {
+          // Nothing listens on the port now; say so loudly rather than fail silently.
+          onError(`the TLS listener on port ${old.port} could not be restarted at all and is down: ${again instanceof Error ? again.message : String(again)}`)
+        }
         return
       }
     }
