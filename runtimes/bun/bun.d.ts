@@ -9,7 +9,16 @@ declare namespace Bun {
     /** Stops listening; with `true`, also closes open connections. */
     stop(closeActiveConnections?: boolean): Promise<void>
   }
+  interface TLSOptions {
+    cert: string
+    key: string
+    ca?: string
+    requestCert?: boolean
+    rejectUnauthorized?: boolean
+  }
   interface ServeOptions {
+    tls?: TLSOptions
+    websocket?: unknown
     hostname?: string
     port?: number
     development?: boolean

@@ -5,12 +5,18 @@ import { serveHttp } from './serve.ts'
 import { serveCluster } from './serve-cluster.ts'
 import { serveApi } from './serve-api.ts'
 import { onShutdownSignal } from './signals.ts'
+import { peerTls } from './tls-peer.ts'
+import { bunTlsRefusal } from './tls-refusal.ts'
 
+const tlsError = (message: string) => process.stderr.write(`error: TLS: ${message}\n`)
 const code = await runDaemon(process.argv.slice(2), {
   platform: bunPlatform(),
-  serve: (app, addr) => serveHttp(app, addr), // no TLS on Bun yet: runDaemon refuses the TLS flags
-  serveCluster,
-  serveApi,
+  serve: (app, addr, options) => serveHttp(app, addr, { ...options, onError: tlsError }),
+  serveCluster: (node, addr, options) => serveCluster(node, addr, { ...options, onError: tlsError }),
+  serveApi: (node, addr, options) => serveApi(node, addr, { ...options, onError: tlsError }),
+  peerTls: (tls) => peerTls(tls, tlsError),
+  tls: true,
+  tlsRefusal: bunTlsRefusal,
   onShutdownSignal,
   stderr: (line) => process.stderr.write(`${line}\n`),
   stderrIsTerminal: process.stderr.isTTY === true,

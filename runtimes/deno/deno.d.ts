@@ -18,6 +18,8 @@ declare namespace Deno {
     port?: number
     onListen?: (addr: NetAddr) => void
     onError?: (error: unknown) => Response | Promise<Response>
+    cert?: string
+    key?: string
   }
   type Signal = 'SIGINT' | 'SIGTERM'
   const args: string[]

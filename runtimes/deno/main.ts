@@ -5,12 +5,18 @@ import { serveHttp } from './serve.ts'
 import { serveCluster } from './serve-cluster.ts'
 import { serveApi } from './serve-api.ts'
 import { onShutdownSignal } from './signals.ts'
+import { peerTls } from './tls-peer.ts'
+import { denoTlsRefusal } from './tls-refusal.ts'
 
+const tlsError = (message: string) => console.error(`error: TLS: ${message}`)
 const code = await runDaemon(Deno.args, {
   platform: denoPlatform(),
-  serve: serveHttp,
-  serveCluster,
-  serveApi,
+  serve: (app, addr, options) => serveHttp(app, addr, { ...options, onError: tlsError }),
+  serveCluster: (node, addr, options) => serveCluster(node, addr, { ...options, onError: tlsError }),
+  serveApi: (node, addr, options) => serveApi(node, addr, { ...options, onError: tlsError }),
+  peerTls: (tls) => peerTls(tls, tlsError),
+  tls: true,
+  tlsRefusal: denoTlsRefusal,
   onShutdownSignal,
   stderr: (line) => console.error(line),
   stderrIsTerminal: Deno.stderr.isTerminal(),

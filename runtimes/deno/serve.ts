@@ -1,5 +1,7 @@
 import type { Hono } from 'hono'
+import type { ServeOptions } from '../../src/http/connection-limits.ts'
 import { splitHostPort } from '../node/split-host-port.ts'
+import { serveTlsRestarting } from '../node/tls-restart.ts'
 
 export { splitHostPort }
 
@@ -9,14 +11,33 @@ export interface Served {
   close(): Promise<void>
 }
 
-/** Serves a Hono app over HTTP with `Deno.serve`. `addr` is `host:port`. */
-export function serveHttp(app: Hono, addr: string): Promise<Served> {
+export interface DenoServeOptions extends ServeOptions {
+  /** Where a failed certificate reload is reported. */
+  onError?: (message: string) => void
+}
+
+/**
+ * Serves a Hono app over HTTP with `Deno.serve`, or HTTPS with `tls` (the listener restarted on
+ * the same port when the certificate changes: Deno cannot swap it on a live server). Deno.serve
+ * cannot request client certificates; `runDaemon` refuses the flags that need them on Deno.
+ * `addr` is `host:port`.
+ */
+export function serveHttp(app: Hono, addr: string, options: DenoServeOptions = {}): Promise<Served> {
   const { hostname, port } = splitHostPort(addr)
+  const { tls, onError = () => {} } = options
   return new Promise((resolve, reject) => {
     try {
       // Deno.serve binds before it returns (a bind error throws); onListen replaces Deno's banner.
-      const server = Deno.serve({ hostname, port, onListen() {} }, app.fetch)
-      resolve({ port: server.addr.port, close: () => server.shutdown() })
+      const listen = (port: number, pem?: { cert: string; key: string }) => {
+        const server = Deno.serve({ hostname, port, onListen() {}, ...(pem ? { cert: pem.cert, key: pem.key } : {}) }, app.fetch)
+        return { port: server.addr.port, stop: () => server.shutdown() }
+      }
+      if (!tls) {
+        const server = listen(port)
+        resolve({ port: server.port, close: server.stop })
+        return
+      }
+      resolve(serveTlsRestarting(tls, port, (pem, p) => listen(p, pem), onError))
     } catch (e) {
       reject(e)
     }

@@ -5,6 +5,8 @@
  */
 import { readFileSync, statSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
+// node:timers, not the global: Deno's global setInterval returns a number, which has no unref.
+import { clearInterval, setInterval } from 'node:timers'
 
 export interface TlsMaterial {
   cert: Buffer

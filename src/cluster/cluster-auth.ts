@@ -4,8 +4,9 @@
  * over what it asks (method, path and query, the sender and snapshot headers, the body's
  * SHA-256), a timestamp and a nonce, keyed by a secret only members know. The cluster port
  * refuses anything else with 401, before reading a body. A captured request cannot be replayed
- * (each nonce counts once within the allowed clock skew) or altered (its body is hashed), except
- * a snapshot stream's body, which is only CRC-framed: against an attacker on the path, use TLS.
+ * (each nonce counts once within the allowed clock skew) or altered (its body is hashed; a
+ * snapshot stream's frames carry HMACs of their own, `snapshot-mac.ts`). It does not encrypt:
+ * against an eavesdropper on the path, use TLS.
  */
 import { constantTimeEqual, sha256 } from '../auth/password.ts'
 import type { Clock } from '../ports/clock.ts'
@@ -112,7 +113,7 @@ export class ClusterAuth {
 
 /**
  * `fetch` that signs every request it makes. A streamed body is announced as `stream`: only its
- * headers are signed (a snapshot's frames carry their own checksums).
+ * headers are signed (a snapshot's frames carry their own MACs).
  */
 export function signedFetch(auth: ClusterAuth, inner: typeof fetch): typeof fetch {
   return async (input, init = {}) => {

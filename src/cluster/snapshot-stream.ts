@@ -1,11 +1,13 @@
 /**
  * A snapshot file on the wire: frames of [length u32][crc32c u32][bytes], then a final frame of
- * length 0 whose crc is that of the whole file. The receiver writes as it reads and checks
+ * length 0 whose crc is that of the whole file. Under the cluster secret each frame's header also
+ * carries a 32-byte HMAC after the crc (`snapshot-mac.ts`), checked before the frame is written. The receiver writes as it reads and checks
  * every frame. A broken stream keeps what arrived (a later attempt resumes after it); a failed
  * check throws everything away. Nothing is installed before the whole file checks out.
  */
 import { crc32c } from '../log/crc32c.ts'
 import type { FileHandle, FilePort } from '../ports/file-port.ts'
+import { FRAME_TAG_BYTES, type FrameMac, frameTag, frameTagValid } from './snapshot-mac.ts'
 
 const HEADER = 8
 export const DEFAULT_SNAPSHOT_CHUNK = 1024 * 1024
@@ -35,7 +37,9 @@ export function snapshotFrames(
   chunk = DEFAULT_SNAPSHOT_CHUNK,
   expectedCrc?: number,
   onCorrupt?: (detail: string) => void,
+  mac?: FrameMac,
 ): ReadableStream<Uint8Array> {
+  const header = HEADER + (mac ? FRAME_TAG_BYTES : 0)
   let handle: FileHandle | undefined
   let position = offset
   let total = 0
@@ -46,11 +50,11 @@ export function snapshotFrames(
       // The final checksum covers the whole file, including what the receiver already has.
       total = prefixCrc(handle, offset, chunk)
     },
-    pull(controller) {
+    async pull(controller) {
       if (done) return
       const size = handle!.size()
       const n = Math.min(chunk, size - position)
-      const frame = new Uint8Array(HEADER + Math.max(0, n))
+      const frame = new Uint8Array(header + Math.max(0, n))
       const view = new DataView(frame.buffer)
       if (n <= 0) {
         const read = total >>> 0
@@ -59,18 +63,21 @@ export function snapshotFrames(
         }
         view.setUint32(0, 0)
         view.setUint32(4, expectedCrc ?? read)
+        if (mac) frame.set(await frameTag(mac, position, null, expectedCrc ?? read), HEADER)
         controller.enqueue(frame)
         controller.close()
         handle!.close()
         done = true
         return
       }
-      const body = frame.subarray(HEADER)
+      const body = frame.subarray(header)
       handle!.read(body, position)
+      const crc = crc32c(body)
+      if (mac) frame.set(await frameTag(mac, position, body, crc), HEADER)
       position += n
       total = crc32c(body, total)
       view.setUint32(0, n)
-      view.setUint32(4, crc32c(body))
+      view.setUint32(4, crc)
       controller.enqueue(frame)
     },
     cancel() {
@@ -98,7 +105,9 @@ export async function receiveSnapshotFrames(
   path: string,
   offset = 0,
   chunk = DEFAULT_SNAPSHOT_CHUNK,
+  mac?: FrameMac,
 ): Promise<{ size: number; crc32c: number }> {
+  const header = HEADER + (mac ? FRAME_TAG_BYTES : 0)
   if (offset === 0) files.delete(path)
   const out = files.open(path, { create: true })
   const reader = stream.getReader()
@@ -127,25 +136,28 @@ export async function receiveSnapshotFrames(
     }
     if (next.done) return reject(new SnapshotStreamError(`the stream ended after ${written} bytes, before its final frame`, true))
     pending = concat(pending, next.value)
-    while (pending.length >= HEADER) {
+    while (pending.length >= header) {
       const view = new DataView(pending.buffer, pending.byteOffset, pending.byteLength)
       const length = view.getUint32(0)
       const crc = view.getUint32(4)
+      const tag = pending.subarray(HEADER, header)
       if (length === 0) {
         if (crc !== total >>> 0) return reject(new SnapshotStreamError(`file checksum mismatch after ${written} bytes`))
+        if (mac && !(await frameTagValid(mac, written, null, crc, tag))) return reject(new SnapshotStreamError(`final frame fails authentication after ${written} bytes (a different cluster secret, or altered on the way)`))
         out.sync()
         out.close()
         await reader.cancel().catch(() => {})
         return { size: written, crc32c: total >>> 0 }
       }
       if (length > 64 * chunk) return reject(new SnapshotStreamError(`frame of ${length} bytes is too large`))
-      if (pending.length < HEADER + length) break
-      const body = pending.subarray(HEADER, HEADER + length)
+      if (pending.length < header + length) break
+      const body = pending.subarray(header, header + length)
       if (crc32c(body) !== crc) return reject(new SnapshotStreamError(`frame checksum mismatch at byte ${written}`))
+      if (mac && !(await frameTagValid(mac, written, body, crc, tag))) return reject(new SnapshotStreamError(`frame at byte ${written} fails authentication (a different cluster secret, or altered on the way)`))
       out.write(body, written)
       written += length
       total = crc32c(body, total)
-      pending = pending.slice(HEADER + length)
+      pending = pending.slice(header + length)
     }
   }
 }

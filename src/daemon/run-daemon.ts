@@ -9,7 +9,7 @@ import { advertisedApiAddr, apiUrl } from '../node/api-url.ts'
 import { RAFTLITE_VERSION } from '../version.ts'
 import type { Hono } from 'hono'
 import type { OpenWebSocket } from '../ports/web-socket.ts'
-import { type TlsClientOptions, httpTls, nodeClientTls, nodeServerTls } from '../tls/tls-options.ts'
+import { type TlsClientOptions, type TlsServerOptions, httpTls, nodeClientTls, nodeServerTls } from '../tls/tls-options.ts'
 import { type ConnectionLimits, type ServeOptions } from '../http/connection-limits.ts'
 import { nodeOptionsFromFlags } from './node-options-from-flags.ts'
 import { readUsersFile, watchUsersFile } from '../auth/users-file-watcher.ts'
@@ -32,6 +32,8 @@ export interface DaemonRuntime {
   peerTls?(tls: TlsClientOptions): { fetch: typeof fetch; openWebSocket?: OpenWebSocket; close(): void }
   /** Whether `serve` and `serveCluster` honour `tls`; a runtime without it refuses -http-cert and -node-cert. */
   tls?: boolean
+  /** Why this runtime cannot honour the TLS flags given (a message naming the flag and the reason), or null. */
+  tlsRefusal?(tls: { api: TlsServerOptions | null; cluster: TlsServerOptions | null; client: TlsClientOptions | null }): string | null
   /** Serves the node's public API, with `/db/changes` over WebSockets if the runtime has them. */
   serveApi?(node: RaftliteNode, addr: string, options?: ServeOptions): Promise<{ close(): Promise<void> }>
   /** Profiling, where the runtime has it (Node's inspector); absent elsewhere. */
@@ -89,6 +91,11 @@ async function serveParsed(parsed: Extract<RqlitedParseResult, { kind: 'ok' }>, 
       rt.stderr(`fatal: ${flag}: TLS is not supported by raftlited on ${rt.platform.runtime.name} yet (run it on Node, or terminate TLS in front of the node)`)
       return 1
     }
+  }
+  const refused = rt.tlsRefusal?.({ api: apiTls, cluster: clusterTls, client: clientTls })
+  if (refused) {
+    rt.stderr(`fatal: ${refused}`)
+    return 1
   }
   let peers: ReturnType<NonNullable<DaemonRuntime['peerTls']>> | null = null
   try {

@@ -14,6 +14,7 @@ import { loadSqlite, type Sqlite3 } from '../sqlite/sqlite-api.ts'
 import { RaftliteVfs } from '../sqlite/vfs.ts'
 import { type BoundStatement, Connection, NotReadOnlyError, SqliteError } from '../sqlite/connection.ts'
 import { statementSeed } from '../sqlite/seeded-random.ts'
+import { type ResultBudget, resultBudget } from '../sqlite/result-cap.ts'
 import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
 import { recordQueuedBatch } from './applied-queue.ts'
@@ -56,6 +57,8 @@ export type SqlFunction = (...args: (number | bigint | string | Uint8Array | nul
 export interface QueryOptions {
   transaction?: boolean
   timeoutMs?: number
+  /** Stop reading once the results exceed this many bytes (roughly, as JSON): ResultTooLargeError. 0 or absent: no cap. */
+  maxResultBytes?: number
 }
 
 const QUERY_WRITE_ERROR = 'attempt to change database via query operation'
@@ -295,6 +298,7 @@ export class Database {
     this.#assertOpen()
     const results: StatementResult[] = []
     const ro = this.#ro
+    const budget = options.maxResultBytes ? resultBudget(options.maxResultBytes) : undefined
     try {
       if (options.transaction) ro.exec('BEGIN')
       for (const stmt of statements) {
@@ -304,6 +308,7 @@ export class Database {
           timeoutMs: options.timeoutMs ?? 0,
           timeoutMessage: 'query timeout',
           readOnlyOnly: true,
+          resultBudget: budget,
         })
         results.push(result)
         if (result.kind === 'error' && options.transaction) break
@@ -373,11 +378,11 @@ export class Database {
   #runOne(
     connection: Connection,
     stmt: BoundStatement,
-    options: { wantRows: boolean; timeoutMs: number; stepBudget?: number; timeoutMessage: string; readOnlyOnly: boolean },
+    options: { wantRows: boolean; timeoutMs: number; stepBudget?: number; timeoutMessage: string; readOnlyOnly: boolean; resultBudget?: ResultBudget },
   ): StatementResult {
     const started = this.#clock.monotonic()
     try {
-      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs, stepBudget: options.stepBudget, readOnly: options.readOnlyOnly })
+      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs, stepBudget: options.stepBudget, readOnly: options.readOnlyOnly, resultBudget: options.resultBudget })
       const time = (this.#clock.monotonic() - started) / 1000
       return result.kind === 'rows'
         ? { kind: 'rows', rows: result.rows, time }

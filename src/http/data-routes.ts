@@ -10,6 +10,7 @@ import { describeStatement } from './nondeterminism.ts'
 import { readBodyText } from './read-body.ts'
 import { checkRequestLimits } from './request-limits.ts'
 import { estimateResultBytes } from './result-size.ts'
+import { resultTooLargeMessage } from '../sqlite/result-cap.ts'
 import { empty, json, textError, withCommonHeaders } from './respond.ts'
 
 export interface DataRequest {
@@ -68,6 +69,7 @@ export async function handleQuery(r: DataRequest): Promise<Response> {
       freshnessMs: r.params.freshnessMs,
       freshnessStrict: r.params.freshnessStrict,
       redirect: r.params.redirect,
+      maxResultBytes: r.node.options.httpMaxResultBytes || undefined,
       ...withCredentials(r),
     }),
   }))
@@ -217,7 +219,7 @@ function respond(
   const limit = r.node.options.httpMaxResultBytes
   // Only reads: a write's result must say what was written, however large.
   if (!shape.unified && limit > 0 && estimateResultBytes(outcome.results, limit) > limit) {
-    outcome = { results: [], error: `query result too large: over ${limit} bytes (-http-max-result-bytes); select fewer rows or columns` }
+    outcome = { results: [], error: resultTooLargeMessage(limit) }
   }
   const envelope = buildEnvelope({
     results: formatResults(outcome.results, {

@@ -3,7 +3,7 @@
  * `-http-max-result-bytes` is answered with an error instead of being turned into a JSON text
  * several times its size (and sent to a client that asked for too much, perhaps by mistake).
  */
-import type { SqlValue } from '../api/sql-value.ts'
+import { rowBytes } from '../sqlite/result-cap.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 
 /** Roughly the bytes of JSON `results` would take (a lower bound: escaping and base64 add more). */
@@ -15,17 +15,9 @@ export function estimateResultBytes(results: readonly StatementResult[], stopAbo
     if (r.kind !== 'rows') continue
     for (const c of r.rows.columns) total += c.length + 16
     for (const row of r.rows.rows) {
-      total += 2
-      for (const v of row) total += valueBytes(v) + 1
+      total += rowBytes(row)
       if (total > stopAbove) return total
     }
   }
   return total
-}
-
-function valueBytes(v: SqlValue): number {
-  if (v === null) return 4
-  if (typeof v === 'string') return v.length + 2
-  if (v instanceof Uint8Array) return Math.ceil(v.byteLength / 3) * 4 + 2
-  return 20
 }

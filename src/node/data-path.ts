@@ -16,6 +16,7 @@ import { stepBudgetFor } from '../db/step-budget.ts'
 import { randomUint64 } from '../ports/random.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { breathe, type NodeContext } from './node-context.ts'
+import { ResultTooLargeError } from '../sqlite/result-cap.ts'
 import type { ReadOptions, WriteOptions, WriteOutcome } from './node-types.ts'
 import type { PeerRpc } from './peer-rpc.ts'
 import type { ReadLevel } from './read-level.ts'
@@ -219,7 +220,12 @@ export class DataPath {
 
   #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
-    return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: this.#queryTimeout(options) })
+    try {
+      return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: this.#queryTimeout(options), maxResultBytes: options.maxResultBytes })
+    } catch (e) {
+      if (e instanceof ResultTooLargeError) throw new StoreError(e.message)
+      throw e
+    }
   }
 
   /** A read's per-statement limit: the request's `db_timeout`, else the node's default. */

@@ -6,6 +6,7 @@
 import type { Member } from '../cluster/members.ts'
 import { SnapshotStore, SnapshotSupersededError } from '../cluster/snapshot-store.ts'
 import { SnapshotStreamError, receiveSnapshotFrames } from '../cluster/snapshot-stream.ts'
+import { frameMacKey } from '../cluster/snapshot-mac.ts'
 import type { Message } from '../raft/messages.ts'
 import type { Snapshot } from '../raft/types.ts'
 import { breathe, type NodeContext } from './node-context.ts'
@@ -183,7 +184,8 @@ export class NodeSnapshots {
       if (offset === 0) store.beginIncoming(index, term)
       else if (store.incomingBytes(index, term) < offset) throw new SnapshotStreamError(`nothing to resume at byte ${offset}`)
       else this.#ctx.stats.snapshotsResumed++
-      const received = await receiveSnapshotFrames(body, platform.files, store.incomingPath, offset, options.snapshotChunkBytes)
+      const mac = options.clusterSecret ? { key: await frameMacKey(options.clusterSecret), snapshot: `${index}-${term}` } : undefined
+      const received = await receiveSnapshotFrames(body, platform.files, store.incomingPath, offset, options.snapshotChunkBytes, mac)
       store.acceptIncoming(index, term, received.crc32c)
       this.#receivedMembers.set(`${index}-${term}`, members)
     } finally {

@@ -25,6 +25,8 @@ export interface ReadOptions {
   redirect?: boolean
   /** The client's credentials, sent along when forwarded so the leader can check them again. */
   credentials?: Credentials
+  /** Stop reading rows once the results exceed this many bytes (as JSON, roughly) and fail with `query result too large` (`-http-max-result-bytes`). Local reads only: a forwarded or `strong` read is capped after it is read. */
+  maxResultBytes?: number
 }
 
 export interface WriteOutcome {

@@ -4,6 +4,7 @@
  */
 import type { SnapshotStore } from '../cluster/snapshot-store.ts'
 import { snapshotFrames } from '../cluster/snapshot-stream.ts'
+import { frameMacKey } from '../cluster/snapshot-mac.ts'
 import { type StallGuard, stallGuard } from '../cluster/stall-guard.ts'
 import { SENDER_HEADER, SNAPSHOT_ENCODING_HEADER, SNAPSHOT_HEADER, encodeWire, toBase64 } from '../cluster/wire.ts'
 import type { Message } from '../raft/messages.ts'
@@ -56,9 +57,12 @@ export class SnapshotSender {
       const log = this.#ctx.logger.for('snapshot')
       const started = platform.clock.monotonic()
       log.info('sending snapshot to a follower', { to, index, term, offset })
+      // Under the cluster secret the frames are MAC'd too: the request's signature cannot cover a streamed body.
+      const mac = options.clusterSecret ? { key: await frameMacKey(options.clusterSecret), snapshot: `${index}-${term}` } : undefined
       const frames = guard.watch(
         snapshotFrames(platform.files, store.dataPath, offset, options.snapshotChunkBytes, meta.dataCrc32c, (detail) =>
           this.#ctx.emitError(new Error(`the snapshot copy in the store is damaged (${detail}); not sending it as good`)),
+          mac,
         ),
       )
       // -compress-snap-transport: the frames (checksums over the file, offsets into it) are

@@ -8,6 +8,7 @@
  */
 import type { SqlValue } from '../api/sql-value.ts'
 import type { Ptr, Sqlite3 } from './sqlite-api.ts'
+import { type ResultBudget, ResultTooLargeError, rowBytes } from './result-cap.ts'
 import { type Phase, refusal } from './statement-policy.ts'
 
 export interface BoundStatement {
@@ -72,6 +73,8 @@ export class Connection {
   #deadline = 0
   /** VM steps a statement may take before it is interrupted; 0 = none (deterministic limit). */
   #stepBudget = 0
+  /** With a read's size cap: the bytes its rows may still take (see result-cap.ts). */
+  #resultBudget: ResultBudget | null = null
   /** The statement being stepped; the budget counts only its steps. */
   #stepping: Ptr = 0
   /**
@@ -193,10 +196,11 @@ export class Connection {
    * statement's rows are returned; otherwise a statement that writes *and* returns rows (RETURNING)
    * still returns rows, and everything else returns the connection's counters.
    */
-  run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number; stepBudget?: number; readOnly?: boolean }): RunResult {
+  run(stmt: BoundStatement, options: { wantRows: boolean; timeoutMs?: number; stepBudget?: number; readOnly?: boolean; resultBudget?: ResultBudget }): RunResult {
     this.#deadline = options.timeoutMs ? this.#now() + options.timeoutMs : 0
     this.#stepBudget = options.stepBudget ?? 0
     this.#refused = null
+    this.#resultBudget = options.resultBudget ?? null
     try {
       if (this.#stepBudget > 0) this.#dropStaleStatements()
       const cached = this.#cache.get(stmt.sql)
@@ -208,6 +212,7 @@ export class Connection {
     } finally {
       this.#deadline = 0
       this.#stepBudget = 0
+      this.#resultBudget = null
     }
   }
 
@@ -365,6 +370,9 @@ export class Connection {
         const row = new Array<SqlValue>(columnCount)
         for (let i = 0; i < columnCount; i++) row[i] = this.#column(p, i)
         rows.push(row)
+        // Checked as rows come: a huge result is never collected whole.
+        const budget = this.#resultBudget
+        if (budget && (budget.remaining -= rowBytes(row)) < 0) throw new ResultTooLargeError(budget.limit, rows.length)
       }
       return { kind: 'rows', rows: { columns, decltypes, rows } }
     } finally {

@@ -125,6 +125,18 @@ test('a signed request cannot be replayed, and a signed body cannot be swapped',
   expect(await queryText(leader.url, 'SELECT count(*) FROM t')).toBe(COUNT(2))
 })
 
+test('a node joining after the log was compacted gets its snapshot as authenticated frames, and installs it', async () => {
+  const before = JSON.parse(await queryText(leader.url, 'SELECT count(*) FROM t')).results[0].values[0][0] as number
+  for (let i = 0; i < 20; i++) expect((await execute(leader.url, [`INSERT INTO t VALUES (${100 + i})`])).status).toBe(200)
+  expect((await fetch(`${leader.url}/snapshot?trailing_logs=0`, { method: 'POST' })).status).toBe(200)
+  const late = await startRaftlited({ args: ['-node-id', '3', '-cluster-secret-file', secretFile(SECRET), '-join', leader.raftAddr, ...FAST_ELECTION] })
+  procs.push(late)
+  await waitFor('the late node to catch up', async () => (await queryText(late.url, 'SELECT count(*) FROM t', '&level=none')) === COUNT(before + 20), 20_000)
+  const vars = JSON.parse(await (await fetch(`${late.url}/debug/vars`)).text())
+  expect(vars.store.num_restores).toBe(1) // through a snapshot stream, MAC'd frame by frame
+  expect(late.stderr()).not.toContain('snapshot stream rejected')
+}, 60_000)
+
 test('a secret that is too short, or a missing file, is a clear fatal error', async () => {
   for (const [file, message] of [
     [secretFile('short'), 'the cluster secret must be at least 16 bytes long (it is 5)'],

@@ -21,7 +21,14 @@ const post = async (body: unknown, path = '/db/execute') => {
 
 test('a query result over -http-max-result-bytes is answered with an error; smaller ones are not', async () => {
   const big = await post(['WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 5000) SELECT x, printf(\'%020d\', x) FROM c'], '/db/query')
-  expect(big).toEqual({ status: 200, text: '{"results":[],"error":"query result too large: over 20000 bytes (-http-max-result-bytes); select fewer rows or columns"}' })
+  expect(big).toEqual({ status: 200, text: '{"results":[],"error":"query result too large: over 20000 bytes (-http-max-result-bytes), stopped reading after 435 rows; select fewer rows or columns"}' })
+  // Ten million rows: the read loop stops at the cap (by row count), the node stays up.
+  const huge = await post(['WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 10000000) SELECT x FROM c'], '/db/query')
+  expect(huge.status).toBe(200)
+  const stopped = /^\{"results":\[\],"error":"query result too large: over 20000 bytes \(-http-max-result-bytes\), stopped reading after (\d+) rows; select fewer rows or columns"\}$/.exec(huge.text)
+  expect(stopped, huge.text).not.toBeNull()
+  expect(Number(stopped![1])).toBeLessThanOrEqual(20000 / 23 + 1) // each row counts at least 23 bytes
+  expect((await fetch(`${node.url}/readyz`)).status).toBe(200)
   const small = await post(['WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 50) SELECT x FROM c'], '/db/query')
   expect(small.status).toBe(200)
   expect(small.text).toContain('[50]]')
