@@ -28,7 +28,7 @@ export async function startCluster(options: ClusterOptions): Promise<RaftlitedPr
         runtime: options.runtimes?.[i + 1],
         raftPort,
         dataDir: tempDataDir(),
-        args: ['-node-id', String(i + 2), '-join', first.raftAddr, ...FAST_ELECTION_ARGS, ...(options.extraArgs ?? [])],
+        args: ['-node-id', String(i + 2), '-join', first.raftAddr, '-join-attempts', '25', ...FAST_ELECTION_ARGS, ...(options.extraArgs ?? [])],
       })
     }),
   )
