@@ -154,7 +154,7 @@ const ROWS: Row[] = [
   ['raft-heartbeat-timeout', 'duration', 1 * S, true, 'Raft heartbeat timeout', 'v10', 'raftHeartbeatTimeout'],
   ['raft-election-timeout', 'duration', 1 * S, true, 'Raft election timeout'],
   ['raft-apply-timeout', 'duration', 10 * S, true, 'Raft apply timeout'],
-  ['raft-commit-timeout', 'duration', 50, false, 'Raft commit timeout', 'v10'],
+  ['raft-commit-timeout', 'duration', 50, true, 'Raft commit timeout (raftlite sends a new commit index to the followers as soon as it advances, so every value is met)', 'v10'],
   ['raft-snap', 'uint', 8192, true, 'Number of outstanding log entries which triggers Raft snapshot'],
   ['raft-snap-wal-size', 'uint', 4 * 1024 * 1024, true, 'SQLite WAL file size in bytes which triggers Raft snapshot. Set to 0 to disable'],
   ['raft-snap-int', 'duration', 10 * S, true, 'Snapshot threshold check interval'],
@@ -186,7 +186,7 @@ const ROWS: Row[] = [
   ['otlp-endpoint', 'string', '', true, 'OTLP/HTTP (JSON) metrics URL to push to, e.g. http://collector:4318/v1/metrics. If not set, no push (raftlite)', 'raftlite'],
   ['otlp-interval', 'duration', 10 * S, true, 'Period between OTLP metrics pushes (raftlite)', 'raftlite'],
   ['compress-snap-transport', 'bool', false, true, 'Compress snapshots sent between nodes', 'v10'],
-  ['db-max-ro-conns', 'int', 256, false, 'Maximum number of read-only SQLite connections', 'v10'],
+  ['db-max-ro-conns', 'int', 256, true, 'Maximum number of read-only SQLite connections (raftlite serves reads from one, as SQLite runs on one thread; at least 1)', 'v10'],
   ['cpu-profile', 'string', '', true, 'Path to file for CPU profiling information'],
   ['mem-profile', 'string', '', true, 'Path to file for memory profiling information'],
   ['trace-profile', 'string', '', true, 'Path to file for trace profiling information'],
@@ -255,6 +255,7 @@ export function parseRqlitedArgs(argv: readonly string[], info: UsageInfo = {}):
   for (const name of ['raft-reap-node-timeout', 'raft-reap-read-only-node-timeout']) {
     if (parsed.set.includes(name) && (parsed.values.get(name) as number) <= 0) return fatal(`-${name} must be greater than 0`)
   }
+  if ((parsed.values.get('db-max-ro-conns') as number) < 1) return fatal('-db-max-ro-conns must be at least 1')
   if (parsed.args.length < 1 && !info.defaultDataDir) return fatal('no data directory set')
   const dataDir = parsed.args[0] ?? info.defaultDataDir!
   if (parsed.args.length > 1) {

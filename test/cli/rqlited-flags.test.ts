@@ -57,8 +57,8 @@ describe('supported flags', () => {
     expect(ok('-raft-timeout', '1s', 'd').options.raftHeartbeatTimeout).toBe(1000)
   })
 
-  test('flags the node does not honour yet are refused; honoured ones parse', () => {
-    expect(error('-raft-commit-timeout', '1s', 'd')).toMatchObject({ message: 'flag -raft-commit-timeout is not supported yet', exitCode: 2 })
+  test('honoured flags parse', () => {
+    expect(ok('-raft-commit-timeout', '1s', '-db-max-ro-conns', '8', 'd').options).toMatchObject({ raftCommitTimeout: 1000, dbMaxRoConns: 8 })
     expect(ok('-raft-election-timeout', '2s', '-raft-snap', '1024', 'd').options).toMatchObject({ raftElectionTimeout: 2000, raftSnap: 1024 })
     expect(ok('-join', 'a:1,b:2', '-raft-non-voter', 'd').options).toMatchObject({ join: ['a:1', 'b:2'], raftNonVoter: true })
   })
@@ -81,11 +81,12 @@ describe('supported flags', () => {
 })
 
 describe('unsupported flags', () => {
-  test('setting to a non-default value is an error', () => {
-    const r = error('-db-max-ro-conns', '8', 'd')
-    expect(r.message).toBe('flag -db-max-ro-conns is not supported yet')
-    expect(r.exitCode).toBe(2)
-    expect(error('-raft-commit-timeout', '1s', 'd').message).toBe('flag -raft-commit-timeout is not supported yet')
+  test('every rqlited flag is supported (only -extensions-path refuses, saying why)', () => {
+    expect(RQLITED_FLAGS.filter((f) => !f.supported).map((f) => f.name)).toEqual([])
+  })
+
+  test('-db-max-ro-conns below 1 is refused', () => {
+    expect(error('-db-max-ro-conns', '0', 'd')).toMatchObject({ message: 'fatal: -db-max-ro-conns must be at least 1', exitCode: 1 })
   })
 
   test('-extensions-path is refused, saying why and what to do instead', () => {
@@ -105,7 +106,7 @@ describe('unsupported flags', () => {
     expect(supported).toEqual([
       'auth', 'auto-backup', 'auto-optimize-int', 'auto-restore', 'auto-vacuum-int', 'bootstrap-expect',
       'bootstrap-expect-timeout', 'cdc-config', 'cluster-connect-timeout', 'cluster-secret-file',
-      'compress-snap-transport', 'cpu-profile', 'db-query-timeout', 'disco-config', 'disco-key', 'disco-mode',
+      'compress-snap-transport', 'cpu-profile', 'db-max-ro-conns', 'db-query-timeout', 'disco-config', 'disco-key', 'disco-mode',
       'extensions-path', 'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert',
       'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes',
       'http-max-statements', 'http-read-header-timeout', 'http-read-timeout', 'http-verify-client',
@@ -113,7 +114,7 @@ describe('unsupported flags', () => {
       'log-slow-request', 'mem-profile', 'metrics', 'node-ca-cert', 'node-cert', 'node-id', 'node-key',
       'node-no-verify', 'node-verify-client', 'node-verify-common-name', 'node-verify-server-name', 'on-disk-path',
       'otlp-endpoint', 'otlp-interval', 'raft-addr', 'raft-adv-addr', 'raft-apply-timeout',
-      'raft-cluster-remove-shutdown', 'raft-election-timeout', 'raft-heartbeat-timeout', 'raft-leader-lease-timeout',
+      'raft-cluster-remove-shutdown', 'raft-commit-timeout', 'raft-election-timeout', 'raft-heartbeat-timeout', 'raft-leader-lease-timeout',
       'raft-log-level', 'raft-non-voter', 'raft-reap-node-timeout', 'raft-reap-read-only-node-timeout',
       'raft-remove-shutdown', 'raft-shutdown-stepdown', 'raft-snap', 'raft-snap-int', 'raft-snap-wal-size',
       'raft-timeout', 'shutdown-flush-timeout', 'trace-profile',
