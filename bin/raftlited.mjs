@@ -1,35 +1,8 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --max-old-space-size=1024
-// Runs the bundle in dist/ (`npm run build`; `npm ci` builds it) when it is newer than every
-// source file, else the TypeScript through tsx, which costs about 85 MiB more resident memory.
+// Runs the bundle in dist/ when it is fresh, else the sources through tsx (bin/run-entry.mjs).
 // The V8 flags keep the heap near its live size and two malloc arenas keep glibc from holding
 // freed memory (docs/performance.md); `node bin/raftlited.mjs` skips this line, so pass them
 // there yourself.
-import { readdirSync, statSync } from 'node:fs'
+import { runEntry } from './run-entry.mjs'
 
-const root = new URL('../', import.meta.url)
-const bundle = new URL('dist/raftlited.mjs', root)
-
-/** Newest modification time of the files under `dir`. */
-function newest(dir) {
-  let latest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) latest = Math.max(latest, statSync(`${entry.parentPath}/${entry.name}`).mtimeMs)
-  }
-  return latest
-}
-
-function bundleIsFresh() {
-  try {
-    return statSync(bundle).mtimeMs >= Math.max(newest(new URL('src', root)), newest(new URL('runtimes/node', root)))
-  } catch {
-    return false
-  }
-}
-
-if (bundleIsFresh()) {
-  await import(bundle.href)
-} else {
-  const { register } = await import('tsx/esm/api')
-  register()
-  await import('../runtimes/node/main.ts')
-}
+await runEntry('raftlited.mjs', 'runtimes/node/main.ts')

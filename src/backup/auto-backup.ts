@@ -19,6 +19,7 @@ import type { Clock } from '../ports/clock.ts'
 import type { Timers } from '../ports/timers.ts'
 import type { AutoBackupConfig } from './backup-config.ts'
 import { type BackupTarget, readAllText, timestampedName } from './backup-target.ts'
+import { fileByteStream, imagePageStream } from './byte-streams.ts'
 
 /** What auto-backup needs of a node (`RaftliteNode` has it). */
 export interface BackupSource {
@@ -135,16 +136,16 @@ export class AutoBackup {
         source = temporary
       } else {
         const fresh = await this.node.openImage()
-        await writeStream(files, temporary, imageStream(fresh.image))
+        await writeStream(files, temporary, imagePageStream(fresh.image))
         source = temporary
       }
       if (this.config.compress) {
-        await writeStream(files, compressed, fileStream(files, source).pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>))
+        await writeStream(files, compressed, fileByteStream(files, source).pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>))
         source = compressed
       }
       const name = this.config.timestamp ? timestampedName(this.target.name, this.node.platform.clock.now()) : this.target.name
       const length = sizeOf(files, source)
-      await this.target.put(name, fileStream(files, source), length)
+      await this.target.put(name, fileByteStream(files, source), length)
       const idBytes = new TextEncoder().encode(id)
       await this.target.put(`${this.target.name}.raftlite-id`, new Blob([idBytes]).stream() as ReadableStream<Uint8Array>, idBytes.length)
       this.#lastIndex = appliedIndex
@@ -184,26 +185,6 @@ export async function dataId(image: DatabaseImage): Promise<string> {
   return `crc32c:${crc.toString(16).padStart(8, '0')}:${image.byteLength}`
 }
 
-function imageStream(image: DatabaseImage): ReadableStream<Uint8Array> {
-  let next = 1
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (next > image.pageCount) {
-          image.close()
-          return controller.close()
-        }
-        const chunk = await image.read(next, PAGES_PER_READ)
-        next += PAGES_PER_READ
-        controller.enqueue(chunk)
-      } catch (e) {
-        image.close()
-        controller.error(e)
-      }
-    },
-    cancel: () => image.close(),
-  })
-}
 
 async function writeStream(files: FilePort, path: string, body: ReadableStream<Uint8Array>): Promise<void> {
   if (files.exists(path)) files.delete(path)
@@ -219,24 +200,6 @@ async function writeStream(files: FilePort, path: string, body: ReadableStream<U
   }
 }
 
-function fileStream(files: FilePort, path: string): ReadableStream<Uint8Array> {
-  const handle = files.open(path, { create: false, readOnly: true })
-  const size = handle.size()
-  let offset = 0
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (offset >= size) {
-        handle.close()
-        return controller.close()
-      }
-      const chunk = new Uint8Array(Math.min(1024 * 1024, size - offset))
-      handle.read(chunk, offset)
-      offset += chunk.length
-      controller.enqueue(chunk)
-    },
-    cancel: () => handle.close(),
-  })
-}
 
 function sizeOf(files: FilePort, path: string): number {
   const handle = files.open(path, { create: false, readOnly: true })

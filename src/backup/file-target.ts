@@ -1,6 +1,7 @@
 /** Backups to a directory (rqlite's `file` type): written beside, fsynced, renamed into place. */
 import { type FilePort, joinPath, syncHandle } from '../ports/file-port.ts'
 import type { BackupTarget } from './backup-target.ts'
+import { fileByteStream } from './byte-streams.ts'
 
 export class FileTarget implements BackupTarget {
   readonly description: string
@@ -35,21 +36,6 @@ export class FileTarget implements BackupTarget {
   async get(name: string): Promise<ReadableStream<Uint8Array> | null> {
     const path = joinPath(this.dir, name)
     if (!this.files.exists(path)) return null
-    const handle = this.files.open(path, { create: false, readOnly: true })
-    const size = handle.size()
-    let offset = 0
-    return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (offset >= size) {
-          handle.close()
-          return controller.close()
-        }
-        const chunk = new Uint8Array(Math.min(1024 * 1024, size - offset))
-        handle.read(chunk, offset)
-        offset += chunk.length
-        controller.enqueue(chunk)
-      },
-      cancel: () => handle.close(),
-    })
+    return fileByteStream(this.files, path)
   }
 }

@@ -11,11 +11,11 @@ import type { DatabaseImage } from '../db/database-image.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import type { DataRequest } from './data-routes.ts'
 import { forwardToLeader } from './forward-to-leader.ts'
+import { imagePageStream } from '../backup/byte-streams.ts'
 import { readBodyText } from './read-body.ts'
 import { empty, json, textError } from './respond.ts'
 
 /** Pages per read of the image: 64 × 8 KiB = 512 KiB per chunk sent. */
-const PAGES_PER_CHUNK = 64
 /** A SQL dump is sent in pieces of about this many characters. */
 const SQL_PIECE = 256 * 1024
 let vacuumCopies = 0
@@ -31,7 +31,7 @@ export async function handleBackup(r: DataRequest): Promise<Response> {
   let body: ReadableStream<Uint8Array>
   if (format === 'sql') body = sqlStream(await openImage(r), r.params.tables)
   else if (r.params.vacuum) body = await vacuumStream(r, format === 'delete')
-  else body = pageStream(await openImage(r), format === 'delete')
+  else body = imagePageStream(await openImage(r), format === 'delete')
   if (r.params.compress) body = body.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>)
   const type = format === 'sql' && !r.params.compress ? 'application/sql' : 'application/octet-stream'
   return new Response(body, { headers: { 'Content-Type': type, 'X-RQLITE-SERVED-BY': r.node.options.raftAdvAddr } })
@@ -135,28 +135,6 @@ async function openImage(r: DataRequest): Promise<DatabaseImage> {
   return image
 }
 
-/** The image's pages; `rollback` marks the copy rollback-journal mode (rqlite's `fmt=delete`). */
-function pageStream(image: DatabaseImage, rollback: boolean): ReadableStream<Uint8Array> {
-  let next = 1
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (next > image.pageCount) {
-          image.close()
-          return controller.close()
-        }
-        const chunk = await image.read(next, PAGES_PER_CHUNK)
-        if (next === 1 && rollback) chunk.set([1, 1], 18)
-        next += PAGES_PER_CHUNK
-        controller.enqueue(chunk)
-      } catch (e) {
-        image.close()
-        controller.error(e) // the client sees a broken transfer, never a short file that looks whole
-      }
-    },
-    cancel: () => image.close(),
-  })
-}
 
 function sqlStream(image: DatabaseImage, tables: readonly string[]): ReadableStream<Uint8Array> {
   const pieces = image.sql(tables)

@@ -58,7 +58,7 @@ test('bin/raftlited.mjs runs the bundle while it is fresh, the sources through t
   // which path was taken shows in whether it starts.
   const dir = tempDataDir('raftlite-bin-')
   for (const sub of ['bin', 'dist', 'src', 'runtimes/node']) mkdirSync(join(dir, sub), { recursive: true })
-  copyFileSync(join(ROOT, 'bin/raftlited.mjs'), join(dir, 'bin/raftlited.mjs'))
+  for (const file of ['bin/raftlited.mjs', 'bin/run-entry.mjs']) copyFileSync(join(ROOT, file), join(dir, file))
   copyFileSync(join(ROOT, 'dist/raftlited.mjs'), join(dir, 'dist/raftlited.mjs'))
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
   const old = new Date(Date.now() - 60_000)
