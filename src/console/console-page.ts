@@ -1,7 +1,8 @@
 /**
  * The web console (`GET /console`): one HTML page with its CSS and script inline, so it needs no
  * build step and no other route. It talks to the node that served it: `/console/cluster` for the
- * cluster, `/db/request` for SQL, `/db/query` for the schema, `/metrics` for the charts, and
+ * cluster, `/db/request` for SQL, `/db/query` for the schema, `/metrics` for the charts,
+ * `GET /db/changes` (an EventSource, so `connect-src 'self'` covers it) for recent changes, and
  * `POST /leader` to step the leader down. The script below is plain ES2020 kept as text (no
  * template literals in it, so this file's own template never interpolates).
  */
@@ -30,6 +31,7 @@ button:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3
 .row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .5rem 0; }
 .error { color: var(--bad); white-space: pre-wrap; }
 .muted { color: var(--muted); }
+.nowrap { white-space: nowrap; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: 999px; border: 1px solid currentColor; font-size: .8rem; }
 .leader { color: var(--ok); }
 .down { color: var(--bad); }
@@ -103,6 +105,17 @@ export const CONSOLE_PAGE = `<!doctype html>
       <figcaption>Mean latency (ms): <strong id="latency-now">–</strong> <span id="latency-max" class="muted"></span></figcaption>
       <svg id="latency-chart" viewBox="0 0 300 100" preserveAspectRatio="none" role="img" aria-label="Mean request latency over time"></svg>
     </figure>
+  </section>
+  <section class="wide" aria-labelledby="changes-h">
+    <h2 id="changes-h">Recent changes <span class="muted">(newest first, from <code>/db/changes</code>)</span></h2>
+    <p id="changes-status" role="status" class="muted">connecting…</p>
+    <div class="scroll">
+      <table id="changes-table">
+        <caption class="sr-only">Row changes committed to the database, newest first</caption>
+        <thead><tr><th scope="col">Time</th><th scope="col">Index</th><th scope="col">Op</th><th scope="col">Table</th><th scope="col">Row id</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
   </section>
 </main>
 <script>${CONSOLE_SCRIPT}</script>

@@ -213,10 +213,87 @@ export const CONSOLE_SCRIPT = String.raw`
     }, function () { $('rate-now').textContent = 'metrics unavailable'; });
   }
 
+  // ---------------------------------------------------------------- recent changes
+  // Follows the change stream. EventSource resumes by itself (Last-Event-ID) after a dropped
+  // connection; a refused one (any status but 200) closes it for good, and it cannot see the
+  // status, so a plain fetch asks why: 503 with CDC off is said once and not retried.
+  var CHANGES_KEEP = 50;
+  var lastChange = null;
+  function changesStatus(text, cls) { $('changes-status').textContent = text; $('changes-status').className = cls || 'muted'; }
+  function rowIdOf(ev) {
+    if (ev.op === 'UPDATE' && ev.old_row_id !== undefined && ev.old_row_id !== ev.new_row_id) return ev.old_row_id + ' → ' + ev.new_row_id;
+    var id = ev.op === 'DELETE' ? ev.old_row_id : ev.new_row_id;
+    return id === undefined ? '–' : id;
+  }
+  function showChange(group) {
+    var tbody = $('changes-table').tBodies[0];
+    var time = typeof group.commit_timestamp === 'number' ? new Date(group.commit_timestamp).toLocaleTimeString() : '–';
+    (Array.isArray(group.events) ? group.events : []).forEach(function (ev) {
+      var tr = el('tr');
+      tr.dataset.index = String(group.index);
+      tr.appendChild(el('td', time));
+      tr.appendChild(el('td', group.index));
+      tr.appendChild(el('td', ev.op));
+      tr.appendChild(el('td', ev.table === undefined ? '–' : ev.table));
+      tr.appendChild(el('td', rowIdOf(ev)));
+      tbody.insertBefore(tr, tbody.firstChild);
+    });
+    while (tbody.rows.length > CHANGES_KEEP) tbody.deleteRow(-1);
+  }
+  function followChanges() {
+    var path = '/db/changes' + (lastChange !== null ? '?since=' + lastChange : '');
+    var source = new EventSource(base + path);
+    source.onopen = function () { changesStatus('Following live changes' + (lastChange !== null ? ' (resumed after index ' + lastChange + ')' : '') + '.'); };
+    source.onmessage = function (e) {
+      var group;
+      try { group = JSON.parse(e.data); } catch (x) { return; }
+      if (!group || typeof group.index !== 'number') return;
+      lastChange = group.index;
+      showChange(group);
+      changesStatus('Following live changes · last index ' + group.index + '.');
+    };
+    source.addEventListener('error', function (e) {
+      if (e.data) {
+        // The server's own error event: this reader fell behind pruning; start again from what is kept.
+        source.close();
+        lastChange = null;
+        changesStatus('Fell behind the change stream (' + e.data + '); starting again from the oldest kept change.', 'error');
+        setTimeout(followChanges, 1000);
+        return;
+      }
+      if (source.readyState !== EventSource.CLOSED) { changesStatus('Connection lost; reconnecting…', 'down'); return; }
+      whyRefused(path);
+    });
+  }
+  function whyRefused(path) {
+    var abort = new AbortController();
+    fetch(base + path, { signal: abort.signal }).then(function (res) {
+      var status = res.status;
+      return (status === 200 ? Promise.resolve('') : res.text()).then(function (text) {
+        abort.abort();
+        if (status === 503 && /not enabled/.test(text)) {
+          changesStatus('Change data capture is off on this node, so there are no changes to show. Start the node with ', 'down');
+          $('changes-status').appendChild(el('code', '-cdc-config stream', 'nowrap'));
+          $('changes-status').appendChild(document.createTextNode(' (or a webhook config) to see them here.'));
+          $('changes-table').hidden = true;
+          return;
+        }
+        if (status === 410) { lastChange = null; changesStatus('Changes since the last one shown are no longer kept; starting again from the oldest kept.', 'down'); }
+        else if (status !== 200) changesStatus('Change stream refused (HTTP ' + status + (text.trim() ? ': ' + text.trim() : '') + '); retrying…', 'down');
+        setTimeout(followChanges, 5000);
+      });
+    }).catch(function () {
+      abort.abort();
+      changesStatus('Cannot reach the node for changes; retrying…', 'down');
+      setTimeout(followChanges, 5000);
+    });
+  }
+
   function every(ms, fn) { fn(); setInterval(fn, ms); }
   every(1000, refreshCluster);
   every(2000, refreshWhoami);
   every(2000, refreshCharts);
   refreshSchema();
+  followChanges();
 })();
 `
