@@ -35,9 +35,11 @@ export const transferCommands: DotCommand[] = [
     run: async (ctx, [file, ...extra]) => {
       if (file === undefined || extra.length > 0) throw new UsageError('usage: .restore FILE')
       const data = await ctx.io.readFile(file)
-      const res = await upload(ctx, 'restore', 'db/load', data, isSqliteFile(data) ? 'application/octet-stream' : 'text/plain')
+      // raftlite refuses bad SQL with 400 and SQLite's message; rqlite answers 200 with the
+      // error in the results. Either way it is the restore's error, said as such.
+      const res = await upload(ctx, 'restore', 'db/load', data, isSqliteFile(data) ? 'application/octet-stream' : 'text/plain', [200, 400])
       const text = await res.text()
-      // A SQL load answers like an execute; a statement's error is the restore's error.
+      if (res.status === 400) throw new Error(`restore failed: ${loadError(text)}`)
       if (text.trim() !== '') {
         const response = readResponse(text)
         const error = response.error ?? response.results.find((r) => r.kind === 'error')?.message
@@ -59,6 +61,16 @@ export const transferCommands: DotCommand[] = [
     },
   },
 ]
+
+/** The message of a refused load: the JSON `error` when the body is JSON, else the text. */
+function loadError(text: string): string {
+  try {
+    const response = readResponse(text)
+    return response.error ?? response.results.find((r) => r.kind === 'error')?.message ?? text.trim()
+  } catch {
+    return text.trim()
+  }
+}
 
 function isSqliteFile(data: Uint8Array): boolean {
   if (data.length < SQLITE_MAGIC.length) return false
@@ -90,7 +102,7 @@ async function download(ctx: ShellContext, label: string, query: Record<string, 
 }
 
 /** POSTs a file in chunks, so a progress bar can follow what the server has taken. */
-async function upload(ctx: ShellContext, label: string, path: string, data: Uint8Array, contentType: string): Promise<Response> {
+async function upload(ctx: ShellContext, label: string, path: string, data: Uint8Array, contentType: string, ok = [200]): Promise<Response> {
   let meter = new ProgressMeter(ctx.io, label, data.length)
   const body = () => {
     // A fresh stream (and meter) for each attempt: failover sends the file again.
@@ -107,7 +119,7 @@ async function upload(ctx: ShellContext, label: string, path: string, data: Uint
     })
   }
   try {
-    const res = await sendExpecting(ctx, { method: 'POST', path, headers: { 'Content-Type': contentType, 'Content-Length': String(data.length) }, body, noTimeout: true })
+    const res = await sendExpecting(ctx, { method: 'POST', path, headers: { 'Content-Type': contentType, 'Content-Length': String(data.length) }, body, noTimeout: true }, ok)
     meter.finish()
     return res
   } catch (e) {

@@ -1,9 +1,9 @@
-// .backup, .dump, .restore, .boot, .reap and .changes. Their endpoints (/db/backup, /db/load,
-// /boot, /reap, /db/changes) are other issues' work and answer 501/404 on this branch's base, so
-// these run against a small real HTTP server on 127.0.0.1 that answers as the compat doc
-// documents (§2, §7) and records what the shell sent.
+// The transfer and change-stream commands' error paths a real raftlited does not produce (a SQL
+// load answered rqlite's way, 200 with the error in the results; a node without /db/changes; a
+// stream split mid-event; a hostile node), against a small real HTTP server on 127.0.0.1 that
+// records what the shell sent. Their ordinary use against real nodes: shell-transfers-node.test.ts.
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { tempDataDir } from '../support/raftlited-process.ts'
@@ -17,11 +17,11 @@ interface Seen {
 }
 
 const SQLITE_FILE = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096 - 16, 7)])
-const DUMP = 'PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE foo (id INTEGER);\nINSERT INTO "foo" VALUES(1);\nCOMMIT;\n'
 let seen: Seen[] = []
 let server: Server
 let port: number
 let loadAnswer = '{"results":[]}'
+let loadStatus = 200
 let dir: string
 
 function body(req: IncomingMessage): Promise<Buffer> {
@@ -39,27 +39,12 @@ beforeAll(async () => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body: await body(req) })
     res.setHeader('X-RQLITE-VERSION', 'v0.1.0')
     if (url.pathname === '/db/backup' && req.method === 'GET') {
-      const sql = url.searchParams.get('fmt') === 'sql'
-      const data = sql ? Buffer.from(DUMP) : SQLITE_FILE
-      res.writeHead(200, { 'Content-Type': sql ? 'application/sql' : 'application/octet-stream', 'Content-Length': data.length })
-      return res.end(data)
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': SQLITE_FILE.length })
+      return res.end(SQLITE_FILE)
     }
     if (url.pathname === '/db/load' && req.method === 'POST') {
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' })
+      res.writeHead(loadStatus, { 'Content-Type': 'application/json; charset=utf-8' })
       return res.end(loadAnswer)
-    }
-    if (url.pathname === '/boot' && req.method === 'POST') {
-      const last = seen[seen.length - 1]
-      if (!last.body.subarray(0, 16).equals(Buffer.from('SQLite format 3\0'))) {
-        res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' })
-        return res.end('invalid SQLite data\n')
-      }
-      res.writeHead(200)
-      return res.end()
-    }
-    if (url.pathname === '/reap' && req.method === 'POST') {
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' })
-      return res.end('{"snapshots_reaped":2,"wals_checkpointed":1}')
     }
     if (url.pathname === '/db/changes') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
@@ -92,28 +77,12 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 beforeEach(() => {
   seen = []
   loadAnswer = '{"results":[]}'
+  loadStatus = 200
 })
 
 const shell = (input: string) => runShellProcess(['-H', '127.0.0.1', '-p', String(port)], input)
 
 describe('out of the node', () => {
-  test('.backup writes the SQLite file from /db/backup, quietly when piped', async () => {
-    const file = join(dir, 'backup.db')
-    const run = await shell(`.backup ${file}\n`)
-    expect(run.stdout).toBe('backup file written successfully\n')
-    expect(run.stderr).toBe('') // no progress bar off a terminal
-    expect(readFileSync(file).equals(SQLITE_FILE)).toBe(true)
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /db/backup'])
-  })
-
-  test('.dump FILE TABLES asks for SQL text of those tables', async () => {
-    const file = join(dir, 'dump.sql')
-    const run = await shell(`.dump ${file} foo,bar\n`)
-    expect(run.stdout).toBe('SQL text file written successfully\n')
-    expect(readFileSync(file, 'utf8')).toBe(DUMP)
-    expect(seen.map((s) => s.url)).toEqual(['/db/backup?fmt=sql&tables=foo%2Cbar'])
-  })
-
   test('.backup into a directory that does not exist is an error', async () => {
     const run = await shell(`.backup ${join(dir, 'no/such/dir/x.db')}\n`)
     expect(run.stderr).toMatch(/^Error: ENOENT: no such file or directory/)
@@ -122,21 +91,6 @@ describe('out of the node', () => {
 })
 
 describe('into the node', () => {
-  test('.restore sends a SQLite file as octet-stream and SQL text as text/plain', async () => {
-    const db = join(dir, 'in.db')
-    const sql = join(dir, 'in.sql')
-    writeFileSync(db, SQLITE_FILE)
-    writeFileSync(sql, DUMP)
-    const run = await shell(`.restore ${db}\n.restore ${sql}\n`)
-    expect(run.stdout).toBe('Database restored successfully\nDatabase restored successfully\n')
-    expect(seen.map((s) => [s.method, s.url, s.contentType])).toEqual([
-      ['POST', '/db/load', 'application/octet-stream'],
-      ['POST', '/db/load', 'text/plain'],
-    ])
-    expect(seen[0].body.equals(SQLITE_FILE)).toBe(true)
-    expect(seen[1].body.toString()).toBe(DUMP)
-  })
-
   test('.restore reports the statement error a SQL load answers with', async () => {
     loadAnswer = '{"results":[{"error":"near \\"CREAT\\": syntax error"}]}'
     const sql = join(dir, 'bad.sql')
@@ -147,22 +101,29 @@ describe('into the node', () => {
     expect(run.code).toBe(1)
   })
 
+  test('.restore of a load refused with 400 and a JSON error says the error, not the JSON', async () => {
+    loadStatus = 400
+    loadAnswer = '{"error":"database is locked"}'
+    const sql = join(dir, 'ok.sql')
+    writeFileSync(sql, 'CREATE TABLE x (id INTEGER);')
+    const run = await shell(`.restore ${sql}\n`)
+    expect(run.stderr).toBe('Error: restore failed: database is locked\n')
+    expect(run.code).toBe(1)
+  })
+
   test('.restore of a missing file fails before any request', async () => {
     const run = await shell(`.restore ${join(dir, 'missing.db')}\n`)
     expect(run.stderr).toMatch(/^Error: ENOENT/)
     expect(seen).toEqual([])
   })
 
-  test('.boot posts a SQLite file to /boot; refuses anything else itself', async () => {
-    const db = join(dir, 'boot.db')
+  test('.boot refuses a file that is not a SQLite database itself, before any request', async () => {
     const text = join(dir, 'boot.txt')
-    writeFileSync(db, SQLITE_FILE)
     writeFileSync(text, 'hello')
-    const run = await shell(`.boot ${db}\n.boot ${text}\n`)
-    expect(run.stdout).toBe('Node booted successfully\n')
+    const run = await shell(`.boot ${text}\n`)
     expect(run.stderr).toBe(`Error: ${text} is not a SQLite database\n`)
-    expect(seen.map((s) => [s.method, s.url, s.contentType])).toEqual([['POST', '/boot', 'application/octet-stream']])
-    expect(seen[0].body.equals(SQLITE_FILE)).toBe(true)
+    expect(run.code).toBe(1)
+    expect(seen).toEqual([])
   })
 })
 
@@ -173,13 +134,7 @@ test('what a node sends cannot drive the terminal: control characters print esca
   expect(run.stdout + run.stderr).not.toContain('\u001b')
 })
 
-describe('maintenance and changes', () => {
-  test('.reap reports what /reap did', async () => {
-    const run = await shell('.reap\n')
-    expect(run.stdout).toBe('2 snapshot(s) reaped, 1 WAL(s) checkpointed\n')
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /reap'])
-  })
-
+describe('changes', () => {
   test('.changes TABLES follows the change stream of those tables, a line per change', async () => {
     const run = await shell('.changes users,orders\n')
     expect(run.stdout).toBe('41 INSERT users {"id":7,"name":"fiona"}\n42 UPDATE users {"id":7,"name":"declan"}\n')

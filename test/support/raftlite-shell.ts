@@ -49,6 +49,8 @@ export interface LiveShell {
   stderr(): string
   /** Closes standard input and waits for the exit status. */
   end(): Promise<number | null>
+  /** Sends SIGINT (Ctrl-C off a terminal) and resolves with the signal that ended it, or its exit status. */
+  interrupt(): Promise<NodeJS.Signals | number | null>
 }
 
 /** A shell with its standard input kept open, fed a line at a time by the test. */
@@ -59,6 +61,7 @@ export function startShellProcess(args: string[], options: { env?: Record<string
   child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const ended = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)))
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   return {
     write: (text) => void child.stdin.write(text),
@@ -77,6 +80,12 @@ export function startShellProcess(args: string[], options: { env?: Record<string
       const code = await exited
       clearTimeout(killer)
       return code
+    },
+    async interrupt() {
+      child.kill('SIGINT')
+      const how = await ended
+      clearTimeout(killer)
+      return how
     },
   }
 }
