@@ -1,4 +1,5 @@
 import { type ServerType, serve } from '@hono/node-server'
+import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
 import type { Server as HttpsServer } from 'node:https'
 import type { Server } from 'node:http'
@@ -47,4 +48,26 @@ export function serveHttp(app: Hono, addr: string, onServer?: (server: ServerTyp
     if (limits) guardConnections(server as Server, limits)
     onServer?.(server)
   })
+}
+
+/**
+ * Serves `app` with WebSocket upgrades (`ws` under @hono/node-ws): `enable` hands the upgrader to
+ * the node. Upgraded sockets outlive `server.close()`, so closing terminates them too.
+ */
+export async function serveWithSockets(
+  app: Hono,
+  enable: (upgrade: ReturnType<typeof createNodeWebSocket>['upgradeWebSocket']) => void,
+  addr: string,
+  options: NodeServeOptions = {},
+): Promise<Served> {
+  const sockets = createNodeWebSocket({ app })
+  enable(sockets.upgradeWebSocket)
+  const served = await serveHttp(app, addr, (server) => sockets.injectWebSocket(server as Server), options)
+  return {
+    port: served.port,
+    async close() {
+      for (const client of sockets.wss.clients) client.terminate()
+      await served.close()
+    },
+  }
 }
