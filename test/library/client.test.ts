@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { MemoryFilePort, RaftliteError, RaftliteNode, platformWith } from '../../src/mod.ts'
 
 let node: RaftliteNode
@@ -61,7 +61,9 @@ describe('in-process client', () => {
     fresh.addEventListener('leader', (e) => seen.push(`leader:${(e as CustomEvent).detail.id}`))
     fresh.addEventListener('ready', () => seen.push('ready'))
     fresh.addEventListener('stopped', () => seen.push('stopped'))
-    await new Promise((r) => setTimeout(r, 10))
+    // A single node elects itself after its election timeout; wait for it rather than a fixed
+    // delay, which a loaded CI machine overran.
+    await vi.waitFor(() => expect(seen).toContain('ready'), { timeout: 10_000, interval: 5 })
     await fresh.stop()
     expect(seen).toEqual(['leader:n1', 'ready', 'stopped'])
   })
