@@ -9,7 +9,8 @@ import { leaderOf, startCluster } from '../test/support/cluster-processes.ts'
 import { RssSampler, rssNote } from './process-rss.ts'
 import { fillMiB, sizeLabel } from './restart-time.ts'
 import type { Row } from './row.ts'
-import { type Budget, insert, measure, mixed, okMixed, okQueued, okRead, okWrite, pointSelect, sleep } from './workload.ts'
+import { type Budget, insert, measure, mixed, okMixed, okQueued, okRead, okWrite, okWriteAll, pointSelect, sleep } from './workload.ts'
+import { CREATE_KV, fillKv, kvTransaction, kvUpsert, TXN_STATEMENTS, updateById } from './write-shapes.ts'
 
 const json = { 'Content-Type': 'application/json' }
 const system = 'raftlite 3 nodes' as const
@@ -36,6 +37,7 @@ export async function clusterBench(budget: Budget, snapshotMiB: number): Promise
     rows.push(await measure({ system, workload: 'batched inserts (statements/s, 100/request)', url, clients: 8, next: batch, ok: okWrite, perOp: 100 }, budget))
     rows.push(await queuedWrites(await leaderUrl(), budget))
     const count = 1000
+    rows.push(...(await updateShapes(await leaderUrl(), count, budget)))
     for (const level of ['none', 'weak', 'linearizable'] as const) {
       url = await leaderUrl()
       rows.push(await measure({ system, workload: `point select, level=${level}`, url, clients: 32, next: pointSelect(level, count), ok: okRead }, budget))
@@ -53,6 +55,17 @@ export async function clusterBench(budget: Budget, snapshotMiB: number): Promise
     if (known.length) rows.push({ system, workload: 'peak RSS during the run', clients: 0, value: Math.max(...known), unit: 'MiB', ops: 0, note: rssNote(peaks) })
   }
   return rows
+}
+
+/** The shapes most writes take: upserts and updates of existing rows, and small transactions. */
+async function updateShapes(url: string, rows: number, budget: Budget): Promise<Row[]> {
+  await fetch(`${url}/db/execute`, { method: 'POST', headers: json, body: JSON.stringify([CREATE_KV]) })
+  await fillKv(url)
+  const out: Row[] = []
+  for (const clients of [1, 32]) out.push(await measure({ system, workload: 'key/value upsert of existing keys', url, clients, next: kvUpsert, ok: okWriteAll }, budget))
+  out.push(await measure({ system, workload: 'update by id of existing rows', url, clients: 32, next: updateById(rows), ok: okWriteAll }, budget))
+  out.push(await measure({ system, workload: `transaction of ${TXN_STATEMENTS} upserts (transactions/s)`, url, clients: 32, next: kvTransaction, ok: okWriteAll }, budget))
+  return out
 }
 
 /**

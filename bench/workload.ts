@@ -40,6 +40,8 @@ export async function measure(spec: WorkloadSpec, budget: Budget): Promise<Row> 
 }
 
 export const okWrite = (status: number, body: string) => status === 200 && body.includes('"rows_affected":')
+/** Every statement of the request succeeded (a transaction's failure names one statement's error). */
+export const okWriteAll = (status: number, body: string) => okWrite(status, body) && !body.includes('"error"')
 export const okRead = (status: number, body: string) => status === 200 && body.includes('"values"')
 export const okQueued = (status: number, body: string) => status === 200 && body.includes('"sequence_number"')
 

@@ -10,6 +10,8 @@ import { freePort } from '../../test/support/free-port.ts'
 import { RssSampler, rssNote } from '../process-rss.ts'
 import type { Row } from '../row.ts'
 import { type Budget, measure } from '../workload.ts'
+import { runLoad } from '../http-load.ts'
+import { KV_KEYS, kvKey, kvValue, TXN_STATEMENTS } from '../write-shapes.ts'
 import { type PeerProcess, spawnPeer, waitUntil } from './peer-process.ts'
 
 const system = 'etcd 3 members' as const
@@ -41,6 +43,7 @@ export async function etcdBench(budget: Budget): Promise<Row[]> {
     const put = (i: number) => ({ method: 'POST' as const, path: '/v3/kv/put', body: JSON.stringify({ key: b64(`k${i}`), value: b64(`name-${i}:${i}`) }) })
     const okPut = (status: number, body: string) => status === 200 && body.includes('"revision"')
     for (const clients of [1, 8, 32]) rows.push(await measure({ system, workload: 'put', url, clients, next: put, ok: okPut }, budget))
+    rows.push(...(await updateShapes(url, okPut, budget)))
     const okRange = (status: number, body: string) => status === 200 && body.includes('"kvs"')
     for (const serializable of [false, true]) {
       const range = (i: number) => ({ method: 'POST' as const, path: '/v3/kv/range', body: JSON.stringify({ key: b64(`k${i % 1000}`), serializable }) })
@@ -53,6 +56,26 @@ export async function etcdBench(budget: Budget): Promise<Row[]> {
     const known = peaks.filter((p): p is number => p !== undefined)
     if (known.length) rows.push({ system, workload: 'peak RSS during the run', clients: 0, value: Math.max(...known), unit: 'MiB', ops: 0, note: rssNote(peaks) })
   }
+  return rows
+}
+
+/**
+ * The equivalents of bench/write-shapes.ts: puts of existing keys with 128-byte values (for the
+ * key/value upsert and the update by id), and a txn of ten puts of distinct keys.
+ */
+async function updateShapes(url: string, okPut: (status: number, body: string) => boolean, budget: Budget): Promise<Row[]> {
+  const put = (i: number) => ({ method: 'POST' as const, path: '/v3/kv/put', body: JSON.stringify({ key: b64(kvKey(i)), value: b64(kvValue(i)) }) })
+  const filled = await runLoad(url, { clients: 32, next: (i) => ({ ...put(i), body: JSON.stringify({ key: b64(kvKey(i)), value: b64(kvValue(0)) }) }), ok: okPut, seconds: 60, maxOps: KV_KEYS })
+  if (filled.errors > 0) throw new Error(`filling etcd failed: ${filled.firstError}`)
+  const rows: Row[] = []
+  for (const clients of [1, 32]) rows.push(await measure({ system, workload: 'put of existing keys (128-byte values)', url, clients, next: put, ok: okPut }, budget))
+  const txn = (i: number) => ({
+    method: 'POST' as const,
+    path: '/v3/kv/txn',
+    body: JSON.stringify({ success: Array.from({ length: TXN_STATEMENTS }, (_, j) => ({ request_put: { key: b64(kvKey(i * TXN_STATEMENTS + j)), value: b64(kvValue(i)) } })) }),
+  })
+  const okTxn = (status: number, body: string) => status === 200 && body.includes('"succeeded":true')
+  rows.push(await measure({ system, workload: `txn of ${TXN_STATEMENTS} puts (txns/s)`, url, clients: 32, next: txn, ok: okTxn }, budget))
   return rows
 }
 
