@@ -40,19 +40,24 @@ export async function buildDist() {
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
   })
-  if (WORKER_ENTRIES.length === 0) return
-  const entryPoints = WORKER_ENTRIES.map((source) => source.replace(/\.ts$/, ''))
-  await build({ ...bundleOptions, entryPoints: entryPoints.map((e) => ({ in: `${e}.ts`, out: e.split('/').at(-1) })), outdir: 'dist', outExtension: { '.js': '.mjs' } })
-  await build({ ...bundleOptions, entryPoints: entryPoints.map((e) => ({ in: `${e}.ts`, out: e })), outdir: 'dist/lib', outExtension: { '.js': '.mjs' } })
+  await buildWorkers('dist', (source) => source.split('/').at(-1))
 }
 
 /** dist/lib/ from a clean slate, so a deleted source leaves no stale module behind. */
-export function buildLibrary() {
+export async function buildLibrary() {
   rmSync(join(root, 'dist/lib'), { recursive: true, force: true })
   const tsc = join(root, 'node_modules/typescript/bin/tsc')
   const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
   if (run.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${run.status ?? run.signal})`)
   rewriteDeclarationImports(join(root, 'dist/lib'))
+  await buildWorkers('dist/lib', (source) => source)
+}
+
+/** WORKER_ENTRIES bundled into `outdir`, each as `${place(source without .ts)}.mjs`. */
+async function buildWorkers(outdir, place) {
+  if (WORKER_ENTRIES.length === 0) return
+  const entryPoints = WORKER_ENTRIES.map((source) => ({ in: source, out: place(source.replace(/\.ts$/, '')) }))
+  await build({ ...bundleOptions, entryPoints, outdir, outExtension: { '.js': '.mjs' } })
 }
 
 /**
@@ -71,5 +76,5 @@ function rewriteDeclarationImports(dir) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await buildDist()
-  if (!process.argv.includes('--bins')) buildLibrary()
+  if (!process.argv.includes('--bins')) await buildLibrary()
 }
