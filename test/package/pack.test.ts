@@ -40,6 +40,14 @@ describe('the tarball', () => {
     expect(packed.files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([])
   })
 
+  test("its declarations import the .js modules beside them, never the sources' .ts names", () => {
+    const declarations = packed.files.filter((f) => f.endsWith('.d.ts'))
+    expect(declarations.length).toBeGreaterThan(100)
+    const tsImports = declarations.filter((f) => /(from|import\()\s*['"]\.{1,2}\/[^'"]*\.ts['"]/.test(readFileSync(join(packed.project, 'node_modules/raftlite', f), 'utf8')))
+    expect(tsImports).toEqual([])
+    expect(readFileSync(join(packed.project, 'node_modules/raftlite/dist/lib/runtimes/node/mod.d.ts'), 'utf8')).toContain("export * from '../../src/mod.js'")
+  })
+
   test('its source maps carry the sources, which the package does not ship', () => {
     const map = JSON.parse(readFileSync(join(packed.project, 'node_modules/raftlite/dist/lib/runtimes/node/mod.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: string[] }
     expect(map.sources).toEqual(['../../../../runtimes/node/mod.ts'])
