@@ -1,7 +1,9 @@
-// Shared by the package's bins: runs a bundle in dist/ (`npm run build`; `npm ci` builds it)
-// when it is newer than every source file, else the TypeScript entry through tsx, which is
-// slower to start and costs about 85 MiB more resident memory.
-import { readdirSync, statSync } from 'node:fs'
+// Shared by the package's bins: runs a bundle in dist/ (`npm run build`; `npm ci`, `npm pack`
+// and a git install build it). An installed package ships no sources: it always runs the bundle,
+// with nothing but Node. In a source checkout the bundle must be newer than every source file,
+// else the TypeScript entry runs through tsx (a devDependency), which is slower to start and costs
+// about 85 MiB more resident memory.
+import { existsSync, readdirSync, statSync } from 'node:fs'
 
 const root = new URL('../', import.meta.url)
 
@@ -25,8 +27,18 @@ function isFresh(bundle) {
 /** `bundleName` in dist/, or `sourcePath` (relative to the package root) through tsx. */
 export async function runEntry(bundleName, sourcePath) {
   const bundle = new URL(`dist/${bundleName}`, root)
+  const source = new URL(sourcePath, root)
+  if (!existsSync(new URL('src', root))) {
+    if (!existsSync(bundle)) throw new Error(`raftlite: ${bundle.pathname} is missing; the package was not built (npm run build)`)
+    return import(bundle.href)
+  }
   if (isFresh(bundle)) return import(bundle.href)
-  const { register } = await import('tsx/esm/api')
+  let register
+  try {
+    ;({ register } = await import('tsx/esm/api'))
+  } catch {
+    throw new Error(`raftlite: dist/${bundleName} is missing or older than the sources, and tsx is not installed to run them: run \`npm run build\``)
+  }
   register()
-  return import(new URL(sourcePath, root).href)
+  return import(source.href)
 }

@@ -1,1 +1,3 @@
+export const WORKER_ENTRIES: string[]
 export function buildDist(): Promise<void>
+export function buildLibrary(): Promise<void>

@@ -151,7 +151,7 @@ export class RaftDriver {
     this.#schedule()
   }
 
-  stop(error = new StoreError('store not open')): void {
+  stop(error: Error = new StoreError('store not open')): void {
     this.#stopped = true
     this.#stopError = error
     this.#cancelTick?.()

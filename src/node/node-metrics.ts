@@ -28,7 +28,7 @@ export interface NodeMetricsSource {
 const FSYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
 export class NodeMetrics {
-  readonly registry = new MetricsRegistry()
+  readonly registry: MetricsRegistry = new MetricsRegistry()
   readonly httpRequests: Counter
   readonly httpDuration: Histogram
   readonly fsyncDuration: Histogram

@@ -61,9 +61,9 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** Counters reported under /debug/vars (rqlite's expvar names). */
   readonly stats: NodeStats = { snapshots: 0, userSnapshots: 0, restoresStart: 0, restoresStartSkipped: 0, snapshotsInstalled: 0, snapshotsResumed: 0 }
   /** rqlite's `/debug/vars` counter maps, under rqlite's names. */
-  readonly counters = new Counters()
+  readonly counters: Counters = new Counters()
   /** Extra sections of /status and /debug/vars (e.g. `auto_backups`, `uploader`), by /status key. */
-  readonly reporters = new Map<string, StatusReporter>()
+  readonly reporters: Map<string, StatusReporter> = new Map()
   /** The replicated state machine: extension hooks (row changes, custom commands) live there. */
   readonly stateMachine: DatabaseStateMachine
   readonly #parts: NodeParts

@@ -74,6 +74,21 @@ test('bin/raftlited.mjs runs the bundle while it is fresh, the sources through t
   expect(stale.stderr).toContain('runtimes/node/main.ts')
 })
 
+test('bin/raftlited.mjs in an installed package (no sources, no tsx) runs the bundle, and says how to build when it is missing', () => {
+  const dir = tempDataDir('raftlite-installed-bin-')
+  for (const sub of ['bin', 'dist']) mkdirSync(join(dir, sub), { recursive: true })
+  for (const file of ['bin/raftlited.mjs', 'bin/run-entry.mjs']) copyFileSync(join(ROOT, file), join(dir, file))
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  const run = () => spawnSync(process.execPath, [join(dir, 'bin/raftlited.mjs'), '-version'], { encoding: 'utf8', timeout: 30_000 })
+  const missing = run()
+  expect(missing.status).not.toBe(0)
+  expect(missing.stderr).toContain('the package was not built (npm run build)')
+  copyFileSync(join(ROOT, 'dist/raftlited.mjs'), join(dir, 'dist/raftlited.mjs'))
+  // Older than anything: with no sources beside it, its age does not matter.
+  utimesSync(join(dir, 'dist/raftlited.mjs'), new Date(0), new Date(0))
+  expect(run().stdout).toMatch(/^raftlited v\d/)
+})
+
 test('npm start and the first line of bin/raftlited.mjs pass the memory settings the tests use', () => {
   const env = Object.entries(MEMORY_ENV).map(([k, v]) => `${k}=${v}`).join(' ')
   const firstLine = readFileSync(join(ROOT, 'bin/raftlited.mjs'), 'utf8').split('\n')[0]

@@ -31,10 +31,14 @@ describe('Dockerfile', () => {
     expect(instruction(final, 'EXPOSE')).toEqual(['4001 4002'])
   })
 
-  test('the production install keeps tsx: it must be a regular dependency', () => {
+  test('the production install has what the bundle imports, and no tsx: the image runs the bundle', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
     expect(dockerfile.stages[0].instructions.some(([k, v]) => k === 'RUN' && v.includes('npm ci --omit=dev'))).toBe(true)
-    for (const name of ['tsx', 'hono', '@hono/node-server', '@sqlite.org/sqlite-wasm', 'cbor-x']) expect(pkg.dependencies[name], name).toBeDefined()
+    for (const name of ['hono', '@hono/node-server', '@sqlite.org/sqlite-wasm', 'cbor-x']) expect(pkg.dependencies[name], name).toBeDefined()
+    expect(pkg.dependencies.tsx).toBeUndefined()
+    // The bundles are built where the devDependencies (esbuild) are installed, not in the image.
+    const build = dockerfile.stages.find((s) => /\sAS\s+build$/i.test(s.from))!
+    expect(instruction(build, 'RUN')).toEqual(expect.arrayContaining([expect.stringContaining('npm ci --ignore-scripts'), 'node scripts/build.mjs --bins']))
   })
 
   test('everything the image copies exists, and .dockerignore keeps node_modules and data out', () => {

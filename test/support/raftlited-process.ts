@@ -36,6 +36,8 @@ export interface StartOptions {
   raftPort?: number
   /** The API serves HTTPS (-http-cert): readiness is probed with this CA (and client certificate). */
   https?: HttpsOptions
+  /** Another command instead of this checkout's (e.g. an installed package's bin), run in `cwd`. */
+  command?: { cmd: string; args: string[]; cwd: string; env?: Record<string, string> }
 }
 
 export interface RaftlitedProcess {
@@ -114,11 +116,11 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
   const dataDir = options.dataDir ?? tempDataDir()
   const httpAddr = `127.0.0.1:${httpPort}`
   const raftAddr = `127.0.0.1:${raftPort}`
-  const [cmd, prefix] = command(options.runtime ?? 'node', options.nodeBinary)
+  const [cmd, prefix] = options.command ? [options.command.cmd, options.command.args] : command(options.runtime ?? 'node', options.nodeBinary)
   const child = spawn(cmd, [...prefix, '-http-addr', httpAddr, '-raft-addr', raftAddr, ...(options.args ?? []), dataDir], {
-    cwd: ROOT,
+    cwd: options.command?.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...MEMORY_ENV, ...process.env },
+    env: { ...MEMORY_ENV, ...process.env, ...options.command?.env },
   })
   started.add(child)
   child.once('exit', () => started.delete(child))
