@@ -1,0 +1,235 @@
+// The remote client (src/remote-client) against a real 3-node raftlite cluster of processes:
+// every call, read levels, BLOBs and 64-bit integers, transactions, queued writes, the change
+// stream, Basic auth, timeouts and aborts, and the safe-retry rules against real HTTP servers
+// that misbehave on purpose.
+import { createServer, type Server } from 'node:http'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { freePort } from '../support/free-port.ts'
+import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
+import { createClient, NoHostAvailableError, OutcomeUnknownError, RaftliteError, RemoteRequestError } from '../../src/remote-client/mod.ts'
+
+let procs: RaftlitedProcess[]
+let urls: string[]
+let leader: RaftlitedProcess
+let follower: RaftlitedProcess
+
+beforeAll(async () => {
+  procs = await startCluster({ size: 3, extraArgs: ['-cdc-config', 'stream'] })
+  urls = procs.map((p) => p.url)
+  leader = await waitFor('a leader', () => leaderOf(procs))
+  follower = procs.find((p) => p !== leader)!
+  await createClient(urls).execute('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, big INTEGER, data BLOB, score REAL)')
+}, 90_000)
+
+afterAll(async () => {
+  await Promise.all(procs.map((p) => p.stop()))
+})
+
+test('execute, query, request and batch give the in-process result shapes', async () => {
+  const db = createClient({ hosts: urls })
+  const inserted = await db.execute({ sql: 'INSERT INTO t (name, score) VALUES (?, ?)', args: ['ada', 2.5] })
+  expect(inserted.rowsAffected).toBe(1)
+  expect(typeof inserted.lastInsertRowid).toBe('bigint')
+  const named = await db.execute({ sql: 'INSERT INTO t (name, score) VALUES (:name, $score)', args: { name: 'grace', $score: 3 } })
+  expect(named.lastInsertRowid).toBe(inserted.lastInsertRowid! + 1n)
+
+  const read = await db.query({ sql: 'SELECT id, name, score FROM t WHERE name IN (?, ?) ORDER BY id', args: ['ada', 'grace'] })
+  expect(read.columns).toEqual(['id', 'name', 'score'])
+  expect(read.columnTypes).toEqual(['integer', 'text', 'real'])
+  expect(read.rows.map((r) => [r.name, r.score])).toEqual([['ada', 2.5], ['grace', 3]])
+  expect(typeof read.rows[1].score).toBe('number')
+  expect(read.rows[0][0]).toBe(Number(inserted.lastInsertRowid))
+
+  const [write, rows] = await db.request([
+    { sql: 'UPDATE t SET score = score + 1 WHERE name = ?', args: ['ada'] },
+    "SELECT score FROM t WHERE name = 'ada'",
+  ])
+  expect(write.rowsAffected).toBe(1)
+  expect(rows.rows[0].score).toBe(3.5)
+
+  const batch = await db.batch([
+    { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b1'] },
+    { sql: 'INSERT INTO t (name) VALUES (?)', args: ['b2'] },
+  ])
+  expect(batch.map((r) => r.rowsAffected)).toEqual([1, 1])
+  expect(batch[1].lastInsertRowid).toBe(batch[0].lastInsertRowid! + 1n)
+})
+
+test('a failing statement throws RaftliteError with its index; a transaction rolls the batch back', async () => {
+  const db = createClient(urls)
+  const err = await db.batch([
+    { sql: 'INSERT INTO t (name) VALUES (?)', args: ['tx-rolled-back'] },
+    'INSERT INTO nowhere VALUES (1)',
+  ]).catch((e: unknown) => e)
+  expect(err).toBeInstanceOf(RaftliteError)
+  expect((err as RaftliteError).statementIndex).toBe(1)
+  expect((err as Error).message).toBe('no such table: nowhere')
+  expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'tx-rolled-back'", { level: 'strong' })).rows[0].n).toBe(0)
+
+  // Without a transaction the first statement stays applied, as in rqlite.
+  await expect(db.batch([{ sql: 'INSERT INTO t (name) VALUES (?)', args: ['no-tx'] }, 'INSERT INTO nowhere VALUES (1)'], { transaction: false })).rejects.toThrow(RaftliteError)
+  expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'no-tx'", { level: 'strong' })).rows[0].n).toBe(1)
+
+  await expect(db.query("INSERT INTO t (name) VALUES ('via query')")).rejects.toThrow(/attempt to change database via query operation|readonly/)
+  await expect(db.batch([])).rejects.toThrow('no statements')
+})
+
+test('BLOBs round-trip as Uint8Array, positional and named; 64-bit integers per intMode', async () => {
+  const exact = 9_007_199_254_740_993n // 2^53 + 1: a number would round it
+  const bytes = new Uint8Array([0, 1, 127, 128, 255])
+  const db = createClient({ hosts: urls, intMode: 'bigint' })
+  const a = await db.execute({ sql: 'INSERT INTO t (name, big, data) VALUES (?, ?, ?)', args: ['blob-pos', exact, bytes] })
+  await db.execute({ sql: 'INSERT INTO t (name, big, data) VALUES (:n, :b, :d)', args: { n: 'blob-named', b: -exact, d: bytes } })
+  const read = await db.query("SELECT id, big, data, typeof(data) AS kind FROM t WHERE name LIKE 'blob-%' ORDER BY id")
+  expect(read.rows.map((r) => [r.big, r.data, r.kind])).toEqual([[exact, bytes, 'blob'], [-exact, bytes, 'blob']])
+  expect(read.rows[0].data).toBeInstanceOf(Uint8Array)
+  expect(read.rows[0].id).toBe(a.lastInsertRowid)
+
+  await expect(createClient(urls).query("SELECT big FROM t WHERE name = 'blob-pos'")).rejects.toThrow(RangeError)
+  const asString = await createClient({ hosts: urls, intMode: 'string' }).query("SELECT big FROM t WHERE name = 'blob-named'")
+  expect(asString.rows[0].big).toBe('-9007199254740993')
+})
+
+test('read levels reach the node; freshness fails a stale read on a follower', async () => {
+  const db = createClient(urls)
+  await db.execute("INSERT INTO t (name) VALUES ('levels')")
+  for (const level of ['weak', 'linearizable', 'strong'] as const) {
+    expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'levels'", { level })).rows[0].n).toBe(1)
+  }
+  const onFollower = createClient({ hosts: follower.url, level: 'none' })
+  await waitFor('the row on the follower', async () => (await onFollower.query("SELECT count(*) AS n FROM t WHERE name = 'levels'")).rows[0].n === 1)
+  // The follower heard from the leader more than 1 ns ago, always: a stale read, not a retry.
+  const stale = await onFollower.query('SELECT 1', { freshness: '1ns' }).catch((e: unknown) => e)
+  expect(stale).toBeInstanceOf(RemoteRequestError)
+  expect((stale as Error).message).toBe('stale read')
+  expect((await onFollower.query('SELECT 1 AS one', { freshness: 60_000, freshnessStrict: true })).rows[0].one).toBe(1)
+})
+
+test('queued writes return a sequence number, and with wait the rows are written', async () => {
+  const db = createClient(follower.url)
+  const first = await db.enqueue([{ sql: 'INSERT INTO t (name) VALUES (?)', args: ['queued'] }])
+  const second = await db.enqueue([{ sql: 'INSERT INTO t (name) VALUES (?)', args: ['queued'] }], { wait: true })
+  expect(typeof first.sequence).toBe('bigint')
+  expect(second.sequence).toBeGreaterThan(first.sequence)
+  expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'queued'", { level: 'linearizable' })).rows[0].n).toBe(2)
+})
+
+test('the change stream is an async iterator, resumable with since', async () => {
+  const db = createClient(urls)
+  const controller = new AbortController()
+  const start = (await db.query('SELECT 1')).rows.length // touch the cluster first
+  expect(start).toBe(1)
+  await db.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['changed'] })
+  const seen: { index: number; table: string | undefined; name: unknown }[] = []
+  for await (const group of db.changes({ tables: '^t$', signal: controller.signal })) {
+    for (const e of group.events) seen.push({ index: group.index, table: e.table, name: e.after?.name })
+    if (seen.some((s) => s.name === 'changed')) break
+  }
+  const hit = seen.find((s) => s.name === 'changed')!
+  expect(hit.table).toBe('t')
+  // Resuming after that index yields only later changes.
+  await db.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['changed-later'] })
+  const iterator = db.changes({ since: hit.index })
+  const next = await iterator.next()
+  await iterator.return(undefined)
+  expect(next.value?.index).toBeGreaterThan(hit.index)
+  expect(next.value?.events[0].after?.name).toBe('changed-later')
+})
+
+test('a refused connection fails over to the next host; the write is applied once', async () => {
+  const dead = `http://127.0.0.1:${await freePort()}`
+  const db = createClient({ hosts: [dead, ...urls] })
+  await db.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['after-refused'] })
+  expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'after-refused'", { level: 'strong' })).rows[0].n).toBe(1)
+  expect(db.hosts[0]).not.toBe(dead)
+
+  const none = createClient({ hosts: [dead], failoverTimeoutMs: 300 })
+  const err = await none.execute('SELECT 1').catch((e: unknown) => e)
+  expect(err).toBeInstanceOf(NoHostAvailableError)
+  expect((err as Error).message).toMatch(/nothing was applied/)
+})
+
+// A real HTTP server that reads the request, counts it, then breaks the connection (or never answers).
+async function misbehavingServer(mode: 'drop' | 'hang'): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0
+  const server: Server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      hits++
+      if (mode === 'drop') res.socket?.destroy()
+    })
+  })
+  const port = await freePort()
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${port}`, hits: () => hits, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) }
+}
+
+test('a write whose connection drops after sending is never re-sent silently', async () => {
+  const dropper = await misbehavingServer('drop')
+  try {
+    const db = createClient({ hosts: [dropper.url, ...urls] })
+    const err = await db.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['unknown-outcome'] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OutcomeUnknownError)
+    expect((err as Error).message).toContain(`the outcome of the write sent to ${dropper.url} is unknown`)
+    expect(dropper.hits()).toBe(1)
+    expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'unknown-outcome'", { level: 'strong' })).rows[0].n).toBe(0)
+
+    // A read is safe to send again: it goes on to the next host.
+    expect((await db.query('SELECT 7 AS n')).rows[0].n).toBe(7)
+    expect(dropper.hits()).toBe(2)
+
+    // Opted in (the caller knows the write is idempotent): re-sent to the next host.
+    const optedIn = createClient({ hosts: [dropper.url, ...urls], retryUnknownWrites: true })
+    await optedIn.execute({ sql: 'INSERT OR REPLACE INTO t (id, name) VALUES (?, ?)', args: [1_000_000, 'idempotent'] })
+    expect(dropper.hits()).toBe(3)
+    expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'idempotent'", { level: 'strong' })).rows[0].n).toBe(1)
+  } finally {
+    await dropper.close()
+  }
+})
+
+test('timeouts and aborts: a hung write times out as outcome unknown, an aborted call rejects with the reason', async () => {
+  const hung = await misbehavingServer('hang')
+  try {
+    const db = createClient({ hosts: [hung.url], timeoutMs: 300 })
+    const err = await db.execute("INSERT INTO t (name) VALUES ('hung')").catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OutcomeUnknownError)
+    expect(((err as Error).cause as Error).name).toBe('TimeoutError')
+
+    const controller = new AbortController()
+    const pending = createClient({ hosts: [hung.url] }).query('SELECT 1', { signal: controller.signal })
+    setTimeout(() => controller.abort(new Error('caller gave up')), 100)
+    await expect(pending).rejects.toThrow('caller gave up')
+  } finally {
+    await hung.close()
+  }
+})
+
+test('Basic auth: credentials are sent; without them the server refuses with 401', async () => {
+  const users = join(tempDataDir('raftlite-client-auth-'), 'users.json')
+  writeFileSync(users, JSON.stringify([{ username: 'bob', password: 'secret1', perms: ['all'] }, { username: 'mary', password: 'secret2', perms: ['query'] }, { username: '*', perms: ['ready'] }]))
+  const secured = await startRaftlited({ args: ['-auth', users] })
+  try {
+    const bob = createClient({ hosts: secured.url, auth: { username: 'bob', password: 'secret1' } })
+    await bob.execute('CREATE TABLE s (v TEXT)')
+    await bob.execute({ sql: 'INSERT INTO s VALUES (?)', args: ['ok'] })
+    const mary = createClient({ hosts: secured.url, auth: { username: 'mary', password: 'secret2' } })
+    expect((await mary.query('SELECT v FROM s')).rows[0].v).toBe('ok')
+    const denied = await mary.batch(["INSERT INTO s VALUES ('no')"]).catch((e: unknown) => e)
+    expect(denied).toBeInstanceOf(RemoteRequestError)
+    expect((denied as RemoteRequestError).status).toBe(401)
+    await expect(createClient(secured.url).query('SELECT 1')).rejects.toThrow(/^401 from/)
+  } finally {
+    await secured.stop()
+  }
+})
+
+test('bad host URLs are refused with a clear message', () => {
+  expect(() => createClient([])).toThrow('at least one host')
+  expect(() => createClient('ftp://x')).toThrow('not an http(s) host')
+  expect(() => createClient('http://u:p@127.0.0.1:1')).toThrow('put credentials in the auth option')
+  expect(createClient('127.0.0.1:4001/').hosts).toEqual(['http://127.0.0.1:4001'])
+})
