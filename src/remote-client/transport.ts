@@ -159,13 +159,18 @@ export class Transport {
   }
 }
 
-/** True when the error says no connection was made, so nothing was sent. */
+const CONNECT_CODES = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|ConnectionRefused)$/
+// A certificate the client refuses fails the handshake, before any byte of the request is sent.
+const TLS_CODES = /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED)$/
+
+/** True when the error says no connection was made (or its TLS handshake failed), so nothing was sent. */
 export function neverConnected(e: unknown): boolean {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
     const code = (x as { code?: unknown }).code
-    if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|ConnectionRefused)$/.test(code)) return true
-    // Deno: "…client error (Connect): tcp connect error: Connection refused (os error 111)".
-    if (/tcp connect error|Connection refused|dns error/i.test(x.message)) return true
+    if (typeof code === 'string' && (CONNECT_CODES.test(code) || TLS_CODES.test(code))) return true
+    // Deno: "…client error (Connect): tcp connect error: Connection refused (os error 111)",
+    // "…invalid peer certificate: UnknownIssuer".
+    if (/tcp connect error|Connection refused|dns error|invalid peer certificate/i.test(x.message)) return true
     if (x instanceof AggregateError && x.errors.some(neverConnected)) return true
   }
   return false
