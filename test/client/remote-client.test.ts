@@ -233,3 +233,29 @@ test('bad host URLs are refused with a clear message', () => {
   expect(() => createClient('http://u:p@127.0.0.1:1')).toThrow('put credentials in the auth option')
   expect(createClient('127.0.0.1:4001/').hosts).toEqual(['http://127.0.0.1:4001'])
 })
+
+// Last: it kills a follower (the cluster keeps its quorum).
+test('the change stream resumes on another host when its node dies, with no gap and no repeat', async () => {
+  const victim = procs.find((p) => p !== leader)!
+  const others = procs.filter((p) => p !== victim).map((p) => p.url)
+  const writer = createClient(others)
+  const first = await writer.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['resume-0'] })
+  const reader = createClient({ hosts: [victim.url, ...others] })
+  const names: string[] = []
+  const indexes: number[] = []
+  const done = (async () => {
+    for await (const group of reader.changes({ tables: '^t$' })) {
+      for (const e of group.events) if (String(e.after?.name ?? '').startsWith('resume-')) names.push(String(e.after!.name))
+      indexes.push(group.index)
+      if (names.includes('resume-3')) return
+    }
+  })()
+  await waitFor('the first change on the victim', async () => names.includes('resume-0'))
+  expect(first.rowsAffected).toBe(1)
+  await victim.stop('SIGKILL')
+  for (const n of [1, 2, 3]) await writer.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: [`resume-${n}`] })
+  await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`stream did not resume: ${names.join(',')}`)), 20_000))])
+  expect(names).toEqual(['resume-0', 'resume-1', 'resume-2', 'resume-3'])
+  expect(new Set(indexes).size).toBe(indexes.length)
+  expect(reader.hosts[0]).not.toBe(victim.url)
+}, 60_000)
