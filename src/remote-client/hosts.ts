@@ -26,6 +26,11 @@ export class Hosts {
     if (i >= 0) this.#preferred = i
   }
 
+  /** After a failure on `host`: if it was the one to try first, try the next one first instead. */
+  avoid(host: string): void {
+    if (this.all[this.#preferred] === host) this.#preferred = (this.#preferred + 1) % this.all.length
+  }
+
   /** The configured host an advertised API address names, if any. */
   match(apiAddr: string): string | undefined {
     try {

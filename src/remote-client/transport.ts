@@ -58,11 +58,19 @@ export class Transport {
     let last: unknown = new Error('no attempt made')
     for (let round = 0; ; round++) {
       for (const host of this.hosts.order()) {
-        const outcome = await this.#attempt(host, request)
+        let outcome: ApiResponse | { retry: unknown }
+        try {
+          outcome = await this.#attempt(host, request)
+        } catch (e) {
+          // The next call should not start with a host that just failed this way.
+          if (e instanceof OutcomeUnknownError) this.hosts.avoid(host)
+          throw e
+        }
         if ('response' in outcome) {
           this.hosts.prefer(host)
           return outcome
         }
+        this.hosts.avoid(host)
         last = outcome.retry
         if (Date.now() - started > budget) throw new NoHostAvailableError(this.hosts.all, Date.now() - started, last)
       }

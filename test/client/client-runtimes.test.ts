@@ -1,7 +1,7 @@
 // The remote client's smoke run (client-smoke.ts) on Node, Deno and Bun against a real 3-node
 // raftlite cluster, with a dead host first in the list so every runtime's connection-refused
 // error must be recognised as safe to fail over.
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -45,3 +45,8 @@ for (const [runtime, command] of Object.entries(commands)) {
     })
   }, 90_000)
 }
+
+test('deno check passes on the client and the ORM drivers (Deno\'s own types)', () => {
+  const out = spawnSync(join(ROOT, 'node_modules/.bin/deno'), ['check', 'src/remote-client/mod.ts', 'src/orm/drizzle.ts', 'src/orm/drizzle-migrator.ts', 'src/orm/kysely.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } })
+  expect(out.status, out.stderr).toBe(0)
+}, 150_000)

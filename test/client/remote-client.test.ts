@@ -177,8 +177,10 @@ test('a write whose connection drops after sending is never re-sent silently', a
     expect(dropper.hits()).toBe(1)
     expect((await db.query("SELECT count(*) AS n FROM t WHERE name = 'unknown-outcome'", { level: 'strong' })).rows[0].n).toBe(0)
 
+    expect(dropper.hits()).toBe(1) // and the client no longer starts with the host that failed
+
     // A read is safe to send again: it goes on to the next host.
-    expect((await db.query('SELECT 7 AS n')).rows[0].n).toBe(7)
+    expect((await createClient({ hosts: [dropper.url, ...urls] }).query('SELECT 7 AS n')).rows[0].n).toBe(7)
     expect(dropper.hits()).toBe(2)
 
     // Opted in (the caller knows the write is idempotent): re-sent to the next host.
