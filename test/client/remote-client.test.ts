@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
-import { createClient, NoHostAvailableError, OutcomeUnknownError, RaftliteError, RemoteRequestError } from '../../src/remote-client/mod.ts'
+import { createClient, MalformedResponseError, NoHostAvailableError, OutcomeUnknownError, RaftliteError, RemoteRequestError } from '../../src/remote-client/mod.ts'
 
 let procs: RaftlitedProcess[]
 let urls: string[]
@@ -227,6 +227,33 @@ test('Basic auth: credentials are sent; without them the server refuses with 401
   } finally {
     await secured.stop()
   }
+})
+
+test('an answer that breaks the API contract is a MalformedResponseError, never a wrong result', async () => {
+  const bodies = ['not json', '{"no_results":true}', '{"results":[{"columns":["b"],"types":["blob"],"values":[[[1,300]]]}]}', '{"results":[{"columns":["x"],"types":["text"],"values":[[{"a":1}]]}]}']
+  let i = 0
+  const server = createServer((req, res) => {
+    req.resume()
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(bodies[i++])
+  })
+  const port = await freePort()
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  try {
+    const db = createClient(`http://127.0.0.1:${port}`)
+    for (const message of ['invalid JSON', 'no "results" array', 'not a byte', 'a value is an object']) {
+      await expect(db.query('SELECT 1')).rejects.toThrow(message)
+    }
+    await expect(db.query('SELECT 1')).rejects.toThrow(MalformedResponseError)
+  } finally {
+    await new Promise((r) => server.close(r))
+  }
+})
+
+test('whole REALs stay numbers under intMode bigint (Go writes 2.0 as 2)', async () => {
+  const db = createClient({ hosts: urls, intMode: 'bigint' })
+  const { rows } = await db.query('SELECT CAST(2 AS REAL) AS r, 2 AS i')
+  expect(rows[0].r).toBe(2)
+  expect(rows[0].i).toBe(2n)
 })
 
 test('bad host URLs are refused with a clear message', () => {
