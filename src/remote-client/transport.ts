@@ -35,7 +35,11 @@ export interface ApiResponse {
 }
 
 // Request-level errors that say the node did nothing: safe to send again, elsewhere.
-const NOTHING_DONE = new Set(['not leader', 'leader not found', 'store not open'])
+const NOTHING_DONE = new Set(['not leader', 'leader not found'])
+// Request-level errors after which a write may still commit: a node that stops fails its
+// pending proposals with `store not open`, a proposal that timed out can commit later, and a
+// forward can fail after the leader took it. A read meeting one is simply sent again.
+const MAYBE_DONE = /^(store not open|leadership lost while committing log|forwarding to leader .* failed: .*)$|timeout/
 const MAX_REDIRECTS = 5
 
 export class Transport {
@@ -124,7 +128,7 @@ export class Transport {
         url = target
         continue
       }
-      if (res.ok) return this.#checkLevel(host, request, res)
+      if (res.ok) return this.#checkRequestError(host, request, res)
       const text = await res.text()
       const message = `${res.status} from ${host}${request.path}${text.trim() ? `: ${text.trim()}` : ''}`
       // 503: no leader known (an election), nothing done. 500 `leader not found`: same, with redirect.
@@ -137,18 +141,18 @@ export class Transport {
     }
   }
 
-  /** A 200 that is a request-level "I did nothing" error is retried elsewhere. */
-  async #checkLevel(host: string, request: ApiRequest, res: Response): Promise<ApiResponse | { retry: unknown }> {
+  /** A 200 with a request-level error: retried elsewhere when that is safe, else passed on. */
+  async #checkRequestError(host: string, request: ApiRequest, res: Response): Promise<ApiResponse | { retry: unknown }> {
     if (request.path === '/db/changes') return { host, status: res.status, response: res }
     const text = await res.text()
     const error = /^\{"results":\[\],"error":("(?:[^"\\]|\\.)*")/.exec(text)?.[1]
     if (error !== undefined) {
       const message = JSON.parse(error) as string
-      const forwardFailed = message.startsWith('forwarding to leader')
-      if (NOTHING_DONE.has(message) || (forwardFailed && (request.kind === 'read' || this.#options.retryUnknownWrites))) {
+      const maybeDone = MAYBE_DONE.test(message)
+      if (NOTHING_DONE.has(message) || (maybeDone && (request.kind === 'read' || this.#options.retryUnknownWrites))) {
         return { retry: new RemoteRequestError(message, res.status, host) }
       }
-      if (forwardFailed) throw new OutcomeUnknownError(host, new Error(message))
+      if (maybeDone) throw new OutcomeUnknownError(host, new RemoteRequestError(message, res.status, host))
     }
     return { host, status: res.status, response: new Response(text, { status: res.status, headers: res.headers }) }
   }

@@ -193,6 +193,38 @@ test('a write whose connection drops after sending is never re-sent silently', a
   }
 })
 
+// A real HTTP server that answers every request with one request-level error, as a node would.
+async function erringServer(error: string): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0
+  const server = createServer((req, res) => {
+    req.resume()
+    hits++
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify({ results: [], error }))
+  })
+  const port = await freePort()
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${port}`, hits: () => hits, close: () => new Promise((r) => server.close(() => r())) }
+}
+
+test('request-level errors: "not leader" is re-sent elsewhere; "store not open" after a write is an unknown outcome', async () => {
+  const notLeader = await erringServer('not leader')
+  const stopping = await erringServer('store not open') // a stopping node fails its pending proposals so
+  try {
+    await createClient([notLeader.url, ...urls]).execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['after-not-leader'] })
+    expect(notLeader.hits()).toBe(1)
+    expect((await createClient(urls).query("SELECT count(*) AS n FROM t WHERE name = 'after-not-leader'", { level: 'strong' })).rows[0].n).toBe(1)
+
+    const err = await createClient([stopping.url, ...urls]).execute("INSERT INTO t (name) VALUES ('maybe')").catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OutcomeUnknownError)
+    expect(((err as Error).cause as Error).message).toBe('store not open')
+    expect((await createClient([stopping.url, ...urls]).query('SELECT 5 AS n')).rows[0].n).toBe(5) // a read moves on
+    expect(stopping.hits()).toBe(2)
+    expect((await createClient(urls).query("SELECT count(*) AS n FROM t WHERE name = 'maybe'", { level: 'strong' })).rows[0].n).toBe(0)
+  } finally {
+    await Promise.all([notLeader.close(), stopping.close()])
+  }
+})
+
 test('timeouts and aborts: a hung write times out as outcome unknown, an aborted call rejects with the reason', async () => {
   const hung = await misbehavingServer('hang')
   try {
