@@ -107,38 +107,48 @@ export class Transport {
     const query = request.params?.toString() ?? ''
     let url = `${host}${request.path}${query ? `?${query}` : ''}`
     for (let redirects = 0; ; redirects++) {
-      let res: Response
+      // `timeoutMs` bounds each answer, read whole here; the change stream's body is read by
+      // the caller, after this, so for it the timeout bounds the wait for the headers only.
+      const deadline = new Deadline(request.signal, this.#options.timeoutMs ?? 30_000)
       try {
-        res = await this.#fetch(url, this.#init({
+        const res = await this.#fetch(url, this.#init({
           method: request.method,
           body: request.body,
           headers: request.body === undefined ? {} : { 'Content-Type': 'application/json' },
-          signal: withTimeout(request.signal, this.#options.timeoutMs ?? 30_000),
+          signal: deadline.signal,
         }))
+        if (res.status >= 300 && res.status < 400 && redirects < MAX_REDIRECTS) {
+          // A proxy, or `?redirect`: follow only to a configured host, never leak credentials.
+          const target = this.#redirectTarget(res, url)
+          await res.body?.cancel()
+          if (!target) return { retry: new RemoteRequestError(`redirected (${res.status}) to a host not in the list`, res.status, host) }
+          url = target
+          continue
+        }
+        return await this.#judge(host, request, res)
       } catch (e) {
         if (request.signal?.aborted) throw request.signal.reason
+        if (e instanceof OutcomeUnknownError || e instanceof RemoteRequestError) throw e
         if (request.kind === 'read' || this.#options.retryUnknownWrites || neverConnected(e)) return { retry: e }
         throw new OutcomeUnknownError(host, e)
+      } finally {
+        deadline.clear()
       }
-      if (res.status >= 300 && res.status < 400 && redirects < MAX_REDIRECTS) {
-        // `?redirect` or a proxy: follow only to a configured host, never leak credentials.
-        const target = this.#redirectTarget(res, url)
-        await res.body?.cancel()
-        if (!target) return { retry: new RemoteRequestError(`redirected (${res.status}) to a host not in the list`, res.status, host) }
-        url = target
-        continue
-      }
-      if (res.ok) return this.#checkRequestError(host, request, res)
-      const text = await res.text()
-      const message = `${res.status} from ${host}${request.path}${text.trim() ? `: ${text.trim()}` : ''}`
-      // 503: no leader known (an election), nothing done. 500 `leader not found`: same, with redirect.
-      if (res.status === 503 || (res.status === 500 && text.trim() === 'leader not found')) return { retry: new RemoteRequestError(message, res.status, host) }
-      if (res.status >= 500) {
-        if (request.kind === 'read' || this.#options.retryUnknownWrites) return { retry: new RemoteRequestError(message, res.status, host) }
-        throw new OutcomeUnknownError(host, new RemoteRequestError(message, res.status, host))
-      }
-      throw new RemoteRequestError(message, res.status, host)
     }
+  }
+
+  /** An answer's status and request-level error: the response, a safe retry, or the error. */
+  async #judge(host: string, request: ApiRequest, res: Response): Promise<ApiResponse | { retry: unknown }> {
+    if (res.ok) return this.#checkRequestError(host, request, res)
+    const text = await res.text()
+    const message = `${res.status} from ${host}${request.path}${text.trim() ? `: ${text.trim()}` : ''}`
+    // 503: no leader known (an election), nothing done. 500 `leader not found`: same, with redirect.
+    if (res.status === 503 || (res.status === 500 && text.trim() === 'leader not found')) return { retry: new RemoteRequestError(message, res.status, host) }
+    if (res.status >= 500) {
+      if (request.kind === 'read' || this.#options.retryUnknownWrites) return { retry: new RemoteRequestError(message, res.status, host) }
+      throw new OutcomeUnknownError(host, new RemoteRequestError(message, res.status, host))
+    }
+    throw new RemoteRequestError(message, res.status, host)
   }
 
   /** A 200 with a request-level error: retried elsewhere when that is safe, else passed on. */
@@ -186,6 +196,23 @@ export function neverConnected(e: unknown): boolean {
     if (x instanceof AggregateError && x.errors.some(neverConnected)) return true
   }
   return false
+}
+
+/** The caller's signal joined with a timeout, cleared (so no timer outlives the answer) once it is in. */
+class Deadline {
+  readonly #controller = new AbortController()
+  readonly #timer: ReturnType<typeof setTimeout>
+
+  constructor(signal: AbortSignal | undefined, ms: number) {
+    this.#timer = setTimeout(() => this.#controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms)
+    this.signal = signal ? AbortSignal.any([signal, this.#controller.signal]) : this.#controller.signal
+  }
+
+  readonly signal: AbortSignal
+
+  clear(): void {
+    clearTimeout(this.#timer)
+  }
 }
 
 function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
