@@ -139,6 +139,27 @@ test('the change stream is an async iterator, resumable with since', async () =>
   expect(next.value?.events[0].after?.name).toBe('changed-later')
 })
 
+test('the change stream outlives timeoutMs: one connection, held open (the fetch option sees each request)', async () => {
+  const seen: string[] = []
+  const counting: typeof fetch = (input, init) => {
+    seen.push(new URL(String(input)).pathname)
+    return fetch(input, init)
+  }
+  const db = createClient({ hosts: leader.url, timeoutMs: 300, fetch: counting })
+  const before = await createClient(urls).execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['before-long-lived'] })
+  expect(before.rowsAffected).toBe(1)
+  const iterator = db.changes({ tables: '^t$' })
+  await iterator.next() // connected: there is at least that group
+  await new Promise((r) => setTimeout(r, 800))
+  await createClient(urls).execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['long-lived'] })
+  for (let i = 0; i < 1000; i++) {
+    const next = await iterator.next()
+    if (next.done || next.value.events.some((e) => e.after?.name === 'long-lived')) break
+  }
+  await iterator.return(undefined)
+  expect(seen.filter((p) => p === '/db/changes')).toHaveLength(1)
+})
+
 test('a refused connection fails over to the next host; the write is applied once', async () => {
   const dead = `http://127.0.0.1:${await freePort()}`
   const db = createClient({ hosts: [dead, ...urls] })
