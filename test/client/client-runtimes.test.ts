@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 90_000)
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop()))
+  await Promise.all((procs ?? []).map((p) => p.stop()))
 })
 
 const smoke = join(ROOT, 'test/client/client-smoke.ts')

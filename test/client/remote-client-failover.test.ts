@@ -14,7 +14,7 @@ beforeAll(async () => {
 }, 90_000)
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop()))
+  await Promise.all((procs ?? []).map((p) => p.stop()))
 })
 
 test('kill -9 of the leader mid-workload: no duplicated write, every acknowledged write present', async () => {

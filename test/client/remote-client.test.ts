@@ -25,7 +25,7 @@ beforeAll(async () => {
 }, 90_000)
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop()))
+  await Promise.all((procs ?? []).map((p) => p.stop()))
 })
 
 test('execute, query, request and batch give the in-process result shapes', async () => {
