@@ -41,6 +41,15 @@ export class Client {
     return outcome.results.map((r, i) => this.#toResultSet(r, i))
   }
 
+  /**
+   * Reads and writes together (rqlite's `/db/request`): one result per statement, rows for reads.
+   * With any write it is one log entry; with `transaction` the first error rolls all back.
+   */
+  async request(statements: InStatement[], options: ReadOptions & { transaction?: boolean } = {}): Promise<ResultSet[]> {
+    const outcome = await this.#node.request(statements.map(bind), { level: options.level, transaction: options.transaction })
+    return outcome.results.map((r, i) => this.#toResultSet(r, i))
+  }
+
   /** Reads; a statement that would write fails. */
   async query(statement: InStatement, options: ReadOptions = {}): Promise<ResultSet> {
     const [result] = await this.#run([statement], true, options)

@@ -45,6 +45,16 @@ describe('in-process client', () => {
     await expect(db.query("INSERT INTO u VALUES ('x')")).rejects.toThrow('attempt to change database via query operation')
   })
 
+  test('request runs reads and writes together; with transaction, all or nothing', async () => {
+    const db = node.client()
+    await db.execute('CREATE TABLE req (v TEXT UNIQUE)')
+    const [write, read] = await db.request([{ sql: 'INSERT INTO req VALUES (?)', args: ['a'] }, 'SELECT v FROM req'], { transaction: true })
+    expect(write.rowsAffected).toBe(1)
+    expect(read.rows.map((r) => r.v)).toEqual(['a'])
+    await expect(db.request(["INSERT INTO req VALUES ('b')", "INSERT INTO req VALUES ('a')"], { transaction: true })).rejects.toThrow('UNIQUE constraint failed: req.v')
+    expect((await db.query('SELECT count(*) AS n FROM req')).rows[0].n).toBe(1)
+  })
+
   test('queued writes resolve with a sequence number and flush', async () => {
     const db = node.client()
     await db.execute('CREATE TABLE q (v INTEGER)')
