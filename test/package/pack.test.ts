@@ -146,6 +146,15 @@ console.log(JSON.stringify({ lastInsertRowid: Number(lastInsertRowid), rows: row
 await node.stop()
 `
 
+/** A program using the package's remote client: reads the table back over HTTP. */
+const clientProgram = (entry: string) => `import process from 'node:process'
+import { createClient } from '${entry.replace(/\/(node|deno|bun)$/, '/client')}'
+
+const db = createClient({ hosts: [process.argv[2]] })
+const { rows } = await db.query('SELECT v FROM f', { level: 'strong' })
+console.log(JSON.stringify(rows.map((r) => r.v)))
+`
+
 /** Runs a command with `input` on standard input; resolves with its output when it exits. */
 function runWithInput(cmd: string, args: string[], input: string, cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(cmd, args, { cwd, env: { ...process.env, RAFTLITE_HOST: undefined, RQLITE_HOST: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
@@ -176,7 +185,7 @@ for (const runner of runners) {
       expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toEqual({ lastInsertRowid: 1, rows: [{ id: 1, v: token }] })
     }, 60_000)
 
-    test('raftlited serves a query, and the raftlite shell runs a command against it', async () => {
+    test('raftlited serves a query; the remote client (raftlite/client) and the raftlite shell read it back', async () => {
       const daemon = runner.bin('raftlited')
       const proc = await startRaftlited({ command: { ...daemon, cwd: packed.project } })
       try {
@@ -189,6 +198,13 @@ for (const runner of runners) {
         expect(await write.json()).toEqual({ results: [{}, { last_insert_id: 1, rows_affected: 1 }] })
         const read = await fetch(`${proc.url}/db/query?q=${encodeURIComponent('SELECT v FROM f')}`)
         expect((await read.json()).results[0].values).toEqual([[token]])
+
+        const clientFile = join(packed.project, `client-${runner.name.replace(/\s/g, '').toLowerCase()}.mjs`)
+        writeFileSync(clientFile, clientProgram(runner.entry))
+        const [cmd, args] = runner.script(clientFile, [proc.url])
+        const viaClient = spawnSync(cmd, args, { cwd: packed.project, encoding: 'utf8', timeout: 60_000 })
+        expect(viaClient.status, viaClient.stderr).toBe(0)
+        expect(JSON.parse(viaClient.stdout.trim().split('\n').at(-1)!)).toEqual([token])
 
         const shell = runner.bin('raftlite')
         const [host, port] = proc.httpAddr.split(':')
