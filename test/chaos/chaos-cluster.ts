@@ -1,0 +1,146 @@
+/** A cluster of real raftlited processes, one per network namespace of a ChaosNetwork. */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ChaosNetwork } from './netns.ts'
+import { type RaftlitedProcess, restartRaftlited, startRaftlited } from '../support/raftlited-process.ts'
+
+export const HTTP_PORT = 4001
+export const RAFT_PORT = 4002
+
+/**
+ * Short timeouts so faults bite within seconds, and frequent snapshots so kills land during
+ * snapshots and followers get snapshots streamed to them.
+ */
+export const CHAOS_NODE_ARGS = [
+  '-raft-election-timeout', '1s',
+  '-raft-heartbeat-timeout', '500ms',
+  '-join-interval', '200ms',
+  '-join-attempts', '50',
+  '-raft-snap', '400',
+  '-raft-snap-int', '1s',
+]
+
+export type NodeState = 'up' | 'killed' | 'paused'
+
+export class ChaosCluster {
+  readonly procs: RaftlitedProcess[] = []
+  readonly state: NodeState[] = []
+  /** Output of each node's earlier processes (before a restart). */
+  readonly logs: string[] = []
+
+  constructor(
+    readonly net: ChaosNetwork,
+    readonly dir: string,
+    readonly env: (node: number) => Record<string, string> = () => ({}),
+    readonly extraArgs: string[] = [],
+  ) {}
+
+  get size(): number {
+    return this.net.size
+  }
+
+  url(node: number): string {
+    return `http://${this.net.address(node)}:${HTTP_PORT}`
+  }
+
+  dataDir(node: number): string {
+    return join(this.dir, `n${node}`)
+  }
+
+  async start(): Promise<void> {
+    const first = this.net.address(1)
+    // Node 1 bootstraps, the others join it (at the same time, as a cluster is usually started).
+    this.procs[0] = await this.#start(1, [])
+    const others = await Promise.all(
+      Array.from({ length: this.size - 1 }, (_, i) => this.#start(i + 2, ['-join', `${first}:${RAFT_PORT}`])),
+    )
+    others.forEach((proc, i) => (this.procs[i + 1] = proc))
+    for (let node = 1; node <= this.size; node++) {
+      this.state[node - 1] = 'up'
+      this.logs[node - 1] = ''
+    }
+  }
+
+  async #start(node: number, join: string[]): Promise<RaftlitedProcess> {
+    mkdirSync(this.dataDir(node), { recursive: true })
+    return startRaftlited({
+      host: this.net.address(node),
+      httpPort: HTTP_PORT,
+      raftPort: RAFT_PORT,
+      wrapper: this.net.exec(node),
+      env: this.env(node),
+      dataDir: this.dataDir(node),
+      args: ['-node-id', String(node), ...join, ...CHAOS_NODE_ARGS, ...this.extraArgs],
+    })
+  }
+
+  proc(node: number): RaftlitedProcess {
+    return this.procs[node - 1]!
+  }
+
+  async kill(node: number): Promise<void> {
+    const proc = this.proc(node)
+    proc.child.kill('SIGCONT')
+    await proc.stop('SIGKILL')
+    this.state[node - 1] = 'killed'
+  }
+
+  /** Starts a killed node again on its data directory. */
+  async restart(node: number): Promise<void> {
+    this.logs[node - 1] = `${this.logs[node - 1] ?? ''}${this.proc(node).stderr()}\n--- restarted ---\n`
+    this.procs[node - 1] = await restartRaftlited(this.proc(node))
+    this.state[node - 1] = 'up'
+  }
+
+  pause(node: number): void {
+    this.proc(node).child.kill('SIGSTOP')
+    this.state[node - 1] = 'paused'
+  }
+
+  resume(node: number): void {
+    this.proc(node).child.kill('SIGCONT')
+    this.state[node - 1] = 'up'
+  }
+
+  /** Whether the process is gone on its own (a crash, or exit 1 after a failed fsync). */
+  exited(node: number): boolean {
+    const child = this.proc(node).child
+    return this.state[node - 1] !== 'killed' && (child.exitCode !== null || child.signalCode !== null)
+  }
+
+  /** The node that says it leads, asked of every running node with a short timeout. */
+  async leader(): Promise<number | undefined> {
+    for (let node = 1; node <= this.size; node++) {
+      if (this.state[node - 1] !== 'up') continue
+      try {
+        const res = await fetch(`${this.url(node)}/status`, { signal: AbortSignal.timeout(1_000) })
+        const status = (await res.json()) as { store?: { raft?: { state?: string } } }
+        if (status.store?.raft?.state === 'Leader') return node
+      } catch {
+        // unreachable or paused
+      }
+    }
+    return undefined
+  }
+
+  /** Brings every node back: resumes the paused, restarts the killed and the crashed. */
+  async reviveAll(): Promise<void> {
+    for (let node = 1; node <= this.size; node++) {
+      if (this.state[node - 1] === 'paused') this.resume(node)
+      if (this.state[node - 1] === 'killed' || this.exited(node)) await this.restart(node)
+    }
+  }
+
+  /** Kills every process (SIGCONT first so a stopped one can die); synchronous, for exit handlers. */
+  killAll(): void {
+    for (const proc of this.procs) {
+      if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) continue
+      try {
+        proc.child.kill('SIGCONT')
+        proc.child.kill('SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The fault schedule of a run, drawn from its seed before the run starts (so a seed names a
+ * schedule), and the injection of each fault. A fault's target is a role ("the leader", "a
+ * follower") resolved when it is injected; the report records the node it hit.
+ */
+import type { ChaosCluster } from './chaos-cluster.ts'
+import { Prng } from './prng.ts'
+
+export const FAULT_KINDS = [
+  'kill-leader',
+  'kill-follower',
+  'pause-leader',
+  'pause-follower',
+  'partition-symmetric',
+  'partition-asymmetric',
+  'partition-majority-ring',
+  'partition-flapping',
+  'packet-loss',
+  'delay',
+] as const
+
+export type FaultKind = (typeof FAULT_KINDS)[number]
+
+export interface PlannedFault {
+  /** Quiet time before it, ms. */
+  after: number
+  kind: FaultKind
+  /** How long it lasts before it is healed, ms. */
+  duration: number
+  /** A draw in [0, 1) that picks among candidate nodes at injection. */
+  pick: number
+}
+
+export function planFaults(seed: number, totalMs: number, kinds: readonly FaultKind[] = FAULT_KINDS): PlannedFault[] {
+  const rng = new Prng(seed)
+  const plan: PlannedFault[] = []
+  let t = 0
+  while (true) {
+    const after = rng.int(1_500, 3_500)
+    const kind = rng.pick(kinds)
+    // Pauses outlast the election timeout (1 s) by a margin.
+    const duration = kind.startsWith('pause') ? rng.int(2_000, 5_000) : rng.int(2_000, 7_000)
+    const pick = rng.next()
+    if (t + after + duration > totalMs) break
+    plan.push({ after, kind, duration, pick })
+    t += after + duration
+  }
+  return plan
+}
+
+export interface InjectedFault {
+  kind: FaultKind
+  nodes: number[]
+  detail?: string
+  start: number
+  healed: number
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Injects one fault, holds it for its duration and heals it. */
+export async function injectFault(cluster: ChaosCluster, fault: PlannedFault, now: () => number): Promise<InjectedFault> {
+  const net = cluster.net
+  const all = Array.from({ length: cluster.size }, (_, i) => i + 1)
+  const leader = (await cluster.leader()) ?? all[Math.floor(fault.pick * all.length)]!
+  const followers = all.filter((n) => n !== leader)
+  const follower = followers[Math.floor(fault.pick * followers.length)]!
+  const start = now()
+  let nodes: number[] = []
+  let detail: string | undefined
+  switch (fault.kind) {
+    case 'kill-leader':
+    case 'kill-follower': {
+      const node = fault.kind === 'kill-leader' ? leader : follower
+      nodes = [node]
+      await cluster.kill(node)
+      await sleep(fault.duration)
+      // Healed when it is started again; the time it takes to be ready counts as recovery.
+      const healed = now()
+      await cluster.restart(node)
+      await net.heal()
+      return { kind: fault.kind, nodes, start, healed }
+    }
+    case 'pause-leader':
+    case 'pause-follower': {
+      const node = fault.kind === 'pause-leader' ? leader : follower
+      nodes = [node]
+      cluster.pause(node)
+      await sleep(fault.duration)
+      cluster.resume(node)
+      break
+    }
+    case 'partition-symmetric': {
+      // The leader alone in the minority half, most often the interesting side.
+      const minoritySize = fault.pick < 0.5 ? 1 : Math.floor(cluster.size / 2)
+      const minority = [leader, ...followers.slice(0, minoritySize - 1)]
+      const majority = all.filter((n) => !minority.includes(n))
+      nodes = minority
+      detail = `${minority.join(',')} | ${majority.join(',')}`
+      await net.cut(minority, majority)
+      await sleep(fault.duration)
+      break
+    }
+    case 'partition-asymmetric': {
+      // The leader hears nobody, but everyone still hears the leader.
+      nodes = [leader]
+      detail = `${leader} drops from ${followers.join(',')}`
+      await net.dropFrom(leader, followers)
+      await sleep(fault.duration)
+      break
+    }
+    case 'partition-majority-ring': {
+      // Each node reaches its ring neighbours only: with 5, everyone sees a majority but no two
+      // the same; with 3, the ring is the "bridge": two nodes cut, the third sees both.
+      nodes = all
+      if (cluster.size >= 5) {
+        for (const n of all) await net.dropFrom(n, all.filter((m) => ringDistance(n, m, cluster.size) > 1))
+        detail = 'ring'
+      } else {
+        const [a, b] = followers.length >= 2 ? [followers[0]!, followers[1]!] : [leader, follower]
+        await net.cut([a], [b])
+        detail = `bridge: ${a} x ${b}`
+      }
+      await sleep(fault.duration)
+      break
+    }
+    case 'partition-flapping': {
+      nodes = [leader]
+      const majority = followers
+      const until = Date.now() + fault.duration
+      let flips = 0
+      while (Date.now() < until) {
+        await net.cut([leader], majority)
+        await sleep(300 + ((flips * 7919) % 700))
+        await net.heal()
+        await sleep(300 + ((flips * 104729) % 700))
+        flips++
+      }
+      detail = `${flips} flips`
+      break
+    }
+    case 'packet-loss': {
+      const node = fault.pick < 0.5 ? leader : follower
+      nodes = [node]
+      const percent = 20 + Math.floor(fault.pick * 30)
+      detail = `${percent}% inbound`
+      await net.loss(node, percent)
+      await sleep(fault.duration)
+      break
+    }
+    case 'delay': {
+      nodes = [leader]
+      const how = await net.delay(leader, 200)
+      detail = `200 ms outbound (${how})`
+      await sleep(fault.duration)
+      break
+    }
+  }
+  await net.heal()
+  return { kind: fault.kind, nodes, detail, start, healed: now() }
+}
+
+function ringDistance(a: number, b: number, size: number): number {
+  const d = Math.abs(a - b)
+  return Math.min(d, size - d)
+}
