@@ -1,5 +1,5 @@
 /** A cluster of real raftlited processes, one per network namespace of a ChaosNetwork. */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ChaosNetwork } from './netns.ts'
 import { type RaftlitedProcess, restartRaftlited, startRaftlited } from '../support/raftlited-process.ts'
@@ -31,7 +31,6 @@ export class ChaosCluster {
   constructor(
     readonly net: ChaosNetwork,
     readonly dir: string,
-    readonly env: (node: number) => Record<string, string> = () => ({}),
     readonly extraArgs: string[] = [],
   ) {}
 
@@ -61,14 +60,26 @@ export class ChaosCluster {
     }
   }
 
+  /** The node's test clock offset (runtimes/node/test-clock.ts), outside its data directory. */
+  clockFile(node: number): string {
+    return join(this.dir, `n${node}.clock`)
+  }
+
+  /** Jumps the node's wall clock to `offsetMs` from the real one (0: back to the real time). */
+  shiftClock(node: number, offsetMs: number): void {
+    writeFileSync(this.clockFile(node), String(offsetMs))
+    if (this.state[node - 1] !== 'killed') this.proc(node).child.kill('SIGUSR2')
+  }
+
   async #start(node: number, join: string[]): Promise<RaftlitedProcess> {
     mkdirSync(this.dataDir(node), { recursive: true })
+    writeFileSync(this.clockFile(node), '0')
     return startRaftlited({
       host: this.net.address(node),
       httpPort: HTTP_PORT,
       raftPort: RAFT_PORT,
       wrapper: this.net.exec(node),
-      env: this.env(node),
+      env: { RAFTLITE_TEST_CLOCK_FILE: this.clockFile(node) },
       dataDir: this.dataDir(node),
       args: ['-node-id', String(node), ...join, ...CHAOS_NODE_ARGS, ...this.extraArgs],
     })

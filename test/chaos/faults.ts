@@ -17,6 +17,7 @@ export const FAULT_KINDS = [
   'partition-flapping',
   'packet-loss',
   'delay',
+  'clock-jump',
 ] as const
 
 export type FaultKind = (typeof FAULT_KINDS)[number]
@@ -153,6 +154,18 @@ export async function injectFault(cluster: ChaosCluster, fault: PlannedFault, no
       const how = await net.delay(leader, 200)
       detail = `200 ms outbound (${how})`
       await sleep(fault.duration)
+      break
+    }
+    case 'clock-jump': {
+      // Forwards or backwards by 30 s to 2 h, on the leader or a follower (its wall clock only).
+      const node = fault.pick < 0.5 ? leader : follower
+      nodes = [node]
+      const sign = Math.floor(fault.pick * 1000) % 2 === 0 ? 1 : -1
+      const offsetMs = sign * Math.round(30_000 + fault.pick * 7_170_000)
+      detail = `${offsetMs > 0 ? '+' : ''}${Math.round(offsetMs / 1000)} s`
+      cluster.shiftClock(node, offsetMs)
+      await sleep(fault.duration)
+      cluster.shiftClock(node, 0)
       break
     }
   }
