@@ -1,7 +1,8 @@
 /** A cluster of real raftlited processes, one per network namespace of a ChaosNetwork. */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ChaosNetwork } from './netns.ts'
+import { SmallDisk } from './small-disk.ts'
 import { type RaftlitedProcess, restartRaftlited, startRaftlited } from '../support/raftlited-process.ts'
 
 export const HTTP_PORT = 4001
@@ -31,8 +32,14 @@ export class ChaosCluster {
   constructor(
     readonly net: ChaosNetwork,
     readonly dir: string,
+    /** The node whose data directory lives on a small filesystem (the disk-full fault), if any. */
+    readonly smallDiskNode?: number,
     readonly extraArgs: string[] = [],
-  ) {}
+  ) {
+    if (smallDiskNode !== undefined) this.smallDisk = new SmallDisk(join(dir, `n${smallDiskNode}-disk`), 32 * 1024 * 1024)
+  }
+
+  readonly smallDisk?: SmallDisk
 
   get size(): number {
     return this.net.size
@@ -43,10 +50,12 @@ export class ChaosCluster {
   }
 
   dataDir(node: number): string {
+    if (node === this.smallDiskNode) return join(this.dir, `n${node}-disk`, 'data')
     return join(this.dir, `n${node}`)
   }
 
   async start(): Promise<void> {
+    this.smallDisk?.mount()
     const first = this.net.address(1)
     // Node 1 bootstraps, the others join it (at the same time, as a cluster is usually started).
     this.procs[0] = await this.#start(1, [])
@@ -80,6 +89,8 @@ export class ChaosCluster {
       raftPort: RAFT_PORT,
       wrapper: this.net.exec(node),
       env: { RAFTLITE_TEST_CLOCK_FILE: this.clockFile(node) },
+      // Two shared cores under a workload and faults: a join or a catch-up can take a while.
+      readyTimeoutMs: 90_000,
       dataDir: this.dataDir(node),
       args: ['-node-id', String(node), ...join, ...CHAOS_NODE_ARGS, ...this.extraArgs],
     })
@@ -100,6 +111,36 @@ export class ChaosCluster {
   async restart(node: number): Promise<void> {
     this.logs[node - 1] = `${this.logs[node - 1] ?? ''}${this.proc(node).stderr()}\n--- restarted ---\n`
     this.procs[node - 1] = await restartRaftlited(this.proc(node))
+    this.state[node - 1] = 'up'
+  }
+
+  /**
+   * The remedy for a node that refuses to start on a corrupt disk (docs/log-format.md): remove it
+   * from the cluster, move its data directory aside, and join it again empty, so it gets a
+   * snapshot and the log from the leader.
+   */
+  async rejoinEmpty(node: number): Promise<void> {
+    const others = Array.from({ length: this.size }, (_, i) => i + 1).filter((n) => n !== node)
+    const deadline = Date.now() + 60_000
+    let removed = false
+    while (!removed && Date.now() < deadline) {
+      for (const other of others) {
+        try {
+          const res = await fetch(`${this.url(other)}/remove`, { method: 'DELETE', body: JSON.stringify({ id: String(node) }), signal: AbortSignal.timeout(5_000) })
+          if (res.ok) removed = true
+          await res.body?.cancel()
+        } catch {
+          // paused, partitioned or down: try the next
+        }
+        if (removed) break
+      }
+      if (!removed) await new Promise((r) => setTimeout(r, 500))
+    }
+    if (!removed) throw new Error(`could not remove node ${node} from the cluster within 60 s`)
+    this.logs[node - 1] = `${this.logs[node - 1] ?? ''}${this.proc(node).stderr()}\n--- removed, data directory moved aside, joined again empty ---\n`
+    renameSync(this.dataDir(node), `${this.dataDir(node)}.corrupt-${Date.now()}`)
+    const join = others.map((n) => `${this.net.address(n)}:${RAFT_PORT}`).join(',')
+    this.procs[node - 1] = await this.#start(node, ['-join', join])
     this.state[node - 1] = 'up'
   }
 
@@ -143,6 +184,12 @@ export class ChaosCluster {
   }
 
   /** Kills every process (SIGCONT first so a stopped one can die); synchronous, for exit handlers. */
+  /** Kills every process and unmounts the small disk; synchronous, for exit handlers. */
+  teardown(): void {
+    this.killAll()
+    this.smallDisk?.unmount()
+  }
+
   killAll(): void {
     for (const proc of this.procs) {
       if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) continue

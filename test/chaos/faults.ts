@@ -4,6 +4,7 @@
  * follower") resolved when it is injected; the report records the node it hit.
  */
 import type { ChaosCluster } from './chaos-cluster.ts'
+import { flipByte } from './flip-byte.ts'
 import { Prng } from './prng.ts'
 
 export const FAULT_KINDS = [
@@ -18,6 +19,10 @@ export const FAULT_KINDS = [
   'packet-loss',
   'delay',
   'clock-jump',
+  'corrupt-log',
+  'corrupt-snapshot',
+  'corrupt-db',
+  'disk-full',
 ] as const
 
 export type FaultKind = (typeof FAULT_KINDS)[number]
@@ -55,6 +60,10 @@ export interface InjectedFault {
   detail?: string
   start: number
   healed: number
+  /** A corrupted node's refusal to start, its first error line. */
+  refused?: string
+  /** The node stopped by itself during the fault, as it must on a full disk. */
+  stopped?: boolean
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -168,9 +177,52 @@ export async function injectFault(cluster: ChaosCluster, fault: PlannedFault, no
       cluster.shiftClock(node, 0)
       break
     }
+    case 'disk-full': {
+      // The node on the small filesystem: fill it, hold, free it. A node that stopped because
+      // a log write failed did what it must (nothing more may be acknowledged) and is started again.
+      const disk = cluster.smallDisk
+      const node = cluster.smallDiskNode
+      if (!disk || node === undefined) throw new Error('disk-full needs a node on a small disk')
+      nodes = [node]
+      const filled = disk.fill()
+      await sleep(fault.duration)
+      disk.free()
+      const healed = now()
+      const stopped = cluster.exited(node)
+      detail = `filled ${Math.round(filled / 1024)} KiB; ${stopped ? `node stopped (${firstErrorLine(cluster.proc(node).stderr().split('\n').filter((l) => /ENOSPC|no space/i.test(l)).pop() ?? cluster.proc(node).stderr().slice(-300))}), restarted` : 'node kept running'}`
+      if (stopped) await cluster.restart(node)
+      return { kind: fault.kind, nodes, detail, start, healed, stopped }
+    }
+    case 'corrupt-log':
+    case 'corrupt-snapshot':
+    case 'corrupt-db': {
+      // Bit rot on a stopped follower (mtime kept, as rot keeps it), then a restart: the node
+      // must refuse what it cannot verify; one that refuses to start is given the documented
+      // remedy (removed, emptied, joined again) and must catch up from its peers.
+      const node = follower
+      nodes = [node]
+      await cluster.kill(node)
+      const which = fault.kind === 'corrupt-log' ? 'log' : fault.kind === 'corrupt-snapshot' ? 'snapshot' : 'db'
+      const flipped = flipByte(cluster.dataDir(node), which, (fault.pick * 7919) % 1)
+      await sleep(Math.min(fault.duration, 2_000))
+      const healed = now()
+      try {
+        await cluster.restart(node)
+        return { kind: fault.kind, nodes, detail: `${flipped}; restarted`, start, healed }
+      } catch (e) {
+        const reason = firstErrorLine(e instanceof Error ? e.message : String(e))
+        await cluster.rejoinEmpty(node)
+        return { kind: fault.kind, nodes, detail: `${flipped}; refused to start (${reason}); removed, emptied and joined again`, start, healed, refused: reason }
+      }
+    }
   }
   await net.heal()
   return { kind: fault.kind, nodes, detail, start, healed: now() }
+}
+
+function firstErrorLine(text: string): string {
+  const line = text.split('\n').find((l) => /corrupt|checksum|crc|malformed|error/i.test(l) && !l.startsWith('raftlited exited')) ?? text.split('\n')[0]!
+  return line.trim().slice(0, 200)
 }
 
 function ringDistance(a: number, b: number, size: number): number {

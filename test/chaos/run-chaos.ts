@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { buildDist } from '../../scripts/build.mjs'
 import { longestGap, recoveries, worstGapByKind } from './availability.ts'
 import { ChaosCluster } from './chaos-cluster.ts'
 import { call } from './client-call.ts'
@@ -54,11 +55,12 @@ export async function runChaos(options: ChaosOptions): Promise<RunReport> {
   mkdirSync(dir, { recursive: true })
   const id = process.pid % 10_000
   const net = new ChaosNetwork(`rlc${id}`, `10.79.${id % 250}`, options.nodes)
-  const cluster = new ChaosCluster(net, dir)
+  const kinds = options.faults ?? FAULT_KINDS
+  const cluster = new ChaosCluster(net, dir, kinds.includes('disk-full') ? options.nodes : undefined)
   // Whatever happens — an error, ctrl-C, a kill of the harness by SIGTERM — processes and
   // namespaces go. (SIGKILL of the harness cannot be caught: `ip netns list | grep rlc` then.)
   const cleanup = () => {
-    cluster.killAll()
+    cluster.teardown()
     net.teardown()
   }
   // `on`, not `once`: ctrl-C reaches the harness twice (from the terminal and relayed by tsx),
@@ -75,6 +77,8 @@ export async function runChaos(options: ChaosOptions): Promise<RunReport> {
   process.once('exit', cleanup)
   try {
     log(`chaos: seed ${options.seed}, ${options.nodes} nodes, ${options.seconds} s, in ${dir}`)
+    // As the tests' setup does: the nodes run the bundle users run, never a stale one (nor tsx).
+    await buildDist()
     await net.setup()
     await cluster.start()
     log(`chaos: cluster up (${Array.from({ length: options.nodes }, (_, i) => net.address(i + 1)).join(', ')})`)
@@ -82,7 +86,7 @@ export async function runChaos(options: ChaosOptions): Promise<RunReport> {
     const history = new HistoryFile(join(dir, 'history.jsonl'))
     const workload = new Workload(cluster, history, options.seed)
     const running = workload.run({ registers: 3, ledgers: 2, sets: 1 })
-    const plan = planFaults(options.seed, options.seconds * 1000, options.faults)
+    const plan = planFaults(options.seed, options.seconds * 1000, kinds)
     writeFileSync(join(dir, 'schedule.json'), JSON.stringify({ seed: options.seed, nodes: options.nodes, plan }, null, 2))
     const injected: InjectedFault[] = []
     const anomalies: Anomaly[] = []

@@ -44,6 +44,8 @@ export interface StartOptions {
   wrapper?: string[]
   /** Extra environment variables. */
   env?: Record<string, string>
+  /** How long to wait for /readyz (default 30 s). */
+  readyTimeoutMs?: number
 }
 
 export interface RaftlitedProcess {
@@ -57,7 +59,7 @@ export interface RaftlitedProcess {
   /** How to reach its HTTPS API, when it serves one. */
   https?: HttpsOptions
   /** How it was launched besides its addresses, reused by restartRaftlited. */
-  launch?: Pick<StartOptions, 'wrapper' | 'env' | 'host'>
+  launch?: Pick<StartOptions, 'wrapper' | 'env' | 'host' | 'readyTimeoutMs'>
   /** Everything the process wrote to stderr so far. */
   stderr(): string
   /** Sends a signal and waits for the process to exit; resolves with its exit code. */
@@ -147,7 +149,7 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
     args: options.args ?? [],
     runtime: options.runtime ?? 'node',
     https: options.https,
-    launch: { wrapper: options.wrapper, env: options.env, host: options.host },
+    launch: { wrapper: options.wrapper, env: options.env, host: options.host, readyTimeoutMs: options.readyTimeoutMs },
     child,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
@@ -156,12 +158,12 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
       return exited
     },
   }
-  await waitReady(proc, exited, options.https)
+  await waitReady(proc, exited, options.https, options.readyTimeoutMs)
   return proc
 }
 
-async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>, https?: HttpsOptions): Promise<void> {
-  const deadline = Date.now() + 30_000
+async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>, https?: HttpsOptions, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   let gone = false
   void exited.then(() => (gone = true))
   while (Date.now() < deadline) {
@@ -175,5 +177,5 @@ async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>,
     await new Promise((r) => setTimeout(r, 50))
   }
   await proc.stop('SIGKILL')
-  throw new Error(`raftlited did not become ready within 30 s:\n${proc.stderr()}`)
+  throw new Error(`raftlited did not become ready within ${timeoutMs / 1000} s:\n${proc.stderr()}`)
 }
