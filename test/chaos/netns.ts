@@ -150,11 +150,29 @@ async function ip(...args: string[]): Promise<void> {
   }
 }
 
-/** Namespaces left by a run that could not clean up (kill -9 of the harness): `ip netns` names with our prefix family. */
-export function leftoverNamespaces(prefixFamily = 'rlc'): string[] {
-  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-  return out
-    .split('\n')
-    .map((line) => line.split(' ')[0]!)
-    .filter((name) => name.startsWith(prefixFamily))
+/**
+ * Removes what runs that could not clean up left behind (the harness killed with SIGKILL):
+ * every namespace and link named `rlc…`, and the small disks (`…/n<k>-disk` tmpfs mounts).
+ * Only for when no chaos run is going on. Returns what it removed.
+ */
+export function removeLeftovers(): string[] {
+  const removed: string[] = []
+  const quiet = (args: string[]) => {
+    try {
+      execFileSync(args[0]!, args.slice(1), { stdio: 'ignore' })
+      removed.push(args.join(' '))
+    } catch {
+      // already gone
+    }
+  }
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+  for (const match of links.matchAll(/^\d+: (rlc\d+(?:br|h\d+))[@:]/gm)) quiet(['ip', 'link', 'del', match[1]!])
+  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+  for (const name of namespaces.split('\n').map((line) => line.split(' ')[0]!)) if (/^rlc\d+n\d+$/.test(name)) quiet(['ip', 'netns', 'del', name])
+  const mounts = execFileSync('cat', ['/proc/mounts'], { encoding: 'utf8' })
+  for (const line of mounts.split('\n')) {
+    const [fs, point] = line.split(' ')
+    if (fs === 'tmpfs' && point && /\/n\d+-disk$/.test(point)) quiet(['umount', '-l', point])
+  }
+  return removed
 }

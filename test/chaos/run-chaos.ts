@@ -1,5 +1,6 @@
 /**
  * `npm run chaos -- [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--out DIR] [--faults k1,k2]`
+ * `npm run chaos -- --cleanup` removes what a run killed by SIGKILL left behind.
  *
  * A cluster of real raftlited processes, each in its own network namespace, under three
  * workloads while faults are injected on a seeded schedule; then every node is brought back,
@@ -17,7 +18,7 @@ import { ChaosCluster } from './chaos-cluster.ts'
 import { call } from './client-call.ts'
 import { FAULT_KINDS, type FaultKind, type InjectedFault, injectFault, planFaults } from './faults.ts'
 import { HistoryFile } from './history.ts'
-import { ChaosNetwork } from './netns.ts'
+import { ChaosNetwork, removeLeftovers } from './netns.ts'
 import { type Anomaly, checkLedger, checkRegister, checkSet } from './oracles.ts'
 import { formatReport, type RunReport } from './report.ts'
 import { REGISTER_KEYS, SCHEMA, TOTAL, Workload } from './workload.ts'
@@ -211,15 +212,21 @@ async function main(): Promise<void> {
       nodes: { type: 'string', default: '3' },
       out: { type: 'string' },
       faults: { type: 'string' },
+      cleanup: { type: 'boolean' },
     },
   })
+  if (values.cleanup) {
+    const removed = removeLeftovers()
+    console.log(removed.length ? removed.join('\n') : 'nothing left over')
+    return
+  }
   const seconds = values.seconds !== undefined ? Number(values.seconds) : Number(values.minutes ?? '1') * 60
   const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 1_000_000)
   const nodes = Number(values.nodes)
   const faults = values.faults?.split(',') as FaultKind[] | undefined
   const unknown = faults?.filter((f) => !FAULT_KINDS.includes(f))
   if (!(seconds > 0) || !Number.isInteger(seed) || ![3, 5].includes(nodes) || unknown?.length) {
-    console.error(`usage: npm run chaos -- [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--out DIR] [--faults ${FAULT_KINDS.join(',')}]${unknown?.length ? `\nunknown fault kinds: ${unknown.join(', ')}` : ''}`)
+    console.error(`usage: npm run chaos -- [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--out DIR] [--faults ${FAULT_KINDS.join(',')}] | --cleanup${unknown?.length ? `\nunknown fault kinds: ${unknown.join(', ')}` : ''}`)
     process.exit(2)
   }
   const report = await runChaos({ seconds, seed, nodes, out: values.out, faults, log: (line) => console.log(line) })
