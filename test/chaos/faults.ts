@@ -4,7 +4,7 @@
  * follower") resolved when it is injected; the report records the node it hit.
  */
 import type { ChaosCluster } from './chaos-cluster.ts'
-import { flipByte } from './flip-byte.ts'
+import { flipByte, rotFile } from './flip-byte.ts'
 import { Prng } from './prng.ts'
 
 export const FAULT_KINDS = [
@@ -199,10 +199,12 @@ export async function injectFault(cluster: ChaosCluster, fault: PlannedFault, no
       // Bit rot on a stopped follower (mtime kept, as rot keeps it), then a restart: the node
       // must refuse what it cannot verify; one that refuses to start is given the documented
       // remedy (removed, emptied, joined again) and must catch up from its peers.
-      const node = follower
+      const which = fault.kind === 'corrupt-log' ? 'log' : fault.kind === 'corrupt-snapshot' ? 'snapshot' : 'db'
+      // A follower that has the file (early in a run, some have no snapshot yet).
+      const holders = followers.filter((n) => rotFile(cluster.dataDir(n), which) !== undefined)
+      const node = holders.length ? holders[Math.floor(fault.pick * holders.length)]! : follower
       nodes = [node]
       await cluster.kill(node)
-      const which = fault.kind === 'corrupt-log' ? 'log' : fault.kind === 'corrupt-snapshot' ? 'snapshot' : 'db'
       const flipped = flipByte(cluster.dataDir(node), which, (fault.pick * 7919) % 1)
       await sleep(Math.min(fault.duration, 2_000))
       const healed = now()
