@@ -1,5 +1,6 @@
 /** Bit rot for the chaos harness: one byte of a node's file inverted, its mtime kept. */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync, utimesSync, writeSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 
 export type RotTarget = 'log' | 'snapshot' | 'db'
@@ -18,9 +19,9 @@ export function rotFile(dataDir: string, target: RotTarget): string | undefined 
 export function flipByte(dataDir: string, target: RotTarget, where: number): string {
   const file = rotFile(dataDir, target)
   if (!file) return `no ${target} file to corrupt`
-  const { size, atime, mtime } = statSync(file)
-  if (size === 0) return `${file} is empty`
-  const offset = Math.min(size - 1, Math.floor(where * size))
+  const { size, mtimeNs } = statSync(file, { bigint: true }) as unknown as { size: bigint; mtimeNs: bigint }
+  if (size === 0n) return `${file} is empty`
+  const offset = Math.min(Number(size) - 1, Math.floor(where * Number(size)))
   const fd = openSync(file, 'r+')
   try {
     const byte = Buffer.alloc(1)
@@ -30,7 +31,11 @@ export function flipByte(dataDir: string, target: RotTarget, where: number): str
   } finally {
     closeSync(fd)
   }
-  utimesSync(file, atime, mtime)
+  // To the nanosecond (utimes through a Date or a double would move it, and the node compares
+  // its database's mtime to the snapshot's fingerprint): touch takes @seconds.nanoseconds.
+  const seconds = mtimeNs / 1_000_000_000n
+  const nanos = (mtimeNs % 1_000_000_000n).toString().padStart(9, '0')
+  execFileSync('touch', ['-m', '-d', `@${seconds}.${nanos}`, file])
   return `flipped byte ${offset} of ${size} in ${file.slice(dataDir.length + 1)}`
 }
 
