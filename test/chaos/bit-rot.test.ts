@@ -1,5 +1,6 @@
-// Found by the chaos harness (npm run chaos -- --seed 21 --faults corrupt-db,corrupt-snapshot,
-// once the flipped byte kept the file's mtime): a byte of db.sqlite flipped while the node was
+// Found through the chaos harness's corrupt-db fault (npm run chaos -- --seconds 90 --seed 21
+// --faults corrupt-db,corrupt-snapshot; that run's oracles passed, its flips hit no row the
+// workload read back), then aimed at a row: a byte of db.sqlite flipped while the node was
 // down, size and mtime unchanged, was served after the restart ("MAR\uFFFDERVALUE5"), and
 // PRAGMA integrity_check said ok. The start trusted the live file on its size+mtime fingerprint.
 import { readFileSync } from 'node:fs'

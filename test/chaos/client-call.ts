@@ -20,6 +20,12 @@ export interface ApiBody {
 }
 
 const CERTAIN_REFUSALS = /^(leader not found|not leader)$/
+/**
+ * SQLite errors that come from the node's machine, not from the statement: the same entry may
+ * have applied on every other replica (seen in a run: "database or disk is full" answered for
+ * inserts that the cluster kept).
+ */
+const LOCAL_FAILURES = /disk is full|disk I\/O error|out of memory|malformed|unable to open database file|not a database/i
 
 export async function call(url: string, path: string, body: unknown, timeoutMs: number): Promise<CallResult> {
   let res: Response
@@ -56,6 +62,6 @@ export async function call(url: string, path: string, body: unknown, timeoutMs: 
   if (parsed.error) return { outcome: CERTAIN_REFUSALS.test(parsed.error) ? 'fail' : 'indeterminate', body: parsed, error: parsed.error }
   const statementError = parsed.results?.find((r) => r.error)?.error
   // A statement's own error (a constraint, a syntax error) is the same on every replica: nothing changed.
-  if (statementError) return { outcome: 'fail', body: parsed, error: statementError }
+  if (statementError) return { outcome: LOCAL_FAILURES.test(statementError) ? 'indeterminate' : 'fail', body: parsed, error: statementError }
   return { outcome: 'ok', body: parsed }
 }

@@ -188,6 +188,8 @@ export async function injectFault(cluster: ChaosCluster, fault: PlannedFault, no
       await sleep(fault.duration)
       disk.free()
       const healed = now()
+      // A node that met the full disk stops, and its stop takes a moment: wait for it to end.
+      for (let i = 0; i < 40 && !cluster.exited(node) && storageFailed(cluster.proc(node).stderr()); i++) await sleep(250)
       const stopped = cluster.exited(node)
       detail = `filled ${Math.round(filled / 1024)} KiB; ${stopped ? `node stopped (${firstErrorLine(cluster.proc(node).stderr().split('\n').filter((l) => /ENOSPC|no space/i.test(l)).pop() ?? cluster.proc(node).stderr().slice(-300))}), restarted` : 'node kept running'}`
       if (stopped) await cluster.restart(node)
@@ -220,6 +222,11 @@ export async function injectFault(cluster: ChaosCluster, fault: PlannedFault, no
   }
   await net.heal()
   return { kind: fault.kind, nodes, detail, start, healed: now() }
+}
+
+/** What a node says when its disk is full (log write or SQLite). */
+export function storageFailed(output: string): boolean {
+  return /ENOSPC|disk is full|stopped after a storage error/.test(output)
 }
 
 function firstErrorLine(text: string): string {
