@@ -5,6 +5,7 @@ import { NodeFilePort } from './fs-file-port.ts'
 import { nodeDnsResolver } from './dns.ts'
 import { WebSocket } from 'ws'
 import type { WebSocketLike } from '../../src/ports/web-socket.ts'
+import { TEST_CLOCK_ENV, testClock } from './test-clock.ts'
 
 /** The platform of a node running on Node.js (Deno and Bun reuse the file port). */
 export function nodePlatform(): Platform {
@@ -15,5 +16,7 @@ export function nodePlatform(): Platform {
     dns: nodeDnsResolver(),
     env: (name) => process.env[name],
     tlsFetch: nodeTlsFetch,
+    // Test-only clock jumps (test/chaos), off unless the variable is set.
+    ...(process.env[TEST_CLOCK_ENV] ? { clock: testClock(process.env[TEST_CLOCK_ENV], (m) => process.stderr.write(`warning: ${m}\n`)) } : {}),
   })
 }

@@ -88,12 +88,37 @@ export class SnapshotFiles {
     }
   }
 
-  /** Whether the live file still has the fingerprint `meta` recorded. */
+  /**
+   * Whether the live file still has the fingerprint `meta` recorded and, where `meta` has the
+   * snapshot's checksum, still reads with it: bit rot keeps size and mtime, and SQLite serves a
+   * damaged row without a word (PRAGMA integrity_check passes), so the fingerprint alone let a
+   * restart serve it. One read of the file per start.
+   */
   matches(meta: SnapshotMeta): boolean {
     if (!this.files.exists(this.livePath)) return false
     const h = this.files.open(this.livePath, { create: false, readOnly: true })
     try {
-      return h.size() === meta.dbSize && h.modifiedAt() === meta.dbModifiedAt
+      if (h.size() !== meta.dbSize || h.modifiedAt() !== meta.dbModifiedAt) return false
+    } finally {
+      h.close()
+    }
+    return meta.dataCrc32c === undefined || this.checksum(this.livePath) === meta.dataCrc32c >>> 0
+  }
+
+  /** The CRC-32C of a whole file, read a chunk at a time. */
+  checksum(path: string): number {
+    const h = this.files.open(path, { create: false, readOnly: true })
+    try {
+      const size = h.size()
+      const buffer = new Uint8Array(Math.min(COPY_CHUNK, Math.max(1, size)))
+      let crc = 0
+      for (let offset = 0; offset < size; ) {
+        const n = h.read(buffer, offset)
+        if (n === 0) break
+        crc = crc32c(buffer.subarray(0, n), crc)
+        offset += n
+      }
+      return crc >>> 0
     } finally {
       h.close()
     }

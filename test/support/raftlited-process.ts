@@ -38,6 +38,14 @@ export interface StartOptions {
   https?: HttpsOptions
   /** Another command instead of this checkout's (e.g. an installed package's bin), run in `cwd`. */
   command?: { cmd: string; args: string[]; cwd: string; env?: Record<string, string> }
+  /** The address both ports listen on (default 127.0.0.1), e.g. a network namespace's (test/chaos). */
+  host?: string
+  /** A command the process runs under, e.g. `ip netns exec <ns>` (test/chaos). */
+  wrapper?: string[]
+  /** Extra environment variables. */
+  env?: Record<string, string>
+  /** How long to wait for /readyz (default 30 s). */
+  readyTimeoutMs?: number
 }
 
 export interface RaftlitedProcess {
@@ -50,6 +58,8 @@ export interface RaftlitedProcess {
   child: ChildProcess
   /** How to reach its HTTPS API, when it serves one. */
   https?: HttpsOptions
+  /** How it was launched besides its addresses, reused by restartRaftlited. */
+  launch?: Pick<StartOptions, 'wrapper' | 'env' | 'host' | 'readyTimeoutMs'>
   /** Everything the process wrote to stderr so far. */
   stderr(): string
   /** Sends a signal and waits for the process to exit; resolves with its exit code. */
@@ -60,6 +70,7 @@ export interface RaftlitedProcess {
 export function restartRaftlited(proc: RaftlitedProcess, options: Omit<StartOptions, 'dataDir' | 'httpPort' | 'raftPort'> = {}): Promise<RaftlitedProcess> {
   return startRaftlited({
     https: proc.https,
+    ...proc.launch,
     args: proc.args,
     runtime: proc.runtime,
     ...options,
@@ -114,13 +125,15 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
   const httpPort = options.httpPort ?? (await freePort())
   const raftPort = options.raftPort ?? (await freePort())
   const dataDir = options.dataDir ?? tempDataDir()
-  const httpAddr = `127.0.0.1:${httpPort}`
-  const raftAddr = `127.0.0.1:${raftPort}`
-  const [cmd, prefix] = options.command ? [options.command.cmd, options.command.args] : command(options.runtime ?? 'node', options.nodeBinary)
-  const child = spawn(cmd, [...prefix, '-http-addr', httpAddr, '-raft-addr', raftAddr, ...(options.args ?? []), dataDir], {
+  const host = options.host ?? '127.0.0.1'
+  const httpAddr = `${host}:${httpPort}`
+  const raftAddr = `${host}:${raftPort}`
+  const [program, prefix] = options.command ? [options.command.cmd, options.command.args] : command(options.runtime ?? 'node', options.nodeBinary)
+  const [cmd, ...cmdArgs] = [...(options.wrapper ?? []), program, ...prefix]
+  const child = spawn(cmd!, [...cmdArgs, '-http-addr', httpAddr, '-raft-addr', raftAddr, ...(options.args ?? []), dataDir], {
     cwd: options.command?.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...MEMORY_ENV, ...process.env, ...options.command?.env },
+    env: { ...MEMORY_ENV, ...process.env, ...options.command?.env, ...options.env },
   })
   started.add(child)
   child.once('exit', () => started.delete(child))
@@ -136,6 +149,7 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
     args: options.args ?? [],
     runtime: options.runtime ?? 'node',
     https: options.https,
+    launch: { wrapper: options.wrapper, env: options.env, host: options.host, readyTimeoutMs: options.readyTimeoutMs },
     child,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
@@ -144,12 +158,12 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
       return exited
     },
   }
-  await waitReady(proc, exited, options.https)
+  await waitReady(proc, exited, options.https, options.readyTimeoutMs)
   return proc
 }
 
-async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>, https?: HttpsOptions): Promise<void> {
-  const deadline = Date.now() + 30_000
+async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>, https?: HttpsOptions, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   let gone = false
   void exited.then(() => (gone = true))
   while (Date.now() < deadline) {
@@ -163,5 +177,5 @@ async function waitReady(proc: RaftlitedProcess, exited: Promise<number | null>,
     await new Promise((r) => setTimeout(r, 50))
   }
   await proc.stop('SIGKILL')
-  throw new Error(`raftlited did not become ready within 30 s:\n${proc.stderr()}`)
+  throw new Error(`raftlited did not become ready within ${timeoutMs / 1000} s:\n${proc.stderr()}`)
 }
