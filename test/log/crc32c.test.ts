@@ -23,6 +23,26 @@ describe('crc32c()', () => {
     expect(crc32c(padded, 0, 2, 11)).toBe(0xe3069283)
   })
 
+  test('slicing by 8 agrees with the bytewise definition at every length, offset and seed', () => {
+    const bytewise = (data: Uint8Array, crc: number, start: number, end: number) => {
+      let c = ~crc
+      for (let i = start; i < end; i++) {
+        c ^= data[i]
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1
+      }
+      return ~c >>> 0
+    }
+    let seed = 12345
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0)
+    const data = Uint8Array.from({ length: 300 }, () => rand() & 0xff)
+    for (let start = 0; start < 12; start++) {
+      for (let end = start; end <= data.length; end += 7) {
+        const crc = rand()
+        expect(crc32c(data, crc, start, end), `${start}..${end}`).toBe(bytewise(data, crc, start, end))
+      }
+    }
+  })
+
   test('detects every single-bit flip', () => {
     const data = ascii('raftlite segment record')
     const good = crc32c(data)
