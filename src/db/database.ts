@@ -22,6 +22,7 @@ import { DatabaseImage } from './database-image.ts'
 import { limitMemory, openConnections, primeWal, sharedVfs } from './open-connections.ts'
 import type { DatabaseOptions } from './database-options.ts'
 import { stepBudgetFor } from './step-budget.ts'
+import { LocalApplyError } from './local-apply-error.ts'
 import { TableColumns } from './table-columns.ts'
 import { splitStatements } from './split-statements.ts'
 import { checkLoadable, copyDatabase, type StagedLoad, writeStagedFile } from './database-restore.ts'
@@ -216,6 +217,7 @@ export class Database {
    */
   applyBatch(batch: WriteBatch, changes?: RowChange[]): StatementResult[] {
     this.#assertOpen()
+    const ioFailuresBefore = this.#vfs.ioFailures
     const results: StatementResult[] = []
     const rw = this.#rw
     if (batch.queueId) {
@@ -261,6 +263,10 @@ export class Database {
       const recorded = this.#recorder?.take() ?? []
       changes?.push(...recorded)
     }
+    // A committed write that failed on this node's disk is no statement error: the other
+    // replicas may have applied it. Answering "failed" and running on would diverge; throwing
+    // stops the node (the driver fails stop), and a restart applies the entry again.
+    if (this.#vfs.ioFailures !== ioFailuresBefore) throw new LocalApplyError(this.#vfs.lastError)
     this.#maybeCheckpoint()
     return results
   }

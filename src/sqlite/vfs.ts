@@ -78,6 +78,7 @@ export class RaftliteVfs {
   readonly #owned = new Set<string>()
   #nextId = 1
   #lastError = ''
+  #ioFailures = 0
   #refusal: string | null = null
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
@@ -109,6 +110,15 @@ export class RaftliteVfs {
     return this.#lastError
   }
 
+  /**
+   * How many file operations have failed so far (a full disk, an I/O error). A statement that
+   * fails while this grows failed on this node's disk, not on its own terms: another replica
+   * may have applied it.
+   */
+  get ioFailures(): number {
+    return this.#ioFailures
+  }
+
   /** Lets SQLite open the database at `path` (exactly that name), its WAL and its journal. */
   own(path: string): void {
     this.#owned.add(path)
@@ -134,6 +144,7 @@ export class RaftliteVfs {
   }
 
   #fail(error: unknown, rc: number): number {
+    this.#ioFailures++
     this.#lastError = error instanceof Error ? error.message : String(error)
     const code = (error as { code?: string }).code
     if (code === 'ENOSPC' || code === 'EDQUOT') return this.#sqlite3.capi.SQLITE_FULL

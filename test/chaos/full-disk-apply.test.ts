@@ -6,11 +6,8 @@
 // a follower and at `weak` from the next leader). The leader kept running with a state machine
 // that lacked those rows until its log write hit ENOSPC and stopped it.
 //
-// A local failure to apply a committed entry is not the statement's outcome: the node should
-// stop (as it does when a log write fails), and the client should get an answer that does not
-// say "failed". This is a KNOWN BUG, not fixed on this branch (the apply path is being reworked
-// by the worker-engine change); `test.fails` keeps it visible: when it is fixed this test fails,
-// and `fails` must be removed.
+// A local failure to apply a committed entry is not the statement's outcome: the node stops (as
+// it does when a log write fails), the client's answer says so, and a restart applies it again.
 import { afterEach, expect, test } from 'vitest'
 import type { FileHandle, OpenOptions } from '../../src/ports/file-port.ts'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
@@ -51,7 +48,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c().catch(() => {})
 })
 
-test.fails('a leader whose disk fills while it applies a committed write does not answer it as a failed statement', async () => {
+test('a leader whose disk fills while it applies a committed write does not answer it as a failed statement', async () => {
   const disk = new FullWalDisk(new MemoryFilePort())
   const httpAddr = `127.0.0.1:${await freePort()}`
   const raftAddr = `127.0.0.1:${await freePort()}`
@@ -80,8 +77,11 @@ test.fails('a leader whose disk fills while it applies a committed write does no
     return r.kind === 'rows' && Number(r.rows.rows[0]![0]) === 1
   })
   // ...so the leader must not have said the statement failed, nor run on without the row.
-  // (Today: {"results":[{"kind":"error","error":"database or disk is full"}]}, and the leader
-  // still leads.)
+  // (Before the fix: {"results":[{"kind":"error","error":"database or disk is full"}]}, and the
+  // leader still led.)
   const results = (answer as { results?: { kind: string }[] }).results ?? []
   expect(results.some((r) => r.kind === 'error'), `the leader answered ${JSON.stringify(answer)} (state ${leader.state})`).toBe(false)
+  expect(answer).toBeInstanceOf(Error)
+  expect((answer as Error).message).toMatch(/could not apply a committed write on this node's disk \(ENOSPC/)
+  await expect(leader.execute(sql('INSERT INTO t (v) VALUES (43)'))).rejects.toThrow(/could not apply a committed write/) // stopped: every later write gets the reason
 }, 60_000)
