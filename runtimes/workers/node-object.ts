@@ -39,7 +39,12 @@ export class RaftliteNodeObject {
       if (!this.#clustered) return new Response('', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
       return node.clusterApi().fetch(request)
     }
-    return node.api().fetch(request)
+    const response = await node.api().fetch(request)
+    // A body refused unread (413) is still read to its end before the answer leaves, or the
+    // connection it arrived on breaks and the client's next request on it fails. Cloudflare's
+    // own request size limit (100 MB and up by plan) bounds what this reads.
+    if (request.body && !request.bodyUsed) await drain(request.body)
+    return response
   }
 
   async alarm(): Promise<void> {
@@ -72,5 +77,14 @@ export class RaftliteNodeObject {
       return node
     })()
     return this.#node
+  }
+}
+
+async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
+  try {
+    const reader = body.getReader()
+    while (!(await reader.read()).done) { /* discard */ }
+  } catch {
+    // the client went away: nothing to keep clean
   }
 }
