@@ -21,10 +21,13 @@ export class DurableObjectFilePort implements FilePort {
   readonly #sql: SqlStorage
   readonly #meta = new Map<string, FileMeta | null>()
   readonly #locks = new Set<string>()
+  readonly #chunkBytes: number
   #lastStamp = 0
 
-  constructor(sql: SqlStorage) {
+  /** `chunkBytes` is fixed for the life of the storage (tests use small ones). */
+  constructor(sql: SqlStorage, chunkBytes = CHUNK_BYTES) {
     this.#sql = sql
+    this.#chunkBytes = chunkBytes
     sql.exec('CREATE TABLE IF NOT EXISTS rl_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL)')
     sql.exec('CREATE TABLE IF NOT EXISTS rl_chunks (path TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (path, n)) WITHOUT ROWID')
     sql.exec('CREATE TABLE IF NOT EXISTS rl_dirs (path TEXT PRIMARY KEY)')
@@ -103,14 +106,14 @@ export class DurableObjectFilePort implements FilePort {
     const length = Math.max(0, Math.min(target.length, size - position))
     if (length === 0) return 0
     target.fill(0, 0, length)
-    const first = Math.floor(position / CHUNK_BYTES)
-    const last = Math.floor((position + length - 1) / CHUNK_BYTES)
+    const first = Math.floor(position / this.#chunkBytes)
+    const last = Math.floor((position + length - 1) / this.#chunkBytes)
     const rows = this.#sql.exec<{ n: number; data: ArrayBuffer }>(
       'SELECT n, data FROM rl_chunks WHERE path = ? AND n BETWEEN ? AND ?', path, first, last,
     )
     for (const { n, data } of rows) {
       const chunk = new Uint8Array(data)
-      const chunkStart = n * CHUNK_BYTES
+      const chunkStart = n * this.#chunkBytes
       const from = Math.max(position, chunkStart)
       const to = Math.min(position + length, chunkStart + chunk.length)
       if (to > from) target.set(chunk.subarray(from - chunkStart, to - chunkStart), from - position)
@@ -123,11 +126,11 @@ export class DurableObjectFilePort implements FilePort {
     let offset = 0
     while (offset < source.length) {
       const at = position + offset
-      const n = Math.floor(at / CHUNK_BYTES)
-      const inChunk = at - n * CHUNK_BYTES
-      const take = Math.min(CHUNK_BYTES - inChunk, source.length - offset)
+      const n = Math.floor(at / this.#chunkBytes)
+      const inChunk = at - n * this.#chunkBytes
+      const take = Math.min(this.#chunkBytes - inChunk, source.length - offset)
       const piece = source.subarray(offset, offset + take)
-      if (inChunk === 0 && (take === CHUNK_BYTES || at + take >= meta.size)) {
+      if (inChunk === 0 && (take === this.#chunkBytes || at + take >= meta.size)) {
         // The write covers the chunk, or everything of it the file holds: no need to read it.
         this.#putChunk(path, n, piece)
       } else {
@@ -144,9 +147,9 @@ export class DurableObjectFilePort implements FilePort {
 
   truncate(path: string, size: number): void {
     const meta = this.meta(path)
-    const keep = Math.ceil(size / CHUNK_BYTES)
+    const keep = Math.ceil(size / this.#chunkBytes)
     this.#sql.exec('DELETE FROM rl_chunks WHERE path = ? AND n >= ?', path, keep)
-    const tail = size % CHUNK_BYTES
+    const tail = size % this.#chunkBytes
     if (tail !== 0 && size < meta.size) {
       const last = this.#chunk(path, keep - 1)
       if (last.length > tail) this.#putChunk(path, keep - 1, last.subarray(0, tail))
