@@ -8,10 +8,16 @@ import { DurableObjectFilePort } from '../../../runtimes/workers/do-file-port.ts
 import { MemoryFilePort } from '../../../src/storage/memory-file-port.ts'
 import { FileNotFoundError, LockedError } from '../../../src/ports/file-port.ts'
 
-function sqlStorage(db: Database.Database): SqlStorage {
+interface Prepared {
+  reader: boolean
+  all(...bindings: unknown[]): unknown[]
+  run(...bindings: unknown[]): unknown
+}
+
+function sqlStorage(db: InstanceType<typeof Database>): SqlStorage {
   return {
     exec<T>(query: string, ...bindings: unknown[]) {
-      const statement = db.prepare(query)
+      const statement = db.prepare(query) as unknown as Prepared
       const rows = (statement.reader ? statement.all(...bindings) : (statement.run(...bindings), [])) as T[]
       return {
         [Symbol.iterator]: () => rows[Symbol.iterator](),
