@@ -44,7 +44,8 @@ export function splitFlags(text: string): string[] {
   return Array.from(text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g), (m) => m[1] ?? m[2] ?? m[3])
 }
 
-export function edgeNodeOptions(nodeId: string, flagsText: string, clusterSecret: string): Partial<NodeOptions> & { dataDir: string } {
+/** `host`: the Worker's host (and port), advertised as both addresses unless the flags say otherwise. */
+export function edgeNodeOptions(nodeId: string, flagsText: string, clusterSecret: string, host: string): Partial<NodeOptions> & { dataDir: string } {
   const parsed = parseRqlitedArgs([...splitFlags(flagsText), EDGE_DATA_DIR])
   if (parsed.kind === 'version' || parsed.kind === 'help') throw new EdgeConfigError('RAFTLITE_FLAGS: -version and -h are not flags for a node')
   if (parsed.kind === 'error') throw new EdgeConfigError(`RAFTLITE_FLAGS: ${parsed.message}`)
@@ -55,5 +56,7 @@ export function edgeNodeOptions(nodeId: string, flagsText: string, clusterSecret
     throw new EdgeConfigError(`RAFTLITE_FLAGS: -node-id ${parsed.options.nodeId} differs from the Durable Object's name ${nodeId}; the name is the node id`)
   }
   const options = nodeOptionsFromFlags(parsed.options, EDGE_DATA_DIR)
+  if (!parsed.set.includes('http-adv-addr')) options.httpAdvAddr = host
+  if (!parsed.set.includes('raft-adv-addr')) options.raftAdvAddr = host
   return { ...options, nodeId, clusterSecret }
 }

@@ -56,9 +56,7 @@ export class RaftliteNodeObject {
 
   #start(nodeId: string, host: string): Promise<RaftliteNode> {
     if (this.#node) return this.#node
-    const options = edgeNodeOptions(nodeId, this.env.RAFTLITE_FLAGS ?? '', this.env.RAFTLITE_CLUSTER_SECRET ?? '')
-    options.httpAdvAddr ||= host
-    options.raftAdvAddr ||= host
+    const options = edgeNodeOptions(nodeId, this.env.RAFTLITE_FLAGS ?? '', this.env.RAFTLITE_CLUSTER_SECRET ?? '', host)
     // One start, which every request awaits (a failed one is forgotten by fetch and retried).
     this.#node = (async () => {
       const stored = await this.ctx.storage.get<string>('raftlite:node-id')
