@@ -20,6 +20,16 @@ test('the node really runs in workerd, named after its Durable Object', async ()
   expect(status.store.node_id).toBe('edge-1')
 })
 
+test('the Worker routes only configured node ids, and a single node serves no cluster routes', async () => {
+  const other = await fetch(`${dev.url}/status`, { headers: { 'x-raftlite-node': 'edge-2' } })
+  expect(other.status).toBe(404)
+  expect(await other.text()).toBe('unknown node edge-2\n')
+  const named = await fetch(`${dev.url}/status`, { headers: { 'x-raftlite-node': 'edge-1' } })
+  expect((await named.json()).store.node_id).toBe('edge-1')
+  const raft = await fetch(`${dev.url}/raft/messages`, { method: 'POST', body: new Uint8Array([1, 2, 3]) })
+  expect(raft.status).toBe(404)
+})
+
 singleNodeSuite({ url: () => dev.url })
 
 describe('the Durable Object restarts with its data', () => {
