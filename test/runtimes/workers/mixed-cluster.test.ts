@@ -45,6 +45,30 @@ test('an edge voter replicates, reads at none and weak, and forwards writes', { 
   await waitFor('the edge write on server 2', async () => rows(await none(servers[1].url, 'SELECT count(*) FROM t'))[0][0] === 2)
 })
 
+test('an edge read replica (non-voter) joins, replicates and serves none reads, forwarding writes', { timeout: 120_000 }, async () => {
+  // A second Worker (its own wrangler dev, its own storage and address) with the node id edge-r.
+  const replica = await startWranglerDev({
+    vars: { RAFTLITE_NODE_ID: 'edge-r', RAFTLITE_FLAGS: ['-join', servers[0].raftAddr, '-raft-non-voter', ...FAST_ELECTION].join(' ') },
+  })
+  try {
+    expect((await fetch(`${replica.url}/status`)).status).toBe(200)
+    const leader = await waitFor('a leader', () => leaderOf(servers))
+    const member = await waitFor('the replica listed and reachable', async () => {
+      const nodes = await (await fetch(`${leader.url}/nodes?nonvoters`)).json()
+      return nodes['edge-r']?.reachable ? nodes['edge-r'] : undefined
+    }, 30_000)
+    expect(member.voter).toBe(false)
+    await waitFor('the rows at the replica (none)', async () => rows(await none(replica.url, 'SELECT count(*) FROM t'))[0][0] === 2, 30_000)
+    const written = await execute(replica.url, ["INSERT INTO t(v) VALUES('through the replica')"])
+    expect(written.status).toBe(200)
+    await waitFor('the replica write on a server', async () => rows(await none(leader.url, "SELECT count(*) FROM t WHERE v = 'through the replica'"))[0][0] === 1)
+    expect((await execute(leader.url, ["DELETE FROM t WHERE v = 'through the replica'"])).status).toBe(200)
+    await waitFor('the delete at the replica', async () => rows(await none(replica.url, 'SELECT count(*) FROM t'))[0][0] === 2)
+  } finally {
+    await replica.stop()
+  }
+})
+
 test('with the leader killed, the edge voter helps elect a new one and writes go on', { timeout: 90_000 }, async () => {
   const leader = await waitFor('a leader', () => leaderOf(servers))
   survivor = servers.find((s) => s !== leader)!
