@@ -1,7 +1,7 @@
 import { platformWith, type Platform } from '../../src/node/platform.ts'
 import { Logger, jsonLineSink, parseLogLevel } from '../../src/observe/logger.ts'
-import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 import { DurableObjectFilePort } from './do-file-port.ts'
+import { openFetchWebSocket } from './fetch-web-socket.ts'
 
 /**
  * The platform of a node in a Durable Object: files on the object's SQLite-backed storage,
@@ -11,7 +11,7 @@ import { DurableObjectFilePort } from './do-file-port.ts'
 export function workersPlatform(storage: DurableObjectStorage, logLevel: string): Platform {
   const level = parseLogLevel(logLevel) ?? 'info'
   return platformWith(new DurableObjectFilePort(storage.sql), {
-    openWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    openWebSocket: openFetchWebSocket,
     runtime: { name: 'workerd', version: '' },
     logger: new Logger({ sink: jsonLineSink((line) => console.log(line)), level }),
   })

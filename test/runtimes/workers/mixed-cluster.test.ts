@@ -3,7 +3,9 @@
 // writes, votes in a failover, and restarts with its data while no other member is up.
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { FAST_ELECTION, execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../../support/cluster-processes.ts'
-import type { RaftlitedProcess } from '../../support/raftlited-process.ts'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type RaftlitedProcess, tempDataDir } from '../../support/raftlited-process.ts'
 import { type WranglerDev, restartWranglerDev, startWranglerDev } from '../../support/wrangler-dev-process.ts'
 
 let servers: RaftlitedProcess[]
@@ -17,9 +19,14 @@ async function edgeMember(leader: RaftlitedProcess): Promise<{ reachable: boolea
   return nodes['edge-1']
 }
 
+// The cluster port is open to the network: members prove the shared secret (HMAC) on every call.
+const SECRET = 'edge and servers share this secret'
+
 beforeAll(async () => {
-  servers = await startCluster({ size: 2 })
-  edge = await startWranglerDev({ vars: { RAFTLITE_FLAGS: ['-join', servers[0].raftAddr, ...FAST_ELECTION].join(' ') } })
+  const secretFile = join(tempDataDir('raftlite-secret-'), 'cluster.secret')
+  writeFileSync(secretFile, `${SECRET}\n`)
+  servers = await startCluster({ size: 2, extraArgs: ['-cluster-secret-file', secretFile] })
+  edge = await startWranglerDev({ vars: { RAFTLITE_CLUSTER_SECRET: SECRET, RAFTLITE_FLAGS: ['-join', servers[0].raftAddr, ...FAST_ELECTION].join(' ') } })
   // The object starts its node on the first request it gets.
   expect((await fetch(`${edge.url}/status`)).status).toBe(200)
   await waitFor('the edge node to be a reachable voter', async () => (await edgeMember(servers[0]))?.reachable === true, 30_000)
@@ -43,12 +50,17 @@ test('an edge voter replicates, reads at none and weak, and forwards writes', { 
   expect(written.status).toBe(200)
   expect(JSON.parse(written.text).results[0].last_insert_id).toBe(2)
   await waitFor('the edge write on server 2', async () => rows(await none(servers[1].url, 'SELECT count(*) FROM t'))[0][0] === 2)
+
+  // Raft messages leave the object over WebSockets it opened to the servers' Raft ports.
+  const vars = await (await fetch(`${edge.url}/debug/vars`)).json()
+  expect(vars.cluster.raft_streams_opened).toBeGreaterThan(0)
+  expect(vars.cluster.raft_stream_batches).toBeGreaterThan(0)
 })
 
 test('an edge read replica (non-voter) joins, replicates and serves none reads, forwarding writes', { timeout: 120_000 }, async () => {
   // A second Worker (its own wrangler dev, its own storage and address) with the node id edge-r.
   const replica = await startWranglerDev({
-    vars: { RAFTLITE_NODE_ID: 'edge-r', RAFTLITE_FLAGS: ['-join', servers[0].raftAddr, '-raft-non-voter', ...FAST_ELECTION].join(' ') },
+    vars: { RAFTLITE_NODE_ID: 'edge-r', RAFTLITE_CLUSTER_SECRET: SECRET, RAFTLITE_FLAGS: ['-join', servers[0].raftAddr, '-raft-non-voter', ...FAST_ELECTION].join(' ') },
   })
   try {
     expect((await fetch(`${replica.url}/status`)).status).toBe(200)
