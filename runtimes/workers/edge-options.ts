@@ -48,12 +48,16 @@ export function splitFlags(text: string): string[] {
 export function edgeNodeOptions(nodeId: string, flagsText: string, clusterSecret: string, host: string): Partial<NodeOptions> & { dataDir: string } {
   const parsed = parseRqlitedArgs([...splitFlags(flagsText), EDGE_DATA_DIR])
   if (parsed.kind === 'version' || parsed.kind === 'help') throw new EdgeConfigError('RAFTLITE_FLAGS: -version and -h are not flags for a node')
-  if (parsed.kind === 'error') throw new EdgeConfigError(`RAFTLITE_FLAGS: ${parsed.message}`)
+  if (parsed.kind === 'error') throw new EdgeConfigError(`RAFTLITE_FLAGS: ${parsed.message.replace(/^fatal: /, '')}`)
   for (const [flag, , reason] of REFUSED) {
     if (parsed.set.includes(flag)) throw new EdgeConfigError(`RAFTLITE_FLAGS: flag -${flag} is not supported at the edge: ${reason}`)
   }
   if (parsed.set.includes('node-id') && parsed.options.nodeId !== nodeId) {
     throw new EdgeConfigError(`RAFTLITE_FLAGS: -node-id ${parsed.options.nodeId} differs from the Durable Object's name ${nodeId}; the name is the node id`)
+  }
+  // A Worker's cluster routes face the whole internet: a member at the edge must authenticate.
+  if (parsed.options.join.some((a) => a !== '') && clusterSecret === '') {
+    throw new EdgeConfigError('RAFTLITE_FLAGS: -join needs the cluster secret at the edge (its Raft routes are public): set it with `wrangler secret put RAFTLITE_CLUSTER_SECRET`, the same as the servers\' -cluster-secret-file')
   }
   const options = nodeOptionsFromFlags(parsed.options, EDGE_DATA_DIR)
   if (!parsed.set.includes('http-adv-addr')) options.httpAdvAddr = host
