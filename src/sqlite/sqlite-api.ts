@@ -128,13 +128,22 @@ export interface StructConstructors {
 }
 
 let loading: Promise<Sqlite3> | undefined
+let initOptions: object = {}
+
+/**
+ * Extra options for sqlite-wasm's init (e.g. `instantiateWasm`), for runtimes where it cannot
+ * fetch its own .wasm (workerd gets it as a module). Set before the first node opens.
+ */
+export function setSqliteInitOptions(options: object): void {
+  initOptions = options
+}
 
 /** Loads (once per process) and returns the WASM SQLite module. */
 export function loadSqlite(): Promise<Sqlite3> {
   loading ??= (async () => {
     // The typings declare init() without options; it accepts Emscripten's (print, printErr).
     const init = sqlite3InitModule as unknown as (options: object) => Promise<Sqlite3>
-    return await init({ print: () => {}, printErr: () => {} })
+    return await init({ print: () => {}, printErr: () => {}, ...initOptions })
   })()
   return loading
 }
