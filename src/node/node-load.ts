@@ -9,7 +9,7 @@
  * `/boot` is the same load on a lone node, followed by a snapshot, so the data does not stay in
  * the log; rqlite's boot bypasses the log instead (see docs/backup.md for why raftlite does not).
  */
-import { encodeLoadChunk, encodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND } from '../cluster/load-commands.ts'
+import { encodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND, loadChunkPayload } from '../cluster/load-commands.ts'
 import { crc32c } from '../log/crc32c.ts'
 import type { DataPath } from './data-path.ts'
 import type { NodeContext } from './node-context.ts'
@@ -96,11 +96,11 @@ export class NodeLoad {
       try {
         const size = handle.size()
         for (let offset = 0; offset < size || seq === 0; offset += CHUNK_BYTES) {
-          const chunk = new Uint8Array(Math.min(CHUNK_BYTES, size - offset))
-          handle.read(chunk, offset)
+          const { payload, data: chunk } = loadChunkPayload(id, seq++, Math.min(CHUNK_BYTES, size - offset))
+          if (handle.read(chunk, offset) !== chunk.length) throw new Error('the uploaded file shrank while it was being loaded')
           crc = crc32c(chunk, crc)
           bytes += chunk.length
-          const proposed = this.#ctx.data.command(LOAD_CHUNK_COMMAND, encodeLoadChunk(id, seq++, chunk))
+          const proposed = this.#ctx.data.command(LOAD_CHUNK_COMMAND, payload)
           proposed.catch(() => {}) // seen when its turn comes; until then not "unhandled"
           inFlight.push(proposed)
           if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift()
