@@ -18,8 +18,10 @@ import { StoreError } from './store-error.ts'
 /** Bytes of the file per log entry: well under `raftMaxBatchBytes`, few entries per GiB. */
 const CHUNK_BYTES = 1024 * 1024
 const CHUNKS_IN_FLIGHT = 4
+/** The slowest apply of a commit waited for: 1 MiB/s (a 1 GiB load gets 17 minutes more). */
+const COMMIT_BYTES_PER_MS = 1024 * 1024 / 1000
 
-export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'platform' | 'logger' | 'members' | 'stopping'> & {
+export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'platform' | 'logger' | 'members' | 'stopping' | 'options'> & {
   data: Pick<DataPath, 'command'>
   isLeader(): boolean
   snapshot(): Promise<boolean>
@@ -110,7 +112,10 @@ export class NodeLoad {
         handle.close()
         await Promise.allSettled(inFlight) // none left running behind a failure
       }
-      const { raftIndex } = await this.#ctx.data.command(LOAD_COMMIT_COMMAND, encodeLoadCommit({ id, chunks: seq, bytes, crc32c: crc }))
+      // The commit's apply reassembles and copies the whole file: its wait grows with the size.
+      const commitTimeoutMs = this.#ctx.options.raftApplyTimeoutMs + Math.ceil(bytes / COMMIT_BYTES_PER_MS)
+      const commit = encodeLoadCommit({ id, chunks: seq, bytes, crc32c: crc })
+      const { raftIndex } = await this.#ctx.data.command(LOAD_COMMIT_COMMAND, commit, commitTimeoutMs)
       log.info('database loaded', { id, received, bytes, chunks: seq, raft_index: raftIndex, ms: Math.round(platform.clock.monotonic() - started) })
       return { raftIndex, bytes }
     } catch (e) {
