@@ -60,7 +60,7 @@ export async function runLoad(baseUrl: string, options: LoadOptions): Promise<Lo
   return { ops: latencies.length, errors, seconds, opsPerSecond: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies.at(-1) ?? 0, firstError }
 }
 
-function send(agent: Agent, url: URL, spec: RequestSpec): Promise<{ status: number; body: string }> {
+export function send(agent: Agent, url: URL, spec: RequestSpec): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       { agent, host: url.hostname, port: url.port, method: spec.method, path: spec.path, headers: spec.body ? { 'Content-Type': 'application/json' } : {} },

@@ -18,14 +18,23 @@ const MAX_ID_BYTES = 64
 
 /** `[id length: u8][id][seq: u32 BE][data]`. */
 export function encodeLoadChunk(id: string, seq: number, data: Uint8Array): Uint8Array {
+  const { payload, data: room } = loadChunkPayload(id, seq, data.length)
+  room.set(data)
+  return payload
+}
+
+/**
+ * A chunk's payload with `length` bytes of room for its data, to be filled in place (the
+ * leader reads the file straight into it: one buffer per chunk, not two).
+ */
+export function loadChunkPayload(id: string, seq: number, length: number): { payload: Uint8Array; data: Uint8Array } {
   const idBytes = encoder.encode(id)
   if (idBytes.length > MAX_ID_BYTES) throw new Error('load id too long')
-  const out = new Uint8Array(1 + idBytes.length + 4 + data.length)
-  out[0] = idBytes.length
-  out.set(idBytes, 1)
-  new DataView(out.buffer).setUint32(1 + idBytes.length, seq)
-  out.set(data, 5 + idBytes.length)
-  return out
+  const payload = new Uint8Array(1 + idBytes.length + 4 + length)
+  payload[0] = idBytes.length
+  payload.set(idBytes, 1)
+  new DataView(payload.buffer).setUint32(1 + idBytes.length, seq)
+  return { payload, data: payload.subarray(5 + idBytes.length) }
 }
 
 export function decodeLoadChunk(payload: Uint8Array): { id: string; seq: number; data: Uint8Array } {

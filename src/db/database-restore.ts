@@ -132,14 +132,17 @@ export function writeStagedFile(rw: Connection, files: FilePort, load: StagedLoa
   try {
     let offset = 0
     let crc = 0
-    for (let seq = 0; seq < load.chunks; seq++) {
-      const data = rw.runTrusted({ sql: `SELECT data FROM ${LOAD_TABLE} WHERE id = ? AND seq = ?`, positional: [load.id, BigInt(seq)], named: null }, true)
-      const chunk = data.kind === 'rows' ? data.rows.rows[0]?.[0] : undefined
-      if (!(chunk instanceof Uint8Array)) throw new Error(`load ${load.id}: chunk ${seq} of ${load.chunks} is missing`)
+    let count = 0
+    // Each chunk is written from SQLite's heap as it is read: no 1 MiB copy per chunk in the JS
+    // heap (see docs/backup.md, memory). seq is the primary key, so `count` rows in 0..chunks-1 are all of them.
+    const sql = `SELECT data FROM ${LOAD_TABLE} WHERE id = ? AND seq >= 0 AND seq < ? ORDER BY seq`
+    rw.eachBlob({ sql, positional: [load.id, BigInt(load.chunks)], named: null }, (chunk) => {
       handle.write(chunk, offset)
       crc = crc32c(chunk, crc)
       offset += chunk.length
-    }
+      count++
+    })
+    if (count !== load.chunks) throw new Error(`load ${load.id}: ${load.chunks - count} of ${load.chunks} chunks are missing`)
     if (offset !== load.bytes || crc !== load.crc32c) {
       throw new Error(`load ${load.id}: the staged chunks do not match the commit (${offset} bytes, crc ${crc}; expected ${load.bytes}, ${load.crc32c})`)
     }

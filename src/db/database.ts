@@ -98,6 +98,12 @@ export class Database {
   openImage(): DatabaseImage {
     this.#assertOpen()
     const connection = Connection.open(this.#sqlite3, this.path, { readOnly: true, vfs: this.#vfs.name, fileRefusal: () => this.#vfs.takeRefusal() })
+    try {
+      limitMemory(connection) // a backup reads every page: a 16 MiB cache would stay in the WASM heap
+    } catch (e) {
+      connection.close()
+      throw e
+    }
     const image: DatabaseImage = new DatabaseImage(connection, () => this.#images.delete(image))
     this.#images.add(image)
     return image
@@ -164,7 +170,14 @@ export class Database {
 
   #openSource(path: string): Connection {
     this.#vfs.own(path)
-    return Connection.open(this.#sqlite3, path, { readOnly: true, vfs: this.#vfs.name, fileRefusal: () => this.#vfs.takeRefusal() })
+    const connection = Connection.open(this.#sqlite3, path, { readOnly: true, vfs: this.#vfs.name, fileRefusal: () => this.#vfs.takeRefusal() })
+    try {
+      limitMemory(connection) // quick_check and the copy read every page (see openImage)
+    } catch (e) {
+      connection.close()
+      throw e
+    }
+    return connection
   }
 
   /** Images open: they hold back checkpoints (see `DatabaseImage`). */

@@ -4,6 +4,7 @@
  * with its reason. A request that succeeds in time logs nothing.
  */
 import type { LogFields, SubsystemLogger } from '../observe/logger.ts'
+import type { BoundCounter, BoundHistogram } from '../observe/metrics.ts'
 import type { ApiNode } from '../node/node-api-port.ts'
 import { errorReason } from './respond.ts'
 
@@ -11,16 +12,31 @@ const REASONS: Record<number, string> = { 401: 'not authorized', 404: 'no such r
 
 export type RequestObserver = (route: string, request: Request, startedAt: number, response: Response) => void
 
+/** One route's series, resolved on its first request: later ones build no labels or keys. */
+interface RouteSeries {
+  duration: BoundHistogram
+  /** By method, then status. */
+  requests: Map<string, Map<number, BoundCounter>>
+}
+
 export function requestObserver(node: Pick<ApiNode, 'metrics' | 'options' | 'platform'>, logger: SubsystemLogger): RequestObserver {
   const { metrics, options, platform } = node
   const slowMs = options.logSlowRequestMs
+  const routes = new Map<string, RouteSeries>()
+  const count = (route: string, method: string, status: number, seconds: number) => {
+    let series = routes.get(route)
+    if (!series) routes.set(route, (series = { duration: metrics.httpDuration.labels({ route }), requests: new Map() }))
+    series.duration.observe(seconds)
+    let byStatus = series.requests.get(method)
+    if (!byStatus) series.requests.set(method, (byStatus = new Map()))
+    let counter = byStatus.get(status)
+    if (!counter) byStatus.set(status, (counter = metrics.httpRequests.labels({ route, method, status: String(status) })))
+    counter.inc()
+  }
   return (route, request, startedAt, response) => {
     const ms = platform.clock.monotonic() - startedAt
     const status = response.status
-    if (metrics.enabled) {
-      metrics.httpRequests.inc({ route, method: request.method, status: String(status) })
-      metrics.httpDuration.observe(ms / 1000, { route })
-    }
+    if (metrics.enabled) count(route, request.method, status, ms / 1000)
     // /readyz answers 503 by design while a node is not ready: that is its answer, not a refusal.
     const refused = status >= 400 && route !== 'readyz'
     if (!refused && !(slowMs > 0 && ms >= slowMs)) return

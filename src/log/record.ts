@@ -30,15 +30,25 @@ export function entryRecordBytes(e: Entry): number {
 
 /** Encodes `e` at `at`; returns the record's size. */
 export function putEntryRecord(buf: Uint8Array, view: DataView, at: number, e: Entry): number {
+  const head = putEntryHead(buf, view, at, e)
+  buf.set(e.data, at + head)
+  return head + e.data.byteLength
+}
+
+/**
+ * Encodes `e`'s record at `at` up to its data, which belongs right after it (the checksums
+ * cover it already); returns the bytes put. Lets a large entry's data be written from where it is.
+ */
+export function putEntryHead(buf: Uint8Array, view: DataView, at: number, e: Entry): number {
   const body = at + RECORD_HEADER_BYTES
   buf[body] = KIND_ENTRY
   buf[body + 1] = e.type === 'confChange' ? 1 : 0
   setU64(view, body + 2, e.index)
   setU64(view, body + 10, e.term)
-  buf.set(e.data, body + ENTRY_FIXED_BYTES)
-  const length = ENTRY_FIXED_BYTES + e.data.byteLength
-  seal(buf, view, at, length)
-  return RECORD_HEADER_BYTES + length
+  view.setUint32(at, ENTRY_FIXED_BYTES + e.data.byteLength, true)
+  view.setUint32(at + 4, crc32c(buf, 0, at, at + 4), true)
+  view.setUint32(at + 8, crc32c(e.data, crc32c(buf, 0, body, body + ENTRY_FIXED_BYTES)), true)
+  return RECORD_HEADER_BYTES + ENTRY_FIXED_BYTES
 }
 
 export function commitRecord(commit: number): Uint8Array {

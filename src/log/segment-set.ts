@@ -12,11 +12,15 @@ import {
   decodeBody,
   entryRecordBytes,
   lengthIntact,
+  putEntryHead,
   putEntryRecord,
   RECORD_HEADER_BYTES,
   RECORD_MINUS_ENTRY_SIZE,
 } from './record.ts'
 import { Segment } from './segment.ts'
+
+/** Entries with at least this much data are written without a copy (see `write`). */
+const IN_PLACE_BYTES = 64 * 1024
 
 /** The header of the next segment, and the commit mark it carries forward (0: none). */
 export interface NextSegment {
@@ -79,17 +83,31 @@ export class SegmentSet {
         this.#roll(next())
         continue
       }
-      const buf = new Uint8Array(bytes)
+      // A large entry's data is written from where it is, not copied into the batch's buffer:
+      // a load's 1 MiB chunks would each leave a 1 MiB garbage buffer behind (docs/backup.md).
+      let inPlace = 0
+      for (let k = i; k < j; k++) if (ents[k].data.byteLength >= IN_PLACE_BYTES) inPlace += ents[k].data.byteLength
+      const buf = new Uint8Array(bytes - inPlace)
       const view = new DataView(buf.buffer)
       const offsets: number[] = []
       const sizes: number[] = []
-      for (let at = 0, k = i; k < j; k++) {
-        offsets.push(seg.size + at)
-        const size = putEntryRecord(buf, view, at, ents[k])
+      let flushed = 0 // bytes of buf written
+      for (let at = 0, pos = seg.size, k = i; k < j; k++) {
+        const e = ents[k]
+        const size = entryRecordBytes(e)
+        offsets.push(pos)
         sizes.push(size)
-        at += size
+        pos += size
+        if (e.data.byteLength >= IN_PLACE_BYTES) {
+          at += putEntryHead(buf, view, at, e)
+          this.writeTo(seg, buf.subarray(flushed, at))
+          this.writeTo(seg, e.data)
+          flushed = at
+        } else {
+          at += putEntryRecord(buf, view, at, e)
+        }
       }
-      this.writeTo(seg, buf)
+      if (flushed < buf.length) this.writeTo(seg, buf.subarray(flushed))
       seg.offsets.push(...offsets)
       seg.sizes.push(...sizes)
       for (let k = i; k < j; k++) written(ents[k])

@@ -170,12 +170,15 @@ export class DataPath {
     return (await this.#ctx.driver().propose(encodeCommand({ kind: 'write', batch }), this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
   }
 
-  /** On the leader: a registered command other than SQL through the log (see CommandHandler). */
-  async command(name: string, payload: Uint8Array): Promise<{ result: unknown; raftIndex: number }> {
+  /**
+   * On the leader: a registered command other than SQL through the log (see CommandHandler).
+   * `timeoutMs` for one whose apply takes longer than a write's (a large load's commit).
+   */
+  async command(name: string, payload: Uint8Array, timeoutMs = this.#ctx.options.raftApplyTimeoutMs): Promise<{ result: unknown; raftIndex: number }> {
     if (!this.#isLeader) throw this.#ctx.leader() ? new NotLeaderError() : new LeaderNotFoundError()
     const { clock, random } = this.#ctx.platform
     const command = encodeCommand({ kind: 'custom', name, payload, timestampMs: clock.now(), seed: randomUint64(random) })
-    const applied = (await this.#ctx.driver().propose(command, this.#ctx.options.raftApplyTimeoutMs)) as AppliedWrite
+    const applied = (await this.#ctx.driver().propose(command, timeoutMs)) as AppliedWrite
     return { result: applied.result, raftIndex: applied.raftIndex }
   }
 

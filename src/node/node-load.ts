@@ -9,7 +9,7 @@
  * `/boot` is the same load on a lone node, followed by a snapshot, so the data does not stay in
  * the log; rqlite's boot bypasses the log instead (see docs/backup.md for why raftlite does not).
  */
-import { encodeLoadChunk, encodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND } from '../cluster/load-commands.ts'
+import { encodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND, loadChunkPayload } from '../cluster/load-commands.ts'
 import { crc32c } from '../log/crc32c.ts'
 import type { DataPath } from './data-path.ts'
 import type { NodeContext } from './node-context.ts'
@@ -18,8 +18,10 @@ import { StoreError } from './store-error.ts'
 /** Bytes of the file per log entry: well under `raftMaxBatchBytes`, few entries per GiB. */
 const CHUNK_BYTES = 1024 * 1024
 const CHUNKS_IN_FLIGHT = 4
+/** The slowest apply of a commit waited for: 1 MiB/s (a 1 GiB load gets 17 minutes more). */
+const COMMIT_BYTES_PER_MS = 1024 * 1024 / 1000
 
-export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'platform' | 'logger' | 'members' | 'stopping'> & {
+export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'platform' | 'logger' | 'members' | 'stopping' | 'options'> & {
   data: Pick<DataPath, 'command'>
   isLeader(): boolean
   snapshot(): Promise<boolean>
@@ -96,11 +98,11 @@ export class NodeLoad {
       try {
         const size = handle.size()
         for (let offset = 0; offset < size || seq === 0; offset += CHUNK_BYTES) {
-          const chunk = new Uint8Array(Math.min(CHUNK_BYTES, size - offset))
-          handle.read(chunk, offset)
+          const { payload, data: chunk } = loadChunkPayload(id, seq++, Math.min(CHUNK_BYTES, size - offset))
+          if (handle.read(chunk, offset) !== chunk.length) throw new Error('the uploaded file shrank while it was being loaded')
           crc = crc32c(chunk, crc)
           bytes += chunk.length
-          const proposed = this.#ctx.data.command(LOAD_CHUNK_COMMAND, encodeLoadChunk(id, seq++, chunk))
+          const proposed = this.#ctx.data.command(LOAD_CHUNK_COMMAND, payload)
           proposed.catch(() => {}) // seen when its turn comes; until then not "unhandled"
           inFlight.push(proposed)
           if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift()
@@ -110,7 +112,10 @@ export class NodeLoad {
         handle.close()
         await Promise.allSettled(inFlight) // none left running behind a failure
       }
-      const { raftIndex } = await this.#ctx.data.command(LOAD_COMMIT_COMMAND, encodeLoadCommit({ id, chunks: seq, bytes, crc32c: crc }))
+      // The commit's apply reassembles and copies the whole file: its wait grows with the size.
+      const commitTimeoutMs = this.#ctx.options.raftApplyTimeoutMs + Math.ceil(bytes / COMMIT_BYTES_PER_MS)
+      const commit = encodeLoadCommit({ id, chunks: seq, bytes, crc32c: crc })
+      const { raftIndex } = await this.#ctx.data.command(LOAD_COMMIT_COMMAND, commit, commitTimeoutMs)
       log.info('database loaded', { id, received, bytes, chunks: seq, raft_index: raftIndex, ms: Math.round(platform.clock.monotonic() - started) })
       return { raftIndex, bytes }
     } catch (e) {

@@ -28,10 +28,22 @@ export type MetricFamily =
 
 export interface Counter {
   inc(labels?: Labels, n?: number): void
+  /** The series of one label set, resolved once: for hot paths, no key built per call. */
+  labels(labels: Labels): BoundCounter
+}
+
+export interface BoundCounter {
+  inc(n?: number): void
 }
 
 export interface Histogram {
   observe(value: number, labels?: Labels): void
+  /** The series of one label set, resolved once (see `Counter.labels`). */
+  labels(labels: Labels): BoundHistogram
+}
+
+export interface BoundHistogram {
+  observe(value: number): void
 }
 
 /** A gauge's current values, read at collection: one number, or one per label set. */
@@ -54,12 +66,19 @@ export class MetricsRegistry {
   counter(name: string, help: string, unit?: string): Counter {
     const values = new Map<string, Sample>()
     this.#add(name, { help, unit, collect: () => ({ name, help, unit, type: 'counter', samples: [...values.values()].map((s) => ({ ...s })) }) })
+    const series = (labels: Labels): Sample => {
+      const key = labelKey(labels)
+      let sample = values.get(key)
+      if (!sample) values.set(key, (sample = { labels, value: 0 }))
+      return sample
+    }
     return {
       inc(labels = {}, n = 1) {
-        const key = labelKey(labels)
-        const sample = values.get(key)
-        if (sample) sample.value += n
-        else values.set(key, { labels, value: n })
+        series(labels).value += n
+      },
+      labels(labels) {
+        const sample = series(labels)
+        return { inc: (n = 1) => void (sample.value += n) }
       },
     }
   }
@@ -85,16 +104,26 @@ export class MetricsRegistry {
         samples: [...series.values()].map((s) => ({ labels: s.labels, bounds, counts: [...s.counts], sum: s.sum, count: s.count })),
       }),
     })
+    const resolve = (labels: Labels) => {
+      const key = labelKey(labels)
+      let s = series.get(key)
+      if (!s) series.set(key, (s = { labels, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }))
+      return s
+    }
+    const record = (s: { counts: number[]; sum: number; count: number }, value: number) => {
+      let i = 0
+      while (i < bounds.length && value > bounds[i]) i++
+      s.counts[i]++
+      s.sum += value
+      s.count++
+    }
     return {
       observe(value, labels = {}) {
-        const key = labelKey(labels)
-        let s = series.get(key)
-        if (!s) series.set(key, (s = { labels, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }))
-        let i = 0
-        while (i < bounds.length && value > bounds[i]) i++
-        s.counts[i]++
-        s.sum += value
-        s.count++
+        record(resolve(labels), value)
+      },
+      labels(labels) {
+        const s = resolve(labels)
+        return { observe: (value) => record(s, value) }
       },
     }
   }

@@ -162,6 +162,29 @@ export class Connection {
     }
   }
 
+  /**
+   * Raftlite's own query (trusted, as `exec`): each row's first column, a blob, handed to `visit`
+   * as a view of SQLite's heap, valid only during the call. Large blobs (a load's chunks) are
+   * read without a copy in the JS heap, where each would be garbage that holds RSS until a GC.
+   */
+  eachBlob(stmt: BoundStatement, visit: (bytes: Uint8Array) => void): void {
+    const { capi, wasm } = this.#sqlite3
+    this.#trusted = true
+    try {
+      this.#eachStatement(stmt.sql, (p) => {
+        this.#bind(p, stmt.positional, stmt.named)
+        let rc: number
+        while ((rc = capi.sqlite3_step(p)) === capi.SQLITE_ROW) {
+          const ptr = capi.sqlite3_column_blob(p, 0) // before column_bytes, as SQLite advises
+          visit(wasm.heap8u().subarray(ptr, ptr + capi.sqlite3_column_bytes(p, 0)))
+        }
+        if (rc !== capi.SQLITE_DONE) throw this.#error(rc)
+      })
+    } finally {
+      this.#trusted = false
+    }
+  }
+
   #trustedRun(sql: string, wantRows: boolean): RunResult {
     return this.runTrusted({ sql, positional: [], named: null }, wantRows)
   }

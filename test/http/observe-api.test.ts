@@ -7,6 +7,8 @@ import { platformWith } from '../../src/node/platform.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import { checkedView } from '../../src/http/console-routes.ts'
 import { requestObserver } from '../../src/http/request-observer.ts'
+import { NodeMetrics } from '../../src/node/node-metrics.ts'
+import type { HistogramSample, Sample } from '../../src/observe/metrics.ts'
 
 const sink = new MemoryLogSink()
 let node: RaftliteNode
@@ -86,4 +88,28 @@ test('a cluster view from another node is passed on only when well formed, and o
   expect(checkedView({ ...good, members: [{ ...good.members[0], lag: 'x' }] })).toBeNull()
   expect(checkedView({ ...good, members: 'all' })).toBeNull()
   expect(checkedView({ ...good, source: 'x'.repeat(2000) })).toBeNull()
+})
+
+test('the request observer counts each route, method and status in its own series, every time (series resolved once)', () => {
+  for (const enabled of [true, false]) {
+    const metrics = new NodeMetrics(enabled)
+    const observe = requestObserver({ metrics, options: node.options, platform: node.platform }, node.logger.for('http'))
+    const post = new Request('http://node/db/execute', { method: 'POST' })
+    const get = new Request('http://node/db/query')
+    const now = node.platform.clock.monotonic()
+    for (let i = 0; i < 3; i++) observe('execute', post, now, new Response('', { status: 200 }))
+    observe('execute', post, now, new Response('', { status: 400 }))
+    observe('query', get, now, new Response('', { status: 200 }))
+    observe('query', get, now, new Response('', { status: 200 }))
+    const byName = new Map(metrics.registry.collect().map((f) => [f.name, f]))
+    const requests = (byName.get('raftlite_http_requests_total')!.samples as Sample[]).map((s) => [s.labels.route, s.labels.method, s.labels.status, s.value])
+    const durations = (byName.get('raftlite_http_request_duration_seconds')!.samples as HistogramSample[]).map((s) => [s.labels.route, s.count])
+    if (!enabled) {
+      expect(requests).toEqual([])
+      expect(durations).toEqual([])
+      continue
+    }
+    expect(requests).toEqual([['execute', 'POST', '200', 3], ['execute', 'POST', '400', 1], ['query', 'GET', '200', 2]])
+    expect(durations).toEqual([['execute', 4], ['query', 2]])
+  }
 })

@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { describe, expect, it } from 'vitest'
-import { MetricsRegistry } from '../../src/observe/metrics.ts'
+import { type HistogramSample, MetricsRegistry } from '../../src/observe/metrics.ts'
 import { otlpMetricsRequest } from '../../src/observe/otlp-json.ts'
 import { prometheusText } from '../../src/observe/prometheus-text.ts'
 import { checkOtlpMetrics } from '../support/otlp-shape.ts'
@@ -30,6 +30,28 @@ describe('MetricsRegistry', () => {
     const h = byName.get('demo_latency_seconds')
     expect(h?.type).toBe('histogram')
     expect(h?.samples[0]).toMatchObject({ counts: [2, 1, 1, 1], count: 5 })
+  })
+
+  it('a bound label set (labels()) adds to the same series as inc/observe with those labels', () => {
+    const r = new MetricsRegistry()
+    const requests = r.counter('demo_requests_total', 'Requests.')
+    const bound = requests.labels({ route: 'query', status: '200' })
+    bound.inc()
+    requests.inc({ route: 'query', status: '200' })
+    bound.inc(3)
+    requests.labels({ route: 'query', status: '500' }).inc()
+    const latency = r.histogram('demo_latency_seconds', 'Latency.', [0.01, 0.1])
+    const boundLatency = latency.labels({ route: 'query' })
+    boundLatency.observe(0.05)
+    latency.observe(0.5, { route: 'query' })
+    const byName = new Map(r.collect().map((f) => [f.name, f]))
+    expect(byName.get('demo_requests_total')?.samples).toEqual([
+      { labels: { route: 'query', status: '200' }, value: 5 },
+      { labels: { route: 'query', status: '500' }, value: 1 },
+    ])
+    const [h] = byName.get('demo_latency_seconds')!.samples as HistogramSample[]
+    expect(h).toMatchObject({ labels: { route: 'query' }, counts: [0, 1, 1], count: 2 })
+    expect(h.sum).toBeCloseTo(0.55)
   })
 
   it('refuses bad and duplicate names, and skips a gauge whose read throws', () => {
