@@ -1,0 +1,140 @@
+/**
+ * The engine over a message channel (a worker): a method name and its arguments go one way,
+ * the result (or the error's name and message) comes back. Generic on purpose: exposing another
+ * `Engine` method (backup, CDC) is one name in `ENGINE_METHODS`, nothing here.
+ *
+ * Values cross by structured clone (bigint, Uint8Array, plain objects); results' byte arrays
+ * are transferred, not copied.
+ */
+import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineMethod } from './engine.ts'
+import type { QueryOptions } from './database.ts'
+import type { BoundStatement } from '../sqlite/connection.ts'
+import type { StatementResult } from './statement-result.ts'
+
+/** Either end of a worker's message channel, as a runtime adapter presents it. */
+export interface EngineChannel {
+  send(message: unknown, transfer?: ArrayBuffer[]): void
+  onMessage(handler: (message: unknown) => void): void
+  /** The other end failed or exited (a worker crash): every pending call fails with it. */
+  onFailure?(handler: (error: Error) => void): void
+  terminate?(): Promise<void>
+}
+
+interface Request {
+  id: number
+  method: EngineMethod
+  args: unknown[]
+}
+
+type Response = { id: number; ok: true; value: unknown } | { id: number; ok: false; name: string; message: string }
+
+/** The worker's side: answers calls from `channel` with `engine`, one at a time, in order. */
+export function serveEngine(engine: Engine, channel: EngineChannel): void {
+  const methods = new Set<string>(ENGINE_METHODS)
+  let queue: Promise<void> = Promise.resolve()
+  channel.onMessage((message) => {
+    queue = queue.then(async () => {
+      const request = message as Partial<Request>
+      const id = typeof request?.id === 'number' ? request.id : -1
+      try {
+        if (typeof request?.method !== 'string' || !methods.has(request.method) || !Array.isArray(request.args)) {
+          throw new TypeError(`not an engine call: ${JSON.stringify(request?.method)}`)
+        }
+        const call = engine[request.method as EngineMethod] as (...args: unknown[]) => Promise<unknown>
+        const value = await call.apply(engine, request.args)
+        channel.send({ id, ok: true, value } satisfies Response, transferables(value))
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e))
+        channel.send({ id, ok: false, name: error.name, message: error.message } satisfies Response)
+      }
+    })
+  })
+}
+
+/** The node's side: an `Engine` whose every call is a message to the worker. */
+export class RemoteEngine implements Engine {
+  readonly #channel: EngineChannel
+  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
+  #nextId = 1
+  #failed: Error | null = null
+
+  constructor(channel: EngineChannel) {
+    this.#channel = channel
+    channel.onMessage((message) => this.#settle(message as Response))
+    channel.onFailure?.((error) => {
+      this.#failed = error
+      for (const p of this.#pending.values()) p.reject(error)
+      this.#pending.clear()
+    })
+  }
+
+  applyBatches(batches: EngineApply[]): Promise<EngineApplied[]> {
+    return this.#call('applyBatches', [batches])
+  }
+  query(statements: BoundStatement[], options?: QueryOptions): Promise<StatementResult[]> {
+    return this.#call('query', [statements, options])
+  }
+  refusal(sql: string): Promise<string | null> {
+    return this.#call('refusal', [sql])
+  }
+  isReadOnly(sql: string): Promise<boolean> {
+    return this.#call('isReadOnly', [sql])
+  }
+  checkpoint(): Promise<boolean> {
+    return this.#call('checkpoint', [])
+  }
+  sizes(): Promise<{ file: number; wal: number }> {
+    return this.#call('sizes', [])
+  }
+  pragmas(): Promise<{ rw: Record<string, string>; ro: Record<string, string> }> {
+    return this.#call('pragmas', [])
+  }
+  sqliteVersion(): Promise<string> {
+    return this.#call('sqliteVersion', [])
+  }
+  closeConnections(): Promise<void> {
+    return this.#call('closeConnections', [])
+  }
+  reopen(): Promise<void> {
+    return this.#call('reopen', [])
+  }
+  async close(): Promise<void> {
+    try {
+      await this.#call('close', [])
+    } finally {
+      await this.#channel.terminate?.()
+    }
+  }
+
+  #call<T>(method: EngineMethod, args: unknown[]): Promise<T> {
+    if (this.#failed) return Promise.reject(this.#failed)
+    const id = this.#nextId++
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
+      this.#channel.send({ id, method, args } satisfies Request)
+    })
+  }
+
+  #settle(response: Response): void {
+    const pending = this.#pending.get(response?.id)
+    if (!pending) return
+    this.#pending.delete(response.id)
+    if (response.ok) pending.resolve(response.value)
+    else {
+      const error = new Error(response.message)
+      error.name = response.name
+      pending.reject(error)
+    }
+  }
+}
+
+/** The byte arrays in a result that own their whole buffer: moved to the caller, not copied. */
+function transferables(value: unknown, out: ArrayBuffer[] = [], depth = 0): ArrayBuffer[] {
+  if (depth > 6 || value === null || typeof value !== 'object') return out
+  if (value instanceof Uint8Array) {
+    if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer && !out.includes(value.buffer)) out.push(value.buffer)
+    return out
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) transferables(v, out, depth + 1)
+  return out
+}

@@ -1,0 +1,48 @@
+/**
+ * The engine port: the node's SQLite database behind an asynchronous interface, so that it can
+ * run off the event loop (a worker holding both connections, docs/engine.md) or in the thread
+ * where a runtime has no threads (`InThreadEngine`). Every method settles in call order: the
+ * engine runs one call at a time, so applies stay in log order and a checkpoint sees exactly
+ * the entries submitted before it.
+ */
+import type { BoundStatement } from '../sqlite/connection.ts'
+import type { QueryOptions } from './database.ts'
+import type { RowChange } from './row-changes.ts'
+import type { StatementResult } from './statement-result.ts'
+import type { WriteBatch } from './write-batch.ts'
+
+/** One committed write, applied in a run of several (one message for many entries). */
+export interface EngineApply {
+  batch: WriteBatch
+  /** Record its committed row changes (someone listens). */
+  recordChanges: boolean
+}
+
+export interface EngineApplied {
+  results: StatementResult[]
+  changes?: RowChange[]
+}
+
+export interface Engine {
+  /** Applies batches in order, each atomic on its own; one hop for the whole run. */
+  applyBatches(batches: EngineApply[]): Promise<EngineApplied[]>
+  query(statements: BoundStatement[], options?: QueryOptions): Promise<StatementResult[]>
+  refusal(sql: string): Promise<string | null>
+  isReadOnly(sql: string): Promise<boolean>
+  checkpoint(): Promise<boolean>
+  sizes(): Promise<{ file: number; wal: number }>
+  pragmas(): Promise<{ rw: Record<string, string>; ro: Record<string, string> }>
+  sqliteVersion(): Promise<string>
+  /** Closes the connections (the file may then be replaced); `reopen` opens them again. */
+  closeConnections(): Promise<void>
+  reopen(): Promise<void>
+  close(): Promise<void>
+}
+
+/** The methods an engine serves by name (the worker protocol's allowlist). */
+export const ENGINE_METHODS = [
+  'applyBatches', 'query', 'refusal', 'isReadOnly', 'checkpoint', 'sizes', 'pragmas', 'sqliteVersion',
+  'closeConnections', 'reopen', 'close',
+] as const satisfies readonly (keyof Engine)[]
+
+export type EngineMethod = (typeof ENGINE_METHODS)[number]
