@@ -23,12 +23,16 @@ import { ReadWaits } from './read-waits.ts'
 import { startTicker } from './ticker.ts'
 
 export interface StateMachine {
-  /** Applies a committed normal entry. `local` is true on the node that proposed it. */
+  /**
+   * Applies a committed normal entry. `local` is true on the node that proposed it. A promise
+   * (an engine off the thread) is awaited off the Ready loop: heartbeats, votes and appends go
+   * on meanwhile, and later entries are applied after it, in log order.
+   */
   apply(entry: Entry, local: boolean): unknown
   /** A committed membership change (the core already updated its own view). */
   applyConfChange(change: ConfChange, entry: Entry): void
   /** Replaces the state with a snapshot received from the leader (already persisted). */
-  installSnapshot(snapshot: Snapshot): void
+  installSnapshot(snapshot: Snapshot): void | Promise<void>
 }
 
 export interface Transport {
@@ -94,6 +98,8 @@ export class RaftDriver {
   /** Term of the newest applied entry (or snapshot), and the node's current term. */
   #appliedTerm = 0
   #term: number
+  /** The asynchronous applies in flight, in log order; null when none is. */
+  #applying: Promise<void> | null = null
 
   constructor(options: DriverOptions) {
     this.#o = options
@@ -326,7 +332,10 @@ export class RaftDriver {
       // into the state machine first: a crash after that but before the log records it is
       // repaired at start (the state machine's snapshot is newer), never the other way round.
       if (rd.snapshot) {
-        fsm.installSnapshot(rd.snapshot)
+        // Entries before the snapshot finish applying first: the install replaces their state.
+        await this.applyIdle()
+        await fsm.installSnapshot(rd.snapshot)
+        if (this.#stopped) return
         log.applySnapshot(rd.snapshot.metadata)
       }
       if (rd.entries.length > 0) log.append(rd.entries)
@@ -383,7 +392,30 @@ export class RaftDriver {
     return n
   }
 
+  /** Resolves once no asynchronous apply is in flight (at once with a synchronous state machine). */
+  async applyIdle(): Promise<void> {
+    while (this.#applying) await this.#applying
+  }
+
   #apply(entry: Entry): void {
+    // Behind an apply still in flight: wait for it, to keep log order.
+    if (this.#applying) {
+      this.#trackApply(this.#applying.then(() => this.#applyNow(entry)))
+      return
+    }
+    const async = this.#applyNow(entry)
+    if (async) this.#trackApply(async)
+  }
+
+  #trackApply(work: Promise<void>): void {
+    const tracked: Promise<void> = work.finally(() => {
+      if (this.#applying === tracked) this.#applying = null
+    })
+    this.#applying = tracked
+  }
+
+  /** Applies one entry; returns a promise only when the state machine answered with one. */
+  #applyNow(entry: Entry): Promise<void> | undefined {
     const pending = this.#pending.get(entry.index)
     const local = pending !== undefined && pending.term === entry.term
     let result: unknown
@@ -399,6 +431,20 @@ export class RaftDriver {
       failure = e instanceof Error ? e : new Error(String(e))
       this.#o.onError?.(e)
     }
+    if (result instanceof Promise) {
+      return result.then(
+        (value: unknown) => this.#settleApplied(entry, pending, local, value, undefined),
+        (e: unknown) => {
+          this.#o.onError?.(e)
+          this.#settleApplied(entry, pending, local, undefined, e instanceof Error ? e : new Error(String(e)))
+        },
+      )
+    }
+    this.#settleApplied(entry, pending, local, result, failure)
+    return undefined
+  }
+
+  #settleApplied(entry: Entry, pending: Pending | undefined, local: boolean, result: unknown, failure: Error | undefined): void {
     this.#appliedTerm = entry.term
     this.#setApplied(entry.index)
     if (pending) {
