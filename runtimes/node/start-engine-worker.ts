@@ -10,7 +10,7 @@ import type { EngineWorkerOptions } from './engine-worker.ts'
 export async function startEngineWorker(options: EngineWorkerOptions): Promise<RemoteEngine> {
   // Sources run through tsx (tests, development); a bundle ships the worker beside itself.
   const source = import.meta.url.endsWith('.ts')
-  const url = new URL(source ? './engine-worker-tsx.mjs' : './engine-worker.js', import.meta.url)
+  const url = new URL(source ? './engine-worker-tsx.mjs' : './engine-worker.mjs', import.meta.url)
   const worker = new Worker(url, { workerData: options })
   const failures = new Set<(error: Error) => void>()
   const fail = (error: Error) => {

@@ -51,6 +51,8 @@ export class Database {
   readonly #checkpointWalBytes: number
   readonly #synchronous: 'full' | 'off'
   #closed = false
+  /** What `pragmas` read last before closing (status reports it after the worker took over). */
+  #lastPragmas: { rw: Record<string, string>; ro: Record<string, string> } | null = null
   /** Between `suspend` and `resume`: the connections are closed. */
   #suspended = false
   /** Installed while someone listens for row changes (see `recordRowChanges`). */
@@ -353,6 +355,7 @@ export class Database {
 
 
   pragmas(): { rw: Record<string, string>; ro: Record<string, string> } {
+    if (this.#closed || this.#suspended) return this.#lastPragmas ?? { rw: {}, ro: {} }
     const read = (c: Connection) =>
       Object.fromEntries(
         ['busy_timeout', 'foreign_keys', 'journal_mode', 'synchronous', 'wal_autocheckpoint'].map((p) => [
@@ -365,6 +368,7 @@ export class Database {
 
   close(): void {
     if (this.#closed) return
+    if (!this.#suspended) this.#lastPragmas = this.pragmas()
     this.abandonImages('the database is closing')
     this.#closed = true
     if (this.#suspended) return

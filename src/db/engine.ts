@@ -11,6 +11,9 @@ import type { RowChange } from './row-changes.ts'
 import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
 
+/** How the engine opens the node's database (its file port and clocks are the runtime's). */
+export type EngineOpenOptions = Omit<import('./database.ts').DatabaseOptions, 'files' | 'clock' | 'random'>
+
 /** One committed write, applied in a run of several (one message for many entries). */
 export interface EngineApply {
   batch: WriteBatch

@@ -118,6 +118,7 @@ export class NodeParts {
       platform: peerAuth.platform,
       log: storage.log,
       db: storage.db,
+      engine: storage.engine,
       members: this.members,
       fetch: peerAuth.fetch,
       logger: platform.logger ?? silentLogger,
@@ -142,11 +143,13 @@ export class NodeParts {
     const beforeSnapshotPoint = () => this.cdc?.syncForSnapshot()
     this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck, beforeSnapshotPoint }, start.applied)
     const install = (snapshot: Snapshot) => {
-      this.snapshots.install(snapshot)
-      this.cdc?.snapshotInstalled(snapshot.metadata.index)
+      const installed = () => this.cdc?.snapshotInstalled(snapshot.metadata.index)
+      const done = this.snapshots.install(snapshot)
+      if (done instanceof Promise) return done.then(installed)
+      installed()
     }
     const commands = new Map([[LOAD_CHUNK_COMMAND, loadChunkHandler], ...withCdcCommands(overrides.commands, () => this.cdc)])
-    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError)
+    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError, storage.engine)
     this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
     const sendSnapshot = (m: Message) => void this.snapshots.sender.send(m)
     this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })

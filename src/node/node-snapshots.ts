@@ -14,7 +14,7 @@ import type { NodeStats } from './node-types.ts'
 import { SnapshotSender } from './snapshot-sender.ts'
 import { StoreError } from './store-error.ts'
 
-export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
+export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'engine' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
   store: SnapshotStore
   stats: NodeStats
   addressOf(id: string): string | undefined
@@ -195,12 +195,29 @@ export class NodeSnapshots {
   }
 
   /** A snapshot from the leader, already received and verified into the store's incoming file. */
-  install(snapshot: Snapshot): void {
+  install(snapshot: Snapshot): void | Promise<void> {
     const { index, term, confState } = snapshot.metadata
     const members = this.#receivedMembers.get(`${index}-${term}`)
     if (!members) throw new StoreError(`snapshot: no verified file has been received for snapshot ${index} of term ${term}`)
+    const swap = () => this.#ctx.store.install({ index, term, confState, members })
+    const { engine } = this.#ctx
+    if (engine) {
+      // The worker closes its connections, the file is swapped here, then it opens them again.
+      return engine.closeConnections().then(() => {
+        try {
+          swap()
+        } finally {
+          void engine.reopen()
+        }
+        this.#installed(index, term, members)
+      })
+    }
     // The store installs only the file received for this index and term, checksum verified.
-    this.#ctx.db.reopenAround(() => this.#ctx.store.install({ index, term, confState, members }))
+    this.#ctx.db.reopenAround(swap)
+    this.#installed(index, term, members)
+  }
+
+  #installed(index: number, term: number, members: Member[]): void {
     for (const key of this.#receivedMembers.keys()) if (Number(key.split('-')[0]) <= index) this.#receivedMembers.delete(key)
     this.#ctx.members.replaceAll(members)
     this.#lastIndex = index

@@ -88,7 +88,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     const resolved = resolveNodeOptions(options)
     raftTiming(resolved) // refuse impossible timeouts before touching the data directory
     if (resolved.cdc && resolved.raftNonVoter) throw new Error('cannot enable CDC on non-voting node')
-    const storage = await openNodeStorage(resolved, platform, overrides.log, overrides.functions)
+    // Command handlers are functions of this thread: with any, the database stays here too.
+    const storage = await openNodeStorage(resolved, platform, overrides.log, overrides.functions, (overrides.commands?.size ?? 0) > 0)
     try {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
       node.#parts.driver.start()
@@ -273,6 +274,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   /** A consistent image of the database at `appliedIndex`, readable while writes go on (backup). */
   openImage(): { appliedIndex: number; image: DatabaseImage } {
     if (this.#parts.stopping) throw new StoreError('store not open')
+    if (this.#parts.storage.engine) throw new StoreError('a database image is not available yet while the database runs in a worker')
     return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
   }
 
@@ -292,7 +294,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
 
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */
   async enqueue(statements: BoundStatement[]): Promise<{ sequence: bigint; flushed: Promise<void> }> {
-    this.#parts.data.checkStatements(statements)
+    await this.#parts.data.checkStatements(statements)
     if (!this.leader()) throw new LeaderNotFoundError()
     return this.#parts.queue.enqueue(statements)
   }

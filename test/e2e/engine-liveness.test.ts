@@ -21,7 +21,7 @@ async function raftState(p: RaftlitedProcess): Promise<{ term: number; leader: s
 }
 
 test('the endless query and a long write leave /readyz fast on every node and the leader in place', async () => {
-  procs = await startCluster({ size: 3, fast: false, extraArgs: ['-db-query-timeout', '4s'] })
+  procs = await startCluster({ size: 3, fast: false, extraArgs: ['-db-query-timeout', '4s', '-raft-apply-timeout', '60s'] })
   const leader = (await leaderOf(procs))!
   expect(leader).toBeDefined()
   expect(await (await post(`${leader.url}/db/execute`, ['CREATE TABLE w (v)', 'CREATE TABLE sums (s)'])).text()).toBe('{"results":[{},{}]}')
@@ -64,7 +64,8 @@ test('the endless query and a long write leave /readyz fast on every node and th
 
   const endless = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c'
   const query = fetch(`${leader.url}/db/query?q=${encodeURIComponent(endless)}`).then((r) => r.text())
-  // Some 200 million VM steps: seconds of CPU on every node, one row written.
+  // Some 200 million VM steps: about ten seconds of CPU on every node, one row written (queued
+  // behind the 4 s query in the worker, hence the longer apply timeout).
   const heavy = 'INSERT INTO sums SELECT sum(x) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 12000000) SELECT x FROM c)'
   const write = post(`${leader.url}/db/execute`, [heavy]).then((r) => r.text())
   expect(await query).toBe('{"results":[{"error":"query timeout"}]}')
@@ -72,7 +73,6 @@ test('the endless query and a long write leave /readyz fast on every node and th
   running = false
   await Promise.all([...readyz, client])
 
-  expect(slow).toEqual([])
   expect(probes).toBeGreaterThan(30)
   expect(written).toBeGreaterThan(0)
   expect(read).toBeGreaterThan(0)
@@ -82,4 +82,5 @@ test('the endless query and a long write leave /readyz fast on every node and th
     const sums = await fetch(`${p.url}/db/query?level=none&q=${encodeURIComponent('SELECT s FROM sums')}`)
     expect(await sums.text()).toMatch(/"values":\[\[72000006000000\]\]/)
   }
+  expect(slow).toEqual([]) // every /readyz, on every node, answered 200 within the bound
 }, 120_000)
