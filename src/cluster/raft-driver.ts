@@ -392,6 +392,20 @@ export class RaftDriver {
     return n
   }
 
+  /**
+   * Waits until every entry handed to the state machine so far is applied, and holds later
+   * ones until `release` is called: what a snapshot of an engine in a worker captures is then
+   * exactly `applied`.
+   */
+  async holdApplies(): Promise<() => void> {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const before = this.#applying
+    this.#trackApply((before ?? Promise.resolve()).then(() => gate))
+    await before
+    return release
+  }
+
   /** Resolves once no asynchronous apply is in flight (at once with a synchronous state machine). */
   async applyIdle(): Promise<void> {
     while (this.#applying) await this.#applying

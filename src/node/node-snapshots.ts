@@ -65,12 +65,14 @@ export class NodeSnapshots {
     this.#ctx.db.abandonImages('a snapshot is being taken')
     // The point is taken in the same synchronous step as the checkpoint: whatever was applied
     // by then, and nothing after.
+    const { engine } = this.#ctx
+    const live = engine ? { checkpoint: () => engine.checkpoint() } : this.#ctx.db
     const capture = () => {
       this.#ctx.beforeSnapshotPoint?.()
       const raft = driver().raft
       const index = driver().applied
       const term = raft.termAt(index) ?? log.term(index)
-      return { point: { index, term, confState: raft.confStateAt(index), members: this.#ctx.members.list() }, live: this.#ctx.db }
+      return { point: { index, term, confState: raft.confStateAt(index), members: this.#ctx.members.list() }, live }
     }
     const { clock } = this.#ctx.platform
     let pauseMs = 0
@@ -83,7 +85,15 @@ export class NodeSnapshots {
     }
     const taking = (async () => {
       const started = clock.monotonic()
-      const job = await this.#ctx.store.begin(timedCapture)
+      // A worker applies asynchronously: hold applies while the point is chosen and the
+      // checkpoint is sent, so the engine checkpoints exactly what `applied` says.
+      const release = engine ? await driver().holdApplies() : () => {}
+      let job
+      try {
+        job = await this.#ctx.store.begin(timedCapture)
+      } finally {
+        release()
+      }
       const { index, confState } = job.point
       await this.#ctx.store.complete(job, () => breathe(this.#ctx.platform))
       await driver().betweenReadys(() => {
