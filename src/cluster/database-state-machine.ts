@@ -10,7 +10,7 @@ import type { RowChange } from '../db/row-changes.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { ConfChange, Entry, Snapshot } from '../raft/types.ts'
 import type { Connection } from '../sqlite/connection.ts'
-import { decodeLoadCommit, LOAD_COMMIT_COMMAND } from './load-commands.ts'
+import { decodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND } from './load-commands.ts'
 import type { Members } from './members.ts'
 import type { StateMachine } from './raft-driver.ts'
 
@@ -97,6 +97,14 @@ export class DatabaseStateMachine implements StateMachine {
       const [applied] = await engine.applyBatches([{ batch: command.batch, recordChanges: this.#listeners.size > 0 }])
       if (applied.changes) this.#report(entry.index, command.batch.timestampMs, applied.changes)
       return { results: applied.results, raftIndex: entry.index }
+    }
+    if (command.kind === 'custom' && (command.name === LOAD_CHUNK_COMMAND || command.name === LOAD_COMMIT_COMMAND)) {
+      // raftlite's own commands that need the SQL connection run in the worker.
+      const { name, timestampMs, seed, payload } = command
+      this.lastWriteTimestamp = timestampMs
+      const applied = await engine.applyCommand({ name, timestampMs, seed, payload, recordChanges: this.#listeners.size > 0 && name === LOAD_CHUNK_COMMAND })
+      if (applied.changes) this.#report(entry.index, timestampMs, applied.changes)
+      return { results: [], raftIndex: entry.index, result: applied.result }
     }
     if (command.kind === 'custom') {
       // Handlers are functions of this thread: they run here, without the SQL connection (a

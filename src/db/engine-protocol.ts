@@ -6,7 +6,10 @@
  * Values cross by structured clone (bigint, Uint8Array, plain objects); results' byte arrays
  * are transferred, not copied.
  */
-import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineMethod } from './engine.ts'
+import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineCommand, type EngineImage, type EngineMethod } from './engine.ts'
+import { ImageAbandonedError } from './database-image.ts'
+import { InvalidDatabaseError } from './database-restore.ts'
+import type { RowChange } from './row-changes.ts'
 import type { QueryOptions } from './database.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { StatementResult } from './statement-result.ts'
@@ -106,6 +109,31 @@ export class RemoteEngine implements Engine {
     }
   }
 
+  openImage(): Promise<EngineImage> {
+    return this.#call('openImage', [])
+  }
+  readImage(id: number, first: number, count: number): Promise<Uint8Array> {
+    return this.#call('readImage', [id, first, count])
+  }
+  readImageSql(id: number, tables: readonly string[], chars: number): Promise<string | null> {
+    return this.#call('readImageSql', [id, tables, chars])
+  }
+  closeImage(id: number): Promise<void> {
+    return this.#call('closeImage', [id])
+  }
+  abandonImages(reason: string): Promise<void> {
+    return this.#call('abandonImages', [reason])
+  }
+  checkLoadable(path: string): Promise<void> {
+    return this.#call('checkLoadable', [path])
+  }
+  vacuumInto(path: string): Promise<void> {
+    return this.#call('vacuumInto', [path])
+  }
+  applyCommand(command: EngineCommand): Promise<{ result: unknown; changes?: RowChange[] }> {
+    return this.#call('applyCommand', [command])
+  }
+
   #call<T>(method: EngineMethod, args: unknown[]): Promise<T> {
     if (this.#failed) return Promise.reject(this.#failed)
     const id = this.#nextId++
@@ -120,12 +148,21 @@ export class RemoteEngine implements Engine {
     if (!pending) return
     this.#pending.delete(response.id)
     if (response.ok) pending.resolve(response.value)
-    else {
-      const error = new Error(response.message)
-      error.name = response.name
-      pending.reject(error)
-    }
+    else pending.reject(rebuiltError(response.name, response.message))
   }
+}
+
+/** The error the engine threw, of its class where callers tell classes apart (`instanceof`). */
+function rebuiltError(name: string, message: string): Error {
+  if (name === 'InvalidDatabaseError') return new InvalidDatabaseError(message)
+  if (name === 'ImageAbandonedError') {
+    const error = new ImageAbandonedError('')
+    error.message = message // already says "database image abandoned: <reason>"
+    return error
+  }
+  const error = new Error(message)
+  error.name = name
+  return error
 }
 
 /** The byte arrays in a result that own their whole buffer: moved to the caller, not copied. */

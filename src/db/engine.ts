@@ -26,6 +26,22 @@ export interface EngineApplied {
   changes?: RowChange[]
 }
 
+/** An image (a backup's read transaction, see `DatabaseImage`) held open in the engine. */
+export interface EngineImage {
+  id: number
+  pageSize: number
+  pageCount: number
+}
+
+/** A command of raftlite's own that runs in the engine (a load's chunk or commit). */
+export interface EngineCommand {
+  name: string
+  timestampMs: number
+  seed: bigint
+  payload: Uint8Array
+  recordChanges: boolean
+}
+
 export interface Engine {
   /** Applies batches in order, each atomic on its own; one hop for the whole run. */
   applyBatches(batches: EngineApply[]): Promise<EngineApplied[]>
@@ -40,12 +56,23 @@ export interface Engine {
   closeConnections(): Promise<void>
   reopen(): Promise<void>
   close(): Promise<void>
+  openImage(): Promise<EngineImage>
+  readImage(id: number, first: number, count: number): Promise<Uint8Array>
+  /** The image's SQL dump from where the last call stopped: about `chars` of it, null at the end. */
+  readImageSql(id: number, tables: readonly string[], chars: number): Promise<string | null>
+  closeImage(id: number): Promise<void>
+  /** Ends the images' read transactions (a checkpoint or a file swap needs it): reads then fail. */
+  abandonImages(reason: string): Promise<void>
+  checkLoadable(path: string): Promise<void>
+  vacuumInto(path: string): Promise<void>
+  applyCommand(command: EngineCommand): Promise<{ result: unknown; changes?: RowChange[] }>
 }
 
 /** The methods an engine serves by name (the worker protocol's allowlist). */
 export const ENGINE_METHODS = [
   'applyBatches', 'query', 'refusal', 'isReadOnly', 'checkpoint', 'sizes', 'pragmas', 'sqliteVersion',
-  'closeConnections', 'reopen', 'close',
+  'closeConnections', 'reopen', 'close', 'openImage', 'readImage', 'readImageSql', 'closeImage', 'abandonImages',
+  'checkLoadable', 'vacuumInto', 'applyCommand',
 ] as const satisfies readonly (keyof Engine)[]
 
 export type EngineMethod = (typeof ENGINE_METHODS)[number]

@@ -3,12 +3,21 @@
  * runtime has no threads (Workers, Durable Objects), by tests on memory files, and inside the
  * worker of a worker-backed engine. A long statement here blocks the thread it runs on.
  */
+import { decodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
 import type { Database } from './database.ts'
-import type { Engine, EngineApplied, EngineApply } from './engine.ts'
+import type { DatabaseImage } from './database-image.ts'
+import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage } from './engine.ts'
 import type { RowChange } from './row-changes.ts'
+
+interface OpenImage {
+  image: DatabaseImage
+  sql?: { tables: string; pieces: Generator<string> }
+}
 
 export class InThreadEngine implements Engine {
   #recording: boolean | null = null
+  readonly #images = new Map<number, OpenImage>()
+  #nextImage = 1
 
   constructor(readonly database: Database) {}
 
@@ -62,5 +71,68 @@ export class InThreadEngine implements Engine {
 
   async close(): Promise<void> {
     this.database.close()
+  }
+
+  async openImage(): Promise<EngineImage> {
+    const image = this.database.openImage()
+    const id = this.#nextImage++
+    this.#images.set(id, { image })
+    return { id, pageSize: image.pageSize, pageCount: image.pageCount }
+  }
+
+  async readImage(id: number, first: number, count: number): Promise<Uint8Array> {
+    return this.#image(id).image.read(first, count)
+  }
+
+  async readImageSql(id: number, tables: readonly string[], chars: number): Promise<string | null> {
+    const open = this.#image(id)
+    const key = JSON.stringify(tables)
+    if (open.sql && open.sql.tables !== key) throw new Error('an image dumps one set of tables')
+    open.sql ??= { tables: key, pieces: open.image.sql(tables) }
+    let text = ''
+    while (text.length < chars) {
+      const { done, value } = open.sql.pieces.next()
+      if (done) return text === '' ? null : text
+      text += value
+    }
+    return text
+  }
+
+  async closeImage(id: number): Promise<void> {
+    this.#images.get(id)?.image.close()
+    this.#images.delete(id)
+  }
+
+  async abandonImages(reason: string): Promise<void> {
+    // The entries stay: reading one then says why it ended (ImageAbandonedError).
+    this.database.abandonImages(reason)
+  }
+
+  async checkLoadable(path: string): Promise<void> {
+    await this.database.checkLoadable(path)
+  }
+
+  async vacuumInto(path: string): Promise<void> {
+    await this.database.vacuumInto(path)
+  }
+
+  /** raftlite's own commands that need the SQL connection (a load's chunks and commit). */
+  async applyCommand({ name, timestampMs, seed, payload, recordChanges }: EngineCommand): Promise<{ result: unknown; changes?: RowChange[] }> {
+    const db = this.database
+    db.recordRowChanges(recordChanges)
+    if (name === LOAD_COMMIT_COMMAND) {
+      db.applyStagedLoad(decodeLoadCommit(payload)) // replaces everything: no row change (as in the thread)
+      return { result: undefined }
+    }
+    if (name !== LOAD_CHUNK_COMMAND) throw new Error(`no handler for command ${JSON.stringify(name)} in the engine`)
+    const changes: RowChange[] | undefined = recordChanges ? [] : undefined
+    const result = db.applyCommand(timestampMs, seed, (connection) => loadChunkHandler({ payload, connection }), changes)
+    return changes ? { result, changes } : { result }
+  }
+
+  #image(id: number): OpenImage {
+    const open = this.#images.get(id)
+    if (!open) throw new Error(`database image ${id} is closed`)
+    return open
   }
 }

@@ -19,7 +19,7 @@ import { StoreError } from './store-error.ts'
 const CHUNK_BYTES = 1024 * 1024
 const CHUNKS_IN_FLIGHT = 4
 
-export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'platform' | 'logger' | 'members' | 'stopping'> & {
+export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'engine' | 'platform' | 'logger' | 'members' | 'stopping'> & {
   data: Pick<DataPath, 'command'>
   isLeader(): boolean
   snapshot(): Promise<boolean>
@@ -85,7 +85,7 @@ export class NodeLoad {
     const files = this.#files()
     try {
       const received = await this.#receive(body, path)
-      await db.checkLoadable(path)
+      await (this.#ctx.engine ?? db).checkLoadable(path)
       const id = `${this.#ctx.id}-${platform.clock.now()}-${this.#uploads}`
       const handle = files.open(path, { create: false, readOnly: true })
       let seq = 0

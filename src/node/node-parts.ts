@@ -8,6 +8,7 @@ import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-s
 import type { SqlFunction } from '../db/database.ts'
 import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
+import { EngineImages } from '../db/engine-image.ts'
 import { LOAD_CHUNK_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
 import { Members } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
@@ -119,6 +120,7 @@ export class NodeParts {
       log: storage.log,
       db: storage.db,
       engine: storage.engine,
+      engineImages: storage.engine ? new EngineImages(storage.engine) : null,
       members: this.members,
       fetch: peerAuth.fetch,
       logger: platform.logger ?? silentLogger,

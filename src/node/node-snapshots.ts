@@ -3,6 +3,7 @@
  * log behind them, receiving one from the leader and installing it through the state machine.
  * Sending them to followers is `SnapshotSender`'s.
  */
+import type { Engine } from '../db/engine.ts'
 import type { Member } from '../cluster/members.ts'
 import { SnapshotStore, SnapshotSupersededError } from '../cluster/snapshot-store.ts'
 import { SnapshotStreamError, receiveSnapshotFrames } from '../cluster/snapshot-stream.ts'
@@ -14,7 +15,7 @@ import type { NodeStats } from './node-types.ts'
 import { SnapshotSender } from './snapshot-sender.ts'
 import { StoreError } from './store-error.ts'
 
-export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'engine' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
+export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'engine' | 'engineImages' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
   store: SnapshotStore
   stats: NodeStats
   addressOf(id: string): string | undefined
@@ -62,11 +63,16 @@ export class NodeSnapshots {
     while (this.sender.active > 0) await this.sender.abortAll('a newer snapshot is being taken')
     closed()
     // A backup's image holds back the checkpoint: it gives way, as a follower's transfer does.
-    this.#ctx.db.abandonImages('a snapshot is being taken')
+    const reason = 'a snapshot is being taken'
+    this.#ctx.db.abandonImages(reason)
     // The point is taken in the same synchronous step as the checkpoint: whatever was applied
     // by then, and nothing after.
-    const { engine } = this.#ctx
-    const live = engine ? { checkpoint: () => engine.checkpoint() } : this.#ctx.db
+    const { engine, engineImages } = this.#ctx
+    const checkpointInEngine = async (engine: Engine) => {
+      await engineImages?.abandon(reason)
+      return engine.checkpoint()
+    }
+    const live = engine ? { checkpoint: () => checkpointInEngine(engine) } : this.#ctx.db
     const capture = () => {
       this.#ctx.beforeSnapshotPoint?.()
       const raft = driver().raft
@@ -149,7 +155,7 @@ export class NodeSnapshots {
         const due = Math.max(entries / options.raftSnapEntries, wal)
         // A snapshot being sent to a follower (or a backup's image) gets to finish while the log
         // and WAL stay under twice their thresholds; past that, compaction wins and it is abandoned.
-        const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0
+        const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0 || (this.#ctx.engineImages?.count ?? 0) > 0
         if (due >= 1 && (!busy || due >= 2) && !this.#taking) {
           if (wal >= 1) this.#ctx.counters.add('store', 'num_wal_snapshots')
           this.take(options.raftTrailingLogs).catch((e: unknown) => {
@@ -213,6 +219,7 @@ export class NodeSnapshots {
     const { engine } = this.#ctx
     if (engine) {
       // The worker closes its connections, the file is swapped here, then it opens them again.
+      void this.#ctx.engineImages?.abandon('the database file is being replaced').catch(() => {})
       return engine.closeConnections().then(() => {
         try {
           swap()

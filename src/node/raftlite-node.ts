@@ -20,7 +20,7 @@ import type { DatabaseStateMachine } from '../cluster/database-state-machine.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
-import type { DatabaseImage } from '../db/database-image.ts'
+import type { BackupImage } from '../db/backup-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
 import type { Authorizer } from '../auth/authorizer.ts'
@@ -272,10 +272,24 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   }
 
   /** A consistent image of the database at `appliedIndex`, readable while writes go on (backup). */
-  openImage(): { appliedIndex: number; image: DatabaseImage } {
+  async openImage(): Promise<{ appliedIndex: number; image: BackupImage }> {
     if (this.#parts.stopping) throw new StoreError('store not open')
-    if (this.#parts.storage.engine) throw new StoreError('a database image is not available yet while the database runs in a worker')
-    return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
+    const images = this.#parts.ctx.engineImages
+    if (!images) return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
+    // The worker applies asynchronously: hold applies so the image is exactly `applied`.
+    const release = await this.#parts.driver.holdApplies()
+    try {
+      return { image: await images.open(), appliedIndex: this.#parts.driver.applied }
+    } finally {
+      release()
+    }
+  }
+
+  /** A compacted copy of the database (VACUUM INTO) written to `path`, which must not exist. */
+  vacuumInto(path: string): Promise<void> {
+    if (this.#parts.stopping) return Promise.reject(new StoreError('store not open'))
+    const { engine } = this.#parts.storage
+    return engine ? engine.vacuumInto(path) : this.#parts.storage.db.vacuumInto(path)
   }
 
   /**

@@ -138,7 +138,7 @@ describe('auto-backup to files', () => {
 describe('auto-restore from S3 (s3rver)', () => {
   test('an empty leader restores (gzip or plain); a node with data skips; corrupt and truncated objects are refused', async () => {
     const source = await until('a leader', () => nodes.find((n) => n.node.isLeader))
-    const { image } = source.node.openImage()
+    const image = source.node.database.openImage() // in-process nodes: the database is in the thread
     const plain = Buffer.concat([...image.chunks()])
     image.close()
     const put = async (name: string, bytes: Uint8Array) => {
