@@ -8,11 +8,12 @@ import type { Database } from '../db/database.ts'
 import type { Engine } from '../db/engine.ts'
 import type { RowChange } from '../db/row-changes.ts'
 import type { StatementResult } from '../db/statement-result.ts'
+import type { WriteBatch } from '../db/write-batch.ts'
 import type { ConfChange, Entry, Snapshot } from '../raft/types.ts'
 import type { Connection } from '../sqlite/connection.ts'
 import { decodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND } from './load-commands.ts'
 import type { Members } from './members.ts'
-import type { StateMachine } from './raft-driver.ts'
+import type { ApplyOutcome, StateMachine } from './raft-driver.ts'
 
 export interface AppliedWrite {
   results: StatementResult[]
@@ -88,6 +89,65 @@ export class DatabaseStateMachine implements StateMachine {
       results: this.db().query(command.statements, { transaction: command.transaction, timeoutMs: command.timeoutMs }),
       raftIndex: entry.index,
     }
+  }
+
+  /**
+   * A run of committed entries (they queued behind an apply in the worker): consecutive writes
+   * go to the engine in one `applyBatches` call; anything else is applied on its own, in order.
+   */
+  async applyRun(entries: readonly { entry: Entry; local: boolean }[]): Promise<ApplyOutcome[]> {
+    const outcomes: ApplyOutcome[] = []
+    const failed = (e: unknown): ApplyOutcome => ({ ok: false, error: e instanceof Error ? e : new Error(String(e)) })
+    const { engine } = this
+    if (!engine) {
+      for (const { entry, local } of entries) {
+        try {
+          outcomes.push({ ok: true, value: this.apply(entry, local) })
+        } catch (e) {
+          outcomes.push(failed(e))
+        }
+      }
+      return outcomes
+    }
+    let writes: { index: number; batch: WriteBatch }[] = []
+    const flush = async () => {
+      if (writes.length === 0) return
+      const group = writes
+      writes = []
+      const recordChanges = this.#listeners.size > 0
+      try {
+        const applied = await engine.applyBatches(group.map(({ batch }) => ({ batch, recordChanges })))
+        for (const [k, { index, batch }] of group.entries()) {
+          if (applied[k].changes) this.#report(index, batch.timestampMs, applied[k].changes)
+          outcomes.push({ ok: true, value: { results: applied[k].results, raftIndex: index } satisfies AppliedWrite })
+        }
+      } catch (e) {
+        for (const _ of group) outcomes.push(failed(e))
+      }
+    }
+    for (const { entry, local } of entries) {
+      let command: ReturnType<typeof decodeCommand>
+      try {
+        command = decodeCommand(entry.data)
+      } catch (e) {
+        await flush()
+        outcomes.push(failed(e))
+        continue
+      }
+      if (command.kind === 'write') {
+        this.lastWriteTimestamp = command.batch.timestampMs
+        writes.push({ index: entry.index, batch: command.batch })
+        continue
+      }
+      await flush()
+      try {
+        outcomes.push({ ok: true, value: await this.#applyInWorker(engine, entry, local) })
+      } catch (e) {
+        outcomes.push(failed(e))
+      }
+    }
+    await flush()
+    return outcomes
   }
 
   async #applyInWorker(engine: Engine, entry: Entry, local: boolean): Promise<AppliedWrite | undefined> {

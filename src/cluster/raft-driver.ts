@@ -22,6 +22,9 @@ import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-e
 import { ReadWaits } from './read-waits.ts'
 import { startTicker } from './ticker.ts'
 
+/** Entries per `applyRun` call at most (one worker message each). */
+const MAX_RUN = 256
+
 export interface StateMachine {
   /**
    * Applies a committed normal entry. `local` is true on the node that proposed it. A promise
@@ -29,11 +32,18 @@ export interface StateMachine {
    * on meanwhile, and later entries are applied after it, in log order.
    */
   apply(entry: Entry, local: boolean): unknown
+  /**
+   * Optional: applies a run of committed normal entries that queued up behind an asynchronous
+   * apply, at once (one hop to a worker for many entries). Outcomes are per entry, in order.
+   */
+  applyRun?(entries: readonly { entry: Entry; local: boolean }[]): Promise<ApplyOutcome[]>
   /** A committed membership change (the core already updated its own view). */
   applyConfChange(change: ConfChange, entry: Entry): void
   /** Replaces the state with a snapshot received from the leader (already persisted). */
   installSnapshot(snapshot: Snapshot): void | Promise<void>
 }
+
+export type ApplyOutcome = { ok: true; value: unknown } | { ok: false; error: Error }
 
 export interface Transport {
   /** Sends messages; delivery may fail silently (Raft retries). */
@@ -100,6 +110,8 @@ export class RaftDriver {
   #term: number
   /** The asynchronous applies in flight, in log order; null when none is. */
   #applying: Promise<void> | null = null
+  /** Entries waiting behind the last apply in flight, applied as one run; null when none wait. */
+  #backlog: Entry[] | null = null
 
   constructor(options: DriverOptions) {
     this.#o = options
@@ -412,9 +424,21 @@ export class RaftDriver {
   }
 
   #apply(entry: Entry): void {
-    // Behind an apply still in flight: wait for it, to keep log order.
+    // Behind an apply still in flight: wait for it, to keep log order. Entries that queue up
+    // meanwhile go together, as one run.
     if (this.#applying) {
-      this.#trackApply(this.#applying.then(() => this.#applyNow(entry)))
+      if (this.#backlog) {
+        this.#backlog.push(entry)
+        return
+      }
+      const run = [entry]
+      this.#trackApply(
+        this.#applying.then(() => {
+          if (this.#backlog === run) this.#backlog = null
+          return this.#applyRun(run)
+        }),
+      )
+      this.#backlog = run
       return
     }
     const async = this.#applyNow(entry)
@@ -422,10 +446,46 @@ export class RaftDriver {
   }
 
   #trackApply(work: Promise<void>): void {
+    this.#backlog = null // what comes later waits for this work (a hold's gate included)
     const tracked: Promise<void> = work.finally(() => {
       if (this.#applying === tracked) this.#applying = null
     })
     this.#applying = tracked
+  }
+
+  /** Applies queued entries in order: runs of normal entries at once where the state machine can. */
+  async #applyRun(entries: readonly Entry[]): Promise<void> {
+    const many = this.#o.fsm.applyRun
+    let i = 0
+    while (i < entries.length && !this.#stopped) {
+      let j = i
+      while (j < entries.length && j - i < MAX_RUN && entries[j].type !== 'confChange' && entries[j].data.byteLength > 0) j++
+      if (many && j - i >= 2) {
+        await this.#applyMany(many.bind(this.#o.fsm), entries.slice(i, j))
+        i = j
+        continue
+      }
+      const async = this.#applyNow(entries[i++])
+      if (async) await async
+    }
+  }
+
+  async #applyMany(many: NonNullable<StateMachine['applyRun']>, run: readonly Entry[]): Promise<void> {
+    const pending = run.map((entry) => this.#pending.get(entry.index))
+    const local = run.map((entry, k) => pending[k] !== undefined && pending[k].term === entry.term)
+    let outcomes: ApplyOutcome[]
+    try {
+      outcomes = await many(run.map((entry, k) => ({ entry, local: local[k] })))
+      if (outcomes.length !== run.length) throw new Error(`applyRun answered ${outcomes.length} outcomes for ${run.length} entries`)
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e))
+      outcomes = run.map(() => ({ ok: false, error }))
+    }
+    for (const [k, entry] of run.entries()) {
+      const outcome = outcomes[k]
+      if (!outcome.ok) this.#o.onError?.(outcome.error)
+      this.#settleApplied(entry, pending[k], local[k], outcome.ok ? outcome.value : undefined, outcome.ok ? undefined : outcome.error)
+    }
   }
 
   /** Applies one entry; returns a promise only when the state machine answered with one. */

@@ -20,7 +20,7 @@ afterEach(() => {
   drivers = []
 })
 
-function cluster(applyMs: (data: string) => number) {
+function cluster(applyMs: (data: string) => number, runs?: Map<string, number[]>) {
   const ids = ['a', 'b', 'c']
   const boot = bootstrapState(ids)
   const byId = new Map<string, RaftDriver>()
@@ -31,6 +31,7 @@ function cluster(applyMs: (data: string) => number) {
     log.setHardState(boot.hardState)
     const seen: string[] = []
     applied.set(id, seen)
+    runs?.set(id, [])
     const raft = new RaftNode({ id, storage: log, random: createSeededRandom(i + 1), electionTick: 10, heartbeatTick: 1, applied: 0 })
     const driver = new RaftDriver({
       raft,
@@ -43,6 +44,19 @@ function cluster(applyMs: (data: string) => number) {
           seen.push(data)
           return `${id}:${data}`
         },
+        // With `runs`: entries queued behind an apply come as one run (a worker's applyBatches).
+        applyRun: runs
+          ? async (entries) => {
+              runs.get(id)!.push(entries.length)
+              await sleep(5)
+              return entries.map(({ entry }) => {
+                const data = new TextDecoder().decode(entry.data)
+                if (data === 'bad') return { ok: false as const, error: new Error(`${id} refused ${data}`) }
+                seen.push(data)
+                return { ok: true as const, value: `${id}:${data}` }
+              })
+            }
+          : undefined,
         applyConfChange: () => {},
         installSnapshot: () => {},
       },
@@ -79,4 +93,29 @@ test('a long asynchronous apply keeps the leader, applies in log order and resol
   }
   for (let i = 0; i < 300 && [...applied.values()].some((s) => s.length < 2); i++) await sleep(10)
   for (const [id, seen] of applied) expect(seen.filter((s) => s !== ''), id).toEqual(['heavy', 'light'])
+}, 20_000)
+
+test('entries that queue behind an asynchronous apply are applied as runs, in order, each proposal settled on its own', async () => {
+  const runs = new Map<string, number[]>()
+  const { byId, applied } = cluster((data) => (data === 'heavy' ? 800 : 0), runs)
+  byId.get('a')!.campaign()
+  for (let i = 0; i < 200 && byId.get('a')!.role !== 'leader'; i++) await sleep(10)
+  const leader = byId.get('a')!
+  expect(leader.role).toBe('leader')
+  const heavy = leader.propose(text('heavy'), 10_000)
+  await sleep(50)
+  const names = Array.from({ length: 30 }, (_, i) => (i === 7 ? 'bad' : `w${i}`))
+  const settled = await Promise.allSettled([heavy, ...names.map((n) => leader.propose(text(n), 10_000))])
+  expect(settled[0]).toEqual({ status: 'fulfilled', value: 'a:heavy' })
+  for (const [i, n] of names.entries()) {
+    if (n === 'bad') expect(settled[i + 1]).toMatchObject({ status: 'rejected', reason: { message: 'a refused bad' } })
+    else expect(settled[i + 1]).toEqual({ status: 'fulfilled', value: `a:${n}` })
+  }
+  const expected = ['heavy', ...names.filter((n) => n !== 'bad')]
+  for (let i = 0; i < 300 && [...applied.values()].some((s) => s.filter((x) => x !== '').length < expected.length); i++) await sleep(10)
+  for (const [id, seen] of applied) expect(seen.filter((s) => s !== ''), id).toEqual(expected)
+  // The 30 entries proposed during the heavy apply went in a few runs, not one call each.
+  const leaderRuns = runs.get('a')!
+  expect(leaderRuns.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(names.length)
+  expect(leaderRuns.length).toBeLessThan(names.length / 3)
 }, 20_000)
