@@ -6,6 +6,7 @@ import { Database, type DatabaseOptions } from '../../src/db/database.ts'
 import { serveEngine } from '../../src/db/engine-protocol.ts'
 import { InThreadEngine } from '../../src/db/in-thread-engine.ts'
 import { NodeFilePort } from '../node/fs-file-port.ts'
+import { WriteTrackingFilePort } from '../../src/storage/write-tracking-file-port.ts'
 
 interface WorkerScope {
   postMessage(message: unknown, transfer?: ArrayBuffer[]): void
@@ -19,9 +20,11 @@ scope.onmessage = (first) => {
   scope.onmessage = (event) => {
     for (const h of handlers) h(event.data)
   }
-  Database.open({ ...options, files: new NodeFilePort() }).then(
+  // The snapshot store's copy catches up by the ranges this port saw written (takeWritten).
+  const files = new WriteTrackingFilePort(new NodeFilePort(), options.path)
+  Database.open({ ...options, files }).then(
     (database) => {
-      serveEngine(new InThreadEngine(database), { send: (m, t) => scope.postMessage(m, t), onMessage: (h) => handlers.push(h) })
+      serveEngine(new InThreadEngine(database, files), { send: (m, t) => scope.postMessage(m, t), onMessage: (h) => handlers.push(h) })
       scope.postMessage({ ready: true })
     },
     (e: unknown) => scope.postMessage({ failed: e instanceof Error ? e.message : String(e) }),

@@ -10,6 +10,7 @@ import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type
 import { ImageAbandonedError } from './database-image.ts'
 import { InvalidDatabaseError } from './database-restore.ts'
 import type { RowChange } from './row-changes.ts'
+import type { ByteRange } from '../storage/write-tracking-file-port.ts'
 import type { QueryOptions } from './database.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import type { StatementResult } from './statement-result.ts'
@@ -85,6 +86,9 @@ export class RemoteEngine implements Engine {
   }
   checkpoint(): Promise<boolean> {
     return this.#call('checkpoint', [])
+  }
+  takeWritten(): Promise<ByteRange[] | null> {
+    return this.#call('takeWritten', [])
   }
   sizes(): Promise<{ file: number; wal: number }> {
     return this.#call('sizes', [])

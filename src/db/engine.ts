@@ -10,6 +10,7 @@ import type { QueryOptions } from './database.ts'
 import type { RowChange } from './row-changes.ts'
 import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
+import type { ByteRange } from '../storage/write-tracking-file-port.ts'
 
 /** How the engine opens the node's database (its file port and clocks are the runtime's). */
 export type EngineOpenOptions = Omit<import('./database.ts').DatabaseOptions, 'files' | 'clock' | 'random'>
@@ -49,6 +50,11 @@ export interface Engine {
   refusal(sql: string): Promise<string | null>
   isReadOnly(sql: string): Promise<boolean>
   checkpoint(): Promise<boolean>
+  /**
+   * The ranges of the database file written since the last call (a checkpoint's pages), or null
+   * when they are not known (then a snapshot copies the whole file). Starts over either way.
+   */
+  takeWritten(): Promise<ByteRange[] | null>
   sizes(): Promise<{ file: number; wal: number }>
   pragmas(): Promise<{ rw: Record<string, string>; ro: Record<string, string> }>
   sqliteVersion(): Promise<string>
@@ -70,7 +76,7 @@ export interface Engine {
 
 /** The methods an engine serves by name (the worker protocol's allowlist). */
 export const ENGINE_METHODS = [
-  'applyBatches', 'query', 'refusal', 'isReadOnly', 'checkpoint', 'sizes', 'pragmas', 'sqliteVersion',
+  'applyBatches', 'query', 'refusal', 'isReadOnly', 'checkpoint', 'takeWritten', 'sizes', 'pragmas', 'sqliteVersion',
   'closeConnections', 'reopen', 'close', 'openImage', 'readImage', 'readImageSql', 'closeImage', 'abandonImages',
   'checkLoadable', 'vacuumInto', 'applyCommand',
 ] as const satisfies readonly (keyof Engine)[]

@@ -8,6 +8,7 @@ import type { Database } from './database.ts'
 import type { DatabaseImage } from './database-image.ts'
 import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage } from './engine.ts'
 import type { RowChange } from './row-changes.ts'
+import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 
 interface OpenImage {
   image: DatabaseImage
@@ -19,7 +20,11 @@ export class InThreadEngine implements Engine {
   readonly #images = new Map<number, OpenImage>()
   #nextImage = 1
 
-  constructor(readonly database: Database) {}
+  constructor(
+    readonly database: Database,
+    /** The port the database writes its file through, in a worker: it reports what was written. */
+    private readonly writes?: WriteTrackingFilePort,
+  ) {}
 
   async applyBatches(batches: EngineApply[]): Promise<EngineApplied[]> {
     const db = this.database
@@ -48,6 +53,10 @@ export class InThreadEngine implements Engine {
     return this.database.checkpoint()
   }
 
+  async takeWritten(): Promise<ByteRange[] | null> {
+    return this.writes?.takeWritten() ?? null
+  }
+
   async sizes(): Promise<{ file: number; wal: number }> {
     return { file: this.database.fileSize(), wal: this.database.walSize() }
   }
@@ -67,6 +76,7 @@ export class InThreadEngine implements Engine {
   async reopen(): Promise<void> {
     this.database.resume(this.#recording ?? false)
     this.#recording = null
+    this.writes?.markInSync() // a new file: the node's copy of it is in sync (see SnapshotTaker.liveReplaced)
   }
 
   async close(): Promise<void> {

@@ -70,7 +70,10 @@ export class NodeSnapshots {
     const { engine, engineImages } = this.#ctx
     const checkpointInEngine = async (engine: Engine) => {
       await engineImages?.abandon(reason)
-      return engine.checkpoint()
+      const done = engine.checkpoint()
+      const written = engine.takeWritten() // the pages that checkpoint wrote: the copy catches up by them
+      this.#ctx.store.noteLiveWrites(await written)
+      return done
     }
     const live = engine ? { checkpoint: () => checkpointInEngine(engine) } : this.#ctx.db
     const capture = () => {

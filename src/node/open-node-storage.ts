@@ -64,9 +64,9 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
     const dbPath = options.onDiskPath || joinPath(options.dataDir, 'db.sqlite')
     if (options.onDiskPath) files.mkdirp(dbPath.includes('/') ? dbPath.slice(0, dbPath.lastIndexOf('/')) || '/' : '.')
     const liveWrites = new WriteTrackingFilePort(files, dbPath)
-    // A worker writes the file through its own port: this one would see none of it, so every
-    // snapshot copies the whole file then.
-    const snapshots = new SnapshotStore(files, options.dataDir, dbPath, startEngine ? undefined : liveWrites)
+    // A worker writes the file through a tracking port of its own and reports what it wrote
+    // with each snapshot's checkpoint (node-snapshots.ts): this port then learns it.
+    const snapshots = new SnapshotStore(files, options.dataDir, dbPath, liveWrites)
     const prepared = snapshots.prepareLive()
     if (prepared.meta) alignLogWithSnapshot(log, prepared.meta)
     db = await Database.open({
