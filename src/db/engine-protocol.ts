@@ -9,6 +9,7 @@
 import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineCommand, type EngineImage, type EngineMethod } from './engine.ts'
 import { ImageAbandonedError } from './database-image.ts'
 import { InvalidDatabaseError } from './database-restore.ts'
+import { ResultTooLargeError } from '../sqlite/result-cap.ts'
 import type { RowChange } from './row-changes.ts'
 import type { ByteRange } from '../storage/write-tracking-file-port.ts'
 import type { QueryOptions } from './database.ts'
@@ -159,6 +160,11 @@ export class RemoteEngine implements Engine {
 /** The error the engine threw, of its class where callers tell classes apart (`instanceof`). */
 function rebuiltError(name: string, message: string): Error {
   if (name === 'InvalidDatabaseError') return new InvalidDatabaseError(message)
+  if (name === 'ResultTooLargeError') {
+    const error = new ResultTooLargeError(0, 0)
+    error.message = message // the worker's, with its limit and rows read
+    return error
+  }
   if (name === 'ImageAbandonedError') {
     const error = new ImageAbandonedError('')
     error.message = message // already says "database image abandoned: <reason>"
