@@ -53,6 +53,8 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly appliedIndex: number
   readonly lastSnapshotIndex: number
   readonly sqliteVersion: string
+  /** Where SQLite runs: in a worker, or on the event loop (`-db-engine`, docs/engine.md). */
+  readonly engineKind?: 'worker' | 'thread'
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats

@@ -42,7 +42,7 @@ export interface NodeStorage {
 
 export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore, functions?: ReadonlyMap<string, SqlFunction>, inThread = false): Promise<NodeStorage> {
   // SQL functions are functions of this thread too: with any, the database stays here.
-  const startEngine = inThread || (functions?.size ?? 0) > 0 ? undefined : platform.startEngine
+  const startEngine = inThread || options.dbEngine === 'thread' || (functions?.size ?? 0) > 0 ? undefined : platform.startEngine
   const { files } = platform
   files.mkdirp(options.dataDir)
   const unlock = files.lock(joinPath(options.dataDir, 'LOCK'))

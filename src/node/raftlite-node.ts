@@ -135,6 +135,10 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return this.#parts.storage.db.sqliteVersion
   }
 
+  get engineKind(): 'worker' | 'thread' {
+    return this.#parts.storage.engine ? 'worker' : 'thread'
+  }
+
   get queue(): WriteQueue {
     return this.#parts.queue
   }
