@@ -15,35 +15,15 @@ import type { Timers } from '../ports/timers.ts'
 import type { Message } from '../raft/messages.ts'
 import { RaftError } from '../raft/errors.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
-import type { ConfChange, Entry, NodeId, Snapshot, SoftState } from '../raft/types.ts'
+import type { ConfChange, Entry, NodeId, SoftState } from '../raft/types.ts'
 import { decodeConfChange } from '../raft/conf-change.ts'
 import type { LogStore } from './log-store.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { ReadWaits } from './read-waits.ts'
+import { ApplyQueue, type StateMachine } from './apply-queue.ts'
 import { startTicker } from './ticker.ts'
 
-/** Entries per `applyRun` call at most (one worker message each). */
-const MAX_RUN = 256
-
-export interface StateMachine {
-  /**
-   * Applies a committed normal entry. `local` is true on the node that proposed it. A promise
-   * (an engine off the thread) is awaited off the Ready loop: heartbeats, votes and appends go
-   * on meanwhile, and later entries are applied after it, in log order.
-   */
-  apply(entry: Entry, local: boolean): unknown
-  /**
-   * Optional: applies a run of committed normal entries that queued up behind an asynchronous
-   * apply, at once (one hop to a worker for many entries). Outcomes are per entry, in order.
-   */
-  applyRun?(entries: readonly { entry: Entry; local: boolean }[]): Promise<ApplyOutcome[]>
-  /** A committed membership change (the core already updated its own view). */
-  applyConfChange(change: ConfChange, entry: Entry): void
-  /** Replaces the state with a snapshot received from the leader (already persisted). */
-  installSnapshot(snapshot: Snapshot): void | Promise<void>
-}
-
-export type ApplyOutcome = { ok: true; value: unknown } | { ok: false; error: Error }
+export type { ApplyOutcome, StateMachine } from './apply-queue.ts'
 
 export interface Transport {
   /** Sends messages; delivery may fail silently (Raft retries). */
@@ -108,16 +88,23 @@ export class RaftDriver {
   /** Term of the newest applied entry (or snapshot), and the node's current term. */
   #appliedTerm = 0
   #term: number
-  /** The asynchronous applies in flight, in log order; null when none is. */
-  #applying: Promise<void> | null = null
-  /** Entries waiting behind the last apply in flight, applied as one run; null when none wait. */
-  #backlog: Entry[] | null = null
+  /** Committed entries on their way into the state machine, in log order (off the Ready loop). */
+  readonly #applies: ApplyQueue
 
   constructor(options: DriverOptions) {
     this.#o = options
     this.#waits = new ReadWaits(options.timers)
     this.#applied = options.applied
     this.#term = options.raft.status().term
+    const fsm = options.fsm
+    this.#applies = new ApplyQueue({
+      isLocal: (entry) => this.#pending.get(entry.index)?.term === entry.term,
+      applyEntry: (entry, local) => this.#applyEntry(entry, local),
+      applyRun: fsm.applyRun && ((run) => fsm.applyRun!(run)),
+      settle: (entry, local, result, failure) => this.#settleApplied(entry, local, result, failure),
+      onError: (error) => this.#o.onError?.(error),
+      stopped: () => this.#stopped,
+    })
   }
 
   /**
@@ -409,118 +396,33 @@ export class RaftDriver {
    * ones until `release` is called: what a snapshot of an engine in a worker captures is then
    * exactly `applied`.
    */
-  async holdApplies(): Promise<() => void> {
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    const before = this.#applying
-    this.#trackApply((before ?? Promise.resolve()).then(() => gate))
-    await before
-    return release
+  holdApplies(): Promise<() => void> {
+    return this.#applies.hold()
   }
 
   /** Resolves once no asynchronous apply is in flight (at once with a synchronous state machine). */
-  async applyIdle(): Promise<void> {
-    while (this.#applying) await this.#applying
+  applyIdle(): Promise<void> {
+    return this.#applies.idle()
   }
 
   #apply(entry: Entry): void {
-    // Behind an apply still in flight: wait for it, to keep log order. Entries that queue up
-    // meanwhile go together, as one run.
-    if (this.#applying) {
-      if (this.#backlog) {
-        this.#backlog.push(entry)
-        return
-      }
-      const run = [entry]
-      this.#trackApply(
-        this.#applying.then(() => {
-          if (this.#backlog === run) this.#backlog = null
-          return this.#applyRun(run)
-        }),
-      )
-      this.#backlog = run
-      return
-    }
-    const async = this.#applyNow(entry)
-    if (async) this.#trackApply(async)
+    this.#applies.push(entry)
   }
 
-  #trackApply(work: Promise<void>): void {
-    this.#backlog = null // what comes later waits for this work (a hold's gate included)
-    const tracked: Promise<void> = work.finally(() => {
-      if (this.#applying === tracked) this.#applying = null
-    })
-    this.#applying = tracked
+  /** Hands one entry to the state machine (see ApplyQueue): a membership change or a command. */
+  #applyEntry(entry: Entry, local: boolean): unknown {
+    if (entry.type === 'confChange') {
+      const change = decodeConfChange(entry.data)
+      if (change) this.#o.fsm.applyConfChange(change, entry)
+      return undefined
+    }
+    return entry.data.byteLength > 0 ? this.#o.fsm.apply(entry, local) : undefined
   }
 
-  /** Applies queued entries in order: runs of normal entries at once where the state machine can. */
-  async #applyRun(entries: readonly Entry[]): Promise<void> {
-    const many = this.#o.fsm.applyRun
-    let i = 0
-    while (i < entries.length && !this.#stopped) {
-      let j = i
-      while (j < entries.length && j - i < MAX_RUN && entries[j].type !== 'confChange' && entries[j].data.byteLength > 0) j++
-      if (many && j - i >= 2) {
-        await this.#applyMany(many.bind(this.#o.fsm), entries.slice(i, j))
-        i = j
-        continue
-      }
-      const async = this.#applyNow(entries[i++])
-      if (async) await async
-    }
-  }
-
-  async #applyMany(many: NonNullable<StateMachine['applyRun']>, run: readonly Entry[]): Promise<void> {
-    const pending = run.map((entry) => this.#pending.get(entry.index))
-    const local = run.map((entry, k) => pending[k] !== undefined && pending[k].term === entry.term)
-    let outcomes: ApplyOutcome[]
-    try {
-      outcomes = await many(run.map((entry, k) => ({ entry, local: local[k] })))
-      if (outcomes.length !== run.length) throw new Error(`applyRun answered ${outcomes.length} outcomes for ${run.length} entries`)
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e))
-      outcomes = run.map(() => ({ ok: false, error }))
-    }
-    for (const [k, entry] of run.entries()) {
-      const outcome = outcomes[k]
-      if (!outcome.ok) this.#o.onError?.(outcome.error)
-      this.#settleApplied(entry, pending[k], local[k], outcome.ok ? outcome.value : undefined, outcome.ok ? undefined : outcome.error)
-    }
-  }
-
-  /** Applies one entry; returns a promise only when the state machine answered with one. */
-  #applyNow(entry: Entry): Promise<void> | undefined {
-    const pending = this.#pending.get(entry.index)
-    const local = pending !== undefined && pending.term === entry.term
-    let result: unknown
-    let failure: Error | undefined
-    try {
-      if (entry.type === 'confChange') {
-        const change = decodeConfChange(entry.data)
-        if (change) this.#o.fsm.applyConfChange(change, entry)
-      } else if (entry.data.byteLength > 0) {
-        result = this.#o.fsm.apply(entry, local)
-      }
-    } catch (e) {
-      failure = e instanceof Error ? e : new Error(String(e))
-      this.#o.onError?.(e)
-    }
-    if (result instanceof Promise) {
-      return result.then(
-        (value: unknown) => this.#settleApplied(entry, pending, local, value, undefined),
-        (e: unknown) => {
-          this.#o.onError?.(e)
-          this.#settleApplied(entry, pending, local, undefined, e instanceof Error ? e : new Error(String(e)))
-        },
-      )
-    }
-    this.#settleApplied(entry, pending, local, result, failure)
-    return undefined
-  }
-
-  #settleApplied(entry: Entry, pending: Pending | undefined, local: boolean, result: unknown, failure: Error | undefined): void {
+  #settleApplied(entry: Entry, local: boolean, result: unknown, failure: Error | undefined): void {
     this.#appliedTerm = entry.term
     this.#setApplied(entry.index)
+    const pending = this.#pending.get(entry.index)
     if (pending) {
       this.#pending.delete(entry.index)
       pending.cancel()
