@@ -4,16 +4,17 @@
  * `Engine` method (backup, CDC) is one name in `ENGINE_METHODS`, nothing here.
  *
  * Values cross by structured clone (bigint, Uint8Array, plain objects); results' byte arrays
- * are transferred, not copied.
+ * are transferred, not copied. Reads that arrive while two are in flight wait and then cross
+ * together, in one message (`queryEach`): under load, one hop serves many reads.
  */
-import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineCommand, type EngineImage, type EngineMethod } from './engine.ts'
+import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineCommand, type EngineImage, type EngineMethod, type EngineQuery, type EngineQueryOutcome } from './engine.ts'
 import { ImageAbandonedError } from './database-image.ts'
 import { InvalidDatabaseError } from './database-restore.ts'
 import { ResultTooLargeError } from '../sqlite/result-cap.ts'
 import type { RowChange } from './row-changes.ts'
 import type { ByteRange } from '../storage/write-tracking-file-port.ts'
 import type { QueryOptions } from './database.ts'
-import type { BoundStatement } from '../sqlite/connection.ts'
+import { type BoundStatement, compilesWithoutRefusal } from '../sqlite/connection.ts'
 import type { StatementResult } from './statement-result.ts'
 
 /** Either end of a worker's message channel, as a runtime adapter presents it. */
@@ -32,6 +33,17 @@ interface Request {
 }
 
 type Response = { id: number; ok: true; value: unknown } | { id: number; ok: false; name: string; message: string }
+
+/**
+ * Read messages in flight at most; later reads wait and go as one. Two, not one: the worker
+ * then has the next read while the answer to the last one crosses back, so it never idles.
+ */
+const READ_MESSAGES_IN_FLIGHT = 2
+
+interface WaitingRead extends EngineQuery {
+  resolve(results: StatementResult[]): void
+  reject(error: Error): void
+}
 
 /** The worker's side: answers calls from `channel` with `engine`, one at a time, in order. */
 export function serveEngine(engine: Engine, channel: EngineChannel): void {
@@ -62,6 +74,8 @@ export class RemoteEngine implements Engine {
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
   #nextId = 1
   #failed: Error | null = null
+  #readMessagesInFlight = 0
+  #waitingReads: WaitingRead[] = []
 
   constructor(channel: EngineChannel) {
     this.#channel = channel
@@ -77,9 +91,17 @@ export class RemoteEngine implements Engine {
     return this.#call('applyBatches', [batches])
   }
   query(statements: BoundStatement[], options?: QueryOptions): Promise<StatementResult[]> {
-    return this.#call('query', [statements, options])
+    return new Promise((resolve, reject) => {
+      this.#waitingReads.push({ statements, options, resolve, reject })
+      if (this.#readMessagesInFlight < READ_MESSAGES_IN_FLIGHT) this.#sendReads()
+    })
+  }
+  queryEach(queries: EngineQuery[]): Promise<EngineQueryOutcome[]> {
+    return this.#call('queryEach', [queries])
   }
   refusal(sql: string): Promise<string | null> {
+    // Most SQL can be cleared from its text here, without a hop (Connection.refusal's shortcut).
+    if (compilesWithoutRefusal(sql)) return Promise.resolve(null)
     return this.#call('refusal', [sql])
   }
   isReadOnly(sql: string): Promise<boolean> {
@@ -139,7 +161,33 @@ export class RemoteEngine implements Engine {
     return this.#call('applyCommand', [command])
   }
 
+  /** The waiting reads, in one message; each settles with its own outcome. */
+  #sendReads(): void {
+    const reads = this.#waitingReads
+    if (reads.length === 0) return
+    this.#waitingReads = []
+    this.#readMessagesInFlight++
+    const sent = this.#send<EngineQueryOutcome[]>('queryEach', [reads.map(({ statements, options }) => ({ statements, options }))])
+    sent.then(
+      (outcomes) => reads.forEach((read, i) => {
+        const outcome = outcomes[i]
+        if (outcome?.ok) read.resolve(outcome.results)
+        else read.reject(outcome ? rebuiltError(outcome.name, outcome.message) : new Error('the engine lost a read'))
+      }),
+      (error: Error) => reads.forEach((read) => read.reject(error)),
+    ).finally(() => {
+      this.#readMessagesInFlight--
+      this.#sendReads()
+    })
+  }
+
   #call<T>(method: EngineMethod, args: unknown[]): Promise<T> {
+    // Calls settle in call order: reads asked for before this call go before it.
+    this.#sendReads()
+    return this.#send(method, args)
+  }
+
+  #send<T>(method: EngineMethod, args: unknown[]): Promise<T> {
     if (this.#failed) return Promise.reject(this.#failed)
     const id = this.#nextId++
     return new Promise<T>((resolve, reject) => {
@@ -177,7 +225,7 @@ function rebuiltError(name: string, message: string): Error {
 
 /** The byte arrays in a result that own their whole buffer: moved to the caller, not copied. */
 function transferables(value: unknown, out: ArrayBuffer[] = [], depth = 0): ArrayBuffer[] {
-  if (depth > 6 || value === null || typeof value !== 'object') return out
+  if (depth > 8 || value === null || typeof value !== 'object') return out
   if (value instanceof Uint8Array) {
     if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer && !out.includes(value.buffer)) out.push(value.buffer)
     return out

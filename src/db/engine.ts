@@ -27,6 +27,15 @@ export interface EngineApplied {
   changes?: RowChange[]
 }
 
+/** One read of several that cross to the engine together (`queryEach`). */
+export interface EngineQuery {
+  statements: BoundStatement[]
+  options?: QueryOptions
+}
+
+/** A read's outcome in such a run: each settles on its own, so one's timeout fails no other. */
+export type EngineQueryOutcome = { ok: true; results: StatementResult[] } | { ok: false; name: string; message: string }
+
 /** An image (a backup's read transaction, see `DatabaseImage`) held open in the engine. */
 export interface EngineImage {
   id: number
@@ -47,6 +56,8 @@ export interface Engine {
   /** Applies batches in order, each atomic on its own; one hop for the whole run. */
   applyBatches(batches: EngineApply[]): Promise<EngineApplied[]>
   query(statements: BoundStatement[], options?: QueryOptions): Promise<StatementResult[]>
+  /** Runs reads one after the other (concurrent reads batched into one hop, engine-protocol.ts). */
+  queryEach(queries: EngineQuery[]): Promise<EngineQueryOutcome[]>
   refusal(sql: string): Promise<string | null>
   isReadOnly(sql: string): Promise<boolean>
   checkpoint(): Promise<boolean>
@@ -76,7 +87,7 @@ export interface Engine {
 
 /** The methods an engine serves by name (the worker protocol's allowlist). */
 export const ENGINE_METHODS = [
-  'applyBatches', 'query', 'refusal', 'isReadOnly', 'checkpoint', 'takeWritten', 'sizes', 'pragmas', 'sqliteVersion',
+  'applyBatches', 'query', 'queryEach', 'refusal', 'isReadOnly', 'checkpoint', 'takeWritten', 'sizes', 'pragmas', 'sqliteVersion',
   'closeConnections', 'reopen', 'close', 'openImage', 'readImage', 'readImageSql', 'closeImage', 'abandonImages',
   'checkLoadable', 'vacuumInto', 'applyCommand',
 ] as const satisfies readonly (keyof Engine)[]

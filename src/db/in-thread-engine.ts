@@ -6,7 +6,7 @@
 import { decodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
 import type { Database } from './database.ts'
 import type { DatabaseImage } from './database-image.ts'
-import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage } from './engine.ts'
+import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage, EngineQuery, EngineQueryOutcome } from './engine.ts'
 import type { RowChange } from './row-changes.ts'
 import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 
@@ -39,6 +39,17 @@ export class InThreadEngine implements Engine {
 
   async query(...args: Parameters<Database['query']>): Promise<ReturnType<Database['query']>> {
     return this.database.query(...args)
+  }
+
+  async queryEach(queries: EngineQuery[]): Promise<EngineQueryOutcome[]> {
+    return queries.map(({ statements, options }): EngineQueryOutcome => {
+      try {
+        return { ok: true, results: this.database.query(statements, options) }
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e))
+        return { ok: false, name: error.name, message: error.message }
+      }
+    })
   }
 
   async refusal(sql: string): Promise<string | null> {

@@ -45,6 +45,14 @@ export class NotReadOnlyError extends Error {
 
 const CACHE_LIMIT = 256
 const COMPILE_TIME_KEYWORDS = /pragma|attach|detach/i
+
+/**
+ * Whether `sql` surely compiles without a refusal: it holds none of the keywords the policy
+ * refuses at compile time (see `Connection.refusal`). Text alone: no connection needed.
+ */
+export function compilesWithoutRefusal(sql: string): boolean {
+  return !COMPILE_TIME_KEYWORDS.test(sql)
+}
 const PREPARE_PERSISTENT = 0x01
 const STMTSTATUS_VM_STEP = 4
 /** How often (in VM steps) the progress handler runs: the granularity of limits. */
@@ -176,7 +184,7 @@ export class Connection {
     // SQLite knows no way to spell those keywords but their ASCII letters, in any case: SQL
     // without them compiles without refusal, so skip compiling it twice. (A speed-up only: the
     // policy still judges every statement as it runs.)
-    if (!COMPILE_TIME_KEYWORDS.test(sql)) return null
+    if (compilesWithoutRefusal(sql)) return null
     if (this.#cache.has(sql) || this.#allowed.has(sql)) return null // compiled under the policy already
     this.#refused = null
     try {
