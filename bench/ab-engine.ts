@@ -4,9 +4,10 @@
  * by side in one run: every round measures both engines on every runtime, in alternating order
  * (A B, then B A), so the machine's load hits both alike. Shapes are `npm run bench`'s single-node
  * and 3-node ones at 1 and 32 clients. Prints medians over the rounds and the ratio worker/thread;
- * writes bench/results/engine-ab.{json,md}. Bounded: every workload is bounded in time and count.
+ * writes bench/results/engine-ab.{json,md} (`--from <json>` prints a saved run's table again).
+ * Bounded: every workload is bounded in time and count.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildDist } from '../scripts/build.mjs'
 import { leaderOf, startCluster, waitFor } from '../test/support/cluster-processes.ts'
@@ -116,6 +117,42 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
+/** The table: per runtime and shape, each engine's median and range, and the ratio of medians. */
+function render(samples: Sample[], header: string): { lines: string[]; rows: Record<string, unknown>[] } {
+  const lines = [header, '', '| runtime | shape | thread | worker | worker/thread | each round |', '|---|---|---:|---:|---:|---:|']
+  const rows: Record<string, unknown>[] = []
+  for (const runtime of [...new Set(samples.map((s) => s.runtime))]) {
+    const shapes = [...new Set(samples.filter((s) => s.runtime === runtime).map((s) => s.shape))]
+    for (const shape of shapes) {
+      const of = (engine: Engine) => samples.filter((s) => s.runtime === runtime && s.shape === shape && s.engine === engine)
+      const [t, w] = [of('thread'), of('worker')]
+      const [tv, wv] = [median(t.map((s) => s.value)), median(w.map((s) => s.value))]
+      const errors = [...t, ...w].reduce((n, s) => n + s.errors, 0)
+      const ratio = wv / tv
+      rows.push({ runtime, shape, thread: tv, worker: wv, ratio, threadP50Ms: median(t.map((s) => s.p50Ms)), workerP50Ms: median(w.map((s) => s.p50Ms)), errors })
+      const cell = (v: number, ss: Sample[]) => {
+        const vs = ss.map((s) => s.value)
+        return `${Math.round(v)} [${Math.round(Math.min(...vs))}–${Math.round(Math.max(...vs))}] (${median(ss.map((s) => s.p50Ms)).toFixed(2)})`
+      }
+      // Both engines ran in every round, next to each other: the round's own ratio.
+      const each = t.map((s, i) => (w[i] ? (w[i].value / s.value).toFixed(2) : '?')).join(' ')
+      lines.push(`| ${runtime} | ${shape} | ${cell(tv, t)} | ${cell(wv, w)} | ${ratio.toFixed(2)}${ratio < 0.95 ? ' **loses**' : ratio > 1.05 ? ' gains' : ''}${errors ? ` (${errors} errors)` : ''} | ${each} |`)
+    }
+  }
+  return { lines, rows }
+}
+
+const header = (rounds: number, seconds: number, date: string, node: string) =>
+  `Engine A/B (\`npm run bench:engine -- --rounds ${rounds} --seconds ${seconds}\`), ${date}, node ${node}: per engine the median ops/s of ${rounds} interleaved rounds, [slowest–fastest round], (median p50 ms).`
+
+// --from <json>: render a saved run again, measuring nothing.
+const from = option('--from')
+if (from) {
+  const saved = JSON.parse(readFileSync(from, 'utf8')) as { rounds: number; seconds: number; node: string; date?: string; samples: Sample[] }
+  console.log(render(saved.samples, header(saved.rounds, saved.seconds, saved.date ?? '', saved.node)).lines.join('\n'))
+  process.exit(0)
+}
+
 await buildDist() // the nodes measured are the bundle, as in `npm run bench`
 const started = Date.now()
 console.log(`engine A/B: ${rounds} round(s), ${seconds} s per workload, runtimes ${runtimes.join(',')}, node ${process.version}`)
@@ -135,29 +172,11 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const lines = [
-  `Engine A/B (\`npm run bench:engine -- --rounds ${rounds} --seconds ${seconds}\`), ${new Date().toISOString()}, node ${process.version}: medians of ${rounds} interleaved rounds, ops/s (p50 ms).`,
-  '',
-  '| runtime | shape | thread | worker | worker/thread |',
-  '|---|---|---:|---:|---:|',
-]
-const rows: Record<string, unknown>[] = []
-for (const runtime of runtimes) {
-  const shapes = [...new Set(samples.filter((s) => s.runtime === runtime).map((s) => s.shape))]
-  for (const shape of shapes) {
-    const of = (engine: Engine) => samples.filter((s) => s.runtime === runtime && s.shape === shape && s.engine === engine)
-    const [t, w] = [of('thread'), of('worker')]
-    const [tv, wv] = [median(t.map((s) => s.value)), median(w.map((s) => s.value))]
-    const errors = [...t, ...w].reduce((n, s) => n + s.errors, 0)
-    const ratio = wv / tv
-    rows.push({ runtime, shape, thread: tv, worker: wv, ratio, threadP50Ms: median(t.map((s) => s.p50Ms)), workerP50Ms: median(w.map((s) => s.p50Ms)), errors })
-    const cell = (v: number, ss: Sample[]) => `${Math.round(v)} (${median(ss.map((s) => s.p50Ms)).toFixed(2)})`
-    lines.push(`| ${runtime} | ${shape} | ${cell(tv, t)} | ${cell(wv, w)} | ${ratio.toFixed(2)}${ratio < 0.95 ? ' **loses**' : ratio > 1.05 ? ' gains' : ''}${errors ? ` (${errors} errors)` : ''} |`)
-  }
-}
+const date = new Date().toISOString()
+const { lines, rows } = render(samples, header(rounds, seconds, date, process.version))
 const dir = join(ROOT, 'bench/results')
 mkdirSync(dir, { recursive: true })
 writeFileSync(join(dir, 'engine-ab.md'), lines.join('\n') + '\n')
-writeFileSync(join(dir, 'engine-ab.json'), JSON.stringify({ rounds, seconds, runtimes, node: process.version, rows, samples }, null, 2))
+writeFileSync(join(dir, 'engine-ab.json'), JSON.stringify({ rounds, seconds, runtimes, node: process.version, date, rows, samples }, null, 2))
 console.log('\n' + lines.join('\n'))
 console.log(`\nwrote bench/results/engine-ab.{md,json} in ${((Date.now() - started) / 1000).toFixed(0)} s`)
