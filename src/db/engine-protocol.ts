@@ -14,7 +14,8 @@ import { ResultTooLargeError } from '../sqlite/result-cap.ts'
 import type { RowChange } from './row-changes.ts'
 import type { ByteRange } from '../storage/write-tracking-file-port.ts'
 import type { QueryOptions } from './database.ts'
-import { type BoundStatement, compilesWithoutRefusal } from '../sqlite/connection.ts'
+import type { BoundStatement } from '../sqlite/connection.ts'
+import { compilesWithoutRefusal } from '../sqlite/statement-policy.ts'
 import type { StatementResult } from './statement-result.ts'
 
 /** Either end of a worker's message channel, as a runtime adapter presents it. */

@@ -9,7 +9,7 @@
 import type { SqlValue } from '../api/sql-value.ts'
 import type { Ptr, Sqlite3 } from './sqlite-api.ts'
 import { type ResultBudget, ResultTooLargeError, rowBytes } from './result-cap.ts'
-import { type Phase, refusal } from './statement-policy.ts'
+import { compilesWithoutRefusal, type Phase, refusal } from './statement-policy.ts'
 
 export interface BoundStatement {
   sql: string
@@ -44,15 +44,6 @@ export class NotReadOnlyError extends Error {
 }
 
 const CACHE_LIMIT = 256
-const COMPILE_TIME_KEYWORDS = /pragma|attach|detach/i
-
-/**
- * Whether `sql` surely compiles without a refusal: it holds none of the keywords the policy
- * refuses at compile time (see `Connection.refusal`). Text alone: no connection needed.
- */
-export function compilesWithoutRefusal(sql: string): boolean {
-  return !COMPILE_TIME_KEYWORDS.test(sql)
-}
 const PREPARE_PERSISTENT = 0x01
 const STMTSTATUS_VM_STEP = 4
 /** How often (in VM steps) the progress handler runs: the granularity of limits. */
