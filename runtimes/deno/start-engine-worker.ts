@@ -13,7 +13,10 @@ interface WebWorker {
 declare const Worker: new (url: URL, options: { type: 'module' }) => WebWorker
 
 export async function startWebEngineWorker(options: Omit<DatabaseOptions, 'files' | 'clock' | 'random'>): Promise<RemoteEngine> {
-  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' })
+  // From sources (JSR, this checkout) the worker is TypeScript; the npm package ships it
+  // compiled beside this module (dist/lib), where the URL is not rewritten for us.
+  const compiled = !import.meta.url.endsWith('.ts')
+  const worker = new Worker(new URL(compiled ? './engine-worker.js' : './engine-worker.ts', import.meta.url), { type: 'module' })
   const failures = new Set<(error: Error) => void>()
   worker.addEventListener('error', (event) => {
     for (const f of failures) f(new Error(`the engine worker failed: ${event.message ?? 'unknown error'}`))
