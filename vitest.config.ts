@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // may even campaign, against 3 s and 900 ms limits): they run alone, one file at a time, so
 // another file's CPU load cannot starve the followers' timers and turn a scheduling delay into
 // a failure. Timing assertions belong here and nowhere else.
-const timed = ['test/e2e/cluster-faults.test.ts', 'test/e2e/shutdown-handover.test.ts']
+const timed = ['test/e2e/cluster-faults.test.ts', 'test/e2e/shutdown-handover.test.ts', 'test/e2e/engine-liveness.test.ts']
 // Writes gigabytes; alone at the end, so its fsync storm never lands on a timed cluster test.
 const diskHeavy = ['test/db/large-database.test.ts']
 

@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
  * starts it finds it next to itself either way. One line per worker.
  */
 export const WORKER_ENTRIES = [
-  // 'runtimes/node/engine-worker.ts',
+  'runtimes/node/engine-worker.ts',
 ]
 
 const bundleOptions = {

@@ -6,6 +6,7 @@ import { nodeDnsResolver } from './dns.ts'
 import { WebSocket } from 'ws'
 import type { WebSocketLike } from '../../src/ports/web-socket.ts'
 import { TEST_CLOCK_ENV, testClock } from './test-clock.ts'
+import { startEngineWorker } from './start-engine-worker.ts'
 
 /** The platform of a node running on Node.js (Deno and Bun reuse the file port). */
 export function nodePlatform(): Platform {
@@ -18,5 +19,6 @@ export function nodePlatform(): Platform {
     tlsFetch: nodeTlsFetch,
     // Test-only clock jumps (test/chaos), off unless the variable is set.
     ...(process.env[TEST_CLOCK_ENV] ? { clock: testClock(process.env[TEST_CLOCK_ENV], (m) => process.stderr.write(`warning: ${m}\n`)) } : {}),
+    startEngine: startEngineWorker,
   })
 }

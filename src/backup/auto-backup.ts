@@ -10,7 +10,7 @@
  * front), then streamed to the target: memory stays bounded whatever the database's size.
  */
 import type { JsonValue } from '../api/json-writer.ts'
-import type { DatabaseImage } from '../db/database-image.ts'
+import type { BackupImage } from '../db/backup-image.ts'
 import type { Database } from '../db/database.ts'
 import { crc32c } from '../log/crc32c.ts'
 import type { SubsystemLogger } from '../observe/logger.ts'
@@ -27,7 +27,9 @@ export interface BackupSource {
   readonly appliedIndex: number
   readonly database: Database
   readonly platform: { files: FilePort; clock: Clock; timers: Timers }
-  openImage(): { appliedIndex: number; image: DatabaseImage }
+  openImage(): Promise<{ appliedIndex: number; image: BackupImage }>
+  /** A compacted copy (VACUUM INTO) at `path`, beside the database. */
+  vacuumInto(path: string): Promise<void>
 }
 
 export type TickOutcome = 'uploaded' | 'skipped' | 'skipped_id' | 'not_leader' | 'failed'
@@ -132,7 +134,7 @@ export class AutoBackup {
       // The copy: from a fresh image (cheap) or VACUUMed; then gzipped, both on disk.
       let source: string
       if (this.config.vacuum) {
-        await this.node.database.vacuumInto(temporary)
+        await this.node.vacuumInto(temporary)
         source = temporary
       } else {
         const fresh = await this.node.openImage()
@@ -172,7 +174,7 @@ export class AutoBackup {
  * bumps without changing data (change counter, version-valid-for) are left out, so equal data
  * on another node gives the same id.
  */
-export async function dataId(image: DatabaseImage): Promise<string> {
+export async function dataId(image: BackupImage): Promise<string> {
   let crc = 0
   for (let first = 1; first <= image.pageCount; first += PAGES_PER_READ) {
     const pages = await image.read(first, PAGES_PER_READ)

@@ -4,7 +4,8 @@
  * every node gets it and it is checked before anything changes. A node that has data, or does
  * not lead, skips it: only the first leader of an empty cluster restores.
  */
-import type { Database } from '../db/database.ts'
+import type { StatementResult } from '../db/statement-result.ts'
+import type { BoundStatement } from '../sqlite/connection.ts'
 import type { SubsystemLogger } from '../observe/logger.ts'
 import type { Timers } from '../ports/timers.ts'
 import type { AutoRestoreConfig } from './backup-config.ts'
@@ -12,7 +13,7 @@ import type { BackupTarget } from './backup-target.ts'
 
 export interface RestoreTarget {
   readonly isLeader: boolean
-  readonly database: Database
+  query(statements: BoundStatement[], options?: { level?: 'none' }): Promise<StatementResult[]>
   readonly platform: { timers: Timers }
   loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
 }
@@ -31,7 +32,7 @@ export async function autoRestore(node: RestoreTarget, config: AutoRestoreConfig
     log.info('auto-restore skipped: not the leader', { target: target.description })
     return 'not_leader'
   }
-  const [tables] = await node.database.query([{ sql: 'SELECT count(*) FROM sqlite_schema', positional: [], named: null }])
+  const [tables] = await node.query([{ sql: 'SELECT count(*) FROM sqlite_schema', positional: [], named: null }], { level: 'none' })
   if (tables.kind !== 'rows' || Number(tables.rows.rows[0]?.[0] ?? 0) > 0) {
     log.info('auto-restore skipped: the node has data', { target: target.description })
     return 'has_data'

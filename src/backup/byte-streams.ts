@@ -2,7 +2,7 @@
  * The byte streams a backup is made of: a database image's pages, and a file read from disk, a
  * chunk at a time, so neither is ever held whole in memory.
  */
-import type { DatabaseImage } from '../db/database-image.ts'
+import type { BackupImage } from '../db/backup-image.ts'
 import type { FilePort } from '../ports/file-port.ts'
 
 /** Pages read from an image per chunk. */
@@ -10,7 +10,7 @@ const PAGES_PER_CHUNK = 64
 const FILE_CHUNK_BYTES = 1024 * 1024
 
 /** The image's pages; `rollback` marks the copy rollback-journal mode (rqlite's `fmt=delete`). */
-export function imagePageStream(image: DatabaseImage, rollback = false): ReadableStream<Uint8Array> {
+export function imagePageStream(image: BackupImage, rollback = false): ReadableStream<Uint8Array> {
   let next = 1
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -5,13 +5,15 @@
  */
 import { decodeCommand } from '../db/command-codec.ts'
 import type { Database } from '../db/database.ts'
+import type { Engine } from '../db/engine.ts'
 import type { RowChange } from '../db/row-changes.ts'
 import type { StatementResult } from '../db/statement-result.ts'
+import type { WriteBatch } from '../db/write-batch.ts'
 import type { ConfChange, Entry, Snapshot } from '../raft/types.ts'
 import type { Connection } from '../sqlite/connection.ts'
-import { decodeLoadCommit, LOAD_COMMIT_COMMAND } from './load-commands.ts'
+import { decodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND } from './load-commands.ts'
 import type { Members } from './members.ts'
-import type { StateMachine } from './raft-driver.ts'
+import type { ApplyOutcome, StateMachine } from './raft-driver.ts'
 
 export interface AppliedWrite {
   results: StatementResult[]
@@ -47,10 +49,12 @@ export class DatabaseStateMachine implements StateMachine {
   constructor(
     private readonly db: () => Database,
     private readonly members: Members,
-    private readonly install: (snapshot: Snapshot) => void,
+    private readonly install: (snapshot: Snapshot) => void | Promise<void>,
     private readonly onMembersChanged: () => void = () => {},
     private readonly commands: ReadonlyMap<string, CommandHandler> = new Map(),
     private readonly onListenerError: (error: unknown) => void = () => {},
+    /** The database in a worker: applies answer with its promise (the driver awaits it off its loop). */
+    private readonly engine: Engine | null = null,
   ) {}
 
   /**
@@ -59,14 +63,16 @@ export class DatabaseStateMachine implements StateMachine {
    */
   onRowChanges(listener: (applied: AppliedChanges) => void): () => void {
     this.#listeners.add(listener)
-    this.db().recordRowChanges(true)
+    // With a worker, each apply asks for the changes while someone listens.
+    if (!this.engine) this.db().recordRowChanges(true)
     return () => {
       this.#listeners.delete(listener)
-      if (this.#listeners.size === 0) this.db().recordRowChanges(false)
+      if (this.#listeners.size === 0 && !this.engine) this.db().recordRowChanges(false)
     }
   }
 
-  apply(entry: Entry, local: boolean): AppliedWrite | undefined {
+  apply(entry: Entry, local: boolean): AppliedWrite | undefined | Promise<AppliedWrite | undefined> {
+    if (this.engine) return this.#applyInWorker(this.engine, entry, local)
     const command = decodeCommand(entry.data)
     const changes = this.#listeners.size > 0 ? ([] as RowChange[]) : undefined
     if (command.kind === 'write') {
@@ -85,13 +91,109 @@ export class DatabaseStateMachine implements StateMachine {
     }
   }
 
+  /**
+   * A run of committed entries (they queued behind an apply in the worker): consecutive writes
+   * go to the engine in one `applyBatches` call; anything else is applied on its own, in order.
+   */
+  async applyRun(entries: readonly { entry: Entry; local: boolean }[]): Promise<ApplyOutcome[]> {
+    const outcomes: ApplyOutcome[] = []
+    const failed = (e: unknown): ApplyOutcome => ({ ok: false, error: e instanceof Error ? e : new Error(String(e)) })
+    const { engine } = this
+    if (!engine) {
+      for (const { entry, local } of entries) {
+        try {
+          outcomes.push({ ok: true, value: this.apply(entry, local) })
+        } catch (e) {
+          outcomes.push(failed(e))
+        }
+      }
+      return outcomes
+    }
+    let writes: { index: number; batch: WriteBatch }[] = []
+    const flush = async () => {
+      if (writes.length === 0) return
+      const group = writes
+      writes = []
+      const recordChanges = this.#listeners.size > 0
+      try {
+        const applied = await engine.applyBatches(group.map(({ batch }) => ({ batch, recordChanges })))
+        for (const [k, { index, batch }] of group.entries()) {
+          if (applied[k].changes) this.#report(index, batch.timestampMs, applied[k].changes)
+          outcomes.push({ ok: true, value: { results: applied[k].results, raftIndex: index } satisfies AppliedWrite })
+        }
+      } catch (e) {
+        for (const _ of group) outcomes.push(failed(e))
+      }
+    }
+    for (const { entry, local } of entries) {
+      let command: ReturnType<typeof decodeCommand>
+      try {
+        command = decodeCommand(entry.data)
+      } catch (e) {
+        await flush()
+        outcomes.push(failed(e))
+        continue
+      }
+      if (command.kind === 'write') {
+        this.lastWriteTimestamp = command.batch.timestampMs
+        writes.push({ index: entry.index, batch: command.batch })
+        continue
+      }
+      await flush()
+      try {
+        outcomes.push({ ok: true, value: await this.#applyInWorker(engine, entry, local) })
+      } catch (e) {
+        outcomes.push(failed(e))
+      }
+    }
+    await flush()
+    return outcomes
+  }
+
+  async #applyInWorker(engine: Engine, entry: Entry, local: boolean): Promise<AppliedWrite | undefined> {
+    const command = decodeCommand(entry.data)
+    if (command.kind === 'write') {
+      this.lastWriteTimestamp = command.batch.timestampMs
+      const [applied] = await engine.applyBatches([{ batch: command.batch, recordChanges: this.#listeners.size > 0 }])
+      if (applied.changes) this.#report(entry.index, command.batch.timestampMs, applied.changes)
+      return { results: applied.results, raftIndex: entry.index }
+    }
+    if (command.kind === 'custom' && (command.name === LOAD_CHUNK_COMMAND || command.name === LOAD_COMMIT_COMMAND)) {
+      // raftlite's own commands that need the SQL connection run in the worker.
+      const { name, timestampMs, seed, payload } = command
+      this.lastWriteTimestamp = timestampMs
+      const applied = await engine.applyCommand({ name, timestampMs, seed, payload, recordChanges: this.#listeners.size > 0 && name === LOAD_CHUNK_COMMAND })
+      if (applied.changes) this.#report(entry.index, timestampMs, applied.changes)
+      return { results: [], raftIndex: entry.index, result: applied.result }
+    }
+    if (command.kind === 'custom') {
+      // Handlers are functions of this thread: they run here, without the SQL connection (a
+      // node whose own handlers need it keeps the database in the thread).
+      const handler = this.commands.get(command.name)
+      if (!handler) throw new Error(`no handler registered for command ${JSON.stringify(command.name)}`)
+      const { timestampMs, payload } = command
+      this.lastWriteTimestamp = timestampMs
+      const context = {
+        index: entry.index,
+        timestampMs,
+        payload,
+        get connection(): Connection {
+          throw new Error('the SQL connection is in the engine worker: this command cannot use it')
+        },
+      }
+      return { results: [], raftIndex: entry.index, result: await handler(context) }
+    }
+    if (!local) return undefined
+    return { results: await engine.query(command.statements, { transaction: command.transaction, timeoutMs: command.timeoutMs }), raftIndex: entry.index }
+  }
+
   applyConfChange(change: ConfChange): void {
     this.members.apply(change)
     this.onMembersChanged()
   }
 
-  installSnapshot(snapshot: Snapshot): void {
-    this.install(snapshot)
+  installSnapshot(snapshot: Snapshot): void | Promise<void> {
+    return this.install(snapshot)
   }
 
   #applyCustom(index: number, command: Extract<ReturnType<typeof decodeCommand>, { kind: 'custom' }>, changes: RowChange[] | undefined): AppliedWrite {

@@ -15,21 +15,15 @@ import type { Timers } from '../ports/timers.ts'
 import type { Message } from '../raft/messages.ts'
 import { RaftError } from '../raft/errors.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
-import type { ConfChange, Entry, NodeId, Snapshot, SoftState } from '../raft/types.ts'
+import type { ConfChange, Entry, NodeId, SoftState } from '../raft/types.ts'
 import { decodeConfChange } from '../raft/conf-change.ts'
 import type { LogStore } from './log-store.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { ReadWaits } from './read-waits.ts'
+import { ApplyQueue, type StateMachine } from './apply-queue.ts'
 import { startTicker } from './ticker.ts'
 
-export interface StateMachine {
-  /** Applies a committed normal entry. `local` is true on the node that proposed it. */
-  apply(entry: Entry, local: boolean): unknown
-  /** A committed membership change (the core already updated its own view). */
-  applyConfChange(change: ConfChange, entry: Entry): void
-  /** Replaces the state with a snapshot received from the leader (already persisted). */
-  installSnapshot(snapshot: Snapshot): void
-}
+export type { ApplyOutcome, StateMachine } from './apply-queue.ts'
 
 export interface Transport {
   /** Sends messages; delivery may fail silently (Raft retries). */
@@ -94,12 +88,23 @@ export class RaftDriver {
   /** Term of the newest applied entry (or snapshot), and the node's current term. */
   #appliedTerm = 0
   #term: number
+  /** Committed entries on their way into the state machine, in log order (off the Ready loop). */
+  readonly #applies: ApplyQueue
 
   constructor(options: DriverOptions) {
     this.#o = options
     this.#waits = new ReadWaits(options.timers)
     this.#applied = options.applied
     this.#term = options.raft.status().term
+    const fsm = options.fsm
+    this.#applies = new ApplyQueue({
+      isLocal: (entry) => this.#pending.get(entry.index)?.term === entry.term,
+      applyEntry: (entry, local) => this.#applyEntry(entry, local),
+      applyRun: fsm.applyRun && ((run) => fsm.applyRun!(run)),
+      settle: (entry, local, result, failure) => this.#settleApplied(entry, local, result, failure),
+      onError: (error) => this.#o.onError?.(error),
+      stopped: () => this.#stopped,
+    })
   }
 
   /**
@@ -326,7 +331,10 @@ export class RaftDriver {
       // into the state machine first: a crash after that but before the log records it is
       // repaired at start (the state machine's snapshot is newer), never the other way round.
       if (rd.snapshot) {
-        fsm.installSnapshot(rd.snapshot)
+        // Entries before the snapshot finish applying first: the install replaces their state.
+        await this.applyIdle()
+        await fsm.installSnapshot(rd.snapshot)
+        if (this.#stopped) return
         log.applySnapshot(rd.snapshot.metadata)
       }
       if (rd.entries.length > 0) log.append(rd.entries)
@@ -383,24 +391,38 @@ export class RaftDriver {
     return n
   }
 
+  /**
+   * Waits until every entry handed to the state machine so far is applied, and holds later
+   * ones until `release` is called: what a snapshot of an engine in a worker captures is then
+   * exactly `applied`.
+   */
+  holdApplies(): Promise<() => void> {
+    return this.#applies.hold()
+  }
+
+  /** Resolves once no asynchronous apply is in flight (at once with a synchronous state machine). */
+  applyIdle(): Promise<void> {
+    return this.#applies.idle()
+  }
+
   #apply(entry: Entry): void {
-    const pending = this.#pending.get(entry.index)
-    const local = pending !== undefined && pending.term === entry.term
-    let result: unknown
-    let failure: Error | undefined
-    try {
-      if (entry.type === 'confChange') {
-        const change = decodeConfChange(entry.data)
-        if (change) this.#o.fsm.applyConfChange(change, entry)
-      } else if (entry.data.byteLength > 0) {
-        result = this.#o.fsm.apply(entry, local)
-      }
-    } catch (e) {
-      failure = e instanceof Error ? e : new Error(String(e))
-      this.#o.onError?.(e)
+    this.#applies.push(entry)
+  }
+
+  /** Hands one entry to the state machine (see ApplyQueue): a membership change or a command. */
+  #applyEntry(entry: Entry, local: boolean): unknown {
+    if (entry.type === 'confChange') {
+      const change = decodeConfChange(entry.data)
+      if (change) this.#o.fsm.applyConfChange(change, entry)
+      return undefined
     }
+    return entry.data.byteLength > 0 ? this.#o.fsm.apply(entry, local) : undefined
+  }
+
+  #settleApplied(entry: Entry, local: boolean, result: unknown, failure: Error | undefined): void {
     this.#appliedTerm = entry.term
     this.#setApplied(entry.index)
+    const pending = this.#pending.get(entry.index)
     if (pending) {
       this.#pending.delete(entry.index)
       pending.cancel()

@@ -12,7 +12,7 @@
  * records they share (`snapshot-files.ts`, `snapshot-json.ts`).
  */
 import type { FilePort } from '../ports/file-port.ts'
-import type { WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
+import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 import { SnapshotFiles } from './snapshot-files.ts'
 import { SnapshotInstaller } from './snapshot-install.ts'
 import { prepareLive } from './snapshot-recovery.ts'
@@ -26,6 +26,7 @@ export class SnapshotStore {
   readonly #files: SnapshotFiles
   readonly #taker: SnapshotTaker
   readonly #installer: SnapshotInstaller
+  readonly #liveWrites: WriteTrackingFilePort | undefined
 
   constructor(
     files: FilePort,
@@ -37,7 +38,13 @@ export class SnapshotStore {
   ) {
     this.#files = new SnapshotFiles(files, dataDir, livePath)
     this.#taker = new SnapshotTaker(this.#files, liveWrites)
+    this.#liveWrites = liveWrites
     this.#installer = new SnapshotInstaller(this.#files, this.#taker)
+  }
+
+  /** What the engine's worker wrote to the live file (its own port saw it, not this one). */
+  noteLiveWrites(ranges: readonly ByteRange[] | null): void {
+    this.#liveWrites?.noteWritten(ranges)
   }
 
   get dir(): string {

@@ -48,7 +48,7 @@ export class SnapshotTaker {
     const current = () => generation === this.#generation
     await this.store.writeJsonAsync('pending.json', { phase: 'checkpoint' } satisfies PendingSnapshot, current)
     const { point, live } = capture()
-    const ranges = this.#checkpoint(live)
+    const ranges = this.#checkpointed(await live.checkpoint())
     try {
       // Writes go on meanwhile: into the fresh WAL, never into the file.
       await this.#syncLive()
@@ -95,7 +95,9 @@ export class SnapshotTaker {
     const { store } = this
     const generation = ++this.#generation
     store.writeJson('pending.json', { phase: 'checkpoint' } satisfies PendingSnapshot)
-    const ranges = this.#checkpoint(live)
+    const done = live.checkpoint()
+    if (typeof done !== 'boolean') throw new Error('snapshot: a blocking snapshot needs the database in this thread')
+    const ranges = this.#checkpointed(done)
     try {
       const h = store.files.open(store.livePath, { create: false })
       try {
@@ -173,8 +175,8 @@ export class SnapshotTaker {
     }
   }
 
-  #checkpoint(live: LiveDatabase): ByteRange[] | undefined {
-    if (!live.checkpoint()) throw new Error('snapshot: the checkpoint of the live database was blocked by a reader')
+  #checkpointed(done: boolean): ByteRange[] | undefined {
+    if (!done) throw new Error('snapshot: the checkpoint of the live database was blocked by a reader')
     return this.liveWrites?.takeWritten()
   }
 

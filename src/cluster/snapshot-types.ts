@@ -49,8 +49,11 @@ export interface SnapshotJob {
 
 /** The live side of a snapshot: the node's open database. */
 export interface LiveDatabase {
-  /** Folds the WAL into the file and empties the WAL (no fsync); false if a reader blocked it. */
-  checkpoint(): boolean
+  /**
+   * Folds the WAL into the file and empties the WAL (no fsync); false if a reader blocked it.
+   * An engine in a worker answers later, but takes the call before any later apply.
+   */
+  checkpoint(): boolean | Promise<boolean>
 }
 
 /** What step one captures, at one instant: the point and the database that is at that point. */

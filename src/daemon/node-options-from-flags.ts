@@ -23,6 +23,7 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     httpMaxResultBytes: flags.httpMaxResultBytes,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
     dbQueryTimeoutMs: flags.dbQueryTimeout,
+    dbEngine: flags.dbEngine === 'thread' ? 'thread' : 'worker',
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,
     joinIntervalMs: flags.joinInterval,

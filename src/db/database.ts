@@ -51,6 +51,10 @@ export class Database {
   readonly #checkpointWalBytes: number
   readonly #synchronous: 'full' | 'off'
   #closed = false
+  /** What `pragmas` read last before closing (status reports it after the worker took over). */
+  #lastPragmas: { rw: Record<string, string>; ro: Record<string, string> } | null = null
+  /** Between `suspend` and `resume`: the connections are closed. */
+  #suspended = false
   /** Installed while someone listens for row changes (see `recordRowChanges`). */
   #recorder: RowChangeRecorder | null = null
   readonly #images = new Set<DatabaseImage>()
@@ -81,16 +85,33 @@ export class Database {
    * snapshot), and opens them again: synchronously, so no statement can run in between.
    */
   reopenAround(between: () => void): void {
+    const recording = this.suspend()
+    between()
+    this.resume(recording)
+  }
+
+  /**
+   * The first half of `reopenAround`: closes the connections (images are abandoned, recording
+   * stops). Returns whether row changes were being recorded, for `resume`.
+   */
+  suspend(): boolean {
     this.#assertOpen()
     const recording = this.#recorder !== null
     this.recordRowChanges(false)
     this.abandonImages('the database file is being replaced')
     this.#ro.close()
     this.#rw.close()
-    between()
+    this.#suspended = true
+    return recording
+  }
+
+  /** The second half: opens the connections again on whatever file is now in place. */
+  resume(recording: boolean): void {
+    if (this.#closed || !this.#suspended) throw new Error('database connections are not closed: nothing to resume')
     const { rw, ro } = openConnections(this.#sqlite3, this.#vfs, this.#options)
     this.#rw = rw
     this.#ro = ro
+    this.#suspended = false
     this.recordRowChanges(recording)
   }
 
@@ -347,6 +368,7 @@ export class Database {
 
 
   pragmas(): { rw: Record<string, string>; ro: Record<string, string> } {
+    if (this.#closed || this.#suspended) return this.#lastPragmas ?? { rw: {}, ro: {} }
     const read = (c: Connection) =>
       Object.fromEntries(
         ['busy_timeout', 'foreign_keys', 'journal_mode', 'synchronous', 'wal_autocheckpoint'].map((p) => [
@@ -359,8 +381,10 @@ export class Database {
 
   close(): void {
     if (this.#closed) return
+    if (!this.#suspended) this.#lastPragmas = this.pragmas()
     this.abandonImages('the database is closing')
     this.#closed = true
+    if (this.#suspended) return
     this.#ro.close()
     if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=FULL')
     this.#rw.close()
@@ -403,5 +427,6 @@ export class Database {
 
   #assertOpen(): void {
     if (this.#closed) throw new Error('database is closed')
+    if (this.#suspended) throw new Error('database connections are closed while its file is replaced')
   }
 }

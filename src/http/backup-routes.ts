@@ -7,7 +7,7 @@
  */
 import { buildEnvelope, formatResults } from '../api/result-format.ts'
 import { hasSqliteMagic, InvalidDatabaseError, SQLITE_MAGIC } from '../db/database-restore.ts'
-import type { DatabaseImage } from '../db/database-image.ts'
+import type { BackupImage } from '../db/backup-image.ts'
 import { LeaderNotFoundError, StoreError } from '../node/store-error.ts'
 import type { DataRequest } from './data-routes.ts'
 import { forwardToLeader } from './forward-to-leader.ts'
@@ -130,21 +130,21 @@ async function peek(stream: ReadableStream<Uint8Array> | null, n: number): Promi
   return { head: head.subarray(0, n), body }
 }
 
-async function openImage(r: DataRequest): Promise<DatabaseImage> {
+async function openImage(r: DataRequest): Promise<BackupImage> {
   const { image } = await r.node.openImage()
   return image
 }
 
 
-function sqlStream(image: DatabaseImage, tables: readonly string[]): ReadableStream<Uint8Array> {
+function sqlStream(image: BackupImage, tables: readonly string[]): ReadableStream<Uint8Array> {
   const pieces = image.sql(tables)
   const encoder = new TextEncoder()
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       try {
         let text = ''
         while (text.length < SQL_PIECE) {
-          const { done, value } = pieces.next()
+          const { done, value } = await pieces.next()
           if (done) {
             image.close()
             if (text !== '') controller.enqueue(encoder.encode(text))
@@ -167,7 +167,7 @@ async function vacuumStream(r: DataRequest, rollback: boolean): Promise<Readable
   const files = r.node.platform.files
   const path = `${r.node.database.path}-backup-${++vacuumCopies}`
   if (files.exists(path)) files.delete(path)
-  await r.node.database.vacuumInto(path)
+  await r.node.vacuumInto(path)
   const handle = files.open(path, { create: false, readOnly: true })
   const size = handle.size()
   let offset = 0

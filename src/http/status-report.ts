@@ -88,6 +88,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
         db_size: db.fileSize(),
         wal_size: db.walSize(),
         version: node.sqliteVersion,
+        engine: node.engineKind ?? 'thread', // raftlite: in a worker or on the event loop
         pragmas: db.pragmas(),
       },
     },

@@ -3,6 +3,7 @@
  * API): metadata, -bootstrap-expect notices, joins, removals, leadership transfers, and the
  * data work a follower forwards to the leader.
  */
+import type { BoundStatement } from '../sqlite/connection.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { NodeMeta, RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Message } from '../raft/messages.ts'
@@ -25,7 +26,7 @@ export interface ClusterRpcContext extends Pick<NodeContext, 'id' | 'options' | 
   /** This node was removed from the cluster: stop if -raft-remove-shutdown says so. */
   stopRemoved(): void
   leadership: Pick<Leadership, 'transfer'>
-  data: Pick<DataPath, 'checkStatements' | 'write' | 'serveRequest' | 'serveQuery'>
+  data: Pick<DataPath, 'write' | 'serveRequest' | 'serveQuery'> & { checkStatements(statements: BoundStatement[]): void | Promise<void> }
 }
 
 export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcRequest): Promise<RpcResponse> {
@@ -59,7 +60,7 @@ export async function handleClusterRpc(ctx: ClusterRpcContext, request: RpcReque
     const { statements, transaction, timeoutMs } = request
     switch (request.op) {
       case 'execute':
-        ctx.data.checkStatements(statements)
+        await ctx.data.checkStatements(statements)
         return { ok: true, ...(await ctx.data.write(statements, { transaction, timeoutMs }, 'execute', request.queueId)) }
       case 'request': {
         const outcome = await ctx.data.serveRequest(statements, { level: request.level, transaction, timeoutMs })

@@ -25,7 +25,7 @@ import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.t
 /** Tries of work only the leader may do, when leaders change under it. */
 const MAX_LEADER_ATTEMPTS = 3
 
-export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'members' | 'driver' | 'stopping' | 'leader' | 'counters'> {
+export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'engine' | 'members' | 'driver' | 'stopping' | 'leader' | 'counters'> {
   peers: Pick<PeerRpc, 'call' | 'forward'>
   /** Whether this node votes: `auto` reads are `weak` on voters, `none` on read replicas. */
   isVoter(): boolean
@@ -45,13 +45,13 @@ export class DataPath {
   }
 
   async execute(statements: BoundStatement[], options: WriteOptions): Promise<WriteOutcome> {
-    this.checkStatements(statements)
+    await this.checkStatements(statements)
     const forwarded = { op: 'execute', statements, transaction: options.transaction === true, timeoutMs: options.timeoutMs ?? 0, ...withCredentials(options) } as const
     return this.#onLeader(() => this.write(statements, options, 'execute'), () => this.#ctx.peers.forward(forwarded), options)
   }
 
   async query(statements: BoundStatement[], options: ReadOptions): Promise<StatementResult[]> {
-    this.checkStatements(statements)
+    await this.checkStatements(statements)
     const level = this.#effectiveLevel(options.level)
     if (level === 'none') return this.serveQuery(statements, options)
     const forwarded = { op: 'query', statements, transaction: options.transaction === true, timeoutMs: this.#queryTimeout(options), level, ...withCredentials(options) } as const
@@ -59,8 +59,8 @@ export class DataPath {
   }
 
   async request(statements: BoundStatement[], options: ReadOptions): Promise<WriteOutcome | { results: StatementResult[] }> {
-    this.checkStatements(statements)
-    const writes = this.#writes(statements)
+    await this.checkStatements(statements)
+    const writes = await this.#writes(statements)
     const level = this.#effectiveLevel(options.level)
     if (!writes && level === 'none') return this.serveRequest(statements, options)
     // The node that took the request sets the read limit: its default, unless the client's.
@@ -82,11 +82,11 @@ export class DataPath {
 
   /** A unified request served here, never forwarded (see `serveQuery`). */
   async serveRequest(statements: BoundStatement[], options: ReadOptions): Promise<WriteOutcome | { results: StatementResult[] }> {
-    const writes = this.#writes(statements)
+    const writes = await this.#writes(statements)
     const level = this.#effectiveLevel(options.level)
     if (!writes && level === 'none') {
       this.#checkFreshness(options)
-      return { results: this.#localQuery(statements, options) }
+      return { results: await this.#localQuery(statements, options) }
     }
     if (!this.#isLeader) throw new NotLeaderError()
     if (writes || level === 'strong') return this.write(statements, options, 'request')
@@ -128,8 +128,13 @@ export class DataPath {
     }
   }
 
-  #writes(statements: BoundStatement[]): boolean {
-    return statements.some((s) => s.sql.trim() !== '' && !this.#ctx.db.isReadOnly(s.sql))
+  async #writes(statements: BoundStatement[]): Promise<boolean> {
+    const { engine } = this.#ctx
+    for (const s of statements) {
+      if (s.sql.trim() === '') continue
+      if (!(engine ? await engine.isReadOnly(s.sql) : this.#ctx.db.isReadOnly(s.sql))) return true
+    }
+    return false
   }
 
   /**
@@ -187,10 +192,11 @@ export class DataPath {
    * SQLite's authorizer. Only an early answer: the same policy guards every statement as the
    * database runs it, forwarded, replayed or not.
    */
-  checkStatements(statements: BoundStatement[]): void {
+  async checkStatements(statements: BoundStatement[]): Promise<void> {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
+    const { engine } = this.#ctx
     for (const s of statements) {
-      const refused = this.#ctx.db.refusal(s.sql)
+      const refused = engine ? await engine.refusal(s.sql) : this.#ctx.db.refusal(s.sql)
       if (refused !== null) throw new StoreError(refused)
     }
   }
@@ -221,10 +227,12 @@ export class DataPath {
     }
   }
 
-  #localQuery(statements: BoundStatement[], options: ReadOptions): StatementResult[] {
+  async #localQuery(statements: BoundStatement[], options: ReadOptions): Promise<StatementResult[]> {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
+    const queryOptions = { transaction: options.transaction, timeoutMs: this.#queryTimeout(options), maxResultBytes: options.maxResultBytes }
     try {
-      return this.#ctx.db.query(statements, { transaction: options.transaction, timeoutMs: this.#queryTimeout(options), maxResultBytes: options.maxResultBytes })
+      if (this.#ctx.engine) return await this.#ctx.engine.query(statements, queryOptions)
+      return this.#ctx.db.query(statements, queryOptions)
     } catch (e) {
       if (e instanceof ResultTooLargeError) throw new StoreError(e.message)
       throw e

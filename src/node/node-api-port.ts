@@ -11,7 +11,7 @@ import type { JsonValue } from '../api/json-writer.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
-import type { DatabaseImage } from '../db/database-image.ts'
+import type { BackupImage } from '../db/backup-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import type { Message } from '../raft/messages.ts'
 import type { RaftNode } from '../raft/raft-node.ts'
@@ -53,6 +53,8 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly appliedIndex: number
   readonly lastSnapshotIndex: number
   readonly sqliteVersion: string
+  /** Where SQLite runs: in a worker, or on the event loop (`-db-engine`, docs/engine.md). */
+  readonly engineKind?: 'worker' | 'thread'
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats
@@ -81,7 +83,9 @@ export interface ApiNode extends DataNode, EventTarget {
   /** The captured changes after an index, then live (throws CdcDisabledError when off). */
   changeTexts(options?: ChangeReadOptions): AsyncGenerator<ChangeText>
   /** Backups: a consistent image of the database (see `RaftliteNode.openImage`). */
-  openImage(): { appliedIndex: number; image: DatabaseImage }
+  openImage(): Promise<{ appliedIndex: number; image: BackupImage }>
+  /** Backups with `vacuum`: a compacted copy of the database written to `path`. */
+  vacuumInto(path: string): Promise<void>
   /** Loads: a whole SQLite file through the log (`/db/load`), or into a lone node (`/boot`). */
   loadDatabase(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>
   boot(body: ReadableStream<Uint8Array>): Promise<{ raftIndex: number; bytes: number }>

@@ -7,6 +7,8 @@ import type { LogStore } from '../cluster/log-store.ts'
 import type { Members } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
 import type { Database } from '../db/database.ts'
+import type { Engine } from '../db/engine.ts'
+import type { EngineImages } from '../db/engine-image.ts'
 import type { NodeOptions } from './node-options.ts'
 import type { LeaderInfo } from './node-types.ts'
 import type { Platform } from './platform.ts'
@@ -21,6 +23,10 @@ export interface NodeContext {
   readonly platform: Platform
   readonly log: LogStore
   readonly db: Database
+  /** The database in a worker, when it runs there; then `db` is closed (docs/engine.md). */
+  readonly engine: Engine | null
+  /** Backup images open in the worker's engine (null without a worker). */
+  readonly engineImages: EngineImages | null
   readonly members: Members
   readonly fetch: typeof fetch
   /** Structured log lines, by subsystem: `ctx.logger.for('snapshot').info(…)`. */

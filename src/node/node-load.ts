@@ -21,7 +21,7 @@ const CHUNKS_IN_FLIGHT = 4
 /** The slowest apply of a commit waited for: 1 MiB/s (a 1 GiB load gets 17 minutes more). */
 const COMMIT_BYTES_PER_MS = 1024 * 1024 / 1000
 
-export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'platform' | 'logger' | 'members' | 'stopping' | 'options'> & {
+export type LoadContext = Pick<NodeContext, 'id' | 'db' | 'engine' | 'platform' | 'logger' | 'members' | 'stopping' | 'options'> & {
   data: Pick<DataPath, 'command'>
   isLeader(): boolean
   snapshot(): Promise<boolean>
@@ -87,7 +87,7 @@ export class NodeLoad {
     const files = this.#files()
     try {
       const received = await this.#receive(body, path)
-      await db.checkLoadable(path)
+      await (this.#ctx.engine ?? db).checkLoadable(path)
       const id = `${this.#ctx.id}-${platform.clock.now()}-${this.#uploads}`
       const handle = files.open(path, { create: false, readOnly: true })
       let seq = 0

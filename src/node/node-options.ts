@@ -107,6 +107,11 @@ export interface NodeOptions {
    * endless query ends with `query timeout` instead of holding the read connection. 0 = none.
    */
   dbQueryTimeoutMs: number
+  /**
+   * Where SQLite runs (`-db-engine`): in a worker when the platform has one (docs/engine.md), or
+   * on the event loop ('thread'; A/B benchmarks, and what runtimes without threads always do).
+   */
+  dbEngine: 'worker' | 'thread'
   /** Change data capture (`-cdc-config`); null when off. Voters only. */
   cdc: CdcConfig | null
   /** Record metrics and serve `/metrics` (`-metrics`). */
@@ -163,6 +168,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir' | 'nodeId' | 'htt
   joinAs: '',
   clusterSecret: '',
   dbQueryTimeoutMs: 5_000,
+  dbEngine: 'worker',
   cdc: null,
   metrics: true,
   logSlowRequestMs: 1_000,

@@ -8,6 +8,7 @@ import { type CommandHandler, DatabaseStateMachine } from '../cluster/database-s
 import type { SqlFunction } from '../db/database.ts'
 import type { HttpTransport } from '../cluster/http-transport.ts'
 import type { LogStore } from '../cluster/log-store.ts'
+import { EngineImages } from '../db/engine-image.ts'
 import { LOAD_CHUNK_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
 import { Members } from '../cluster/members.ts'
 import type { RaftDriver } from '../cluster/raft-driver.ts'
@@ -118,6 +119,8 @@ export class NodeParts {
       platform: peerAuth.platform,
       log: storage.log,
       db: storage.db,
+      engine: storage.engine,
+      engineImages: storage.engine ? new EngineImages(storage.engine) : null,
       members: this.members,
       fetch: peerAuth.fetch,
       logger: platform.logger ?? silentLogger,
@@ -142,11 +145,13 @@ export class NodeParts {
     const beforeSnapshotPoint = () => this.cdc?.syncForSnapshot()
     this.snapshots = new NodeSnapshots({ ...ctx, store: storage.snapshots, stats, addressOf, membersChanged: recheck, beforeSnapshotPoint }, start.applied)
     const install = (snapshot: Snapshot) => {
-      this.snapshots.install(snapshot)
-      this.cdc?.snapshotInstalled(snapshot.metadata.index)
+      const installed = () => this.cdc?.snapshotInstalled(snapshot.metadata.index)
+      const done = this.snapshots.install(snapshot)
+      if (done instanceof Promise) return done.then(installed)
+      installed()
     }
     const commands = new Map([[LOAD_CHUNK_COMMAND, loadChunkHandler], ...withCdcCommands(overrides.commands, () => this.cdc)])
-    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError)
+    this.stateMachine = new DatabaseStateMachine(() => storage.db, this.members, install, recheck, commands, ctx.emitError, storage.engine)
     this.data = new DataPath({ ...ctx, peers: this.peers, isVoter: () => this.isVoter, lastWriteTimestamp: () => this.stateMachine.lastWriteTimestamp })
     const sendSnapshot = (m: Message) => void this.snapshots.sender.send(m)
     this.transport = createTransport(ctx, { addressOf, onUnreachable: (id) => this.#driver.reportUnreachable(id), sendSnapshot })

@@ -3,6 +3,7 @@
  * log behind them, receiving one from the leader and installing it through the state machine.
  * Sending them to followers is `SnapshotSender`'s.
  */
+import type { Engine } from '../db/engine.ts'
 import type { Member } from '../cluster/members.ts'
 import { SnapshotStore, SnapshotSupersededError } from '../cluster/snapshot-store.ts'
 import { SnapshotStreamError, receiveSnapshotFrames } from '../cluster/snapshot-stream.ts'
@@ -14,7 +15,7 @@ import type { NodeStats } from './node-types.ts'
 import { SnapshotSender } from './snapshot-sender.ts'
 import { StoreError } from './store-error.ts'
 
-export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
+export interface NodeSnapshotsContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'fetch' | 'log' | 'db' | 'engine' | 'engineImages' | 'members' | 'driver' | 'stopping' | 'emitError' | 'logger' | 'metrics' | 'counters'> {
   store: SnapshotStore
   stats: NodeStats
   addressOf(id: string): string | undefined
@@ -62,15 +63,25 @@ export class NodeSnapshots {
     while (this.sender.active > 0) await this.sender.abortAll('a newer snapshot is being taken')
     closed()
     // A backup's image holds back the checkpoint: it gives way, as a follower's transfer does.
-    this.#ctx.db.abandonImages('a snapshot is being taken')
+    const reason = 'a snapshot is being taken'
+    this.#ctx.db.abandonImages(reason)
     // The point is taken in the same synchronous step as the checkpoint: whatever was applied
     // by then, and nothing after.
+    const { engine, engineImages } = this.#ctx
+    const checkpointInEngine = async (engine: Engine) => {
+      await engineImages?.abandon(reason)
+      const done = engine.checkpoint()
+      const written = engine.takeWritten() // the pages that checkpoint wrote: the copy catches up by them
+      this.#ctx.store.noteLiveWrites(await written)
+      return done
+    }
+    const live = engine ? { checkpoint: () => checkpointInEngine(engine) } : this.#ctx.db
     const capture = () => {
       this.#ctx.beforeSnapshotPoint?.()
       const raft = driver().raft
       const index = driver().applied
       const term = raft.termAt(index) ?? log.term(index)
-      return { point: { index, term, confState: raft.confStateAt(index), members: this.#ctx.members.list() }, live: this.#ctx.db }
+      return { point: { index, term, confState: raft.confStateAt(index), members: this.#ctx.members.list() }, live }
     }
     const { clock } = this.#ctx.platform
     let pauseMs = 0
@@ -83,7 +94,15 @@ export class NodeSnapshots {
     }
     const taking = (async () => {
       const started = clock.monotonic()
-      const job = await this.#ctx.store.begin(timedCapture)
+      // A worker applies asynchronously: hold applies while the point is chosen and the
+      // checkpoint is sent, so the engine checkpoints exactly what `applied` says.
+      const release = engine ? await driver().holdApplies() : () => {}
+      let job
+      try {
+        job = await this.#ctx.store.begin(timedCapture)
+      } finally {
+        release()
+      }
       const { index, confState } = job.point
       await this.#ctx.store.complete(job, () => breathe(this.#ctx.platform))
       await driver().betweenReadys(() => {
@@ -139,7 +158,7 @@ export class NodeSnapshots {
         const due = Math.max(entries / options.raftSnapEntries, wal)
         // A snapshot being sent to a follower (or a backup's image) gets to finish while the log
         // and WAL stay under twice their thresholds; past that, compaction wins and it is abandoned.
-        const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0
+        const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0 || (this.#ctx.engineImages?.count ?? 0) > 0
         if (due >= 1 && (!busy || due >= 2) && !this.#taking) {
           if (wal >= 1) this.#ctx.counters.add('store', 'num_wal_snapshots')
           this.take(options.raftTrailingLogs).catch((e: unknown) => {
@@ -195,12 +214,30 @@ export class NodeSnapshots {
   }
 
   /** A snapshot from the leader, already received and verified into the store's incoming file. */
-  install(snapshot: Snapshot): void {
+  install(snapshot: Snapshot): void | Promise<void> {
     const { index, term, confState } = snapshot.metadata
     const members = this.#receivedMembers.get(`${index}-${term}`)
     if (!members) throw new StoreError(`snapshot: no verified file has been received for snapshot ${index} of term ${term}`)
+    const swap = () => this.#ctx.store.install({ index, term, confState, members })
+    const { engine } = this.#ctx
+    if (engine) {
+      // The worker closes its connections, the file is swapped here, then it opens them again.
+      void this.#ctx.engineImages?.abandon('the database file is being replaced').catch(() => {})
+      return engine.closeConnections().then(() => {
+        try {
+          swap()
+        } finally {
+          void engine.reopen()
+        }
+        this.#installed(index, term, members)
+      })
+    }
     // The store installs only the file received for this index and term, checksum verified.
-    this.#ctx.db.reopenAround(() => this.#ctx.store.install({ index, term, confState, members }))
+    this.#ctx.db.reopenAround(swap)
+    this.#installed(index, term, members)
+  }
+
+  #installed(index: number, term: number, members: Member[]): void {
     for (const key of this.#receivedMembers.keys()) if (Number(key.split('-')[0]) <= index) this.#receivedMembers.delete(key)
     this.#ctx.members.replaceAll(members)
     this.#lastIndex = index

@@ -16,6 +16,7 @@ import { WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 import type { NodeOptions } from './node-options.ts'
 import { openLogStore } from './open-log-store.ts'
 import type { Platform } from './platform.ts'
+import type { Engine } from '../db/engine.ts'
 
 export interface StartState {
   /** Index the database holds (its snapshot); the log replays from there. */
@@ -27,7 +28,10 @@ export interface StartState {
 }
 
 export interface NodeStorage {
+  /** In the thread; closed once the engine runs in a worker (`engine`). */
   db: Database
+  /** The database in a worker, when the platform runs one (docs/engine.md). */
+  engine: Engine | null
   log: LogStore
   snapshots: SnapshotStore
   start: StartState
@@ -36,7 +40,9 @@ export interface NodeStorage {
   unlock(): void
 }
 
-export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore, functions?: ReadonlyMap<string, SqlFunction>): Promise<NodeStorage> {
+export async function openNodeStorage(options: NodeOptions, platform: Platform, logOverride?: LogStore, functions?: ReadonlyMap<string, SqlFunction>, inThread = false): Promise<NodeStorage> {
+  // SQL functions are functions of this thread too: with any, the database stays here.
+  const startEngine = inThread || options.dbEngine === 'thread' || (functions?.size ?? 0) > 0 ? undefined : platform.startEngine
   const { files } = platform
   files.mkdirp(options.dataDir)
   const unlock = files.lock(joinPath(options.dataDir, 'LOCK'))
@@ -58,6 +64,8 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
     const dbPath = options.onDiskPath || joinPath(options.dataDir, 'db.sqlite')
     if (options.onDiskPath) files.mkdirp(dbPath.includes('/') ? dbPath.slice(0, dbPath.lastIndexOf('/')) || '/' : '.')
     const liveWrites = new WriteTrackingFilePort(files, dbPath)
+    // A worker writes the file through a tracking port of its own and reports what it wrote
+    // with each snapshot's checkpoint (node-snapshots.ts): this port then learns it.
     const snapshots = new SnapshotStore(files, options.dataDir, dbPath, liveWrites)
     const prepared = snapshots.prepareLive()
     if (prepared.meta) alignLogWithSnapshot(log, prepared.meta)
@@ -79,14 +87,22 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
       start = { ...start, ...recoverWithPeers(peers, log, db, snapshots, start, options), recovered: true }
       retirePeersFile(files, raftDir)
     }
+    let engine: Engine | null = null
+    if (startEngine) {
+      // Recovery is done in the thread; from here on the worker owns the file.
+      db.close()
+      engine = await startEngine({ path: dbPath, foreignKeys: options.foreignKeys, synchronous: 'off', checkpointWalBytes: 0, checkpointOnClose: false })
+    }
     const opened = { db, log }
     return {
       db,
+      engine,
       log,
       snapshots,
       start,
       unlock,
       close: () => {
+        void engine?.close().catch(() => {}) // its WAL writes are in the file already; the log replays the rest
         opened.db.close()
         opened.log.close()
         unlock()

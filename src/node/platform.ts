@@ -6,6 +6,7 @@ import type { OpenWebSocket } from '../ports/web-socket.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { DnsResolver } from '../ports/dns.ts'
 import type { TlsFetch } from '../ports/tls-fetch.ts'
+import type { Engine, EngineOpenOptions } from '../db/engine.ts'
 
 /** Everything a node needs from its runtime. Runtime entry points (`runtimes/*`) provide it. */
 export interface Platform {
@@ -25,6 +26,11 @@ export interface Platform {
   env?: (name: string) => string | undefined
   /** `fetch` with a private CA, client certificate or no verification (the CDC webhook's `tls`). */
   tlsFetch?: TlsFetch
+  /**
+   * Runs the database in a worker (docs/engine.md): SQLite then never holds the event loop.
+   * Absent (runtimes without threads, memory files), the database runs in the thread.
+   */
+  startEngine?: (options: EngineOpenOptions) => Promise<Engine>
 }
 
 export function platformWith(files: FilePort, overrides: Partial<Platform> = {}): Platform {

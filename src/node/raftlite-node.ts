@@ -20,7 +20,7 @@ import type { DatabaseStateMachine } from '../cluster/database-state-machine.ts'
 import type { Member } from '../cluster/members.ts'
 import type { RpcRequest, RpcResponse } from '../cluster/rpc.ts'
 import type { Database } from '../db/database.ts'
-import type { DatabaseImage } from '../db/database-image.ts'
+import type { BackupImage } from '../db/backup-image.ts'
 import type { StatementResult } from '../db/statement-result.ts'
 import { createApi } from '../http/create-api.ts'
 import type { Authorizer } from '../auth/authorizer.ts'
@@ -88,7 +88,8 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     const resolved = resolveNodeOptions(options)
     raftTiming(resolved) // refuse impossible timeouts before touching the data directory
     if (resolved.cdc && resolved.raftNonVoter) throw new Error('cannot enable CDC on non-voting node')
-    const storage = await openNodeStorage(resolved, platform, overrides.log, overrides.functions)
+    // Command handlers are functions of this thread: with any, the database stays here too.
+    const storage = await openNodeStorage(resolved, platform, overrides.log, overrides.functions, (overrides.commands?.size ?? 0) > 0)
     try {
       const node = new RaftliteNode(resolved, platform, storage, overrides)
       node.#parts.driver.start()
@@ -132,6 +133,10 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
 
   get sqliteVersion(): string {
     return this.#parts.storage.db.sqliteVersion
+  }
+
+  get engineKind(): 'worker' | 'thread' {
+    return this.#parts.storage.engine ? 'worker' : 'thread'
   }
 
   get queue(): WriteQueue {
@@ -271,9 +276,24 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
   }
 
   /** A consistent image of the database at `appliedIndex`, readable while writes go on (backup). */
-  openImage(): { appliedIndex: number; image: DatabaseImage } {
+  async openImage(): Promise<{ appliedIndex: number; image: BackupImage }> {
     if (this.#parts.stopping) throw new StoreError('store not open')
-    return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
+    const images = this.#parts.ctx.engineImages
+    if (!images) return { appliedIndex: this.#parts.driver.applied, image: this.#parts.storage.db.openImage() } // one synchronous step
+    // The worker applies asynchronously: hold applies so the image is exactly `applied`.
+    const release = await this.#parts.driver.holdApplies()
+    try {
+      return { image: await images.open(), appliedIndex: this.#parts.driver.applied }
+    } finally {
+      release()
+    }
+  }
+
+  /** A compacted copy of the database (VACUUM INTO) written to `path`, which must not exist. */
+  vacuumInto(path: string): Promise<void> {
+    if (this.#parts.stopping) return Promise.reject(new StoreError('store not open'))
+    const { engine } = this.#parts.storage
+    return engine ? engine.vacuumInto(path) : this.#parts.storage.db.vacuumInto(path)
   }
 
   /**
@@ -292,7 +312,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
 
   /** Queues statements; see `WriteQueue`. Needs a known leader (rqlite checks first). */
   async enqueue(statements: BoundStatement[]): Promise<{ sequence: bigint; flushed: Promise<void> }> {
-    this.#parts.data.checkStatements(statements)
+    await this.#parts.data.checkStatements(statements)
     if (!this.leader()) throw new LeaderNotFoundError()
     return this.#parts.queue.enqueue(statements)
   }

@@ -9,7 +9,7 @@
 import type { SqlValue } from '../api/sql-value.ts'
 import type { Ptr, Sqlite3 } from './sqlite-api.ts'
 import { type ResultBudget, ResultTooLargeError, rowBytes } from './result-cap.ts'
-import { type Phase, refusal } from './statement-policy.ts'
+import { compilesWithoutRefusal, type Phase, refusal } from './statement-policy.ts'
 
 export interface BoundStatement {
   sql: string
@@ -44,7 +44,6 @@ export class NotReadOnlyError extends Error {
 }
 
 const CACHE_LIMIT = 256
-const COMPILE_TIME_KEYWORDS = /pragma|attach|detach/i
 const PREPARE_PERSISTENT = 0x01
 const STMTSTATUS_VM_STEP = 4
 /** How often (in VM steps) the progress handler runs: the granularity of limits. */
@@ -199,7 +198,7 @@ export class Connection {
     // SQLite knows no way to spell those keywords but their ASCII letters, in any case: SQL
     // without them compiles without refusal, so skip compiling it twice. (A speed-up only: the
     // policy still judges every statement as it runs.)
-    if (!COMPILE_TIME_KEYWORDS.test(sql)) return null
+    if (compilesWithoutRefusal(sql)) return null
     if (this.#cache.has(sql) || this.#allowed.has(sql)) return null // compiled under the policy already
     this.#refused = null
     try {

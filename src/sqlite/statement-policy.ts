@@ -103,3 +103,14 @@ export function refusal(action: number, arg1: string | null, arg2: string | null
       return null
   }
 }
+
+const COMPILE_TIME_KEYWORDS = /pragma|attach|detach/i
+
+/**
+ * Whether `sql` surely compiles without a refusal: what the policy refuses while compiling is a
+ * PRAGMA, ATTACH or DETACH statement, and SQLite spells those keywords only in ASCII letters, in
+ * any case. Text alone, no connection (`Connection.refusal`, the worker engine's node side).
+ */
+export function compilesWithoutRefusal(sql: string): boolean {
+  return !COMPILE_TIME_KEYWORDS.test(sql)
+}

@@ -48,6 +48,17 @@ export class WriteTrackingFilePort extends DelegatingFilePort {
     return merged
   }
 
+  /** Writes made through another port (the engine's worker): `null` when they are not known. */
+  noteWritten(ranges: readonly ByteRange[] | null): void {
+    if (!ranges) {
+      this.#known = false
+      return
+    }
+    for (const { offset, length } of ranges) {
+      if (Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length > (this.#written.get(offset) ?? 0)) this.#written.set(offset, length)
+    }
+  }
+
   /** The copy equals the file again (it was copied whole). */
   markInSync(): void {
     this.#written = new Map()

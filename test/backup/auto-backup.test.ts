@@ -138,9 +138,14 @@ describe('auto-backup to files', () => {
 describe('auto-restore from S3 (s3rver)', () => {
   test('an empty leader restores (gzip or plain); a node with data skips; corrupt and truncated objects are refused', async () => {
     const source = await until('a leader', () => nodes.find((n) => n.node.isLeader))
-    const { image } = source.node.openImage()
-    const plain = Buffer.concat([...image.chunks()])
-    image.close()
+    const { image } = await source.node.openImage()
+    const pages: Uint8Array[] = []
+    try {
+      for (let first = 1; first <= image.pageCount; first += 64) pages.push(await image.read(first, 64))
+    } finally {
+      image.close()
+    }
+    const plain = Buffer.concat(pages)
     const put = async (name: string, bytes: Uint8Array) => {
       const t = new S3Target(parseAutoRestoreConfig(s3Config(name), () => undefined).target as never)
       await t.put(name, new Blob([Buffer.from(bytes)]).stream() as ReadableStream<Uint8Array>, bytes.length)

@@ -106,7 +106,7 @@ describe('unsupported flags', () => {
     expect(supported).toEqual([
       'auth', 'auto-backup', 'auto-optimize-int', 'auto-restore', 'auto-vacuum-int', 'bootstrap-expect',
       'bootstrap-expect-timeout', 'cdc-config', 'cluster-connect-timeout', 'cluster-secret-file',
-      'compress-snap-transport', 'cpu-profile', 'db-max-ro-conns', 'db-query-timeout', 'disco-config', 'disco-key', 'disco-mode',
+      'compress-snap-transport', 'cpu-profile', 'db-engine', 'db-max-ro-conns', 'db-query-timeout', 'disco-config', 'disco-key', 'disco-mode',
       'extensions-path', 'fk', 'http-addr', 'http-adv-addr', 'http-allow-origin', 'http-ca-cert', 'http-cert',
       'http-key', 'http-max-body', 'http-max-conns-per-client', 'http-max-params', 'http-max-result-bytes',
       'http-max-statements', 'http-read-header-timeout', 'http-read-timeout', 'http-verify-client',
@@ -212,4 +212,11 @@ test('-db-query-timeout: a Go duration, 5s by default, carried to the node optio
   expect(nodeOptionsFromFlags(ok('-db-query-timeout=0s', 'd').options, 'd').dbQueryTimeoutMs).toBe(0)
   expect(error('-db-query-timeout', 'soon', 'd').message).toMatch(/invalid value "soon" for flag -db-query-timeout/)
   expect(formatUsage()).toMatch(/-db-query-timeout duration\n\s+Default time limit of each read statement/)
+})
+
+test('-db-engine: worker by default, thread on request, anything else refused by name', async () => {
+  const { nodeOptionsFromFlags } = await import('../../src/daemon/node-options-from-flags.ts')
+  expect(nodeOptionsFromFlags(ok('d').options, 'd').dbEngine).toBe('worker')
+  expect(nodeOptionsFromFlags(ok('-db-engine', 'thread', 'd').options, 'd').dbEngine).toBe('thread')
+  expect(error('-db-engine', 'threads', 'd')).toMatchObject({ message: 'fatal: -db-engine must be worker or thread, not "threads"', exitCode: 1 })
 })

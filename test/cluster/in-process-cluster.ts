@@ -1,4 +1,12 @@
-/** Several nodes in this process, each serving its API and cluster port on loopback. */
+/**
+ * Several nodes in this process, each serving its API and cluster port on loopback. On memory
+ * files with the database in the thread; with RAFTLITE_TEST_ENGINE=worker, on real files in a
+ * temporary directory with the database in a worker (docs/engine.md), as raftlited runs it.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { nodePlatform } from '../../runtimes/node/platform.ts'
 import { RaftliteNode, type StartOverrides } from '../../src/node/raftlite-node.ts'
 import type { NodeOptions } from '../../src/node/node-options.ts'
 import { platformWith } from '../../src/node/platform.ts'
@@ -15,12 +23,15 @@ export interface TestNode {
   stop(): Promise<void>
 }
 
+const inWorker = process.env.RAFTLITE_TEST_ENGINE === 'worker'
+let workerDirs = ''
+
 export async function startTestNode(id: string, options: Partial<NodeOptions> = {}, overrides: StartOverrides = {}): Promise<TestNode> {
   const httpAddr = `127.0.0.1:${await freePort()}`
   const raftAddr = `127.0.0.1:${await freePort()}`
   const node = await RaftliteNode.start(
-    { dataDir: `/${id}`, nodeId: id, httpAddr, raftAddr, raftElectionTimeoutMs: 500, raftHeartbeatTimeoutMs: 500, joinIntervalMs: 200, ...options },
-    platformWith(new MemoryFilePort()),
+    { dataDir: dataDirOf(id), nodeId: id, httpAddr, raftAddr, raftElectionTimeoutMs: 500, raftHeartbeatTimeoutMs: 500, joinIntervalMs: 200, ...options },
+    inWorker ? nodePlatform() : platformWith(new MemoryFilePort()),
     overrides,
   )
   const servers: Served[] = [await serveCluster(node, raftAddr), await serveHttp(node.api(), httpAddr)]
@@ -33,6 +44,12 @@ export async function startTestNode(id: string, options: Partial<NodeOptions> = 
       await node.stop()
     },
   }
+}
+
+function dataDirOf(id: string): string {
+  if (!inWorker) return `/${id}`
+  workerDirs ||= mkdtempSync(join(tmpdir(), 'raftlite-worker-nodes-'))
+  return join(workerDirs, id)
 }
 
 /** Polls `probe` until it returns something (the same helper the process tests use). */

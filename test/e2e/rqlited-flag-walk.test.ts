@@ -109,6 +109,7 @@ test('a node starts with every supported rqlited flag set to a non-default value
     'trace-profile': join(scratch, 'trace.json'),
     'raft-commit-timeout': '100ms',
     'db-max-ro-conns': '8',
+    'db-engine': 'thread',
   }
   const args: string[] = []
   const skipped: string[] = []
@@ -133,6 +134,7 @@ test('a node starts with every supported rqlited flag set to a non-default value
   expect(status.http.allow_origin).toBe('https://example.com')
   expect(status.store.sqlite3.path).toBe(values['on-disk-path'])
   expect(status.store.sqlite3.pragmas.rw.foreign_keys).toBe('1')
+  expect(status.store.sqlite3.engine).toBe('thread')
   expect(status.store.election_timeout).toBe('500ms')
   expect(status.store.apply_timeout).toBe('5s')
   expect(status.http.queue._default).toMatchObject({ max_size: 100, batch_size: 10, timeout: '20ms', transaction: true })

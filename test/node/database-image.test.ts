@@ -1,5 +1,9 @@
 // Extension point: a consistent image of the database while writes go on (backup).
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { nodePlatform } from '../../runtimes/node/platform.ts'
 import { ImageAbandonedError } from '../../src/db/database-image.ts'
 import { Database } from '../../src/db/database.ts'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
@@ -9,14 +13,27 @@ import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 let node: RaftliteNode
 const sql = (s: string, ...positional: (string | bigint)[]) => ({ sql: s, positional, named: null })
 
+// The same behaviour with the database in the thread (memory files) and in a worker (real files).
+const engines = [
+  { engine: 'in the thread', platform: () => platformWith(new MemoryFilePort()), dataDir: () => '/img' },
+  { engine: 'in a worker', platform: nodePlatform, dataDir: () => mkdtempSync(join(tmpdir(), 'raftlite-image-')) },
+]
+
+describe.each(engines)('database image, engine $engine', ({ platform, dataDir }) => {
+let dir = ''
+
 beforeAll(async () => {
-  node = await RaftliteNode.start({ dataDir: '/img', nodeId: 'img', raftAddr: '127.0.0.1:1', httpAddr: '127.0.0.1:2' }, platformWith(new MemoryFilePort()))
+  dir = dataDir()
+  node = await RaftliteNode.start({ dataDir: dir, nodeId: 'img', raftAddr: '127.0.0.1:1', httpAddr: '127.0.0.1:2' }, platform())
   await node.ready
   await node.execute([sql('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')])
   for (let i = 0; i < 20; i++) await node.execute([sql('INSERT INTO t (v) VALUES (?)', 'x'.repeat(3000))])
 })
 
-afterAll(() => node.stop())
+afterAll(async () => {
+  await node.stop()
+  if (dir.startsWith('/tmp') || dir.startsWith(tmpdir())) rmSync(dir, { recursive: true, force: true })
+})
 
 /** Opens the image's bytes as a database file of its own. */
 async function openCopy(parts: Uint8Array[]): Promise<Database> {
@@ -31,12 +48,12 @@ async function openCopy(parts: Uint8Array[]): Promise<Database> {
 }
 
 test('the image is the database as of its index, whatever is written while it is read', async () => {
-  const { appliedIndex, image } = node.openImage()
+  const { appliedIndex, image } = await node.openImage()
   const parts: Uint8Array[] = []
   let writes = 0
   try {
-    for (const chunk of image.chunks(2)) {
-      parts.push(chunk)
+    for (let first = 1; first <= image.pageCount; first += 2) {
+      parts.push(await image.read(first, 2))
       // Between chunks: more rows, an update and a delete of rows the image holds.
       await node.execute([sql('INSERT INTO t (v) VALUES (?)', 'y'.repeat(3000)), sql("UPDATE t SET v = 'changed' WHERE id = 1"), sql('DELETE FROM t WHERE id = 2')])
       writes++
@@ -65,12 +82,13 @@ test('the image is the database as of its index, whatever is written while it is
 })
 
 test('a snapshot abandons an open image instead of failing on its checkpoint', async () => {
-  const { image } = node.openImage()
-  expect(image.read(1, 1).byteLength).toBe(image.pageSize)
+  const { image } = await node.openImage()
+  expect((await image.read(1, 1)).byteLength).toBe(image.pageSize)
   await node.execute([sql("INSERT INTO t (v) VALUES ('more')")])
   expect(await node.snapshot(0)).toBe(true)
-  expect(() => image.read(1, 1)).toThrow(ImageAbandonedError)
+  await expect((async () => image.read(1, 1))()).rejects.toThrow(ImageAbandonedError)
   expect(node.database.openImages).toBe(0)
-  const again = node.openImage().image // a new image after it is fine
+  const again = (await node.openImage()).image // a new image after it is fine
   again.close()
+})
 })

@@ -110,6 +110,9 @@ export const MEMORY_ENV = { MALLOC_ARENA_MAX: '2' }
 /** Node flags for the nodes tests and benchmarks start; RAFTLITE_NODE_FLAGS replaces them (experiments). */
 const nodeFlags = process.env.RAFTLITE_NODE_FLAGS !== undefined ? process.env.RAFTLITE_NODE_FLAGS.split(/\s+/).filter(Boolean) : NODE_HEAP_FLAGS
 
+/** RAFTLITE_TEST_ENGINE=thread runs the nodes' SQLite on the event loop (`-db-engine`); the default is the worker. */
+const engineArgs = process.env.RAFTLITE_TEST_ENGINE === 'thread' ? ['-db-engine', 'thread'] : []
+
 function command(runtime: Runtime, nodeBinary = process.execPath): [string, string[]] {
   switch (runtime) {
     case 'node':
@@ -130,7 +133,7 @@ export async function startRaftlited(options: StartOptions = {}): Promise<Raftli
   const raftAddr = `${host}:${raftPort}`
   const [program, prefix] = options.command ? [options.command.cmd, options.command.args] : command(options.runtime ?? 'node', options.nodeBinary)
   const [cmd, ...cmdArgs] = [...(options.wrapper ?? []), program, ...prefix]
-  const child = spawn(cmd!, [...cmdArgs, '-http-addr', httpAddr, '-raft-addr', raftAddr, ...(options.args ?? []), dataDir], {
+  const child = spawn(cmd!, [...cmdArgs, '-http-addr', httpAddr, '-raft-addr', raftAddr, ...engineArgs, ...(options.args ?? []), dataDir], {
     cwd: options.command?.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...MEMORY_ENV, ...process.env, ...options.command?.env, ...options.env },
