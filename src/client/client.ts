@@ -9,6 +9,7 @@ import type { DataNode } from '../node/node-api-port.ts'
 import type { ReadLevel } from '../node/read-level.ts'
 import type { BoundStatement } from '../sqlite/connection.ts'
 import { RaftliteError } from './raftlite-error.ts'
+import { fromInteger } from './from-integer.ts'
 import type { InArgs, InStatement, InValue, IntMode, ResultSet, Row, Value } from './types.ts'
 
 export interface ClientOptions {
@@ -109,17 +110,7 @@ export class Client {
   #value(v: SqlValue): Value {
     if (typeof v === 'boolean') return v ? 1 : 0
     if (typeof v !== 'bigint') return v
-    switch (this.#intMode) {
-      case 'bigint':
-        return v
-      case 'string':
-        return String(v)
-      case 'number':
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
-          throw new RangeError(`integer ${v} cannot be represented as a number without loss; use intMode 'bigint' or 'string'`)
-        }
-        return Number(v)
-    }
+    return fromInteger(v, this.#intMode)
   }
 }
 

@@ -7,6 +7,7 @@ import { type JsonNode, JsonSyntaxError, readJson } from '../api/json-reader.ts'
 import { RaftliteError } from '../client/raftlite-error.ts'
 import type { IntMode, ResultSet, Row, Value } from '../client/types.ts'
 import { MalformedResponseError } from './remote-errors.ts'
+import { fromInteger } from '../client/from-integer.ts'
 
 export interface DecodedResponse {
   /** One entry per statement: a result set, or the statement's error text. */
@@ -105,20 +106,6 @@ function decodeValue(v: JsonNode, type: string, intMode: IntMode, host: string):
       return fromInteger(BigInt(v.raw), intMode)
     case 'obj':
       throw new MalformedResponseError('a value is an object', host)
-  }
-}
-
-function fromInteger(v: bigint, intMode: IntMode): Value {
-  switch (intMode) {
-    case 'bigint':
-      return v
-    case 'string':
-      return String(v)
-    case 'number':
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
-        throw new RangeError(`integer ${v} cannot be represented as a number without loss; use intMode 'bigint' or 'string'`)
-      }
-      return Number(v)
   }
 }
 

@@ -3,32 +3,15 @@
 // the atomic batch, and a transaction refused before anything runs.
 import { join } from 'node:path'
 import { count, eq, sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { MemoryFilePort, platformWith, RaftliteNode } from '../../src/mod.ts'
-import { createClient } from '../../src/remote-client/mod.ts'
-import { drizzle, InteractiveTransactionError, type SqlClient } from '../../src/orm/drizzle.ts'
+import { describe, expect, test } from 'vitest'
+import { bothClients } from './both-clients.ts'
+import { drizzle, InteractiveTransactionError } from '../../src/orm/drizzle.ts'
 import { migrate } from '../../src/orm/drizzle-migrator.ts'
-import { type RaftlitedProcess, ROOT, startRaftlited } from '../support/raftlited-process.ts'
+import { ROOT } from '../support/raftlited-process.ts'
 import { authors, posts } from '../../examples/drizzle/schema.ts'
 
 const migrationsFolder = join(ROOT, 'examples/drizzle/migrations')
-let proc: RaftlitedProcess
-let node: RaftliteNode
-
-beforeAll(async () => {
-  proc = await startRaftlited()
-  node = await RaftliteNode.start({ dataDir: '/orm' }, platformWith(new MemoryFilePort()))
-  await node.ready
-}, 60_000)
-
-afterAll(async () => {
-  await Promise.all([proc?.stop(), node?.stop()])
-})
-
-const clients: [string, () => SqlClient][] = [
-  ['the remote client', () => createClient(proc.url)],
-  ['the in-process client', () => node.client()],
-]
+const clients = bothClients('/orm')
 
 describe.each(clients)('drizzle over %s', (_, makeClient) => {
   test('migrations apply once, atomically, and are recorded', async () => {

@@ -3,31 +3,13 @@
 // queries, introspection, and a transaction refused before anything runs.
 import { Kysely, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { MemoryFilePort, platformWith, RaftliteNode } from '../../src/mod.ts'
-import { createClient } from '../../src/remote-client/mod.ts'
-import { InteractiveTransactionError, RaftliteDialect, type SqlClient } from '../../src/orm/kysely.ts'
-import { type RaftlitedProcess, startRaftlited } from '../support/raftlited-process.ts'
+import { describe, expect, test } from 'vitest'
+import { bothClients } from './both-clients.ts'
+import { InteractiveTransactionError, RaftliteDialect } from '../../src/orm/kysely.ts'
 import { migrations } from '../../examples/kysely/migrations.ts'
 import type { Database } from '../../examples/kysely/schema.ts'
 
-let proc: RaftlitedProcess
-let node: RaftliteNode
-
-beforeAll(async () => {
-  proc = await startRaftlited()
-  node = await RaftliteNode.start({ dataDir: '/kysely' }, platformWith(new MemoryFilePort()))
-  await node.ready
-}, 60_000)
-
-afterAll(async () => {
-  await Promise.all([proc?.stop(), node?.stop()])
-})
-
-const clients: [string, () => SqlClient][] = [
-  ['the remote client', () => createClient(proc.url)],
-  ['the in-process client', () => node.client()],
-]
+const clients = bothClients('/kysely')
 
 describe.each(clients)('kysely over %s', (_, makeClient) => {
   const open = () => new Kysely<Database>({ dialect: new RaftliteDialect({ client: makeClient() }) })
