@@ -16,6 +16,13 @@ export interface TransportOptions {
   timeoutMs?: number
   failoverTimeoutMs?: number
   retryUnknownWrites?: boolean
+  /**
+   * Before the first write to a host, check with a GET that it can be reached, so that a refused
+   * connection is failed over instead of reported as an unknown outcome. Default: on workerd only,
+   * whose `fetch` throws the same "Network connection lost." for a refused connection and for one
+   * lost after the write went out, so the error alone can never say a re-send is safe.
+   */
+  probeBeforeWrite?: boolean
 }
 
 export interface ApiRequest {
@@ -47,12 +54,16 @@ export class Transport {
   readonly #fetch: typeof fetch
   readonly #options: TransportOptions
   readonly #authorization: string | undefined
+  readonly #probeBeforeWrite: boolean
+  // Hosts that answered over HTTP since their last network error: no probe needed before a write.
+  readonly #answered = new Set<string>()
 
   constructor(options: TransportOptions) {
     this.hosts = new Hosts(options.hosts)
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init))
     this.#options = options
     this.#authorization = options.auth ? `Basic ${base64(`${options.auth.username}:${options.auth.password}`)}` : undefined
+    this.#probeBeforeWrite = options.probeBeforeWrite ?? onWorkerd()
   }
 
   /** The answer of the first host that served the request (2xx), else the right error. */
@@ -106,6 +117,10 @@ export class Transport {
   async #attempt(host: string, request: ApiRequest): Promise<ApiResponse | { retry: unknown }> {
     const query = request.params?.toString() ?? ''
     let url = `${host}${request.path}${query ? `?${query}` : ''}`
+    if (request.kind === 'write' && this.#probeBeforeWrite && !this.#answered.has(host)) {
+      const unreachable = await this.#probe(host, request.signal)
+      if (unreachable) return { retry: unreachable }
+    }
     for (let redirects = 0; ; redirects++) {
       // `timeoutMs` bounds each answer, read whole here; the change stream's body is read by
       // the caller, after this, so for it the timeout bounds the wait for the headers only.
@@ -117,6 +132,7 @@ export class Transport {
           headers: request.body === undefined ? {} : { 'Content-Type': 'application/json' },
           signal: deadline.signal,
         }))
+        this.#answered.add(host)
         if (res.status >= 300 && res.status < 400 && redirects < MAX_REDIRECTS) {
           // A proxy, or `?redirect`: follow only to a configured host, never leak credentials.
           const target = this.#redirectTarget(res, url)
@@ -128,12 +144,26 @@ export class Transport {
         return await this.#judge(host, request, res)
       } catch (e) {
         if (request.signal?.aborted) throw request.signal.reason
+        this.#answered.delete(host)
         if (e instanceof OutcomeUnknownError || e instanceof RemoteRequestError) throw e
         if (request.kind === 'read' || this.#options.retryUnknownWrites || neverConnected(e)) return { retry: e }
         throw new OutcomeUnknownError(host, e)
       } finally {
         deadline.clear()
       }
+    }
+  }
+
+  /** Whether `host` answers a GET (any status will do): the network error if not, nothing sent. */
+  async #probe(host: string, signal: AbortSignal | undefined): Promise<unknown> {
+    try {
+      const res = await this.#fetch(`${host}/readyz`, this.#init({ method: 'GET', signal: withTimeout(signal, 2000) }))
+      await res.body?.cancel()
+      this.#answered.add(host)
+      return undefined
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason
+      return e
     }
   }
 
@@ -196,6 +226,11 @@ export function neverConnected(e: unknown): boolean {
     if (x instanceof AggregateError && x.errors.some(neverConnected)) return true
   }
   return false
+}
+
+/** workerd (Cloudflare Workers, `wrangler dev`) says so in `navigator.userAgent`. */
+function onWorkerd(): boolean {
+  return (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers'
 }
 
 /** The caller's signal joined with a timeout, cleared (so no timer outlives the answer) once it is in. */

@@ -1,33 +1,9 @@
 // The remote client's smoke run, for any runtime (Node, Deno, Bun): the hosts come as arguments
 // (the first may be a dead one, to prove failover), and the outcome is printed as one JSON line
 // for the test that runs this file to check. Web-standard APIs only.
-import { createClient, OutcomeUnknownError, RaftliteError } from '../../src/remote-client/mod.ts'
+import { runSmoke } from './smoke-sequence.ts'
 
 const runtime = globalThis as { Deno?: { args: string[] }; process?: { argv: string[] } }
 const hosts = runtime.Deno?.args ?? runtime.process?.argv.slice(2) ?? []
-const db = createClient({ hosts, intMode: 'bigint' })
-const table = `smoke_${Math.random().toString(36).slice(2, 8)}`
-
-await db.execute(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name TEXT, big INTEGER, data BLOB)`)
-const inserted = await db.execute({ sql: `INSERT INTO ${table} (name, big, data) VALUES (?, ?, ?)`, args: ['ada', 2n ** 62n, new Uint8Array([1, 2, 255])] })
-await db.batch([{ sql: `INSERT INTO ${table} (name) VALUES (:name)`, args: { name: 'grace' } }])
-let rolledBack = false
-try {
-  await db.batch([`INSERT INTO ${table} (name) VALUES ('gone')`, 'INSERT INTO nowhere VALUES (1)'])
-} catch (e) {
-  rolledBack = e instanceof RaftliteError && e.statementIndex === 1
-}
-const queued = await db.enqueue([`INSERT INTO ${table} (name) VALUES ('queued')`], { wait: true })
-const read = await db.query(`SELECT name, big, data FROM ${table} ORDER BY id`, { level: 'linearizable' })
-const [, mixed] = await db.request([`UPDATE ${table} SET name = 'ada!' WHERE id = ${inserted.lastInsertRowid}`, `SELECT count(*) AS n FROM ${table}`])
-
-console.log(JSON.stringify({
-  lastInsertRowid: typeof inserted.lastInsertRowid,
-  names: read.rows.map((r) => r.name),
-  big: String(read.rows[0].big),
-  blob: read.rows[0].data instanceof Uint8Array ? [...read.rows[0].data] : null,
-  rolledBack,
-  sequence: typeof queued.sequence,
-  count: String(mixed.rows[0].n),
-  outcomeUnknownIsError: new OutcomeUnknownError('x', new Error('y')) instanceof Error,
-}))
+const { table: _table, ...summary } = await runSmoke(hosts)
+console.log(JSON.stringify(summary))

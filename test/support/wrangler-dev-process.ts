@@ -17,6 +17,8 @@ if (process.env.VITEST) {
 }
 
 export interface WranglerDevOptions {
+  /** Another Worker's wrangler config file (`--config`), relative to the root; `wrangler.toml` by default. */
+  config?: string
   /** Where the Durable Object's storage is kept (`--persist-to`); a new temp dir by default. */
   persistTo?: string
   port?: number
@@ -44,7 +46,8 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   const persistTo = options.persistTo ?? tempDataDir('raftlite-edge-')
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`])
   const wrangler = ['node_modules/wrangler/bin/wrangler.js', 'dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(inspectorPort), '--persist-to', persistTo, '--show-interactive-dev-session=false', ...vars]
+    '--inspector-port', String(inspectorPort), '--persist-to', persistTo, '--show-interactive-dev-session=false', ...vars,
+    ...(options.config ? ['--config', options.config] : [])]
   const [command, args] = options.nice === false ? [process.execPath, wrangler] : ['nice', ['-n', '19', process.execPath, ...wrangler]]
   const child = spawn(command, args, {
     cwd: ROOT,
