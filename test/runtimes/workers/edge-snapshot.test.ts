@@ -41,10 +41,11 @@ test('a lagging edge replica catches up through a snapshot from the server', { t
   expect(varsBefore.store.num_restores).toBe(0)
 
   await edge.stop()
-  // Writes the edge misses, each its own log entry, then a snapshot that keeps no trailing log:
-  // the entries after the edge's last index exist only inside the snapshot.
+  // Writes the edge misses, each its own log entry (about 2.4 MB in all, so the snapshot travels
+  // in several 1 MiB chunks), then a snapshot that keeps no trailing log: the entries after the
+  // edge's last index exist only inside the snapshot.
   for (let i = 0; i < 40; i++) {
-    const res = await execute(server.url, [`INSERT INTO t(v) VALUES('while away ${i}')`, "INSERT INTO t(v) VALUES(randomblob(3000))"])
+    const res = await execute(server.url, [`INSERT INTO t(v) VALUES('while away ${i}')`, "INSERT INTO t(v) VALUES(randomblob(60000))"])
     expect(res.status).toBe(200)
   }
   expect((await fetch(`${server.url}/snapshot?trailing_logs=0`, { method: 'POST' })).status).toBe(200)
@@ -56,7 +57,8 @@ test('a lagging edge replica catches up through a snapshot from the server', { t
   const all = 'SELECT id, hex(v) FROM t ORDER BY id'
   const expected = rows(await none(server.url, all))
   expect(expected).toHaveLength(81)
-  await waitFor('the edge caught up', async () => JSON.stringify(rows(await none(edge.url, all))) === JSON.stringify(expected), 60_000)
+  await waitFor('the edge caught up', async () => rows(await none(edge.url, 'SELECT count(*) FROM t'))[0][0] === 81, 60_000)
+  expect(rows(await none(edge.url, all))).toEqual(expected)
   const vars = await json(`${edge.url}/debug/vars`)
   expect(vars.store.num_restores).toBeGreaterThanOrEqual(1)
   const edgeRaft = (await json(`${edge.url}/status`)).store.raft
