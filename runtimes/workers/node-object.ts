@@ -5,9 +5,11 @@
  *
  * Timers tick Raft while the object is awake; an alarm wakes it every ALARM_MS while it is part
  * of a cluster, so an evicted member restarts (from its storage) and keeps heartbeating.
+ * Peers' Raft streams are accepted as hibernatable WebSockets: their frames arrive through
+ * `webSocketMessage` and friends (hibernatable-sockets.ts).
  */
-import { upgradeWebSocket } from 'hono/cloudflare-workers'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
+import { HibernatableSockets } from './hibernatable-sockets.ts'
 import { edgeNodeOptions } from './edge-options.ts'
 import type { EdgeEnv } from './edge-env.ts'
 import { workersPlatform } from './platform.ts'
@@ -21,8 +23,11 @@ const CLUSTER_PATHS = /^\/(raft|cluster)\//
 export class RaftliteNodeObject {
   #node: Promise<RaftliteNode> | undefined
   #clustered = false
+  readonly #sockets: HibernatableSockets
 
-  constructor(private readonly ctx: DurableObjectState, private readonly env: EdgeEnv) {}
+  constructor(private readonly ctx: DurableObjectState, private readonly env: EdgeEnv) {
+    this.#sockets = new HibernatableSockets(ctx)
+  }
 
   async fetch(request: Request): Promise<Response> {
     const nodeId = request.headers.get(NODE_ID_HEADER)
@@ -54,6 +59,18 @@ export class RaftliteNodeObject {
     if (this.#clustered) await this.ctx.storage.setAlarm(Date.now() + ALARM_MS)
   }
 
+  webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.#sockets.message(ws, message)
+  }
+
+  webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): void {
+    this.#sockets.close(ws, code, reason, wasClean)
+  }
+
+  webSocketError(ws: WebSocket, error: unknown): void {
+    this.#sockets.error(ws, error)
+  }
+
   #start(nodeId: string, host: string): Promise<RaftliteNode> {
     if (this.#node) return this.#node
     const options = edgeNodeOptions(nodeId, this.env.RAFTLITE_FLAGS ?? '', this.env.RAFTLITE_CLUSTER_SECRET ?? '', host)
@@ -67,7 +84,10 @@ export class RaftliteNodeObject {
       const node = await RaftliteNode.start(options, workersPlatform(this.ctx.storage, this.env.RAFTLITE_LOG_LEVEL ?? 'warn'))
       this.#clustered = (options.join?.length ?? 0) > 0 || node.members().length > 1
       if (this.#clustered) {
-        node.enableRaftStreams(upgradeWebSocket)
+        node.enableRaftStreams(this.#sockets.upgradeWebSocket)
+        const stats = this.#sockets.stats
+        const streams = () => ({ raft_streams_accepted: stats.accepted, raft_stream_frames_received: stats.messages, raft_streams_orphaned: stats.orphaned, raft_streams_open: this.#sockets.open })
+        node.reporters.set('edge_streams', { status: streams, expvar: streams, expvarKey: 'edge_streams' })
         await this.ctx.storage.setAlarm(Date.now() + ALARM_MS)
       } else {
         await node.ready

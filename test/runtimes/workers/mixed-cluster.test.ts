@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { FAST_ELECTION, execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../../support/cluster-processes.ts'
 import { writeFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { join } from 'node:path'
 import { type RaftlitedProcess, tempDataDir } from '../../support/raftlited-process.ts'
 import { type WranglerDev, restartWranglerDev, startWranglerDev } from '../../support/wrangler-dev-process.ts'
@@ -17,6 +18,22 @@ const none = (url: string, sql: string) => queryText(url, sql, '&level=none')
 async function edgeMember(leader: RaftlitedProcess): Promise<{ reachable: boolean; voter: boolean } | undefined> {
   const nodes = await (await fetch(`${leader.url}/nodes`)).json()
   return nodes['edge-1']
+}
+
+/** A WebSocket upgrade request by hand (fetch refuses an Upgrade header): its status and body. */
+function upgradeAttempt(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' } })
+    req.on('upgrade', (_res, socket) => { socket.destroy(); resolve({ status: 101, body: '' }) })
+    req.on('response', (res) => {
+      let body = ''
+      res.on('data', (b: Buffer) => { body += b.toString() })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer to the upgrade request')))
+    req.end()
+  })
 }
 
 // The cluster port is open to the network: members prove the shared secret (HMAC) on every call.
@@ -55,6 +72,14 @@ test('an edge voter replicates, reads at none and weak, and forwards writes', { 
   const vars = await (await fetch(`${edge.url}/debug/vars`)).json()
   expect(vars.cluster.raft_streams_opened).toBeGreaterThan(0)
   expect(vars.cluster.raft_stream_batches).toBeGreaterThan(0)
+  // And the servers' messages arrive over streams the object accepted as hibernatable WebSockets
+  // (delivered through its webSocketMessage handler).
+  expect(vars.edge_streams.raft_streams_accepted).toBeGreaterThan(0)
+  expect(vars.edge_streams.raft_stream_frames_received).toBeGreaterThan(0)
+  // A stream without the cluster secret's signature is refused before any upgrade.
+  const unsigned = await upgradeAttempt(`${edge.url}/raft/stream?from=${encodeURIComponent(`9@${servers[0].raftAddr}`)}`)
+  expect(unsigned.status).toBe(401)
+  expect(unsigned.body).toContain('cluster authentication failed')
 })
 
 test('an edge read replica (non-voter) joins, replicates and serves none reads, forwarding writes', { timeout: 120_000 }, async () => {
