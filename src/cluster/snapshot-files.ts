@@ -92,7 +92,7 @@ export class SnapshotFiles {
    * Whether the live file still has the fingerprint `meta` recorded and, where `meta` has the
    * snapshot's checksum, still reads with it: bit rot keeps size and mtime, and SQLite serves a
    * damaged row without a word (PRAGMA integrity_check passes), so the fingerprint alone let a
-   * restart serve it. One read of the file per start.
+   * restart serve it. One read of the file per start; without a recorded checksum, no match.
    */
   matches(meta: SnapshotMeta): boolean {
     if (!this.files.exists(this.livePath)) return false
@@ -102,7 +102,9 @@ export class SnapshotFiles {
     } finally {
       h.close()
     }
-    return meta.dataCrc32c === undefined || this.checksum(this.livePath) === meta.dataCrc32c >>> 0
+    // No checksum yet (it is computed in the background after a snapshot, and a crash can come
+    // first): the live file cannot be verified, so it is not trusted; the copy is restored.
+    return meta.dataCrc32c !== undefined && this.checksum(this.livePath) === meta.dataCrc32c >>> 0
   }
 
   /** The CRC-32C of a whole file, read a chunk at a time. */
