@@ -106,13 +106,16 @@ export class DataPath {
       const term = driver.raft.status().term
       const here = this.#isLeader
       if (!here && options.redirect) throw new NotLeaderError()
+      // Leadership was lost under this request and no leader is known yet (an election slowed
+      // by a loaded machine): keep waiting while attempts remain rather than fail at once.
+      const leaderless = attempt > 1 && !here && !asked
       try {
-        return await (here ? local() : remote())
+        if (!leaderless) return await (here ? local() : remote())
       } catch (e) {
         if (!(e instanceof NotLeaderError) || this.#ctx.stopping()) throw e
-        if (attempt >= MAX_LEADER_ATTEMPTS) throw new LeaderNotFoundError()
-        await this.#awaitNewLeader(asked, term)
       }
+      if (attempt >= MAX_LEADER_ATTEMPTS) throw new LeaderNotFoundError()
+      await this.#awaitNewLeader(asked, term)
     }
   }
 
