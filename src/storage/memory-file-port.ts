@@ -12,7 +12,11 @@ interface MemoryFile {
   synced: Uint8Array
   /** Crashes so far: a sync still in flight at a crash never completes. */
   crashes: number
+  /** With `tornWrites`: the writes and truncates since the last sync, in order, with their bytes. */
+  pending: PendingOp[]
 }
+
+type PendingOp = { at: number; bytes: Uint8Array } | { size: number }
 
 const SECTOR_BYTES = 512
 
@@ -23,6 +27,15 @@ export interface MemoryFilePortOptions {
    * file or not (by a seeded coin), the file's size following the last sector kept.
    */
   strictSeed?: number
+  /**
+   * With `strictSeed`: `crash()` replays each unsynced write instead of diffing the file, as a
+   * disk that tears writes: `'prefix'` keeps the writes in order up to a random one, that one
+   * cut at a random sector boundary, the rest lost; `'sectors'` keeps each sector of each write
+   * (and each truncate) by a coin. Either way the rest keeps its old bytes, and by a coin the
+   * size reaches what the writes made it, the unkept part read as zeros (as XFS leaves a file
+   * whose size update was journalled before its data).
+   */
+  tornWrites?: 'prefix' | 'sectors'
 }
 
 /**
@@ -37,12 +50,17 @@ export class MemoryFilePort implements FilePort {
   /** Strict mode: the names as of each directory's last sync (what a crash leaves). */
   readonly #durable = new Map<string, MemoryFile>()
   readonly #random: (() => number) | undefined
+  readonly #tornWrites: 'prefix' | 'sectors' | undefined
+  /** With `tornWrites`, over every crash so far: unsynced writes kept whole, in part, and lost. */
+  readonly torn = { whole: 0, partial: 0, lost: 0 }
 
   constructor(options: MemoryFilePortOptions = {}) {
     if (options.strictSeed !== undefined) {
       const seeded = createSeededRandom(options.strictSeed) // replays a crash exactly
       this.#random = () => seeded.nextFloat()
     }
+    if (options.tornWrites !== undefined && options.strictSeed === undefined) throw new Error('tornWrites needs strictSeed')
+    this.#tornWrites = options.tornWrites
   }
 
   get strict(): boolean {
@@ -53,10 +71,10 @@ export class MemoryFilePort implements FilePort {
     let file = this.#files.get(path)
     if (!file) {
       if (!options.create) throw new FileNotFoundError(path)
-      file = { data: new Uint8Array(0), size: 0, synced: new Uint8Array(0), modifiedAt: ++modifications, crashes: 0 }
+      file = { data: new Uint8Array(0), size: 0, synced: new Uint8Array(0), modifiedAt: ++modifications, crashes: 0, pending: [] }
       this.#files.set(path, file)
     }
-    return new MemoryFileHandle(file, options.readOnly === true)
+    return new MemoryFileHandle(file, options.readOnly === true, this.#tornWrites !== undefined)
   }
 
   exists(path: string): boolean {
@@ -107,7 +125,9 @@ export class MemoryFilePort implements FilePort {
       for (const [p, file] of this.#durable) this.#files.set(p, file)
     }
     for (const file of this.#files.values()) {
-      const kept = random ? tornImage(file, random) : file.synced.slice()
+      const torn = this.#tornWrites
+      const kept = random ? (torn ? replayTorn(file, torn, random, this.torn) : tornImage(file, random)) : file.synced.slice()
+      file.pending = []
       file.data = kept
       file.size = kept.length
       file.synced = kept.slice()
@@ -141,6 +161,62 @@ function tornImage(file: MemoryFile, random: () => number): Uint8Array {
   return out.slice(0, size)
 }
 
+/** What an unsynced file may hold after power loss, write by write (see `tornWrites`). */
+function replayTorn(file: MemoryFile, mode: 'prefix' | 'sectors', random: () => number, count: MemoryFilePort['torn']): Uint8Array {
+  const ops = file.pending
+  let capacity = file.synced.length
+  for (const op of ops) if ('at' in op) capacity = Math.max(capacity, op.at + op.bytes.length)
+  const out = new Uint8Array(capacity)
+  out.set(file.synced)
+  let size = file.synced.length
+  let logical = size // the size had every write's metadata reached the disk
+  const cut = mode === 'prefix' ? Math.floor(random() * (ops.length + 1)) : ops.length
+  for (const [i, op] of ops.entries()) {
+    if (!('at' in op)) {
+      logical = op.size
+      if (i < cut && (mode === 'prefix' || random() < 0.5)) {
+        out.fill(0, op.size, size)
+        size = op.size
+      }
+      continue
+    }
+    const end = op.at + op.bytes.length
+    logical = Math.max(logical, end)
+    if (i > cut) {
+      count.lost++
+      continue
+    }
+    const pieces = sectorPieces(op.at, end)
+    const prefix = i < cut ? pieces.length : Math.floor(random() * pieces.length)
+    let keptPieces = 0
+    for (const [j, [from, to]] of pieces.entries()) {
+      const kept = mode === 'prefix' ? j < prefix : random() < 0.5
+      if (!kept) continue
+      keptPieces++
+      out.set(op.bytes.subarray(from - op.at, to - op.at), from)
+      size = Math.max(size, to)
+    }
+    if (keptPieces === pieces.length) count.whole++
+    else if (keptPieces === 0) count.lost++
+    else count.partial++
+  }
+  if (random() < 0.5) size = logical
+  const image = new Uint8Array(size)
+  image.set(out.subarray(0, Math.min(size, out.length)))
+  return image
+}
+
+/** `[start, end)` split at absolute sector boundaries. */
+function sectorPieces(start: number, end: number): Array<[number, number]> {
+  const pieces: Array<[number, number]> = []
+  for (let from = start; from < end; ) {
+    const to = Math.min(end, (Math.floor(from / SECTOR_BYTES) + 1) * SECTOR_BYTES)
+    pieces.push([from, to])
+    from = to
+  }
+  return pieces
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if ((a[i] ?? 0) !== (b[i] ?? 0) || (i < a.length) !== (i < b.length)) return false
   return true
@@ -153,7 +229,7 @@ function parentOf(path: string): string {
 
 
 class MemoryFileHandle implements FileHandle {
-  constructor(private readonly file: MemoryFile, private readonly readOnly: boolean) {}
+  constructor(private readonly file: MemoryFile, private readonly readOnly: boolean, private readonly journal: boolean) {}
 
   read(target: Uint8Array, position: number): number {
     const { data, size } = this.file
@@ -172,6 +248,7 @@ class MemoryFileHandle implements FileHandle {
       this.file.data = grown
     }
     this.file.data.set(source, position)
+    if (this.journal) this.file.pending.push({ at: position, bytes: source.slice() })
     this.file.size = Math.max(this.file.size, end)
     this.file.modifiedAt = ++modifications
   }
@@ -185,11 +262,13 @@ class MemoryFileHandle implements FileHandle {
       this.file.data.fill(0, size, this.file.size)
     }
     this.file.size = size
+    if (this.journal) this.file.pending.push({ size })
     this.file.modifiedAt = ++modifications
   }
 
   sync(): void {
     this.file.synced = this.file.data.slice(0, this.file.size)
+    this.file.pending = []
   }
 
   /** Durable as of the call, once a later microtask runs (a crash before then loses it). */
@@ -197,9 +276,11 @@ class MemoryFileHandle implements FileHandle {
     const { file } = this
     const image = file.data.slice(0, file.size)
     const crashes = file.crashes
+    const ops = file.pending.length
     await Promise.resolve()
     if (file.crashes !== crashes) throw new Error('the machine crashed during fdatasync')
     file.synced = image
+    file.pending = file.pending.slice(ops)
   }
 
   size(): number {

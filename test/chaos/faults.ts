@@ -3,6 +3,7 @@
  * schedule), and the injection of each fault. A fault's target is a role ("the leader", "a
  * follower") resolved when it is injected; the report records the node it hit.
  */
+import { killMidAppend, killMidSnapshot } from './aimed-kills.ts'
 import type { ChaosCluster } from './chaos-cluster.ts'
 import { flipByte, rotFile } from './flip-byte.ts'
 import { Prng } from './prng.ts'
@@ -23,6 +24,8 @@ export const FAULT_KINDS = [
   'corrupt-snapshot',
   'corrupt-db',
   'disk-full',
+  'kill-mid-snapshot',
+  'kill-mid-append',
 ] as const
 
 export type FaultKind = (typeof FAULT_KINDS)[number]
@@ -64,6 +67,8 @@ export interface InjectedFault {
   refused?: string
   /** The node stopped by itself during the fault, as it must on a full disk. */
   stopped?: boolean
+  /** An aimed kill: whether its request (snapshot, big batch) was still pending at the kill. */
+  inFlight?: boolean
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -90,6 +95,19 @@ export async function injectFault(cluster: ChaosCluster, fault: PlannedFault, no
       await cluster.restart(node)
       await net.heal()
       return { kind: fault.kind, nodes, start, healed }
+    }
+    case 'kill-mid-snapshot':
+    case 'kill-mid-append': {
+      // The leader or a follower, by the draw; killed inside the work, restarted after the hold.
+      const node = fault.pick < 0.5 ? leader : follower
+      nodes = [node]
+      const draw = (fault.pick * 7919) % 1
+      const aimed = fault.kind === 'kill-mid-snapshot' ? await killMidSnapshot(cluster, node, draw) : await killMidAppend(cluster, leader, node, draw)
+      await sleep(fault.duration)
+      const healed = now()
+      await cluster.restart(node)
+      await net.heal()
+      return { kind: fault.kind, nodes, detail: aimed.detail, start, healed, inFlight: aimed.inFlight }
     }
     case 'pause-leader':
     case 'pause-follower': {

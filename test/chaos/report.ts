@@ -33,7 +33,10 @@ export function formatReport(report: RunReport): string {
   const lines: string[] = []
   lines.push(`== chaos run: seed ${report.seed}, ${report.nodes} nodes, ${report.seconds} s (${report.dir})`)
   lines.push(`faults injected: ${report.faults.length}`)
-  for (const [kind, n] of Object.entries(countBy(report.faults, (f) => f.kind))) lines.push(`  ${kind}: ${n}`)
+  for (const [kind, n] of Object.entries(countBy(report.faults, (f) => f.kind))) {
+    const aimed = report.faults.filter((f) => f.kind === kind && f.inFlight !== undefined)
+    lines.push(`  ${kind}: ${n}${aimed.length ? ` (${aimed.filter((f) => f.inFlight).length} of ${aimed.length} landed with the work in flight)` : ''}`)
+  }
   lines.push('operations (attempted / ok / fail / indeterminate):')
   const groups = countBy(report.ops, (op) => `${op.workload} ${op.f}${op.level ? ` ${op.level}` : ''}`)
   for (const group of Object.keys(groups).sort()) {

@@ -33,6 +33,10 @@ export class CuttingFilePort extends DelegatingFilePort {
 
   #target: { op: string; left: number } | undefined
 
+  /** Cut at the first write from this operation number on (to a file `cutWritesTo` matches): it lands in part. */
+  cutAtWriteFrom = Infinity
+  cutWritesTo = /./
+
   /**
    * Cut at the `occurrence`-th operation from now that is `op` ('write /d/db.sqlite'), wherever
    * other work puts it: a cut by position lands elsewhere once concurrent writes interleave.
@@ -47,6 +51,7 @@ export class CuttingFilePort extends DelegatingFilePort {
     if (this.recording) this.ops.push(op)
     if (this.#target?.op === op && --this.#target.left === 0 && this.count < this.cutAt) this.cutAt = this.count
     if (this.cutAtNextSyncAsync && kind === 'syncAsync' && this.count < this.cutAt) this.cutAt = this.count
+    if (kind === 'write' && this.count >= this.cutAtWriteFrom && this.cutWritesTo.test(path) && this.count < this.cutAt) this.cutAt = this.count
     if (this.count > this.cutAt) {
       this.afterCut++
       throw new PowerCut('power cut')
