@@ -30,6 +30,15 @@ export class RaftliteNodeObject {
   }
 
   async fetch(request: Request): Promise<Response> {
+    const response = await this.#serve(request)
+    // A body refused unread (404, 413, a failed start) is still read to its end before the answer
+    // leaves, or the connection it arrived on stalls and the client's next request on it hangs.
+    // Cloudflare's own request size limit (100 MB and up by plan) bounds what this reads.
+    if (request.body && !request.bodyUsed) await drain(request.body)
+    return response
+  }
+
+  async #serve(request: Request): Promise<Response> {
     const nodeId = request.headers.get(NODE_ID_HEADER)
     if (!nodeId) return new Response('missing node id\n', { status: 400 })
     let node: RaftliteNode
@@ -44,12 +53,7 @@ export class RaftliteNodeObject {
       if (!this.#clustered) return new Response('', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
       return node.clusterApi().fetch(request)
     }
-    const response = await node.api().fetch(request)
-    // A body refused unread (413) is still read to its end before the answer leaves, or the
-    // connection it arrived on breaks and the client's next request on it fails. Cloudflare's
-    // own request size limit (100 MB and up by plan) bounds what this reads.
-    if (request.body && !request.bodyUsed) await drain(request.body)
-    return response
+    return node.api().fetch(request)
   }
 
   async alarm(): Promise<void> {
@@ -98,7 +102,8 @@ export class RaftliteNodeObject {
   }
 }
 
-async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
+/** Reads `body` to its end, discarding it. */
+export async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
   try {
     const reader = body.getReader()
     while (!(await reader.read()).done) { /* discard */ }

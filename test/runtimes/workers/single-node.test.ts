@@ -30,6 +30,22 @@ test('the Worker routes only configured node ids, and a single node serves no cl
   expect(raft.status).toBe(404)
 })
 
+test('a body refused unread (unknown route or node) does not stall the next request on its connection', async () => {
+  // fetch keeps one connection alive between these sequential requests. workerd held it while a
+  // refused request's body stayed unread, so the next request on it hung.
+  const body = new Uint8Array(70_000)
+  for (let i = 0; i < 4; i++) {
+    const refused = i % 2
+      ? await fetch(`${dev.url}/status`, { method: 'POST', headers: { 'x-raftlite-node': 'edge-9' }, body })
+      : await fetch(`${dev.url}/raft/messages`, { method: 'POST', body })
+    expect(refused.status).toBe(404)
+    await refused.text()
+    const next = await fetch(`${dev.url}/readyz`, { signal: AbortSignal.timeout(10_000) })
+    expect(next.status).toBe(200)
+    await next.text()
+  }
+})
+
 singleNodeSuite({ url: () => dev.url })
 
 describe('the Durable Object restarts with its data', () => {
