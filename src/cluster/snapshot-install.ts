@@ -79,7 +79,7 @@ export class SnapshotInstaller {
       throw new Error(`snapshot: no verified file was received for snapshot ${point.index} of term ${point.term}`)
     }
     const liveTmp = `${store.livePath}.tmp`
-    const crc = store.copyToTemp(received, liveTmp)
+    const { crc32c: crc, xxh32 } = store.copyToTemp(received, liveTmp)
     if (crc !== expected) {
       files.delete(liveTmp)
       throw new SnapshotCorruptionError(received, `it reads with checksum ${crc}, not the ${expected} its transfer verified`)
@@ -87,7 +87,7 @@ export class SnapshotInstaller {
     this.listener.supersede()
     const prior = store.readJson<PendingSnapshot | PendingInstall>('pending.json')
     const previous = prior?.phase === 'install' ? prior.previous : prior
-    store.writeJson('pending.json', { phase: 'install', point, dataCrc32c: crc, ...(previous ? { previous } : {}) } satisfies PendingInstall)
+    store.writeJson('pending.json', { phase: 'install', point, dataCrc32c: crc, dataXxh32: xxh32, ...(previous ? { previous } : {}) } satisfies PendingInstall)
     files.delete(`${store.dataPath}-wal`)
     files.rename(received, store.dataPath)
     files.syncDirectory(store.dir)
@@ -101,7 +101,7 @@ export class SnapshotInstaller {
       const m = /^received-(\d+)-\d+\.db$/.exec(name)
       if (m && Number(m[1]) <= point.index) files.delete(joinPath(store.dir, name))
     }
-    const meta = store.writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: crc })
+    const meta = store.writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: crc, dataXxh32: xxh32 })
     store.clearPending() // only now: until meta.json names the new copy, the record above does
     return meta
   }
@@ -122,10 +122,10 @@ export function finishInstall(store: SnapshotFiles, install: PendingInstall): Pe
   }
   store.deleteLive(['-wal', '-shm', '-journal'])
   const copied = store.copy(store.dataPath, store.livePath)
-  if (copied !== dataCrc32c >>> 0) {
-    throw new SnapshotCorruptionError(store.dataPath, `the installed snapshot reads with checksum ${copied}, not the ${dataCrc32c} received`)
+  if (copied.crc32c !== dataCrc32c >>> 0) {
+    throw new SnapshotCorruptionError(store.dataPath, `the installed snapshot reads with checksum ${copied.crc32c}, not the ${dataCrc32c} received`)
   }
-  store.writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c })
+  store.writeMeta({ ...point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c, dataXxh32: copied.xxh32 })
   store.clearPending()
   return undefined
 }

@@ -37,9 +37,11 @@ export function prepareLive(store: SnapshotFiles): { meta?: SnapshotMeta; mode: 
     throw new SnapshotCorruptionError(store.dataPath, 'the snapshot copy of the database is missing')
   }
   const copied = store.copy(store.dataPath, store.livePath)
-  if (meta.dataCrc32c !== undefined && copied !== meta.dataCrc32c >>> 0) {
+  if (meta.dataCrc32c === undefined) return { meta: store.writeMeta(meta), mode: 'restored' }
+  if (copied.crc32c !== meta.dataCrc32c >>> 0) {
     store.deleteLive([''])
-    throw new SnapshotCorruptionError(store.dataPath, `the snapshot copy reads with checksum ${copied}, not the ${meta.dataCrc32c} recorded`)
+    throw new SnapshotCorruptionError(store.dataPath, `the snapshot copy reads with checksum ${copied.crc32c}, not the ${meta.dataCrc32c} recorded`)
   }
-  return { meta: store.writeMeta(meta), mode: 'restored' }
+  // Verified against the CRC: a meta written before XXH32 was recorded gains it here.
+  return { meta: store.writeMeta({ ...meta, dataXxh32: copied.xxh32 }), mode: 'restored' }
 }

@@ -10,6 +10,7 @@
  * work on it gives up) and whether the live file may be trusted after a failed fsync.
  */
 import { crc32c } from '../log/crc32c.ts'
+import { type DataDigest, DataDigester } from './data-digest.ts'
 import { type FileHandle, syncHandle } from '../ports/file-port.ts'
 import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 import { LiveSyncFailedError, SnapshotCopyMismatchError, SnapshotSupersededError } from './snapshot-errors.ts'
@@ -65,7 +66,7 @@ export class SnapshotTaker {
   async complete(job: SnapshotJob, yieldTo: () => Promise<void>): Promise<SnapshotMeta> {
     const { store } = this
     const current = () => job.generation === this.#generation
-    let dataCrc32c: number
+    let digest: DataDigest
     try {
       const copy = this.#openCopy(job)
       try {
@@ -78,14 +79,14 @@ export class SnapshotTaker {
         copy.close()
       }
       if (!current()) throw new SnapshotSupersededError()
-      dataCrc32c = await this.#verifyCopy(job.ranges ? store.dataPath : `${store.dataPath}.tmp`, yieldTo, current)
+      digest = await this.#verifyCopy(job.ranges ? store.dataPath : `${store.dataPath}.tmp`, yieldTo, current)
       this.#placeCopy(job)
     } catch (e) {
       this.liveWrites?.forget() // the copy is in an unknown state: the next snapshot copies it whole
       if (!job.ranges) store.files.delete(`${store.dataPath}.tmp`)
       throw e
     }
-    const meta = await store.writeMetaAsync({ ...job.point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c }, current)
+    const meta = await store.writeMetaAsync({ ...job.point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: digest.crc32c, dataXxh32: digest.xxh32 }, current)
     store.clearPending()
     return meta
   }
@@ -130,14 +131,14 @@ export class SnapshotTaker {
     const recorded = store.readMeta()
     if (recorded?.index === index && recorded.dataCrc32c !== undefined) return recorded.dataCrc32c
     const h = store.files.open(store.dataPath, { create: false, readOnly: true })
-    let crc = 0
+    const digester = new DataDigester()
     try {
       const size = h.size()
       const buffer = new Uint8Array(Math.max(1, Math.min(chunk, size)))
       for (let offset = 0; offset < size; ) {
         const n = h.read(buffer, offset)
         if (n === 0) break
-        crc = crc32c(buffer.subarray(0, n), crc)
+        digester.update(buffer.subarray(0, n))
         offset += n
         await yieldTo()
         if (generation !== this.#generation || store.readMeta()?.index !== index) return undefined
@@ -148,13 +149,14 @@ export class SnapshotTaker {
     const meta = store.readMeta()
     const current = () => generation === this.#generation && store.readMeta()?.index === index
     if (!meta || !current()) return undefined
+    const digest = digester.digest()
     try {
-      await store.writeJsonAsync('meta.json', { ...meta, dataCrc32c: crc >>> 0 }, current)
+      await store.writeJsonAsync('meta.json', { ...meta, dataCrc32c: digest.crc32c, dataXxh32: digest.xxh32 }, current)
     } catch (e) {
       if (e instanceof SnapshotSupersededError) return undefined
       throw e
     }
-    return crc >>> 0
+    return digest.crc32c
   }
 
   /** Makes the live file (which the checkpoint wrote) durable, off the thread where possible. */
@@ -185,7 +187,7 @@ export class SnapshotTaker {
    * copy built from a wrong record of written pages is never named by `meta.json`. Returns the
    * copy's checksum. Costs one more read of the file than the background checksum did alone.
    */
-  async #verifyCopy(path: string, yieldTo: () => Promise<void>, current: () => boolean): Promise<number> {
+  async #verifyCopy(path: string, yieldTo: () => Promise<void>, current: () => boolean): Promise<DataDigest> {
     const { files } = this.store
     const copy = files.open(path, { create: false, readOnly: true })
     try {
@@ -195,19 +197,20 @@ export class SnapshotTaker {
         if (copy.size() !== size) throw new SnapshotCopyMismatchError(`${copy.size()} bytes, the live file ${size}`)
         const a = new Uint8Array(Math.max(1, Math.min(VERIFY_CHUNK, size)))
         const b = new Uint8Array(a.length)
-        let copyCrc = 0
+        const copyDigest = new DataDigester()
         let liveCrc = 0
         for (let offset = 0; offset < size; ) {
           const n = copy.read(a, offset)
           if (n === 0 || live.read(b.subarray(0, n), offset) !== n) throw new SnapshotCopyMismatchError(`a short read at ${offset}`)
-          copyCrc = crc32c(a.subarray(0, n), copyCrc)
+          copyDigest.update(a.subarray(0, n))
           liveCrc = crc32c(b.subarray(0, n), liveCrc)
           offset += n
           await yieldTo()
           if (!current()) throw new SnapshotSupersededError()
         }
-        if (copyCrc !== liveCrc) throw new SnapshotCopyMismatchError(`checksum ${copyCrc >>> 0}, the live file ${liveCrc >>> 0}`)
-        return copyCrc >>> 0
+        const digest = copyDigest.digest()
+        if (digest.crc32c !== liveCrc >>> 0) throw new SnapshotCopyMismatchError(`checksum ${digest.crc32c}, the live file ${liveCrc >>> 0}`)
+        return digest
       } finally {
         live.close()
       }

@@ -17,6 +17,8 @@ export interface SnapshotMeta extends SnapshotPoint {
   dbModifiedAt: number
   /** CRC-32C of the store's copy, once computed (in the background after a snapshot). */
   dataCrc32c?: number
+  /** XXH32 of the same bytes, computed with the CRC: a start checks the live file with it. */
+  dataXxh32?: number
 }
 
 /**
@@ -36,6 +38,7 @@ export interface PendingInstall {
   phase: 'install'
   point: SnapshotPoint
   dataCrc32c: number
+  dataXxh32?: number
   previous?: PendingSnapshot
 }
 
