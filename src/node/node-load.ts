@@ -85,6 +85,7 @@ export class NodeLoad {
     const started = platform.clock.monotonic()
     const path = `${db.path}-upload-${++this.#uploads}`
     const files = this.#files()
+    let commitProposed = false
     try {
       const received = await this.#receive(body, path)
       await (this.#ctx.engine ?? db).checkLoadable(path)
@@ -115,11 +116,15 @@ export class NodeLoad {
       // The commit's apply reassembles and copies the whole file: its wait grows with the size.
       const commitTimeoutMs = this.#ctx.options.raftApplyTimeoutMs + Math.ceil(bytes / COMMIT_BYTES_PER_MS)
       const commit = encodeLoadCommit({ id, chunks: seq, bytes, crc32c: crc })
+      commitProposed = true
       const { raftIndex } = await this.#ctx.data.command(LOAD_COMMIT_COMMAND, commit, commitTimeoutMs)
       log.info('database loaded', { id, received, bytes, chunks: seq, raft_index: raftIndex, ms: Math.round(platform.clock.monotonic() - started) })
       return { raftIndex, bytes }
     } catch (e) {
-      log.warn('load failed; the data is as it was', { error: e instanceof Error ? e.message : String(e) })
+      // Chunks alone change nothing; once the commit is proposed, a failed wait (a timeout, a
+      // lost leadership) does not say whether it will apply.
+      const outcome = commitProposed ? 'load failed after its commit was proposed; it may still apply' : 'load failed; the data is as it was'
+      log.warn(outcome, { error: e instanceof Error ? e.message : String(e) })
       throw e
     } finally {
       if (files.exists(path)) files.delete(path)

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { startCluster } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 import { DENO_PERMISSIONS, type RaftlitedProcess, ROOT } from '../support/raftlited-process.ts'
+import { EXPECTED_SMOKE } from './smoke-sequence.ts'
 
 const run = promisify(execFile)
 let procs: RaftlitedProcess[]
@@ -33,16 +34,7 @@ for (const [runtime, command] of Object.entries(commands)) {
   test(`the remote client on ${runtime}`, async () => {
     const [file, args] = command()
     const { stdout } = await run(file, args, { cwd: ROOT, timeout: 60_000 })
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
-      lastInsertRowid: 'bigint',
-      names: ['ada', 'grace', 'queued'],
-      big: String(2n ** 62n),
-      blob: [1, 2, 255],
-      rolledBack: true,
-      sequence: 'bigint',
-      count: '3',
-      outcomeUnknownIsError: true,
-    })
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual(EXPECTED_SMOKE)
   }, 90_000)
 }
 

@@ -15,6 +15,18 @@ export interface SmokeSummary {
   outcomeUnknownIsError: boolean
 }
 
+/** What the sequence returns on every runtime (besides its random table name). */
+export const EXPECTED_SMOKE: Omit<SmokeSummary, 'table'> = {
+  lastInsertRowid: 'bigint',
+  names: ['ada', 'grace', 'queued'],
+  big: String(2n ** 62n),
+  blob: [1, 2, 255],
+  rolledBack: true,
+  sequence: 'bigint',
+  count: '3',
+  outcomeUnknownIsError: true,
+}
+
 /** Runs the sequence against `hosts` (the first may be dead, to prove failover). */
 export async function runSmoke(hosts: readonly string[], failoverTimeoutMs?: number): Promise<SmokeSummary> {
   const db = createClient({ hosts, intMode: 'bigint', failoverTimeoutMs })
