@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { RaftlitedProcess, Runtime } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 const queryStatus = async (p: RaftlitedProcess): Promise<string> => (await fetch(`${p.url}/status`)).text()
 
@@ -31,7 +31,7 @@ export function clusterSuite(runtime: Runtime): void {
     })
 
     test('scenarios 11, 12 and 21: forwarded writes; RANDOM() and now() identical on every node', async () => {
-      const leader = (await leaderOf(procs))!
+      const leader = await settledLeader(procs)
       const follower = procs.find((p) => p !== leader)!
       await execute(follower.url, ['CREATE TABLE r (id INTEGER PRIMARY KEY, v INTEGER, b BLOB, t TEXT, d TEXT DEFAULT CURRENT_TIMESTAMP)'])
       const res = await execute(follower.url, ["INSERT INTO r(v, b, t) VALUES(RANDOM(), randomblob(8), datetime('now'))"])
@@ -59,7 +59,7 @@ export function clusterSuite(runtime: Runtime): void {
     })
 
     test('/readyz on a follower: leader contact, and ?sync waits until it has caught up', async () => {
-      const leader = (await leaderOf(procs))!
+      const leader = await settledLeader(procs)
       const follower = procs.find((p) => p !== leader)!
       const plain = await fetch(`${follower.url}/readyz`)
       expect([plain.status, await plain.text()]).toEqual([200, '[+]node ok\n[+]leader ok\n[+]store ok'])
@@ -69,7 +69,7 @@ export function clusterSuite(runtime: Runtime): void {
     })
 
     test('scenario 22: redirect to the leader', async () => {
-      const leader = (await leaderOf(procs))!
+      const leader = await settledLeader(procs)
       const follower = procs.find((p) => p !== leader)!
       const res = await execute(follower.url, ['SELECT 1'], '?redirect')
       expect(res.status).toBe(301)
@@ -79,7 +79,7 @@ export function clusterSuite(runtime: Runtime): void {
     // How fast the new leader comes is measured alone, at the default timeouts, in the timed
     // project (test/e2e/cluster-faults.test.ts); here, beside other tests, only that it comes.
     test('scenario 23: kill -9 the leader; a new one is elected in a later term; the old node rejoins and catches up', async () => {
-      const old = (await leaderOf(procs))!
+      const old = await settledLeader(procs)
       const termOf = async (p: RaftlitedProcess): Promise<number> => JSON.parse(await queryStatus(p)).store.raft.term
       const oldTerm = await termOf(old)
       await old.stop('SIGKILL')
@@ -100,7 +100,7 @@ export function clusterSuite(runtime: Runtime): void {
     }, 60_000)
 
     test('scenario 24: stop every node, start them all again: a leader, data intact', async () => {
-      const before = await queryText((await leaderOf(procs))!.url, 'SELECT * FROM r ORDER BY id')
+      const before = await queryText((await settledLeader(procs)).url, 'SELECT * FROM r ORDER BY id')
       for (const p of procs) await p.stop('SIGTERM')
       procs = await Promise.all(procs.map((p) => restartRaftlited(p)))
       const leader = await waitFor('a leader after a full restart', () => leaderOf(procs))

@@ -1,7 +1,7 @@
 // kill -9 under load: no acknowledged write is lost, replicas agree byte for byte.
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 
@@ -80,7 +80,7 @@ test('kill -9 of the leader while 32 clients write: a new leader within 3 s, not
   const load = writers(1)
   // Counts, not sleeps: how many writes a second fit is the machine's business, not the test's.
   await untilAcked(load, 150, 'before the kill')
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const killedAt = Date.now()
   await leader.stop('SIGKILL')
   try {
@@ -103,7 +103,7 @@ test('kill -9 of the leader while 32 clients write: a new leader within 3 s, not
 test('kill -9 of a follower mid-append; it restarts and catches up', async () => {
   const load = writers(2)
   await untilAcked(load, 50, 'before the kill')
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const follower = procs.find((p) => p !== leader)!
   // Kill it while the leader holds entries it does not have yet: appends to it are in flight.
   let behind: { leaderLast: number; followerLast: number } | undefined

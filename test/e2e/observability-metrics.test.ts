@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format'
 import { afterAll, expect, test } from 'vitest'
-import { FAST_ELECTION, execute, leaderOf, waitFor } from '../support/cluster-processes.ts'
+import { FAST_ELECTION, execute, leaderOf, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 import { ROOT, startRaftlited } from '../support/raftlited-process.ts'
 
@@ -93,7 +93,7 @@ test('three nodes: the leader reports each follower\'s lag; a follower counts wh
   const nodes = [first]
   for (const id of ['2', '3']) nodes.push(await startRaftlited({ args: ['-node-id', id, ...FAST_ELECTION, '-join', first.raftAddr, '-join-attempts', '30', '-join-interval', '500ms'] }))
   try {
-    const leader = (await leaderOf(nodes))!
+    const leader = await settledLeader(nodes)
     const followers = nodes.filter((n) => n !== leader)
     await execute(leader.url, [['CREATE TABLE t (v)']])
     const lag = await waitFor('lag series for both followers', async () => {

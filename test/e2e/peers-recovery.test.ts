@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { type RaftlitedProcess, startRaftlited } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, leaderOf, queryText, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 
 let procs: RaftlitedProcess[] = []
@@ -15,7 +15,7 @@ afterEach(async () => {
 const COUNT_3 = '{"results":[{"columns":["count(*)"],"types":["integer"],"values":[[3]]}]}'
 
 async function seed(): Promise<void> {
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   await execute(leader.url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)', 'INSERT INTO t VALUES (3)'])
   for (const p of procs) await waitFor('replication', async () => (await queryText(p.url, 'SELECT count(*) FROM t', '&level=none')) === COUNT_3)
 }

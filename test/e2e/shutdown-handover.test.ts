@@ -3,7 +3,7 @@
 // the isolated `timed` project (vitest.config.ts), where no other test competes for the CPU.
 import { afterEach, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { leaderOf, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 afterEach(async () => {
@@ -15,7 +15,7 @@ const termOf = async (p: RaftlitedProcess): Promise<number> => JSON.parse(await 
 
 test('a leader stopped with SIGTERM hands leadership over first (no election timeout to wait)', async () => {
   procs = await startCluster({ size: 3, fast: false }) // 1 s election timeout
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const term = await termOf(leader)
   const stopping = leader.stop('SIGTERM')
   const others = procs.filter((p) => p !== leader)

@@ -1,7 +1,7 @@
 // One cluster of a Node, a Deno and a Bun node: they replicate, fail over, and agree byte for byte.
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 
@@ -50,7 +50,7 @@ test('every runtime streams Raft messages over WebSockets, as client and as serv
 })
 
 test('kill -9 the leader, whichever runtime it is on: the others carry on and it catches up', async () => {
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   await leader.stop('SIGKILL')
   const survivors = procs.filter((p) => p !== leader)
   await waitFor('a new leader', () => leaderOf(survivors), 10_000)
