@@ -1,7 +1,7 @@
 // kill -9 under load: no acknowledged write is lost, replicas agree byte for byte.
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
+import { becameLeaderAt, execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 
@@ -64,16 +64,6 @@ async function checkEveryNode(acked: Set<string>): Promise<void> {
   for (const p of procs) {
     await waitFor(`${p.url} to hold the same rows`, async () => (await queryText(p.url, 'SELECT client, n, r, at FROM w ORDER BY client, n', '&level=none')) === expected, 20_000)
   }
-}
-
-/** When `p` logged that it became leader after `since` (its own log's clock, this machine's). */
-function becameLeaderAt(p: RaftlitedProcess, since: number): number | undefined {
-  for (const line of p.stderr().split('\n')) {
-    if (!line.includes('"leader changed"') || !line.includes('"self":true')) continue
-    const at = Date.parse(JSON.parse(line).time)
-    if (at >= since) return at
-  }
-  return undefined
 }
 
 test('kill -9 of the leader while 32 clients write: a new leader within 3 s, nothing acknowledged lost', async () => {

@@ -74,6 +74,16 @@ export async function settledLeader(procs: RaftlitedProcess[], timeoutMs = 30_00
 
 export { restartRaftlited }
 
+/** When `p` logged that it became leader after `since` (its own log's clock, this machine's). */
+export function becameLeaderAt(p: RaftlitedProcess, since: number): number | undefined {
+  for (const line of p.stderr().split('\n')) {
+    if (!line.includes('"leader changed"') || !line.includes('"self":true')) continue
+    const at = Date.parse(JSON.parse(line).time)
+    if (at >= since) return at
+  }
+  return undefined
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
