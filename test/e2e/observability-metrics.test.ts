@@ -179,9 +179,13 @@ test('OTLP: a collector that is down or refuses costs one warning, and the node 
   for (const endpoint of [`${receiver.url}/v1/wrong`, `http://127.0.0.1:${await freePort()}/v1/metrics`]) {
     const node = await startRaftlited({ args: ['-otlp-endpoint', endpoint, '-otlp-interval', '100ms'] })
     try {
+      const failed = () => node.stderr().split('\n').filter((l) => l.includes('metrics push to the collector failed'))
+      // The first failed push is waited for (a loaded machine may not have made it in a second);
+      // then ten more intervals, in which a second warning would show.
+      await waitFor('the first failed push', async () => failed().length > 0)
       await new Promise((r) => setTimeout(r, 1000))
       expect((await execute(node.url, [['CREATE TABLE t (v)']])).status).toBe(200)
-      const warnings = node.stderr().split('\n').filter((l) => l.includes('metrics push to the collector failed'))
+      const warnings = failed()
       expect(warnings).toHaveLength(1)
       expect(JSON.parse(warnings[0])).toMatchObject({ level: 'warn', subsystem: 'metrics', url: endpoint, error: expect.any(String) })
     } finally {
