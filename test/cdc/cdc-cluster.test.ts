@@ -91,7 +91,7 @@ it('delivers every committed change through receiver downtime and two leader kil
   await writers
 
   // Ground truth: the rows the cluster committed (acknowledged or not), read at the leader.
-  const leader = await waitFor('a leader', () => leaderOf(cluster), 30_000)
+  const leader = await settledLeader(cluster)
   const rows = await waitFor('the final rows', async () => {
     const res = await fetch(`${leader.url}/db/query?level=strong&q=${encodeURIComponent('SELECT id, v FROM t ORDER BY id')}`)
     const body = JSON.parse(await res.text())

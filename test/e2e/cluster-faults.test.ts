@@ -56,7 +56,7 @@ const lastLogIndex = async (p: RaftlitedProcess): Promise<number> =>
 
 /** Every write `acked` holds is on the leader, and every node holds the leader's rows. */
 async function checkEveryNode(acked: Set<string>): Promise<void> {
-  const leader = await waitFor('a leader', () => leaderOf(procs), 15_000)
+  const leader = await settledLeader(procs)
   const expected = await queryText(leader.url, 'SELECT client, n, r, at FROM w ORDER BY client, n', '&level=linearizable')
   const rows: [number, number][] = JSON.parse(expected).results[0].values ?? []
   const present = new Set(rows.map(([c, n]) => `${c}:${n}`))

@@ -4,7 +4,7 @@
 // its quorum when its followers are stopped (SIGSTOP), and finds one again when they resume.
 import { afterEach, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
+import { execute, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 afterEach(async () => {
@@ -70,7 +70,7 @@ test('with redirect, a read whose leader lost the leadership is sent to the new 
   await waitFor('the leader to step down', async () => (await state(leader)) !== 'Leader')
   for (const f of followers) f.child.kill('SIGCONT')
   const got = await read
-  const now = (await waitFor('a leader', () => leaderOf(procs)))!
+  const now = await settledLeader(procs)
   if (now === leader) {
     // Re-elected before the read gave up: it is served here.
     expect(got).toEqual({ status: 200, text: '{"results":[{"columns":["1"],"types":["integer"],"values":[[1]]}]}', location: null })

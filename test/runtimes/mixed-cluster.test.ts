@@ -14,7 +14,7 @@ afterAll(async () => {
 })
 
 async function agree(): Promise<string> {
-  const leader = await waitFor('a leader', () => leaderOf(procs))
+  const leader = await settledLeader(procs)
   const expected = await queryText(leader.url, 'SELECT * FROM t ORDER BY id', '&level=linearizable')
   for (const p of procs) {
     await waitFor(`${p.runtime} to agree`, async () => (await queryText(p.url, 'SELECT * FROM t ORDER BY id', '&level=none')) === expected)
