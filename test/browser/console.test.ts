@@ -54,7 +54,7 @@ test('desktop: cluster view, a query as a table, the schema, and a step-down see
   await expect.poll(() => page.locator('#cluster-table tbody tr').count(), { timeout: 10_000 }).toBe(3)
   const leaderId = await nodeId(leader)
   await expect.poll(() => leaderBadge(page), { timeout: 10_000 }).toEqual([leaderId])
-  await expect.poll(async () => (await page.locator('#cluster-summary').textContent()) ?? '').toContain(`as seen by ${leaderId}`)
+  await expect.poll(async () => (await page.locator('#cluster-summary').textContent()) ?? '', { timeout: 10_000 }).toContain(`as seen by ${leaderId}`)
   // Lag per follower is shown, as numbers.
   const lags = await page.locator('#cluster-table tbody tr td:nth-child(4)').allTextContents()
   expect(lags.every((l) => /^\d+$/.test(l))).toBe(true)
