@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { leaderOf, waitFor } from '../support/cluster-processes.ts'
+import { waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { ROOT, type RaftlitedProcess, restartRaftlited, startRaftlited } from '../support/raftlited-process.ts'
 
 const CHROMIUM = process.env.RAFTLITE_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
@@ -43,7 +43,7 @@ async function leaderBadge(page: Page): Promise<string[]> {
 }
 
 test('desktop: cluster view, a query as a table, the schema, and a step-down seen live', async () => {
-  const leader = (await leaderOf(nodes))!
+  const leader = await settledLeader(nodes)
   const follower = nodes.find((n) => n !== leader)!
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   const errors: string[] = []
@@ -54,7 +54,7 @@ test('desktop: cluster view, a query as a table, the schema, and a step-down see
   await expect.poll(() => page.locator('#cluster-table tbody tr').count(), { timeout: 10_000 }).toBe(3)
   const leaderId = await nodeId(leader)
   await expect.poll(() => leaderBadge(page), { timeout: 10_000 }).toEqual([leaderId])
-  await expect.poll(async () => (await page.locator('#cluster-summary').textContent()) ?? '').toContain(`as seen by ${leaderId}`)
+  await expect.poll(async () => (await page.locator('#cluster-summary').textContent()) ?? '', { timeout: 10_000 }).toContain(`as seen by ${leaderId}`)
   // Lag per follower is shown, as numbers.
   const lags = await page.locator('#cluster-table tbody tr td:nth-child(4)').allTextContents()
   expect(lags.every((l) => /^\d+$/.test(l))).toBe(true)
@@ -97,7 +97,7 @@ test('desktop: cluster view, a query as a table, the schema, and a step-down see
     const shown = await leaderBadge(page)
     return shown.length === 1 && shown[0] !== leaderId && shown[0]
   }, 20_000)
-  const actual = (await leaderOf(nodes))!
+  const actual = await settledLeader(nodes)
   expect(await nodeId(actual)).toBe(newLeaderId)
   await page.screenshot({ path: join(ARTIFACTS, 'console-after-stepdown.png'), fullPage: true })
   expect(errors).toEqual([])
@@ -128,7 +128,7 @@ test('phone: usable at 390 px wide, with nothing wider than the screen, and ever
 
 
 test('recent changes resume after the serving node restarts: nothing missed, nothing twice', async () => {
-  const leader = (await leaderOf(nodes))!
+  const leader = await settledLeader(nodes)
   const follower = nodes.find((n) => n !== leader)!
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   await page.goto(`${follower.url}/console`)

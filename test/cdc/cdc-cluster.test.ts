@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { CdcReceiver } from '../support/cdc-receiver.ts'
-import { leaderOf, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { leaderOf, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { type RaftlitedProcess, tempDataDir } from '../support/raftlited-process.ts'
 
 const procs: RaftlitedProcess[] = []
@@ -38,7 +38,7 @@ it('delivers every committed change through receiver downtime and two leader kil
   // Joins retried for 10 s: on a loaded machine node 1 may be re-electing itself while others join.
   const cluster = await startCluster({ size: 3, extraArgs: ['-cdc-config', config, '-join-attempts', '50'] })
   procs.push(...cluster)
-  const first = (await leaderOf(cluster))!
+  const first = await settledLeader(cluster)
   const created = await fetch(`${first.url}/db/execute`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '["CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER UNIQUE)"]' })
   expect(created.status).toBe(200)
 
@@ -91,7 +91,7 @@ it('delivers every committed change through receiver downtime and two leader kil
   await writers
 
   // Ground truth: the rows the cluster committed (acknowledged or not), read at the leader.
-  const leader = await waitFor('a leader', () => leaderOf(cluster), 30_000)
+  const leader = await settledLeader(cluster)
   const rows = await waitFor('the final rows', async () => {
     const res = await fetch(`${leader.url}/db/query?level=strong&q=${encodeURIComponent('SELECT id, v FROM t ORDER BY id')}`)
     const body = JSON.parse(await res.text())

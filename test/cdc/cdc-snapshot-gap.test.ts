@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { CdcReceiver } from '../support/cdc-receiver.ts'
-import { execute, leaderOf, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { type RaftlitedProcess, tempDataDir } from '../support/raftlited-process.ts'
 
 const procs: RaftlitedProcess[] = []
@@ -25,7 +25,7 @@ it('a follower that installed a snapshot fetches the undelivered changes it cove
   // Joins retried for 10 s: on a loaded machine node 1 may be re-electing itself while others join.
   const cluster = await startCluster({ size: 3, extraArgs: ['-cdc-config', config, '-join-attempts', '50'] })
   procs.push(...cluster)
-  const leader = (await leaderOf(cluster))!
+  const leader = await settledLeader(cluster)
   const follower = cluster.find((p) => p !== leader)!
   await execute(leader.url, ['CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)'])
   await follower.stop('SIGKILL')

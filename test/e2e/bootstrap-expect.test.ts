@@ -1,7 +1,7 @@
 // Compat scenario 32: -bootstrap-expect 3 -join a,b,c on three nodes started together.
 import { afterAll, expect, test } from 'vitest'
 import { type RaftlitedProcess, startRaftlited } from '../support/raftlited-process.ts'
-import { FAST_ELECTION, execute, leaderOf, queryText, waitFor } from '../support/cluster-processes.ts'
+import { FAST_ELECTION, execute, queryText, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 
 const procs: RaftlitedProcess[] = []
@@ -14,7 +14,7 @@ test('three nodes started together form one cluster; a fourth with the same flag
   const join = raftPorts.map((p) => `127.0.0.1:${p}`).join(',')
   const args = (id: string) => ['-node-id', id, '-bootstrap-expect', '3', '-join', join, ...FAST_ELECTION]
   procs.push(...(await Promise.all(raftPorts.map((raftPort, i) => startRaftlited({ raftPort, args: args(String(i + 1)) })))))
-  const leader = await waitFor('one leader', () => leaderOf(procs))
+  const leader = await settledLeader(procs)
   const nodes = JSON.parse(await (await fetch(`${procs[2].url}/nodes`)).text())
   expect(Object.keys(nodes)).toEqual(['1', '2', '3'])
   expect(Object.values(nodes).filter((n) => (n as { leader: boolean }).leader)).toHaveLength(1)

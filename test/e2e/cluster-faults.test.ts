@@ -1,7 +1,7 @@
 // kill -9 under load: no acknowledged write is lost, replicas agree byte for byte.
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { becameLeaderAt, execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 
@@ -56,7 +56,7 @@ const lastLogIndex = async (p: RaftlitedProcess): Promise<number> =>
 
 /** Every write `acked` holds is on the leader, and every node holds the leader's rows. */
 async function checkEveryNode(acked: Set<string>): Promise<void> {
-  const leader = await waitFor('a leader', () => leaderOf(procs), 15_000)
+  const leader = await settledLeader(procs)
   const expected = await queryText(leader.url, 'SELECT client, n, r, at FROM w ORDER BY client, n', '&level=linearizable')
   const rows: [number, number][] = JSON.parse(expected).results[0].values ?? []
   const present = new Set(rows.map(([c, n]) => `${c}:${n}`))
@@ -66,21 +66,11 @@ async function checkEveryNode(acked: Set<string>): Promise<void> {
   }
 }
 
-/** When `p` logged that it became leader after `since` (its own log's clock, this machine's). */
-function becameLeaderAt(p: RaftlitedProcess, since: number): number | undefined {
-  for (const line of p.stderr().split('\n')) {
-    if (!line.includes('"leader changed"') || !line.includes('"self":true')) continue
-    const at = Date.parse(JSON.parse(line).time)
-    if (at >= since) return at
-  }
-  return undefined
-}
-
 test('kill -9 of the leader while 32 clients write: a new leader within 3 s, nothing acknowledged lost', async () => {
   const load = writers(1)
   // Counts, not sleeps: how many writes a second fit is the machine's business, not the test's.
   await untilAcked(load, 150, 'before the kill')
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const killedAt = Date.now()
   await leader.stop('SIGKILL')
   try {
@@ -103,7 +93,7 @@ test('kill -9 of the leader while 32 clients write: a new leader within 3 s, not
 test('kill -9 of a follower mid-append; it restarts and catches up', async () => {
   const load = writers(2)
   await untilAcked(load, 50, 'before the kill')
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const follower = procs.find((p) => p !== leader)!
   // Kill it while the leader holds entries it does not have yet: appends to it are in flight.
   let behind: { leaderLast: number; followerLast: number } | undefined

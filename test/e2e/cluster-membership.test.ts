@@ -1,7 +1,7 @@
 // Compat scenarios 26-29 and 31 against real raftlited processes.
 import { afterEach, expect, test } from 'vitest'
 import { type RaftlitedProcess, restartRaftlited, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
-import { FAST_ELECTION, execute, leaderOf, queryText, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { FAST_ELECTION, execute, leaderOf, queryText, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 
 let procs: RaftlitedProcess[] = []
@@ -17,7 +17,7 @@ const COUNT = '{"results":[{"columns":["count(*)"],"types":["integer"],"values":
 
 test('scenarios 26 and 27: quorum reads, stale reads with freshness, no leader without quorum', async () => {
   procs = await startCluster({ size: 2 })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const follower = procs.find((p) => p !== leader)!
   await execute(leader.url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])
   for (const level of ['weak', 'linearizable', 'strong']) {
@@ -58,7 +58,7 @@ test('scenario 28: a read replica', async () => {
 
 test('scenario 29: GET /leader, POST /leader, transfer to a named node', async () => {
   procs = await startCluster({ size: 3 })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const info = JSON.parse(await (await fetch(`${procs[2].url}/leader`)).text())
   expect(info).toMatchObject({ addr: leader.raftAddr, api_addr: leader.url, leader: true, reachable: true, voter: true })
   expect((await fetch(`${procs[1].url}/leader?wait`, { method: 'POST' })).status).toBe(200)
@@ -111,7 +111,7 @@ async function stopped(p: RaftlitedProcess): Promise<RaftlitedProcess> {
 
 test('scenario 25: DELETE /remove through the leader and through a follower', async () => {
   procs = await startCluster({ size: 4 })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const followers = procs.filter((p) => p !== leader)
   const idOf = (p: RaftlitedProcess) => String(procs.indexOf(p) + 1)
   const viaLeader = await fetch(`${leader.url}/remove`, { method: 'DELETE', body: JSON.stringify({ id: idOf(followers[0]) }) })

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { afterEach, expect, test } from 'vitest'
 import { type RaftlitedProcess, startRaftlited, tempDataDir } from '../support/raftlited-process.ts'
-import { FAST_ELECTION, execute, leaderOf, queryText, waitFor } from '../support/cluster-processes.ts'
+import { FAST_ELECTION, execute, queryText, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 import { type FakeConsul, startFakeConsul } from '../support/fake-consul.ts'
 
@@ -34,7 +34,7 @@ async function threeNodes(mode: string, config: string): Promise<RaftlitedProces
   }
   expect((await execute(procs[1].url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (5)'])).status).toBe(200)
   await waitFor('the row everywhere', async () => (await queryText(procs[2].url, 'SELECT v FROM t', '&level=none')).includes('[[5]]'))
-  return (await leaderOf(procs))!
+  return settledLeader(procs)
 }
 
 test.skipIf(!haveEtcd)('etcd-kv: the nodes find each other through etcd, and the key names the leader', async () => {

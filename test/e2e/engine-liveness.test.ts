@@ -3,7 +3,7 @@
 // leader and a CPU-bound INSERT … SELECT of several seconds goes through the log, while /readyz
 // on every node is timed per request, and other clients keep writing and reading.
 import { afterAll, expect, test } from 'vitest'
-import { leaderOf, startCluster } from '../support/cluster-processes.ts'
+import { startCluster, settledLeader } from '../support/cluster-processes.ts'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
 
 const READYZ_BOUND_MS = 200
@@ -22,7 +22,7 @@ async function raftState(p: RaftlitedProcess): Promise<{ term: number; leader: s
 
 test('the endless query and a long write leave /readyz fast on every node and the leader in place', async () => {
   procs = await startCluster({ size: 3, fast: false, extraArgs: ['-db-query-timeout', '4s', '-raft-apply-timeout', '60s'] })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   expect(leader).toBeDefined()
   expect(await (await post(`${leader.url}/db/execute`, ['CREATE TABLE w (v)', 'CREATE TABLE sums (s)'])).text()).toBe('{"results":[{},{}]}')
   const before = await Promise.all(procs.map(raftState))

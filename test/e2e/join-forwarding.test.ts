@@ -2,7 +2,7 @@
 // and rqlite's join counters count what happened, against real raftlited processes.
 import { afterEach, expect, test } from 'vitest'
 import { type RaftlitedProcess, restartRaftlited, startRaftlited } from '../support/raftlited-process.ts'
-import { FAST_ELECTION, leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { FAST_ELECTION, leaderOf, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 
 let procs: RaftlitedProcess[] = []
@@ -38,7 +38,7 @@ test('n1 joins n0, n2 joins the follower n1: one 3-node cluster', async () => {
 test('an idempotent re-join is ignored; a re-join with a new address removes the old entry first', async () => {
   // Three voters, so the cluster keeps its leader while one of them restarts.
   procs = await startCluster({ size: 3, extraArgs: ['-join-attempts', '30'] })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   let node = procs.find((p) => p !== leader)!
   const id = String(procs.indexOf(node) + 1)
   expect((await vars(leader)).store.num_ignored_joins ?? 0).toBe(0)

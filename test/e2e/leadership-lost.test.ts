@@ -4,7 +4,7 @@
 // its quorum when its followers are stopped (SIGSTOP), and finds one again when they resume.
 import { afterEach, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 afterEach(async () => {
@@ -24,7 +24,7 @@ const answer = async (res: Promise<Response>) => {
 async function clusterWithTable(): Promise<{ leader: RaftlitedProcess; followers: RaftlitedProcess[] }> {
   // A loaded machine can take a while to settle a new cluster: joins retry for longer than the default.
   procs = await startCluster({ size: 3, extraArgs: ['-join-attempts', '30'] })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   expect((await execute(leader.url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)'])).status).toBe(200)
   return { leader, followers: procs.filter((p) => p !== leader) }
 }
@@ -57,7 +57,7 @@ test('a linearizable read, a write and a queued write whose leader loses its quo
   const q = await queued
   expect(q.status).toBe(200)
   expect(q.text).toMatch(/^\{"results":\[\],"sequence_number":\d+\}$/)
-  const now = (await leaderOf(procs))!
+  const now = await settledLeader(procs)
   expect(await (await fetch(`${now.url}/db/query?q=SELECT%20v%20FROM%20t%20ORDER%20BY%20v&level=strong`)).text()).toBe(
     '{"results":[{"columns":["v"],"types":["integer"],"values":[[1],[2],[3]]}]}',
   )
@@ -70,7 +70,7 @@ test('with redirect, a read whose leader lost the leadership is sent to the new 
   await waitFor('the leader to step down', async () => (await state(leader)) !== 'Leader')
   for (const f of followers) f.child.kill('SIGCONT')
   const got = await read
-  const now = (await waitFor('a leader', () => leaderOf(procs)))!
+  const now = await settledLeader(procs)
   if (now === leader) {
     // Re-elected before the read gave up: it is served here.
     expect(got).toEqual({ status: 200, text: '{"results":[{"columns":["1"],"types":["integer"],"values":[[1]]}]}', location: null })

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format'
 import { afterAll, expect, test } from 'vitest'
-import { FAST_ELECTION, execute, leaderOf, waitFor } from '../support/cluster-processes.ts'
+import { FAST_ELECTION, execute, leaderOf, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 import { ROOT, startRaftlited } from '../support/raftlited-process.ts'
 
@@ -93,7 +93,7 @@ test('three nodes: the leader reports each follower\'s lag; a follower counts wh
   const nodes = [first]
   for (const id of ['2', '3']) nodes.push(await startRaftlited({ args: ['-node-id', id, ...FAST_ELECTION, '-join', first.raftAddr, '-join-attempts', '30', '-join-interval', '500ms'] }))
   try {
-    const leader = (await leaderOf(nodes))!
+    const leader = await settledLeader(nodes)
     const followers = nodes.filter((n) => n !== leader)
     await execute(leader.url, [['CREATE TABLE t (v)']])
     const lag = await waitFor('lag series for both followers', async () => {
@@ -179,9 +179,13 @@ test('OTLP: a collector that is down or refuses costs one warning, and the node 
   for (const endpoint of [`${receiver.url}/v1/wrong`, `http://127.0.0.1:${await freePort()}/v1/metrics`]) {
     const node = await startRaftlited({ args: ['-otlp-endpoint', endpoint, '-otlp-interval', '100ms'] })
     try {
+      const failed = () => node.stderr().split('\n').filter((l) => l.includes('metrics push to the collector failed'))
+      // The first failed push is waited for (a loaded machine may not have made it in a second);
+      // then ten more intervals, in which a second warning would show.
+      await waitFor('the first failed push', async () => failed().length > 0)
       await new Promise((r) => setTimeout(r, 1000))
       expect((await execute(node.url, [['CREATE TABLE t (v)']])).status).toBe(200)
-      const warnings = node.stderr().split('\n').filter((l) => l.includes('metrics push to the collector failed'))
+      const warnings = failed()
       expect(warnings).toHaveLength(1)
       expect(JSON.parse(warnings[0])).toMatchObject({ level: 'warn', subsystem: 'metrics', url: endpoint, error: expect.any(String) })
     } finally {

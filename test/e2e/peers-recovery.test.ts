@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { type RaftlitedProcess, startRaftlited } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, queryText, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 import { freePort } from '../support/free-port.ts'
 
 let procs: RaftlitedProcess[] = []
@@ -15,7 +15,7 @@ afterEach(async () => {
 const COUNT_3 = '{"results":[{"columns":["count(*)"],"types":["integer"],"values":[[3]]}]}'
 
 async function seed(): Promise<void> {
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   await execute(leader.url, ['CREATE TABLE t (v)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)', 'INSERT INTO t VALUES (3)'])
   for (const p of procs) await waitFor('replication', async () => (await queryText(p.url, 'SELECT count(*) FROM t', '&level=none')) === COUNT_3)
 }
@@ -30,7 +30,7 @@ test('every node comes back on a new address: peers.json re-forms the cluster wi
   procs = await Promise.all(
     moved.map((m) => startRaftlited({ dataDir: m.p.dataDir, raftPort: m.raftPort, httpPort: m.httpPort, args: ['-node-id', m.id, '-raft-election-timeout', '500ms', '-raft-heartbeat-timeout', '500ms'] })),
   )
-  const leader = await waitFor('a leader', () => leaderOf(procs))
+  const leader = await settledLeader(procs)
   expect(await queryText(leader.url, 'SELECT count(*) FROM t', '&level=linearizable')).toBe(COUNT_3)
   const nodes = JSON.parse(await (await fetch(`${leader.url}/nodes`)).text()) as Record<string, { addr: string; reachable: boolean }>
   for (const m of moved) expect(nodes[m.id]).toMatchObject({ addr: `127.0.0.1:${m.raftPort}`, reachable: true })

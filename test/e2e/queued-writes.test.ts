@@ -3,7 +3,7 @@
 // queued write appears at most once; each one missing was reported lost; shutdown is bounded.
 import { afterEach, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 afterEach(async () => {
@@ -34,7 +34,7 @@ function sequenceOf(text: string): bigint {
 
 test('a queued write whose proposal timed out while the follower was paused is applied once', async () => {
   procs = await startCluster({ size: 2, extraArgs: ['-raft-apply-timeout', '1s'] })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const follower = procs.find((p) => p !== leader)!
   expect((await execute(leader.url, ['CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT)'])).status).toBe(200)
   await waitFor('the table on the follower', async () => (await counts(follower.url)).size === 0)
@@ -51,7 +51,7 @@ test('a queued write whose proposal timed out while the follower was paused is a
 
 test('leader killed, then shutdown with a queue that cannot flush: bounded, and every loss reported', async () => {
   procs = await startCluster({ size: 3, extraArgs: ['-raft-apply-timeout', '2s', '-shutdown-flush-timeout', '2s'] })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   expect((await execute(leader.url, ['CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT)'])).status).toBe(200)
   const [a, b] = procs.filter((p) => p !== leader)
   await waitFor('the table on a', async () => (await counts(a.url)).size === 0)

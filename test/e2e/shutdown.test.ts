@@ -2,7 +2,7 @@
 // see shutdown-handover.test.ts.
 import { afterEach, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { leaderOf, startCluster } from '../support/cluster-processes.ts'
+import { startCluster, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 afterEach(async () => {
@@ -12,7 +12,7 @@ afterEach(async () => {
 
 test('-raft-cluster-remove-shutdown: a node leaves the cluster when it stops', async () => {
   procs = await startCluster({ size: 3, extraArgs: ['-raft-cluster-remove-shutdown'] })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const leaving = procs.find((p) => p !== leader)!
   expect(await leaving.stop('SIGTERM')).toBe(0)
   const nodes = JSON.parse(await (await fetch(`${leader.url}/nodes`)).text())

@@ -1,7 +1,7 @@
 // Snapshots, fast restart, and catching up through a snapshot: compat scenarios 18 and 19.
 import { afterEach, expect, test } from 'vitest'
 import { type RaftlitedProcess, restartRaftlited, startRaftlited } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, queryText, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 afterEach(async () => {
@@ -68,7 +68,7 @@ test('scenario 19: restart keeps the file and replays only the log after the sna
 
 test('a follower that was down while the log was compacted catches up through a snapshot', async () => {
   procs = await startCluster({ size: 3 })
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   const follower = procs.find((p) => p !== leader)!
   await execute(leader.url, ['CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, r INTEGER)'])
   await follower.stop('SIGKILL')

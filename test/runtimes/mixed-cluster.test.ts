@@ -1,7 +1,7 @@
 // One cluster of a Node, a Deno and a Bun node: they replicate, fail over, and agree byte for byte.
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { RaftlitedProcess } from '../support/raftlited-process.ts'
-import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor } from '../support/cluster-processes.ts'
+import { execute, leaderOf, queryText, restartRaftlited, startCluster, waitFor, settledLeader } from '../support/cluster-processes.ts'
 
 let procs: RaftlitedProcess[] = []
 
@@ -14,7 +14,7 @@ afterAll(async () => {
 })
 
 async function agree(): Promise<string> {
-  const leader = await waitFor('a leader', () => leaderOf(procs))
+  const leader = await settledLeader(procs)
   const expected = await queryText(leader.url, 'SELECT * FROM t ORDER BY id', '&level=linearizable')
   for (const p of procs) {
     await waitFor(`${p.runtime} to agree`, async () => (await queryText(p.url, 'SELECT * FROM t ORDER BY id', '&level=none')) === expected)
@@ -50,7 +50,7 @@ test('every runtime streams Raft messages over WebSockets, as client and as serv
 })
 
 test('kill -9 the leader, whichever runtime it is on: the others carry on and it catches up', async () => {
-  const leader = (await leaderOf(procs))!
+  const leader = await settledLeader(procs)
   await leader.stop('SIGKILL')
   const survivors = procs.filter((p) => p !== leader)
   await waitFor('a new leader', () => leaderOf(survivors), 10_000)

@@ -33,6 +33,8 @@ export async function startCluster(options: ClusterOptions): Promise<RaftlitedPr
     }),
   )
   procs.push(...others)
+  // Joins burn CPU (each node compiles SQLite's WASM): leadership may still move meanwhile.
+  await settledLeader(procs)
   return procs
 }
 
@@ -49,7 +51,38 @@ export async function leaderOf(procs: RaftlitedProcess[]): Promise<RaftlitedProc
   return undefined
 }
 
+const running = (p: RaftlitedProcess) => p.child.exitCode === null && p.child.signalCode === null
+
+/**
+ * The leader, once every running node in `procs` names the same one. Right after a start, a
+ * kill or a pause, a loaded machine may still be changing leaders (500 ms election timeouts
+ * here): a leader seen by one poll can be gone by the next request, which then fails with 503.
+ */
+export async function settledLeader(procs: RaftlitedProcess[], timeoutMs = 30_000): Promise<RaftlitedProcess> {
+  return waitFor('a leader every running node names', async () => {
+    const leader = await leaderOf(procs)
+    if (!leader) return undefined
+    const named = await Promise.all(
+      procs.filter(running).map(async (p) => {
+        const status = JSON.parse(await (await fetch(`${p.url}/status`, { signal: AbortSignal.timeout(5_000) })).text())
+        return `${status.store.raft.term}/${status.store.leader.addr}`
+      }),
+    )
+    return named.every((n) => n === named[0]) && named[0].split('/')[1] !== '' ? leader : undefined
+  }, timeoutMs)
+}
+
 export { restartRaftlited }
+
+/** When `p` logged that it became leader after `since` (its own log's clock, this machine's). */
+export function becameLeaderAt(p: RaftlitedProcess, since: number): number | undefined {
+  for (const line of p.stderr().split('\n')) {
+    if (!line.includes('"leader changed"') || !line.includes('"self":true')) continue
+    const at = Date.parse(JSON.parse(line).time)
+    if (at >= since) return at
+  }
+  return undefined
+}
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs

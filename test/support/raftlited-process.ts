@@ -125,10 +125,9 @@ function command(runtime: Runtime, nodeBinary = process.execPath): [string, stri
 }
 
 export async function startRaftlited(options: StartOptions = {}): Promise<RaftlitedProcess> {
+  // freePort never hands out a port twice, so the two differ.
   const httpPort = options.httpPort ?? (await freePort())
-  // Both were free a moment ago; a random draw can pick the same port twice.
-  let raftPort = options.raftPort ?? (await freePort())
-  while (raftPort === httpPort && options.raftPort === undefined) raftPort = await freePort()
+  const raftPort = options.raftPort ?? (await freePort())
   const dataDir = options.dataDir ?? tempDataDir()
   const host = options.host ?? '127.0.0.1'
   const httpAddr = `${host}:${httpPort}`
