@@ -27,7 +27,8 @@ test('kill -9 during concurrent writes loses no acknowledged write and never cor
   for (let round = 0; round < 3; round++) {
     const url = proc.url
     let stop = false
-    const deadline = Date.now() + 10_000
+    const deadline = Date.now() + 30_000
+    const ackedBefore = acked.size
     const clients = Array.from({ length: 8 }, async (_, client) => {
       for (let n = 0; !stop && Date.now() < deadline && n < 5000; n++) {
         const key = `${round}:${client}:${n}`
@@ -39,8 +40,10 @@ test('kill -9 during concurrent writes loses no acknowledged write and never cor
         }
       }
     })
-    // Let the writers get going, then pull the plug in the middle of their work.
-    await new Promise((r) => setTimeout(r, 700 + round * 300))
+    // Let the writers get going (counted, not slept: a loaded machine writes fewer per second),
+    // then pull the plug in the middle of their work, a little later each round.
+    for (const until = Date.now() + 25_000; acked.size - ackedBefore < 40 && Date.now() < until;) await new Promise((r) => setTimeout(r, 10))
+    await new Promise((r) => setTimeout(r, round * 150))
     proc.child.kill('SIGKILL')
     stop = true
     await Promise.all(clients)
