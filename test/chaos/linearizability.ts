@@ -4,24 +4,18 @@
  *
  * Wing & Gong's search with Lowe's memoisation (the approach of Knossos and porcupine): try to
  * order the operations so that each takes effect between its invocation and its completion and
- * every read returns the latest write. A state is (the set of operations already ordered, the
- * register's value); a state seen once is never searched again. An indeterminate write may take
+ * every read returns the latest write (`register-search.ts`). An indeterminate write may take
  * effect at any time after its invocation, or never; an indeterminate read constrains nothing
- * and is left out. The search is bounded: past `maxStates` the verdict is `unknown`, never a
- * guess.
+ * and is left out. Before the search, indeterminate writes are dropped or bounded by the reads
+ * that saw them, and the history is cut where nothing is in flight; each stretch is searched
+ * from every value the previous one can leave (`register-prune.ts`). The search is bounded:
+ * past `maxStates` the verdict is `unknown`, never a guess.
  */
 import type { Op } from './history.ts'
+import { pruneIndeterminate, splitAtQuiescence } from './register-prune.ts'
+import { type RegisterEvent, searchStretch, type Value } from './register-search.ts'
 
-export interface RegisterEvent {
-  id: number
-  f: 'read' | 'write'
-  value: number | null
-  start: number
-  /** Infinity when the outcome is unknown. */
-  end: number
-  /** Must be placed (acknowledged); an indeterminate write need not be. */
-  required: boolean
-}
+export type { RegisterEvent }
 
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown'
 
@@ -59,99 +53,74 @@ export function registerEvents(ops: Op[], levels: ReadonlyArray<string> = ['line
   return byKey
 }
 
-interface SearchResult {
+export interface SearchResult {
   verdict: Verdict
   states: number
+  /** How many quiescent stretches the history was cut into. */
+  stretches: number
 }
 
+/** An op that may be left out is open to the end, whatever completion it carries. */
+const normalise = (events: RegisterEvent[]): RegisterEvent[] => events.map((e) => (e.required || e.end === Infinity ? e : { ...e, end: Infinity })).sort((a, b) => a.start - b.start)
+
 /** Is this history of one register (initially `initial`) linearizable? */
-export function searchRegister(events: RegisterEvent[], initial: number | null = null, maxStates = DEFAULT_MAX_STATES): SearchResult {
-  const ops = [...events].sort((a, b) => a.start - b.start)
-  const n = ops.length
-  const required = ops.reduce((count, op) => count + (op.required ? 1 : 0), 0)
-  const done = new Uint8Array(n)
-  const seen = new Set<string>()
+export function searchRegister(events: RegisterEvent[], initial: Value = null, maxStates = DEFAULT_MAX_STATES): SearchResult {
+  const stretches = splitAtQuiescence(normalise(pruneIndeterminate(events)))
+  let starts = new Set<Value>([initial])
   let states = 0
-  // Iterative DFS: each frame is the op placed at that depth, so it can be undone.
-  const placed: number[] = []
-  const values: (number | null)[] = [initial]
-  const nextCandidate: number[] = [0]
-  let requiredPlaced = 0
-
-  const stateKey = (value: number | null): string => {
-    let bits = ''
-    for (let i = 0; i < n; i += 16) {
-      let word = 0
-      for (let j = i; j < Math.min(n, i + 16); j++) if (done[j]) word |= 1 << (j - i)
-      bits += String.fromCharCode(word)
-    }
-    return `${bits}|${value}`
+  for (const [i, stretch] of stretches.entries()) {
+    const last = i === stretches.length - 1
+    const r = searchStretch(stretch, starts, last ? 'any' : 'all', maxStates - states)
+    states += r.states
+    if (r.exhausted) return { verdict: 'unknown', states, stretches: stretches.length }
+    if (r.finals.size === 0) return { verdict: 'not-linearizable', states, stretches: stretches.length }
+    starts = r.finals
   }
+  return { verdict: 'linearizable', states, stretches: stretches.length }
+}
 
-  while (true) {
-    if (requiredPlaced === required) return { verdict: 'linearizable', states }
-    const depth = placed.length
-    const value = values[depth]!
-    // The earliest completion among unplaced ops: nothing that started after it may go next.
-    let minEnd = Infinity
-    for (let i = 0; i < n; i++) if (!done[i] && ops[i]!.end < minEnd) minEnd = ops[i]!.end
-    let advanced = false
-    for (let i = nextCandidate[depth]!; i < n; i++) {
-      const op = ops[i]!
-      if (op.start > minEnd) break // sorted by start: none after this may go next either
-      if (done[i]) continue
-      if (op.f === 'read' && op.value !== value) continue
-      const newValue = op.f === 'write' ? op.value : value
-      done[i] = 1
-      const key = stateKey(newValue)
-      if (seen.has(key)) {
-        done[i] = 0
-        continue
-      }
-      seen.add(key)
-      if (++states > maxStates) return { verdict: 'unknown', states }
-      nextCandidate[depth] = i + 1
-      placed.push(i)
-      values[depth + 1] = newValue
-      nextCandidate[depth + 1] = 0
-      if (op.required) requiredPlaced++
-      advanced = true
-      break
-    }
-    if (advanced) continue
-    // Dead end: undo the op placed at the previous depth and try its next sibling.
-    if (depth === 0) return { verdict: 'not-linearizable', states }
-    const last = placed.pop()!
-    done[last] = 0
-    if (ops[last]!.required) requiredPlaced--
-  }
+/** The search without the reductions: one stretch, indeterminate writes open. The reference. */
+export function searchRegisterPlain(events: RegisterEvent[], initial: Value = null, maxStates = DEFAULT_MAX_STATES): SearchResult {
+  const r = searchStretch(normalise(events), [initial], 'any', maxStates)
+  const verdict = r.exhausted ? 'unknown' : r.finals.size > 0 ? 'linearizable' : 'not-linearizable'
+  return { verdict, states: r.states, stretches: 1 }
 }
 
 /**
  * Shrinks a non-linearizable history to a small one that is still not linearizable: first the
- * shortest prefix (ops invoked before some completion) that fails, then ops dropped one by one.
- * Dropping a write drops the reads of its value too, so a "read of a value nobody wrote" is never
- * manufactured by the shrinking itself. Bounded by `budgetMs`.
+ * shortest prefix (ops invoked before some completion) that fails, then ever smaller chunks of
+ * ops dropped while it still fails, down to single ops. Dropping a write drops the reads of its
+ * value too, so a "read of a value nobody wrote" is never manufactured by the shrinking itself
+ * (and a sub-history that fails proves the whole one fails). Bounded by `budgetMs`.
  */
 export function shrinkCounterexample(events: RegisterEvent[], initial: number | null = null, budgetMs = 5_000, maxStates = 200_000): RegisterEvent[] {
   const deadline = Date.now() + budgetMs
-  const fails = (h: RegisterEvent[]) => searchRegister(h, initial, maxStates).verdict === 'not-linearizable'
+  const fails = (h: RegisterEvent[]) => h.length > 0 && searchRegister(h, initial, maxStates).verdict === 'not-linearizable'
+  const dropping = (h: RegisterEvent[], victims: Set<RegisterEvent>) => {
+    const gone = new Set([...victims].filter((e) => e.f === 'write').map((e) => e.value))
+    return h.filter((e) => !victims.has(e) && !(e.f === 'read' && gone.has(e.value)))
+  }
   let current = [...events].sort((a, b) => a.start - b.start)
   const cuts = [...new Set(current.filter((e) => e.required).map((e) => e.end))].sort((a, b) => a - b)
+  const prefixAt = (cut: number) => dropping(current, new Set(current.filter((e) => e.start > cut)))
   let lo = 0
   let hi = cuts.length - 1
   while (lo < hi && Date.now() < deadline) {
     const mid = (lo + hi) >> 1
-    if (fails(current.filter((e) => e.start <= cuts[mid]!))) hi = mid
+    if (fails(prefixAt(cuts[mid]!))) hi = mid
     else lo = mid + 1
   }
-  const prefix = current.filter((e) => e.start <= (cuts[lo] ?? Infinity))
+  const prefix = prefixAt(cuts[lo] ?? Infinity)
   if (fails(prefix)) current = prefix
-  for (let i = current.length - 1; i >= 0 && Date.now() < deadline; i--) {
-    const victim = current[i]
-    if (!victim) continue
-    const without = current.filter((e) => e !== victim && !(victim.f === 'write' && e.f === 'read' && e.value === victim.value))
-    if (without.length > 0 && fails(without)) current = without
+  for (let size = current.length >> 1; size >= 1 && Date.now() < deadline; size >>= 1) {
+    // From the end: the failure is at the end of the shortest failing prefix.
+    for (let to = current.length; to > 0 && Date.now() < deadline; to -= size) {
+      const without = dropping(current, new Set(current.slice(Math.max(0, to - size), to)))
+      if (fails(without)) {
+        current = without
+        to = Math.min(to, current.length + size)
+      }
+    }
   }
   return current
 }

@@ -13,6 +13,8 @@ export interface RunReport {
   faults: InjectedFault[]
   ops: Op[]
   registerKeys: Omit<KeyResult, 'counterexample'>[]
+  /** The register checker's wall time, and the harness's peak resident memory after it. */
+  checker?: { ms: number; peakRssMiB: number }
   anomalies: Anomaly[]
   availability: {
     longestGap: { gapMs: number; from: number; to: number }
@@ -45,6 +47,7 @@ export function formatReport(report: RunReport): string {
     lines.push(`  ${group}: ${ops.length} / ${c.ok ?? 0} / ${c.fail ?? 0} / ${c.indeterminate ?? 0}`)
   }
   lines.push(`register keys: ${report.registerKeys.map((k) => `${k.key}: ${k.verdict} (${k.ops} ops, ${k.states} states)`).join('; ')}`)
+  if (report.checker) lines.push(`register checker: ${report.checker.ms} ms; harness peak RSS ${report.checker.peakRssMiB} MiB`)
   const gap = report.availability.longestGap
   lines.push(`availability: longest gap without an acknowledged write ${gap.gapMs} ms (${(gap.from / 1000).toFixed(1)}s-${(gap.to / 1000).toFixed(1)}s)`)
   lines.push(`  worst gap by fault kind: ${Object.entries(report.availability.worstGapByKind).map(([k, ms]) => `${k} ${ms} ms`).join(', ') || '-'}`)

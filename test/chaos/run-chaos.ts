@@ -1,6 +1,7 @@
 /**
  * `npm run chaos -- [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--out DIR] [--faults k1,k2]`
  * `npm run chaos -- --cleanup` removes what a run killed by SIGKILL left behind.
+ * `npm run chaos -- --recheck DIR` checks a finished run's saved history again, offline.
  *
  * A cluster of real raftlited processes, each in its own network namespace, under three
  * workloads while faults are injected on a seeded schedule; then every node is brought back,
@@ -20,6 +21,7 @@ import { FAULT_KINDS, type FaultKind, type InjectedFault, injectFault, planFault
 import { HistoryFile } from './history.ts'
 import { ChaosNetwork, removeLeftovers } from './netns.ts'
 import { type Anomaly, checkLedger, checkRegister, checkSet } from './oracles.ts'
+import { peakRssMiB, recheckRun } from './recheck.ts'
 import { formatReport, type RunReport } from './report.ts'
 import { REGISTER_KEYS, SCHEMA, TOTAL, Workload } from './workload.ts'
 
@@ -122,7 +124,9 @@ export async function runChaos(options: ChaosOptions): Promise<RunReport> {
     for (let key = 0; key < REGISTER_KEYS; key++) await workload.readRegister(99, final.leader, key, 'linearizable')
     saveLogs(cluster, dir)
 
+    const checkStart = performance.now()
     const register = checkRegister(history.ops)
+    const checker = { ms: Math.round(performance.now() - checkStart), peakRssMiB: peakRssMiB() }
     anomalies.push(...register.anomalies, ...checkLedger(history.ops, TOTAL, final.sums), ...checkSet(history.ops, final.sets), ...final.problems)
     const report: RunReport = {
       seed: options.seed,
@@ -132,6 +136,7 @@ export async function runChaos(options: ChaosOptions): Promise<RunReport> {
       faults: injected,
       ops: history.ops,
       registerKeys: register.keys.map(({ counterexample: _, ...rest }) => rest),
+      checker,
       anomalies,
       availability: {
         longestGap: longestGap(workload.acks, 0, end),
@@ -233,8 +238,14 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       faults: { type: 'string' },
       cleanup: { type: 'boolean' },
+      recheck: { type: 'string' },
     },
   })
+  if (values.recheck !== undefined) {
+    const { text, anomalies } = recheckRun(values.recheck)
+    console.log(text)
+    process.exit(anomalies.length === 0 ? 0 : 1)
+  }
   if (values.cleanup) {
     const removed = removeLeftovers()
     console.log(removed.length ? removed.join('\n') : 'nothing left over')
@@ -246,7 +257,7 @@ async function main(): Promise<void> {
   const faults = values.faults?.split(',') as FaultKind[] | undefined
   const unknown = faults?.filter((f) => !FAULT_KINDS.includes(f))
   if (!(seconds > 0) || !Number.isInteger(seed) || ![3, 5].includes(nodes) || unknown?.length) {
-    console.error(`usage: npm run chaos -- [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--out DIR] [--faults ${FAULT_KINDS.join(',')}] | --cleanup${unknown?.length ? `\nunknown fault kinds: ${unknown.join(', ')}` : ''}`)
+    console.error(`usage: npm run chaos -- [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--out DIR] [--faults ${FAULT_KINDS.join(',')}] | --cleanup | --recheck DIR${unknown?.length ? `\nunknown fault kinds: ${unknown.join(', ')}` : ''}`)
     process.exit(2)
   }
   const report = await runChaos({ seconds, seed, nodes, out: values.out, faults, log: (line) => console.log(line) })
