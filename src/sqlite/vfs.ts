@@ -44,7 +44,7 @@ const pinned: { time: number | null; random: SeededRandom | null } = { time: nul
 
 interface OpenFile {
   id: number
-  /** A write-ahead log: its frame headers are held until their page follows (`#holdHeader`). */
+  /** A write-ahead log: its frame headers are held until their page follows (see `xWrite`). */
   wal: boolean
   path: string
   handle: FileHandle
@@ -85,8 +85,10 @@ export class RaftliteVfs {
   #ioFailures = 0
   #refusal: string | null = null
   /** A WAL frame header not yet written: it goes out with its page, in one call. */
-  #held: { file: OpenFile; offset: number; bytes: Uint8Array } | null = null
-  #scratch = new Uint8Array(WAL_FRAME_HEADER + 8192)
+  #heldFile: OpenFile | null = null
+  #heldAt = 0
+  /** The held header in its first 24 bytes; the whole frame once its page follows. */
+  #frame = new Uint8Array(WAL_FRAME_HEADER + 8192)
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
     this.#sqlite3 = sqlite3
@@ -206,21 +208,25 @@ export class RaftliteVfs {
         try {
           const f = file(pFile)
           const at = Number(offset)
-          const held = this.#held
-          if (held && held.file === f && held.offset + WAL_FRAME_HEADER === at) {
+          if (this.#heldFile === f && this.#heldAt + WAL_FRAME_HEADER === at) {
             // The page of the held header: header and page leave in one call, the same bytes
             // at the same offsets as two calls would write (half the WAL's system calls).
-            this.#held = null
-            if (this.#scratch.length < WAL_FRAME_HEADER + n) this.#scratch = new Uint8Array(WAL_FRAME_HEADER + n)
-            const frame = this.#scratch.subarray(0, WAL_FRAME_HEADER + n)
-            frame.set(held.bytes)
+            this.#heldFile = null
+            if (this.#frame.length < WAL_FRAME_HEADER + n) {
+              const grown = new Uint8Array(WAL_FRAME_HEADER + n)
+              grown.set(this.#frame.subarray(0, WAL_FRAME_HEADER))
+              this.#frame = grown
+            }
+            const frame = this.#frame.subarray(0, WAL_FRAME_HEADER + n)
             frame.set(heap().subarray(pSrc, pSrc + n), WAL_FRAME_HEADER)
-            f.handle.write(frame, held.offset)
+            f.handle.write(frame, this.#heldAt)
             return 0
           }
-          this.#flushHeld()
+          if (!this.#flushHeld()) return capi.SQLITE_IOERR_WRITE
           if (f.wal && n === WAL_FRAME_HEADER) {
-            this.#held = { file: f, offset: at, bytes: heap().slice(pSrc, pSrc + n) }
+            this.#frame.set(heap().subarray(pSrc, pSrc + n))
+            this.#heldFile = f
+            this.#heldAt = at
             return 0
           }
           f.handle.write(heap().subarray(pSrc, pSrc + n), at)
@@ -421,11 +427,11 @@ export class RaftliteVfs {
 
   /** Writes a held frame header out on its own; false (and counted as a failure) if that fails. */
   #flushHeld(): boolean {
-    const held = this.#held
-    if (!held) return true
-    this.#held = null
+    const file = this.#heldFile
+    if (!file) return true
+    this.#heldFile = null
     try {
-      held.file.handle.write(held.bytes, held.offset)
+      file.handle.write(this.#frame.subarray(0, WAL_FRAME_HEADER), this.#heldAt)
       return true
     } catch (e) {
       this.#fail(e, 0)
