@@ -40,7 +40,7 @@ for (const start of [
     return { name: 'node (raftlited)', url: p.url, stop: () => p.stop() }
   },
   async (): Promise<Target> => {
-    const dev = await startWranglerDev({ nice: false })
+    const dev = await startWranglerDev()
     await fetch(`${dev.url}/status`) // the object starts its node on its first request
     return { name: 'edge (wrangler dev)', url: dev.url, stop: () => dev.stop() }
   },

@@ -26,8 +26,6 @@ export interface WranglerDevOptions {
   vars?: Record<string, string>
   /** Bound on the start (wrangler bundles, then workerd starts): 60 s by default. */
   startTimeoutMs?: number
-  /** Run with `nice -n 19` (tests); the bench measures without it. */
-  nice?: boolean
 }
 
 export interface WranglerDev {
@@ -48,8 +46,8 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   const wrangler = ['node_modules/wrangler/bin/wrangler.js', 'dev', '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspectorPort), '--persist-to', persistTo, '--show-interactive-dev-session=false', ...vars,
     ...(options.config ? ['--config', options.config] : [])]
-  const [command, args] = options.nice === false ? [process.execPath, wrangler] : ['nice', ['-n', '19', process.execPath, ...wrangler]]
-  const child = spawn(command, args, {
+  // Not niced: at nice 19 beside the suite's CPU-bound files, a child can starve for a minute.
+  const child = spawn(process.execPath, wrangler, {
     cwd: ROOT,
     detached: true, // its own process group, so workerd goes with it
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
