@@ -17,6 +17,7 @@ import { type Clock, systemClock } from '../ports/clock.ts'
 import { type RandomSource, cryptoRandom } from '../ports/random.ts'
 import { MemoryFilePort } from '../storage/memory-file-port.ts'
 import { SeededRandom } from './seeded-random.ts'
+import { WAL_FRAME_HEADER, WalFrameWriter } from './wal-frame-writer.ts'
 import { type Ptr, type Sqlite3, structs } from './sqlite-api.ts'
 
 const LOCK_NONE = 0
@@ -30,8 +31,6 @@ const SHM_UNLOCK = 1
 const SHM_SHARED = 4
 /** Julian day number of the Unix epoch, in milliseconds (what xCurrentTimeInt64 adds). */
 const UNIX_EPOCH_JULIAN_MS = 210866760000000
-/** A WAL frame's header: SQLite writes it, then the page right behind it, in two calls. */
-const WAL_FRAME_HEADER = 24
 /** The files SQLite keeps beside a database (the WAL index lives in memory, see above). */
 const COMPANION_SUFFIXES = ['-wal', '-journal']
 
@@ -84,11 +83,8 @@ export class RaftliteVfs {
   #lastError = ''
   #ioFailures = 0
   #refusal: string | null = null
-  /** A WAL frame header not yet written: it goes out with its page, in one call. */
-  #heldFile: OpenFile | null = null
-  #heldAt = 0
-  /** The held header in its first 24 bytes; the whole frame once its page follows. */
-  #frame = new Uint8Array(WAL_FRAME_HEADER + 8192)
+  /** WAL frame headers wait for their page, to leave in one call. */
+  readonly #frames = new WalFrameWriter()
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
     this.#sqlite3 = sqlite3
@@ -208,28 +204,14 @@ export class RaftliteVfs {
         try {
           const f = file(pFile)
           const at = Number(offset)
-          if (this.#heldFile === f && this.#heldAt + WAL_FRAME_HEADER === at) {
-            // The page of the held header: header and page leave in one call, the same bytes
-            // at the same offsets as two calls would write (half the WAL's system calls).
-            this.#heldFile = null
-            if (this.#frame.length < WAL_FRAME_HEADER + n) {
-              const grown = new Uint8Array(WAL_FRAME_HEADER + n)
-              grown.set(this.#frame.subarray(0, WAL_FRAME_HEADER))
-              this.#frame = grown
-            }
-            const frame = this.#frame.subarray(0, WAL_FRAME_HEADER + n)
-            frame.set(heap().subarray(pSrc, pSrc + n), WAL_FRAME_HEADER)
-            f.handle.write(frame, this.#heldAt)
-            return 0
-          }
+          const bytes = heap().subarray(pSrc, pSrc + n)
+          if (this.#frames.writePage(f.handle, bytes, at)) return 0
           if (!this.#flushHeld()) return capi.SQLITE_IOERR_WRITE
           if (f.wal && n === WAL_FRAME_HEADER) {
-            this.#frame.set(heap().subarray(pSrc, pSrc + n))
-            this.#heldFile = f
-            this.#heldAt = at
+            this.#frames.hold(f.handle, bytes, at)
             return 0
           }
-          f.handle.write(heap().subarray(pSrc, pSrc + n), at)
+          f.handle.write(bytes, at)
           return 0
         } catch (e) {
           return this.#fail(e, capi.SQLITE_IOERR_WRITE)
@@ -427,11 +409,8 @@ export class RaftliteVfs {
 
   /** Writes a held frame header out on its own; false (and counted as a failure) if that fails. */
   #flushHeld(): boolean {
-    const file = this.#heldFile
-    if (!file) return true
-    this.#heldFile = null
     try {
-      file.handle.write(this.#frame.subarray(0, WAL_FRAME_HEADER), this.#heldAt)
+      this.#frames.flush()
       return true
     } catch (e) {
       this.#fail(e, 0)
