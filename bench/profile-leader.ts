@@ -11,6 +11,7 @@ import { leaderOf, waitFor } from '../test/support/cluster-processes.ts'
 import { ROOT, startRaftlited } from '../test/support/raftlited-process.ts'
 import { runLoad } from './http-load.ts'
 import { insert, okWrite } from './workload.ts'
+import { type Profile, selfTimes, topShares } from './cpu-profile.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
 const profDir = mkdtempSync(join(tmpdir(), 'raftlite-prof-'))
@@ -33,9 +34,6 @@ try {
   for (const p of procs) await p.stop('SIGTERM')
 }
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
-
 const file = readdirSync(profDir).find((f) => f.includes(`.${leaderPid}.`))
 if (!file) throw new Error(`no profile for the leader (pid ${leaderPid}) in ${profDir}`)
 const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile
@@ -44,21 +42,7 @@ copyFileSync(join(profDir, file), join(ROOT, 'bench/results/leader.cpuprofile'))
 rmSync(profDir, { recursive: true, force: true })
 for (const p of procs) rmSync(p.dataDir, { recursive: true, force: true })
 
-// Self time per sample node, then grouped by function and by source file.
-const self = new Map<number, number>()
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
-const total = [...self.values()].reduce((a, b) => a + b, 0)
-const short = (url: string) => url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '') || '(native/VM)'
-const byFn = new Map<string, number>()
-const byFile = new Map<string, number>()
-for (const n of profile.nodes) {
-  const t = self.get(n.id) ?? 0
-  if (!t) continue
-  const fn = `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
-  byFn.set(fn, (byFn.get(fn) ?? 0) + t)
-  byFile.set(short(n.callFrame.url), (byFile.get(short(n.callFrame.url)) ?? 0) + t)
-}
-const top = (m: Map<string, number>, n: number) =>
-  [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n')
+const { total, byFn, byFile } = selfTimes(profile)
+const top = (m: Map<string, number>, n: number) => topShares(m, total, n)
 console.log(`\nleader profile: ${(total / 1e6).toFixed(1)} s sampled\n\nself time by file:\n${top(byFile, 20)}\n\nself time by function:\n${top(byFn, 30)}`)
 console.log('\nwrote bench/results/leader.cpuprofile')

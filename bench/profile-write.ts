@@ -16,6 +16,7 @@ import { ROOT, startRaftlited } from '../test/support/raftlited-process.ts'
 import { runLoad } from './http-load.ts'
 import { CREATE_KV, fillKv, kvUpsert } from './write-shapes.ts'
 import { okWrite } from './workload.ts'
+import { type Profile, selfTimes, topShares } from './cpu-profile.ts'
 
 const seconds = Number(process.argv[2] ?? 15)
 // `cpu`: profiles only; `strace`: syscalls and bytes only (the profiler's sampling signals would
@@ -124,32 +125,15 @@ try {
   for (const p of procs) await p.stop('SIGTERM')
 }
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
-
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
-const short = (url: string) => url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '') || '(native/VM)'
-const top = (m: Map<string, number>, total: number, n: number) =>
-  [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n')
 // Files are CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread.
 for (const [who, pid] of [['leader', leaderPid], ['follower', followerPid]] as const) {
   for (const file of readdirSync(profDir).filter((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'))) {
     const thread = file.split('.')[4] === '0' ? 'main' : `worker ${file.split('.')[4]}`
     const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile
     copyFileSync(join(profDir, file), join(ROOT, `bench/results/${who}-${thread.replace(' ', '')}.cpuprofile`))
-    const self = new Map<number, number>()
-    profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
-    const total = [...self.values()].reduce((a, b) => a + b, 0)
-    const byFn = new Map<string, number>()
-    const byFile = new Map<string, number>()
-    for (const n of profile.nodes) {
-      const t = self.get(n.id) ?? 0
-      if (!t) continue
-      const fn = `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
-      byFn.set(fn, (byFn.get(fn) ?? 0) + t)
-      byFile.set(short(n.callFrame.url), (byFile.get(short(n.callFrame.url)) ?? 0) + t)
-    }
-    report.push(`\n== ${who} ${thread}: ${(total / 1e6).toFixed(1)} s sampled\nself time by file:\n${top(byFile, total, 15)}\nself time by function:\n${top(byFn, total, 25)}`)
+    const { total, byFn, byFile } = selfTimes(profile)
+    report.push(`\n== ${who} ${thread}: ${(total / 1e6).toFixed(1)} s sampled\nself time by file:\n${topShares(byFile, total, 15)}\nself time by function:\n${topShares(byFn, total, 25)}`)
   }
 }
 rmSync(profDir, { recursive: true, force: true })
