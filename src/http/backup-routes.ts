@@ -29,12 +29,26 @@ export async function handleBackup(r: DataRequest): Promise<Response> {
     if (forwarded) return forwarded
   }
   let body: ReadableStream<Uint8Array>
+  // The length of a binary image is known before it is read. Sent as Content-Length, it makes a
+  // transfer that breaks half way (the image abandoned for a snapshot, say) an error for every
+  // client: @hono/node-server ends a chunked response cleanly when its body fails, so without it
+  // a truncated backup looked whole.
+  let length: number | undefined
   if (format === 'sql') body = sqlStream(await openImage(r), r.params.tables)
   else if (r.params.vacuum) body = await vacuumStream(r, format === 'delete')
-  else body = imagePageStream(await openImage(r), format === 'delete')
-  if (r.params.compress) body = body.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>)
+  else {
+    const image = await openImage(r)
+    length = image.byteLength
+    body = imagePageStream(image, format === 'delete')
+  }
+  if (r.params.compress) {
+    body = body.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>)
+    length = undefined
+  }
   const type = format === 'sql' && !r.params.compress ? 'application/sql' : 'application/octet-stream'
-  return new Response(body, { headers: { 'Content-Type': type, 'X-RQLITE-SERVED-BY': r.node.options.raftAdvAddr } })
+  const headers: Record<string, string> = { 'Content-Type': type, 'X-RQLITE-SERVED-BY': r.node.options.raftAdvAddr }
+  if (length !== undefined) headers['Content-Length'] = String(length)
+  return new Response(body, { headers })
 }
 
 export async function handleLoad(r: DataRequest): Promise<Response> {

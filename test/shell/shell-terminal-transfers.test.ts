@@ -1,6 +1,6 @@
 // A backup and a restore of a few-MiB database, in a real terminal (tmux) against real raftlited
-// nodes, draw a progress bar: bytes and rate (and the total and a bar when the size is known
-// ahead, as for a restore; /db/backup streams without a Content-Length).
+// nodes, draw a progress bar: bytes, rate, and the total and a bar, since the size is known
+// ahead (a binary /db/backup sends its Content-Length).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -38,7 +38,7 @@ test('.backup and .restore of a few-MiB database show a progress bar with bytes 
   try {
     await backup.waitFor(/>$/)
     backup.line(`.backup ${file}`)
-    await backup.waitFor(new RegExp(String.raw`backup 4\.\d MiB  ${rate}\nbackup file written successfully\n.*>$`), 30_000)
+    await backup.waitFor(new RegExp(String.raw`backup \[#{24}\] 100% 4\.\d MiB \/ 4\.\d MiB  ${rate}\nbackup file written successfully\n.*>$`), 30_000)
   } finally {
     backup.close()
   }
