@@ -5,11 +5,14 @@
  *   --runs N             repeat everything N times and report medians with ranges (default 3)
  *   --with-peers         install etcd and dqlite-demo with apt-get when missing (only then)
  *   --runtimes node,deno,bun   single-node workloads on each runtime (default node)
- *   --no-cluster, --no-peers, --no-cdc   skip those parts
+ *   --no-PART            skip a part (below), e.g. --no-cluster, --no-cdc; --no-peers skips etcd and dqlite
  *   --backup-mib N       size of the backup/restore database (default 1024; 16 with --quick)
  *   --observe-overhead   in a --quick run too: inserts with metrics + default logging on vs off,
  *                        side by side (a full run always has them; --no-observe-overhead skips)
  *   --only-observe-overhead    only that comparison (a quick look at its cost)
+ *   --only PARTS         only these parts, comma-separated: observe, single, trivial, cluster,
+ *                        cdc, etcd, dqlite, native, restart, backup (e.g. `--only cluster,etcd`
+ *                        for issue #19's targets in a quarter of the time)
  *
  * Peers (etcd, dqlite-demo) are measured when their binaries are on PATH. Outputs: a table on
  * the terminal, bench/results/latest.{json,md,svg}.
@@ -77,21 +80,33 @@ function native(): Row[] {
   }
 }
 
+const PARTS = ['observe', 'single', 'trivial', 'cluster', 'cdc', 'etcd', 'dqlite', 'native', 'restart', 'backup'] as const
+type Part = (typeof PARTS)[number]
+const only = option('--only')?.split(',').filter(Boolean)
+if (only?.some((p) => !(PARTS as readonly string[]).includes(p))) fail(`--only: expected a list of ${PARTS.join(', ')}`)
+/** Whether a part runs: named by --only, or (without it) not switched off by its own flag. */
+function partRuns(part: Part): boolean {
+  if (part === 'etcd' && !peers.includes('etcd')) return false
+  if (part === 'dqlite' && !peers.includes('dqlite-demo')) return false
+  if (only) return only.includes(part)
+  if (flag('--only-observe-overhead')) return part === 'observe'
+  if (part === 'observe') return flag('--observe-overhead') || (!quick && !flag('--no-observe-overhead'))
+  return !flag(`--no-${part}`)
+}
+
 /** One run: every part, ours and the peers interleaved so load on the machine hits both alike. */
 async function oneRun(): Promise<Row[]> {
   const rows: Row[] = []
-  const overhead = flag('--only-observe-overhead') || flag('--observe-overhead') || (!quick && !flag('--no-observe-overhead'))
-  if (overhead) rows.push(...(await observeOverheadBench(budget)))
-  if (flag('--only-observe-overhead')) return rows
-  for (const runtime of RUNTIMES) rows.push(...(await singleNodeBench(runtime, budget)))
-  rows.push(...(await trivialServerBench(budget)))
-  if (!flag('--no-cluster')) rows.push(...(await clusterBench(budget, snapshotMiB)))
-  if (!flag('--no-cdc')) rows.push(...(await cdcBench(budget)))
-  if (peers.includes('etcd')) rows.push(...(await etcdBench(budget)))
-  if (peers.includes('dqlite-demo')) rows.push(...(await dqliteBench(budget)))
-  rows.push(...native())
-  for (const size of restartSizesMiB) rows.push(await restartTime(size))
-  rows.push(...(await backupRestore(backupMiB)))
+  if (partRuns('observe')) rows.push(...(await observeOverheadBench(budget)))
+  if (partRuns('single')) for (const runtime of RUNTIMES) rows.push(...(await singleNodeBench(runtime, budget)))
+  if (partRuns('trivial')) rows.push(...(await trivialServerBench(budget)))
+  if (partRuns('cluster')) rows.push(...(await clusterBench(budget, snapshotMiB)))
+  if (partRuns('cdc')) rows.push(...(await cdcBench(budget)))
+  if (partRuns('etcd')) rows.push(...(await etcdBench(budget)))
+  if (partRuns('dqlite')) rows.push(...(await dqliteBench(budget)))
+  if (partRuns('native')) rows.push(...native())
+  if (partRuns('restart')) for (const size of restartSizesMiB) rows.push(await restartTime(size))
+  if (partRuns('backup')) rows.push(...(await backupRestore(backupMiB)))
   return rows
 }
 
