@@ -11,9 +11,9 @@ import type { Clock } from '../ports/clock.ts'
 import { systemClock } from '../ports/clock.ts'
 import { loadSqlite, type Sqlite3 } from '../sqlite/sqlite-api.ts'
 import { RaftliteVfs } from '../sqlite/vfs.ts'
-import { type BoundStatement, Connection, NotReadOnlyError, SqliteError } from '../sqlite/connection.ts'
+import { type BoundStatement, Connection } from '../sqlite/connection.ts'
 import { statementSeed } from '../sqlite/seeded-random.ts'
-import { type ResultBudget, resultBudget } from '../sqlite/result-cap.ts'
+import { type QueryOptions, readQuery, runStatement } from './read-query.ts'
 import type { StatementResult } from './statement-result.ts'
 import type { WriteBatch } from './write-batch.ts'
 import { recordQueuedBatch } from './applied-queue.ts'
@@ -29,14 +29,7 @@ import { checkLoadable, copyDatabase, type StagedLoad, writeStagedFile } from '.
 
 export type { DatabaseOptions, SqlFunction } from './database-options.ts'
 
-export interface QueryOptions {
-  transaction?: boolean
-  timeoutMs?: number
-  /** Stop reading once the results exceed this many bytes (roughly, as JSON): ResultTooLargeError. 0 or absent: no cap. */
-  maxResultBytes?: number
-}
-
-const QUERY_WRITE_ERROR = 'attempt to change database via query operation'
+export type { QueryOptions } from './read-query.ts'
 
 
 export class Database {
@@ -274,7 +267,7 @@ export class Database {
         if (stmt.sql.trim() === '') continue
         this.#vfs.pinTimeAndRandomness(batch.timestampMs, statementSeed(batch.seed, i))
         const mark = this.#recorder?.mark() ?? 0
-        const result = this.#runOne(rw, stmt, {
+        const result = runStatement(this.#sqlite3, this.#clock, rw, stmt, {
           wantRows: batch.mode === 'request',
           // Never this node's clock: every replica must stop at the same step (step-budget.ts).
           timeoutMs: 0,
@@ -308,27 +301,7 @@ export class Database {
   /** Runs read-only statements on the read-only connection. */
   query(statements: BoundStatement[], options: QueryOptions = {}): StatementResult[] {
     this.#assertOpen()
-    const results: StatementResult[] = []
-    const ro = this.#ro
-    const budget = options.maxResultBytes ? resultBudget(options.maxResultBytes) : undefined
-    try {
-      if (options.transaction) ro.exec('BEGIN')
-      for (const stmt of statements) {
-        if (stmt.sql.trim() === '') continue
-        const result = this.#runOne(ro, stmt, {
-          wantRows: true,
-          timeoutMs: options.timeoutMs ?? 0,
-          timeoutMessage: 'query timeout',
-          readOnlyOnly: true,
-          resultBudget: budget,
-        })
-        results.push(result)
-        if (result.kind === 'error' && options.transaction) break
-      }
-    } finally {
-      if (!this.#sqlite3.capi.sqlite3_get_autocommit(ro.db)) ro.exec('ROLLBACK')
-    }
-    return results
+    return readQuery(this.#sqlite3, this.#clock, this.#ro, statements, options)
   }
 
   /**
@@ -388,27 +361,6 @@ export class Database {
     this.#ro.close()
     if (this.#synchronous === 'off') this.#rw.exec('PRAGMA synchronous=FULL')
     this.#rw.close()
-  }
-
-  #runOne(
-    connection: Connection,
-    stmt: BoundStatement,
-    options: { wantRows: boolean; timeoutMs: number; stepBudget?: number; timeoutMessage: string; readOnlyOnly: boolean; resultBudget?: ResultBudget },
-  ): StatementResult {
-    const started = this.#clock.monotonic()
-    try {
-      const result = connection.run(stmt, { wantRows: options.wantRows, timeoutMs: options.timeoutMs, stepBudget: options.stepBudget, readOnly: options.readOnlyOnly, resultBudget: options.resultBudget })
-      const time = (this.#clock.monotonic() - started) / 1000
-      return result.kind === 'rows'
-        ? { kind: 'rows', rows: result.rows, time }
-        : { kind: 'exec', lastInsertId: result.lastInsertId, rowsAffected: result.rowsAffected, time }
-    } catch (e) {
-      if (e instanceof NotReadOnlyError) return { kind: 'error', error: QUERY_WRITE_ERROR }
-      if (!(e instanceof SqliteError)) throw e
-      const time = (this.#clock.monotonic() - started) / 1000
-      const message = (e.code & 0xff) === this.#sqlite3.capi.SQLITE_INTERRUPT ? options.timeoutMessage : e.message
-      return { kind: 'error', error: message, time }
-    }
   }
 
   #maybeCheckpoint(): void {
