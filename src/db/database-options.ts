@@ -27,6 +27,11 @@ export interface DatabaseOptions {
    * would add elsewhere). They must be deterministic: every replica runs them on the same rows.
    */
   functions?: ReadonlyMap<string, SqlFunction>
+  /**
+   * The database's WAL index lives in this buffer, shared with a reader on another thread (the
+   * event loop's, src/db/loop-reader.ts); from `createSharedWalIndexBuffer()`.
+   */
+  sharedWalIndex?: SharedArrayBuffer
 }
 
 /** A scalar SQL function: SQL values in, one SQL value out; a throw fails the statement. */

@@ -30,6 +30,7 @@ export function sharedVfs(sqlite3: Sqlite3, options: DatabaseOptions): RaftliteV
       files: options.files,
       clock: options.clock,
       random: options.random,
+      sharedWalIndex: options.sharedWalIndex && { path: options.path, buffer: options.sharedWalIndex },
     })
     vfsByPort.set(options.files, vfs)
   }

@@ -61,6 +61,7 @@ export interface Capi {
   sqlite3_vfs_find(name: string | null): Ptr
   sqlite3_js_db_export(db: Ptr, schema?: string): Uint8Array
   sqlite3_db_config(db: Ptr, op: number, value: number, out: Ptr): number
+  sqlite3_limit(db: Ptr, id: number, value: number): number
   /** Three arguments at run time (the package types it with two); 0 as callback removes it. */
   sqlite3_preupdate_hook(
     db: Ptr,

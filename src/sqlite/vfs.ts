@@ -18,6 +18,7 @@ import { type RandomSource, cryptoRandom } from '../ports/random.ts'
 import { MemoryFilePort } from '../storage/memory-file-port.ts'
 import { SeededRandom } from './seeded-random.ts'
 import { WAL_FRAME_HEADER, WalFrameWriter } from './wal-frame-writer.ts'
+import { SHM_REGION_BYTES, SharedWalIndexSide } from './shared-wal-index.ts'
 import { type Ptr, type Sqlite3, structs } from './sqlite-api.ts'
 
 const LOCK_NONE = 0
@@ -29,6 +30,7 @@ const SHM_SLOTS = 8
 // xShmLock flags; sqlite-wasm does not export these constants.
 const SHM_UNLOCK = 1
 const SHM_SHARED = 4
+const SQLITE_IOERR_SHMMAP = 5386 // SQLITE_IOERR | (21 << 8)
 /** Julian day number of the Unix epoch, in milliseconds (what xCurrentTimeInt64 adds). */
 const UNIX_EPOCH_JULIAN_MS = 210866760000000
 /** The files SQLite keeps beside a database (the WAL index lives in memory, see above). */
@@ -65,6 +67,12 @@ export interface VfsOptions {
   files: FilePort
   clock?: Clock
   random?: RandomSource
+  /**
+   * The WAL index of the database at `path` lives in `buffer`, shared with other threads'
+   * connections (shared-wal-index.ts). `reader`: this thread only reads that database (its
+   * connections never lock the file beyond SHARED, so they can never checkpoint or delete the WAL).
+   */
+  sharedWalIndex?: { path: string; buffer: SharedArrayBuffer; reader?: boolean }
 }
 
 export class RaftliteVfs {
@@ -85,6 +93,7 @@ export class RaftliteVfs {
   #refusal: string | null = null
   /** WAL frame headers wait for their page, to leave in one call. */
   readonly #frames = new WalFrameWriter()
+  readonly #shared: { path: string; side: SharedWalIndexSide; reader: boolean } | null
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
     this.#sqlite3 = sqlite3
@@ -92,6 +101,22 @@ export class RaftliteVfs {
     this.#files = options.files
     this.#clock = options.clock ?? systemClock
     this.#random = options.random ?? cryptoRandom
+    const { wasm } = sqlite3
+    const shared = options.sharedWalIndex
+    this.#shared = shared
+      ? {
+          path: shared.path,
+          reader: shared.reader ?? false,
+          side: new SharedWalIndexSide(shared.buffer, {
+            heap32: () => {
+              const h = wasm.heap8u()
+              return new Int32Array(h.buffer, h.byteOffset, h.byteLength >> 2)
+            },
+            alloc: (n) => wasm.alloc(n),
+            dealloc: (p) => wasm.dealloc(p),
+          }),
+        }
+      : null
     this.#install()
   }
 
@@ -259,6 +284,13 @@ export class RaftliteVfs {
       xDeviceCharacteristics: (): number => capi.SQLITE_IOCAP_POWERSAFE_OVERWRITE,
       xShmMap: (pFile: Ptr, region: number, size: number, extend: number, ppOut: Ptr): number => {
         const f = file(pFile)
+        const shared = this.#sharedSide(f)
+        if (shared) {
+          const p = size === SHM_REGION_BYTES ? shared.map(shared.connectionId(f.id), region, extend !== 0) : -1
+          if (p < 0) return SQLITE_IOERR_SHMMAP
+          wasm.poke32(ppOut, p)
+          return 0
+        }
         const shm = this.#shmFor(f)
         shm.users.add(f.id)
         shm.regionSize = size
@@ -274,11 +306,19 @@ export class RaftliteVfs {
         wasm.poke32(ppOut, shm.regions[region])
         return 0
       },
-      xShmLock: (pFile: Ptr, offset: number, n: number, flags: number): number =>
-        this.#shmLock(file(pFile), offset, n, flags),
+      xShmLock: (pFile: Ptr, offset: number, n: number, flags: number): number => {
+        const f = file(pFile)
+        const shared = this.#sharedSide(f)
+        return shared ? shared.shmLock(shared.connectionId(f.id), offset, n, flags) : this.#shmLock(f, offset, n, flags)
+      },
       xShmBarrier: (): void => {},
       xShmUnmap: (pFile: Ptr): number => {
         const f = file(pFile)
+        const shared = this.#sharedSide(f)
+        if (shared) {
+          shared.unmap(shared.connectionId(f.id))
+          return 0
+        }
         const shm = this.#shm.get(f.path)
         if (!shm) return 0
         shm.users.delete(f.id)
@@ -421,6 +461,12 @@ export class RaftliteVfs {
   #lock(f: OpenFile, level: number): number {
     const { capi } = this.#sqlite3
     if (f.lock >= level) return 0
+    const shared = this.#sharedSide(f)
+    if (shared && level > LOCK_SHARED) {
+      // A reader thread never goes past SHARED, and no thread may take the file while another
+      // thread's connection reads it (a last close would checkpoint and delete the WAL).
+      if (this.#shared?.reader || shared.othersHoldFile()) return capi.SQLITE_BUSY
+    }
     const holders = this.#locks.get(f.path) ?? new Map<number, number>()
     this.#locks.set(f.path, holders)
     let others = LOCK_NONE
@@ -442,17 +488,30 @@ export class RaftliteVfs {
         return capi.SQLITE_BUSY
       }
     }
-    f.lock = level
-    holders.set(f.id, level)
+    this.#setLock(f, level)
     return 0
   }
 
   #setLock(f: OpenFile, level: number): void {
+    if ((f.lock >= LOCK_SHARED) !== (level >= LOCK_SHARED)) this.#sharedSide(f)?.fileShared(level >= LOCK_SHARED ? 1 : -1)
     f.lock = level
     const holders = this.#locks.get(f.path)
     if (!holders) return
     if (level === LOCK_NONE) holders.delete(f.id)
     else holders.set(f.id, level)
+  }
+
+  /** The shared WAL index side when `f` is the database whose index other threads share. */
+  #sharedSide(f: OpenFile): SharedWalIndexSide | null {
+    return this.#shared && f.path === this.#shared.path ? this.#shared.side : null
+  }
+
+  /**
+   * Brings this thread's copy of the shared WAL index up to date (a read on the loop calls it
+   * before it starts, shared-wal-index.ts); nothing without one.
+   */
+  syncSharedWalIndex(): void {
+    this.#shared?.side.sync()
   }
 
   #shmFor(f: OpenFile): ShmState {

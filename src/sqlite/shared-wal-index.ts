@@ -1,0 +1,289 @@
+/**
+ * A WAL index ("shm") shared between threads through a SharedArrayBuffer, so that a connection
+ * on the event loop can read while the engine worker writes (docs/engine.md, "Reads on the loop").
+ *
+ * SQLite reads and writes the WAL index as plain memory, and each thread's SQLite has its own
+ * WASM heap: a heap cannot be shared. So every thread (a `side`) keeps its regions in its heap,
+ * as before, and the buffer holds the master copy. A side publishes what it changed and takes what
+ * others changed at the points where SQLite's WAL protocol makes shared memory matter: each
+ * `xShmLock` call (and `sync()` before a read starts). That is enough because SQLite only relies
+ * on another connection's writes to the index after a lock tells it to (a writer changes the hash
+ * tables and header under WAL_WRITE_LOCK and publishes them before it lets go; a reader checks
+ * the header again after taking its read lock). `xShmBarrier` does nothing: between two locks a
+ * side sees its own consistent copy, so SQLite's two-copy header check never sees a half-copied
+ * header.
+ *
+ * - **Publishing** writes only the 32-bit words that differ from what the side last saw of the
+ *   master (its shadow copy), so two sides never overwrite each other's fields: each field is
+ *   written by one side at a time under SQLite's locks (read marks under their read lock, the
+ *   hash tables and header under the write lock). The hash tables are compared only while the side
+ *   holds the write or recover lock (only then can it have changed them); the header and
+ *   checkpoint area (136 bytes) always. Hash tables go out before the header, so a reader that
+ *   sees a new header sees the frames it names.
+ * - **Taking** copies a region only when its generation moved since the side last saw it.
+ * - **Locks** (SQLite's 8 shm lock slots, and who holds the database file SHARED) are counters in
+ *   the buffer, changed under a spin lock held for a few instructions.
+ */
+
+/** SQLite's WAL index page (WALINDEX_PGSZ): every xShmMap asks for this size. */
+export const SHM_REGION_BYTES = 32 * 1024
+/** 256 regions: a WAL of a million frames; raftlite checkpoints long before. */
+const MAX_REGIONS = 256
+const SLOTS = 8
+const MAX_SIDES = 4
+/** Two header copies (48 bytes each) and the checkpoint info (40): written under the locks. */
+const HEADER_WORDS = 136 / 4
+const REGION_WORDS = SHM_REGION_BYTES / 4
+const WAL_WRITE_LOCK = 0
+const WAL_RECOVER_LOCK = 2
+
+// Int32 layout of the control block.
+const MUTEX = 0
+const USERS = 1
+const SIDES = 2
+const REGIONS = 3
+const EXCLUSIVE = 8 // [SLOTS]: the connection holding the slot exclusively, 0 = none
+const SHARED = EXCLUSIVE + SLOTS // [SLOTS]: how many connections hold it shared
+const FILE_SHARED = SHARED + SLOTS // [MAX_SIDES]: connections of each side holding the db file SHARED
+const GENERATION = 64 // [MAX_REGIONS]
+const CONTROL_BYTES = (GENERATION + MAX_REGIONS) * 4
+
+export const SHM_OK = 0
+export const SHM_BUSY = 5 // SQLITE_BUSY
+
+/** The buffer to create once and hand to every thread that opens the database. */
+export function createSharedWalIndexBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer(CONTROL_BYTES + MAX_REGIONS * SHM_REGION_BYTES)
+}
+
+/** How a side reaches its own WASM heap (it moves when the heap grows). */
+export interface HeapAccess {
+  heap32(): Int32Array
+  alloc(bytes: number): number
+  dealloc(ptr: number): void
+}
+
+interface LockMasks {
+  shared: number
+  exclusive: number
+}
+
+/** One thread's view of the shared WAL index of one database. */
+export class SharedWalIndexSide {
+  readonly #control: Int32Array
+  readonly #master: Int32Array
+  readonly #heap: HeapAccess
+  readonly side: number
+  /** Per mapped region: its pointer in this side's heap, what this side last saw of the master. */
+  readonly #local: number[] = []
+  readonly #shadow: Int32Array[] = []
+  readonly #seen: number[] = []
+  readonly #masks = new Map<number, LockMasks>()
+
+  constructor(buffer: SharedArrayBuffer, heap: HeapAccess) {
+    this.#control = new Int32Array(buffer, 0, CONTROL_BYTES / 4)
+    this.#master = new Int32Array(buffer, CONTROL_BYTES)
+    this.#heap = heap
+    this.side = Atomics.add(this.#control, SIDES, 1) % MAX_SIDES
+  }
+
+  /** A connection id unique across sides (0 means "nobody" in the lock table). */
+  connectionId(local: number): number {
+    return this.side * 0x100000 + local + 1
+  }
+
+  get mappedRegions(): number {
+    return this.#local.length
+  }
+
+  /**
+   * The pointer to region `region` in this side's heap, mapping it (from the master's content)
+   * if the master has it or `extend` asks for it; 0 if neither; -1 past the buffer's capacity.
+   */
+  map(connection: number, region: number, extend: boolean): number {
+    this.#join(connection)
+    while (this.#local.length <= region) {
+      const r = this.#local.length
+      if (r >= MAX_REGIONS) return -1
+      if (r >= Atomics.load(this.#control, REGIONS)) {
+        if (!extend) return 0
+        this.#lock()
+        if (Atomics.load(this.#control, REGIONS) <= r) Atomics.store(this.#control, REGIONS, r + 1)
+        this.#unlock()
+      }
+      const ptr = this.#heap.alloc(SHM_REGION_BYTES)
+      this.#local.push(ptr)
+      this.#shadow.push(new Int32Array(REGION_WORDS))
+      this.#seen.push(-1)
+      this.#take(r)
+    }
+    return this.#local[region]
+  }
+
+  /** SQLite's xShmLock: `flags` as SQLite passes them (1 unlock, 2 lock, 4 shared, 8 exclusive). */
+  shmLock(connection: number, offset: number, n: number, flags: number): number {
+    const masks = this.#join(connection)
+    const mask = ((1 << n) - 1) << offset
+    const control = this.#control
+    if (flags & 1) {
+      this.#publish() // before others may take the lock: what it guarded is out
+      this.#lock()
+      for (let s = offset; s < offset + n; s++) {
+        if (masks.exclusive & (1 << s)) Atomics.store(control, EXCLUSIVE + s, 0)
+        if (masks.shared & (1 << s)) Atomics.sub(control, SHARED + s, 1)
+      }
+      this.#unlock()
+      masks.exclusive &= ~mask
+      masks.shared &= ~mask
+      return SHM_OK
+    }
+    this.#lock()
+    for (let s = offset; s < offset + n; s++) {
+      const holder = Atomics.load(control, EXCLUSIVE + s)
+      if (holder !== 0 && holder !== connection) return this.#unlock(SHM_BUSY)
+      if (flags & 4) continue
+      const own = masks.shared & (1 << s) ? 1 : 0
+      if (Atomics.load(control, SHARED + s) - own > 0) return this.#unlock(SHM_BUSY)
+    }
+    for (let s = offset; s < offset + n; s++) {
+      if (flags & 4) {
+        if (!(masks.shared & (1 << s))) Atomics.add(control, SHARED + s, 1)
+      } else {
+        Atomics.store(control, EXCLUSIVE + s, connection)
+      }
+    }
+    this.#unlock()
+    if (flags & 4) masks.shared |= mask
+    else masks.exclusive |= mask
+    this.sync()
+    return SHM_OK
+  }
+
+  /** Publishes this side's changes and takes everyone else's (a reader calls it before reading). */
+  sync(): void {
+    this.#publish()
+    for (let r = 0; r < this.#local.length; r++) {
+      if (Atomics.load(this.#control, GENERATION + r) !== this.#seen[r]) this.#take(r)
+    }
+  }
+
+  /** A connection lets go of the index; the last one of every side leaves it empty. */
+  unmap(connection: number): void {
+    const masks = this.#masks.get(connection)
+    if (!masks) return
+    if (masks.shared || masks.exclusive) this.shmLock(connection, 0, SLOTS, 1)
+    this.#masks.delete(connection)
+    if (this.#masks.size === 0) {
+      this.#publish()
+      for (const p of this.#local) this.#heap.dealloc(p)
+      this.#local.length = 0
+      this.#shadow.length = 0
+      this.#seen.length = 0
+    }
+    if (Atomics.sub(this.#control, USERS, 1) === 1) {
+      // Nobody uses it: the next to open rebuilds it from the WAL (as after a restart).
+      this.#lock()
+      this.#master.fill(0)
+      for (let r = 0; r < MAX_REGIONS; r++) Atomics.add(this.#control, GENERATION + r, 1)
+      Atomics.store(this.#control, REGIONS, 0)
+      this.#unlock()
+    }
+  }
+
+  /** The database file's SHARED lock taken (+1) or released (-1) by a connection of this side. */
+  fileShared(delta: 1 | -1): void {
+    Atomics.add(this.#control, FILE_SHARED + this.side, delta)
+  }
+
+  /** Whether a connection of another side holds the database file SHARED (no EXCLUSIVE then). */
+  othersHoldFile(): boolean {
+    for (let s = 0; s < MAX_SIDES; s++) if (s !== this.side && Atomics.load(this.#control, FILE_SHARED + s) > 0) return true
+    return false
+  }
+
+  /** The connection's lock masks; its first call counts it as a user of the index. */
+  #join(connection: number): LockMasks {
+    let masks = this.#masks.get(connection)
+    if (!masks) {
+      masks = { shared: 0, exclusive: 0 }
+      this.#masks.set(connection, masks)
+      Atomics.add(this.#control, USERS, 1)
+    }
+    return masks
+  }
+
+  #holds(slot: number): boolean {
+    for (const m of this.#masks.values()) if (m.exclusive & (1 << slot)) return true
+    return false
+  }
+
+  #publish(): void {
+    const all = this.#holds(WAL_WRITE_LOCK) || this.#holds(WAL_RECOVER_LOCK)
+    if (this.#local.length === 0) return
+    const heap = this.#heap.heap32()
+    if (all) {
+      for (let r = 0; r < this.#local.length; r++) {
+        if (this.#diff(heap, r, r === 0 ? HEADER_WORDS : 0, REGION_WORDS)) this.#bump(r)
+      }
+    }
+    // The header last: whoever sees it sees the hash tables it names.
+    this.#lock()
+    const changed = this.#diff(heap, 0, 0, HEADER_WORDS)
+    this.#unlock()
+    if (changed) this.#bump(0)
+  }
+
+  /** Writes words [from, to) of region `r` that this side changed; whether any did. */
+  #diff(heap: Int32Array, r: number, from: number, to: number): boolean {
+    const base = this.#local[r] >> 2
+    const shadow = this.#shadow[r]
+    const master = this.#master
+    const at = r * REGION_WORDS
+    let changed = false
+    for (let w = from; w < to; w++) {
+      const v = heap[base + w]
+      if (v !== shadow[w]) {
+        shadow[w] = v
+        master[at + w] = v
+        changed = true
+      }
+    }
+    return changed
+  }
+
+  #bump(r: number): void {
+    const before = Atomics.add(this.#control, GENERATION + r, 1)
+    // Had someone else moved it since we looked, keep "unseen" so the next sync takes theirs.
+    if (before === this.#seen[r]) this.#seen[r] = before + 1
+  }
+
+  #take(r: number): void {
+    const generation = Atomics.load(this.#control, GENERATION + r)
+    const heap = this.#heap.heap32()
+    const base = this.#local[r] >> 2
+    const at = r * REGION_WORDS
+    const shadow = this.#shadow[r]
+    if (r === 0) {
+      // The header under the spin lock (never half of one), then the hash tables it names.
+      this.#lock()
+      for (let w = 0; w < HEADER_WORDS; w++) shadow[w] = heap[base + w] = this.#master[at + w]
+      this.#unlock()
+    }
+    const from = r === 0 ? HEADER_WORDS : 0
+    const region = this.#master.subarray(at + from, at + REGION_WORDS)
+    heap.set(region, base + from)
+    shadow.set(region, from)
+    this.#seen[r] = generation
+  }
+
+  #lock(): void {
+    while (Atomics.compareExchange(this.#control, MUTEX, 0, 1) !== 0) {
+      // Held for a few dozen instructions by another thread: spin.
+    }
+  }
+
+  #unlock(result = SHM_OK): number {
+    Atomics.store(this.#control, MUTEX, 0)
+    return result
+  }
+}
