@@ -179,7 +179,7 @@ const ROWS: Row[] = [
   ['http-read-header-timeout', 'duration', 10 * S, true, 'Time a client has to send request headers; then 408 (raftlite, Node only)', 'raftlite'],
   ['http-read-timeout', 'duration', 300 * S, true, 'Time a client has to send a whole request, 0 for no limit; then 408 (raftlite, Node only)', 'raftlite'],
   ['shutdown-flush-timeout', 'duration', 5 * S, true, 'How long shutdown keeps flushing queued writes; the rest is logged as lost (raftlite)', 'raftlite'],
-  ['db-engine', 'string', 'worker', true, 'Where SQLite runs: worker (a thread of its own, off the event loop) or thread (the event loop; what runtimes without threads do) (raftlite)', 'raftlite'],
+  ['db-engine', 'string', 'worker', true, 'Where SQLite runs: worker (a thread of its own, off the event loop; short reads on the loop beside it), worker-all (every read in the worker too) or thread (the event loop; what runtimes without threads do) (raftlite)', 'raftlite'],
   ['db-query-timeout', 'duration', 5 * S, true, 'Default time limit of each read statement, when a request sets no db_timeout; 0s for none (raftlite)', 'raftlite'],
   ['log-level', 'string', 'INFO', true, 'Minimum log level of every module without its own: DEBUG, INFO, WARN, ERROR or OFF (raftlite)', 'raftlite'],
   ['log-format', 'string', 'auto', true, 'Log lines as json, text, or auto: coloured text on a terminal, else JSON (raftlite)', 'raftlite'],
@@ -258,7 +258,7 @@ export function parseRqlitedArgs(argv: readonly string[], info: UsageInfo = {}):
     if (parsed.set.includes(name) && (parsed.values.get(name) as number) <= 0) return fatal(`-${name} must be greater than 0`)
   }
   if ((parsed.values.get('db-max-ro-conns') as number) < 1) return fatal('-db-max-ro-conns must be at least 1')
-  if (!['worker', 'thread'].includes(parsed.values.get('db-engine') as string)) return fatal(`-db-engine must be worker or thread, not "${parsed.values.get('db-engine')}"`)
+  if (!['worker', 'worker-all', 'thread'].includes(parsed.values.get('db-engine') as string)) return fatal(`-db-engine must be worker, worker-all or thread, not "${parsed.values.get('db-engine')}"`)
   if (parsed.args.length < 1 && !info.defaultDataDir) return fatal('no data directory set')
   const dataDir = parsed.args[0] ?? info.defaultDataDir!
   if (parsed.args.length > 1) {

@@ -23,7 +23,8 @@ export function nodeOptionsFromFlags(flags: RqlitedOptions, dataDir: string): Pa
     httpMaxResultBytes: flags.httpMaxResultBytes,
     shutdownFlushTimeoutMs: flags.shutdownFlushTimeout,
     dbQueryTimeoutMs: flags.dbQueryTimeout,
-    dbEngine: flags.dbEngine === 'thread' ? 'thread' : 'worker',
+    // One read-only connection allowed: the worker's (the loop's reader would be a second).
+    dbEngine: flags.dbEngine === 'thread' || flags.dbEngine === 'worker-all' ? flags.dbEngine : flags.dbMaxRoConns < 2 ? 'worker-all' : 'worker',
     join: flags.join.filter((addr) => addr !== ''),
     joinAttempts: flags.joinAttempts,
     joinIntervalMs: flags.joinInterval,

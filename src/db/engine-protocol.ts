@@ -88,6 +88,11 @@ export class RemoteEngine implements Engine {
     })
   }
 
+  /** No call is in flight or waiting: whatever this side reads now follows everything asked before. */
+  get idle(): boolean {
+    return this.#pending.size === 0 && this.#waitingReads.length === 0
+  }
+
   applyBatches(batches: EngineApply[]): Promise<EngineApplied[]> {
     return this.#call('applyBatches', [batches])
   }

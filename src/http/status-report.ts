@@ -89,6 +89,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
         wal_size: db.walSize(),
         version: node.sqliteVersion,
         engine: node.engineKind ?? 'thread', // raftlite: in a worker or on the event loop
+        ...(node.engineReads ? { reads: node.engineReads } : {}), // raftlite: where reads ran (worker engine)
         pragmas: db.pragmas(),
       },
     },

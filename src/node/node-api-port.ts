@@ -54,7 +54,9 @@ export interface ApiNode extends DataNode, EventTarget {
   readonly lastSnapshotIndex: number
   readonly sqliteVersion: string
   /** Where SQLite runs: in a worker, or on the event loop (`-db-engine`, docs/engine.md). */
-  readonly engineKind?: 'worker' | 'thread'
+  readonly engineKind?: 'worker' | 'worker-all' | 'thread'
+  /** With the worker engine and reads on the loop: how many ran where (docs/engine.md). */
+  readonly engineReads?: { loop: number; worker: number; movedToWorker: number }
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats

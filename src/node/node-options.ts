@@ -108,10 +108,11 @@ export interface NodeOptions {
    */
   dbQueryTimeoutMs: number
   /**
-   * Where SQLite runs (`-db-engine`): in a worker when the platform has one (docs/engine.md), or
-   * on the event loop ('thread'; A/B benchmarks, and what runtimes without threads always do).
+   * Where SQLite runs (`-db-engine`): in a worker when the platform has one, with short reads on
+   * the event loop beside it (docs/engine.md); 'worker-all' sends every read to the worker too;
+   * 'thread' keeps it on the event loop (A/B benchmarks, and what runtimes without threads do).
    */
-  dbEngine: 'worker' | 'thread'
+  dbEngine: 'worker' | 'worker-all' | 'thread'
   /** Change data capture (`-cdc-config`); null when off. Voters only. */
   cdc: CdcConfig | null
   /** Record metrics and serve `/metrics` (`-metrics`). */

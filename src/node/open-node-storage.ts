@@ -3,6 +3,10 @@
  * a one-member cluster when new and not joining), the snapshot store and the database (the last
  * snapshot, kept as is when it still matches its fingerprint), and applies a peers.json.
  */
+import { createSharedWalIndexBuffer } from '../sqlite/shared-wal-index.ts'
+import { RemoteEngine } from '../db/engine-protocol.ts'
+import { LoopReader } from '../db/loop-reader.ts'
+import { LoopReadEngine } from '../db/loop-read-engine.ts'
 import { advertisedApiAddr } from './api-url.ts'
 import type { LogStore } from '../cluster/log-store.ts'
 import { encodeMemberContext, type Member } from '../cluster/members.ts'
@@ -91,7 +95,19 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
     if (startEngine) {
       // Recovery is done in the thread; from here on the worker owns the file.
       db.close()
-      engine = await startEngine({ path: dbPath, foreignKeys: options.foreignKeys, synchronous: 'off', checkpointWalBytes: 0, checkpointOnClose: false })
+      // Short reads run on the loop beside it, through a WAL index the two share (loop-reader.ts).
+      const sharedWalIndex = createSharedWalIndexBuffer()
+      const worker = await startEngine({ path: dbPath, foreignKeys: options.foreignKeys, synchronous: 'off', checkpointWalBytes: 0, checkpointOnClose: false, sharedWalIndex })
+      engine = worker
+      if (worker instanceof RemoteEngine && options.dbEngine !== 'worker-all') {
+        try {
+          const reader = await LoopReader.open({ files, path: dbPath, sharedWalIndex, clock: platform.clock, foreignKeys: options.foreignKeys })
+          engine = new LoopReadEngine(worker, reader, (fn) => platform.timers.defer(fn))
+        } catch (e) {
+          await worker.close().catch(() => {})
+          throw e
+        }
+      }
     }
     const opened = { db, log }
     return {

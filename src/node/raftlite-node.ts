@@ -12,6 +12,7 @@
  * `Membership`, `Leadership`, `NodeSnapshots` and `SnapshotSender`, `handleClusterRpc` and
  * `PeerRpc` (docs/architecture.md shows the picture).
  */
+import { LoopReadEngine } from '../db/loop-read-engine.ts'
 import type { Hono } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { Client, type ClientOptions } from '../client/client.ts'
@@ -135,8 +136,14 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return this.#parts.storage.db.sqliteVersion
   }
 
-  get engineKind(): 'worker' | 'thread' {
-    return this.#parts.storage.engine ? 'worker' : 'thread'
+  get engineReads(): { loop: number; worker: number; movedToWorker: number } | undefined {
+    const engine = this.#parts.storage.engine
+    return engine instanceof LoopReadEngine ? { ...engine.counts } : undefined
+  }
+
+  get engineKind(): 'worker' | 'worker-all' | 'thread' {
+    const engine = this.#parts.storage.engine
+    return engine ? (engine instanceof LoopReadEngine ? 'worker' : 'worker-all') : 'thread'
   }
 
   get queue(): WriteQueue {

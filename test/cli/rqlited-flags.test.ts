@@ -214,9 +214,13 @@ test('-db-query-timeout: a Go duration, 5s by default, carried to the node optio
   expect(formatUsage()).toMatch(/-db-query-timeout duration\n\s+Default time limit of each read statement/)
 })
 
-test('-db-engine: worker by default, thread on request, anything else refused by name', async () => {
+test('-db-engine: worker by default, worker-all or thread on request, anything else refused by name', async () => {
   const { nodeOptionsFromFlags } = await import('../../src/daemon/node-options-from-flags.ts')
   expect(nodeOptionsFromFlags(ok('d').options, 'd').dbEngine).toBe('worker')
   expect(nodeOptionsFromFlags(ok('-db-engine', 'thread', 'd').options, 'd').dbEngine).toBe('thread')
-  expect(error('-db-engine', 'threads', 'd')).toMatchObject({ message: 'fatal: -db-engine must be worker or thread, not "threads"', exitCode: 1 })
+  expect(nodeOptionsFromFlags(ok('-db-engine', 'worker-all', 'd').options, 'd').dbEngine).toBe('worker-all')
+  // One read-only connection allowed: no second one on the loop.
+  expect(nodeOptionsFromFlags(ok('-db-max-ro-conns', '1', 'd').options, 'd').dbEngine).toBe('worker-all')
+  expect(nodeOptionsFromFlags(ok('-db-max-ro-conns', '2', 'd').options, 'd').dbEngine).toBe('worker')
+  expect(error('-db-engine', 'threads', 'd')).toMatchObject({ message: 'fatal: -db-engine must be worker, worker-all or thread, not "threads"', exitCode: 1 })
 })
