@@ -1,9 +1,11 @@
 /**
- * `npm run bench:engine -- [--rounds N] [--seconds S] [--runtimes node,deno,bun]` — the database
- * on the event loop (`-db-engine thread`) against the database in a worker (the default), side
- * by side in one run: every round measures both engines on every runtime, in alternating order
- * (A B, then B A), so the machine's load hits both alike. Shapes are `npm run bench`'s single-node
- * and 3-node ones at 1 and 32 clients. Prints medians over the rounds and the ratio worker/thread;
+ * `npm run bench:engine -- [--rounds N] [--seconds S] [--runtimes node,deno,bun]
+ * [--engines thread,worker,worker-all] [--parts single,cluster]` — the database on the event loop
+ * (`-db-engine thread`) against the database in a worker (the default, with short reads on the
+ * loop) and, if asked, `worker-all` (every read in the worker), side by side in one run: every
+ * round measures each engine on every runtime, in rotating order, so the machine's load hits
+ * them alike. Shapes are `npm run bench`'s single-node and 3-node ones at 1 and 32 clients.
+ * Prints medians over the rounds and each engine's ratio to the first one listed;
  * writes bench/results/engine-ab.{json,md} (`--from <json>` prints a saved run's table again).
  * Bounded: every workload is bounded in time and count.
  */
@@ -15,7 +17,7 @@ import { ROOT, type RaftlitedProcess, type Runtime, startRaftlited } from '../te
 import { runLoad } from './http-load.ts'
 import { type Budget, insert, measure, mixed, okMixed, okQueued, okRead, okWrite, pointSelect } from './workload.ts'
 
-type Engine = 'thread' | 'worker'
+type Engine = 'thread' | 'worker' | 'worker-all'
 interface Sample {
   runtime: Runtime
   shape: string
@@ -33,6 +35,10 @@ function option(name: string): string | undefined {
 const rounds = Number(option('--rounds') ?? 3)
 const seconds = Number(option('--seconds') ?? 3)
 const runtimes = (option('--runtimes') ?? 'node,deno,bun').split(',') as Runtime[]
+const engines = (option('--engines') ?? 'thread,worker').split(',') as Engine[]
+const parts = (option('--parts') ?? 'single,cluster').split(',')
+if (engines.length < 2 || engines.some((e) => !['thread', 'worker', 'worker-all'].includes(e))) throw new Error('--engines: expected two or more of thread, worker, worker-all')
+if (parts.some((p) => !['single', 'cluster'].includes(p))) throw new Error('--parts: expected single, cluster or both')
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error('--rounds: expected 1 to 9')
 if (!(seconds > 0 && seconds <= 30)) throw new Error('--seconds: expected more than 0, at most 30')
 if (runtimes.some((r) => !['node', 'deno', 'bun'].includes(r))) throw new Error('--runtimes: expected a list of node, deno, bun')
@@ -117,33 +123,43 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-/** The table: per runtime and shape, each engine's median and range, and the ratio of medians. */
+/** The table: per runtime and shape, each engine's median and range, and each ratio of medians to the first engine's. */
 function render(samples: Sample[], header: string): { lines: string[]; rows: Record<string, unknown>[] } {
-  const lines = [header, '', '| runtime | shape | thread | worker | worker/thread | each round |', '|---|---|---:|---:|---:|---:|']
+  const measured = [...new Set(samples.map((s) => s.engine))]
+  const [base, ...others] = measured
+  const lines = [
+    header,
+    '',
+    `| runtime | shape | ${measured.join(' | ')} | ${others.map((o) => `${o}/${base} (each round)`).join(' | ')} |`,
+    `|---|---|${measured.map(() => '---:|').join('')}${others.map(() => '---:|').join('')}`,
+  ]
   const rows: Record<string, unknown>[] = []
   for (const runtime of [...new Set(samples.map((s) => s.runtime))]) {
     const shapes = [...new Set(samples.filter((s) => s.runtime === runtime).map((s) => s.shape))]
     for (const shape of shapes) {
       const of = (engine: Engine) => samples.filter((s) => s.runtime === runtime && s.shape === shape && s.engine === engine)
-      const [t, w] = [of('thread'), of('worker')]
-      const [tv, wv] = [median(t.map((s) => s.value)), median(w.map((s) => s.value))]
-      const errors = [...t, ...w].reduce((n, s) => n + s.errors, 0)
-      const ratio = wv / tv
-      rows.push({ runtime, shape, thread: tv, worker: wv, ratio, threadP50Ms: median(t.map((s) => s.p50Ms)), workerP50Ms: median(w.map((s) => s.p50Ms)), errors })
-      const cell = (v: number, ss: Sample[]) => {
+      const values = (engine: Engine) => median(of(engine).map((s) => s.value))
+      const errors = measured.reduce((n, e) => n + of(e).reduce((m, s) => m + s.errors, 0), 0)
+      const cell = (engine: Engine) => {
+        const ss = of(engine)
         const vs = ss.map((s) => s.value)
-        return `${Math.round(v)} [${Math.round(Math.min(...vs))}–${Math.round(Math.max(...vs))}] (${median(ss.map((s) => s.p50Ms)).toFixed(2)})`
+        return `${Math.round(values(engine))} [${Math.round(Math.min(...vs))}–${Math.round(Math.max(...vs))}] (${median(ss.map((s) => s.p50Ms)).toFixed(2)})`
       }
-      // Both engines ran in every round, next to each other: the round's own ratio.
-      const each = t.map((s, i) => (w[i] ? (w[i].value / s.value).toFixed(2) : '?')).join(' ')
-      lines.push(`| ${runtime} | ${shape} | ${cell(tv, t)} | ${cell(wv, w)} | ${ratio.toFixed(2)}${ratio < 0.95 ? ' **loses**' : ratio > 1.05 ? ' gains' : ''}${errors ? ` (${errors} errors)` : ''} | ${each} |`)
+      const ratios = others.map((o) => {
+        const ratio = values(o) / values(base)
+        // Every engine ran in every round, next to each other: the round's own ratio.
+        const each = of(base).map((s, i) => (of(o)[i] ? (of(o)[i].value / s.value).toFixed(2) : '?')).join(' ')
+        return `${ratio.toFixed(2)}${ratio < 0.95 ? ' **loses**' : ratio > 1.05 ? ' gains' : ''} (${each})`
+      })
+      rows.push({ runtime, shape, ...Object.fromEntries(measured.map((e) => [e, values(e)])), ...Object.fromEntries(measured.map((e) => [`${e}P50Ms`, median(of(e).map((s) => s.p50Ms))])), errors })
+      lines.push(`| ${runtime} | ${shape} | ${measured.map(cell).join(' | ')} | ${ratios.join(' | ')}${errors ? ` (${errors} errors)` : ''} |`)
     }
   }
   return { lines, rows }
 }
 
 const header = (rounds: number, seconds: number, date: string, node: string) =>
-  `Engine A/B (\`npm run bench:engine -- --rounds ${rounds} --seconds ${seconds}\`), ${date}, node ${node}: per engine the median ops/s of ${rounds} interleaved rounds, [slowest–fastest round], (median p50 ms).`
+  `Engine A/B (\`npm run bench:engine -- --rounds ${rounds} --seconds ${seconds} --engines ${engines.join(',')} --parts ${parts.join(',')}\`), ${date}, node ${node}: per engine the median ops/s of ${rounds} interleaved rounds, [slowest–fastest round], (median p50 ms).`
 
 // --from <json>: render a saved run again, measuring nothing.
 const from = option('--from')
@@ -159,8 +175,9 @@ console.log(`engine A/B: ${rounds} round(s), ${seconds} s per workload, runtimes
 const samples: Sample[] = []
 for (let round = 0; round < rounds; round++) {
   for (const runtime of runtimes) {
-    const order: Engine[] = (round + runtimes.indexOf(runtime)) % 2 === 0 ? ['thread', 'worker'] : ['worker', 'thread']
-    for (const part of [singleNode, cluster]) {
+    const shift = (round + runtimes.indexOf(runtime)) % engines.length
+    const order = [...engines.slice(shift), ...engines.slice(0, shift)]
+    for (const part of parts.map((p) => (p === 'single' ? singleNode : cluster))) {
       for (const engine of order) {
         const add = (shape: string, r: { value: number; p50Ms?: number; errors?: number }) => {
           samples.push({ runtime, shape, engine, value: r.value, p50Ms: r.p50Ms ?? 0, errors: r.errors ?? 0 })
