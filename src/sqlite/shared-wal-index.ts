@@ -21,8 +21,12 @@
  *   checkpoint area (136 bytes) always. Hash tables go out before the header, so a reader that
  *   sees a new header sees the frames it names.
  * - **Taking** copies a region only when its generation moved since the side last saw it.
- * - **Locks** (SQLite's 8 shm lock slots, and who holds the database file SHARED) are counters in
- *   the buffer, changed under a spin lock held for a few instructions.
+ * - **Locks** (SQLite's 8 shm lock slots, and how many connections of each side hold the
+ *   database file SHARED or beyond PENDING) are counters in the buffer, changed under a spin lock
+ *   held for a few instructions.
+ * - At most 4 sides share a buffer (a node has two: the worker and the event loop), and the index
+ *   holds 256 regions: a WAL of about a million frames (8 GiB of 8 KiB pages) between two
+ *   checkpoints; past that a write fails with SQLITE_IOERR_SHMMAP instead of growing the index.
  */
 
 /** SQLite's WAL index page (WALINDEX_PGSZ): every xShmMap asks for this size. */
@@ -44,7 +48,8 @@ const SIDES = 2
 const REGIONS = 3
 const EXCLUSIVE = 8 // [SLOTS]: the connection holding the slot exclusively, 0 = none
 const SHARED = EXCLUSIVE + SLOTS // [SLOTS]: how many connections hold it shared
-const FILE_SHARED = SHARED + SLOTS // [MAX_SIDES]: connections of each side holding the db file SHARED
+const FILE_SHARED = SHARED + SLOTS // [MAX_SIDES]: connections of each side holding the db file SHARED or more
+const FILE_EXCLUSIVE = FILE_SHARED + MAX_SIDES // [MAX_SIDES]: … holding it PENDING or EXCLUSIVE
 const GENERATION = 64 // [MAX_REGIONS]
 const CONTROL_BYTES = (GENERATION + MAX_REGIONS) * 4
 
@@ -84,12 +89,13 @@ export class SharedWalIndexSide {
     this.#control = new Int32Array(buffer, 0, CONTROL_BYTES / 4)
     this.#master = new Int32Array(buffer, CONTROL_BYTES)
     this.#heap = heap
-    this.side = Atomics.add(this.#control, SIDES, 1) % MAX_SIDES
+    this.side = Atomics.add(this.#control, SIDES, 1)
+    if (this.side >= MAX_SIDES) throw new Error(`a shared WAL index serves at most ${MAX_SIDES} threads`)
   }
 
   /** A connection id unique across sides (0 means "nobody" in the lock table). */
   connectionId(local: number): number {
-    return this.side * 0x100000 + local + 1
+    return local * MAX_SIDES + this.side + 1
   }
 
   get mappedRegions(): number {
@@ -180,25 +186,39 @@ export class SharedWalIndexSide {
       this.#shadow.length = 0
       this.#seen.length = 0
     }
+    this.#lock()
     if (Atomics.sub(this.#control, USERS, 1) === 1) {
       // Nobody uses it: the next to open rebuilds it from the WAL (as after a restart).
-      this.#lock()
       this.#master.fill(0)
       for (let r = 0; r < MAX_REGIONS; r++) Atomics.add(this.#control, GENERATION + r, 1)
       Atomics.store(this.#control, REGIONS, 0)
-      this.#unlock()
     }
+    this.#unlock()
   }
 
-  /** The database file's SHARED lock taken (+1) or released (-1) by a connection of this side. */
-  fileShared(delta: 1 | -1): void {
-    Atomics.add(this.#control, FILE_SHARED + this.side, delta)
-  }
-
-  /** Whether a connection of another side holds the database file SHARED (no EXCLUSIVE then). */
-  othersHoldFile(): boolean {
-    for (let s = 0; s < MAX_SIDES; s++) if (s !== this.side && Atomics.load(this.#control, FILE_SHARED + s) > 0) return true
-    return false
+  /**
+   * A connection of this side moves its database file lock from one kind to another (0 none,
+   * 1 SHARED or RESERVED, 2 PENDING or EXCLUSIVE). False, and nothing changed, if another side's
+   * connections forbid it: no SHARED while another side is at PENDING or beyond, nothing beyond
+   * SHARED while another side holds the file at all.
+   */
+  moveFileLock(from: 0 | 1 | 2, to: 0 | 1 | 2): boolean {
+    if (from === to) return true
+    const control = this.#control
+    this.#lock()
+    if (to > from) {
+      for (let s = 0; s < MAX_SIDES; s++) {
+        if (s === this.side) continue
+        if (to === 2 && Atomics.load(control, FILE_SHARED + s) > 0) return this.#unlock(SHM_BUSY) === SHM_OK
+        if (to === 1 && Atomics.load(control, FILE_EXCLUSIVE + s) > 0) return this.#unlock(SHM_BUSY) === SHM_OK
+      }
+    }
+    if (from === 0) Atomics.add(control, FILE_SHARED + this.side, 1)
+    if (from === 2) Atomics.sub(control, FILE_EXCLUSIVE + this.side, 1)
+    if (to === 0) Atomics.sub(control, FILE_SHARED + this.side, 1)
+    if (to === 2) Atomics.add(control, FILE_EXCLUSIVE + this.side, 1)
+    this.#unlock()
+    return true
   }
 
   /** The connection's lock masks; its first call counts it as a user of the index. */
@@ -207,7 +227,10 @@ export class SharedWalIndexSide {
     if (!masks) {
       masks = { shared: 0, exclusive: 0 }
       this.#masks.set(connection, masks)
+      // Under the spin lock: never between another side's last leave and its emptying the master.
+      this.#lock()
       Atomics.add(this.#control, USERS, 1)
+      this.#unlock()
     }
     return masks
   }
@@ -270,9 +293,10 @@ export class SharedWalIndexSide {
       this.#unlock()
     }
     const from = r === 0 ? HEADER_WORDS : 0
-    const region = this.#master.subarray(at + from, at + REGION_WORDS)
-    heap.set(region, base + from)
-    shadow.set(region, from)
+    // One read of the master (into the shadow), so this side's copy and its shadow agree even
+    // while another side publishes: a later publish then sends only what this side changed.
+    shadow.set(this.#master.subarray(at + from, at + REGION_WORDS), from)
+    heap.set(shadow.subarray(from), base + from)
     this.#seen[r] = generation
   }
 

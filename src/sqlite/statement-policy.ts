@@ -61,7 +61,7 @@ const NAMED_BY_ARG1 = new Set([
 ])
 const NAMED_BY_ARG2 = new Set([SQLITE_CREATE_INDEX, SQLITE_CREATE_TEMP_INDEX, SQLITE_DROP_INDEX, SQLITE_CREATE_TRIGGER, SQLITE_CREATE_TEMP_TRIGGER, SQLITE_ALTER_TABLE])
 
-/** Pragmas that may be read but not set (rqlite's list; the last two name a directory). */
+/** Pragmas that may be read but not set (rqlite's list, whose last two name a directory; then raftlite's). */
 const READ_ONLY_PRAGMAS = new Set([
   'journal_mode',
   'wal_autocheckpoint',
@@ -69,6 +69,9 @@ const READ_ONLY_PRAGMAS = new Set([
   'query_only',
   'temp_store_directory',
   'data_store_directory',
+  // raftlite's: an exclusive lock would hide every later write from the reader on the event
+  // loop, which shares the WAL index through the locks (src/sqlite/shared-wal-index.ts).
+  'locking_mode',
 ])
 /** Pragmas refused outright: even without an argument, this one runs a checkpoint. */
 const REFUSED_PRAGMAS = new Set(['wal_checkpoint'])

@@ -461,12 +461,8 @@ export class RaftliteVfs {
   #lock(f: OpenFile, level: number): number {
     const { capi } = this.#sqlite3
     if (f.lock >= level) return 0
-    const shared = this.#sharedSide(f)
-    if (shared && level > LOCK_SHARED) {
-      // A reader thread never goes past SHARED, and no thread may take the file while another
-      // thread's connection reads it (a last close would checkpoint and delete the WAL).
-      if (this.#shared?.reader || shared.othersHoldFile()) return capi.SQLITE_BUSY
-    }
+    // A reader thread never goes past SHARED (it never checkpoints, writes or deletes the WAL).
+    if (level > LOCK_SHARED && this.#shared?.reader && this.#sharedSide(f)) return capi.SQLITE_BUSY
     const holders = this.#locks.get(f.path) ?? new Map<number, number>()
     this.#locks.set(f.path, holders)
     let others = LOCK_NONE
@@ -483,22 +479,27 @@ export class RaftliteVfs {
     } else if (level === LOCK_EXCLUSIVE || level === LOCK_PENDING) {
       if (others >= LOCK_RESERVED) return capi.SQLITE_BUSY
       if (sharedOthers > 0) {
-        f.lock = LOCK_PENDING
-        holders.set(f.id, LOCK_PENDING)
+        this.#setLock(f, LOCK_PENDING)
         return capi.SQLITE_BUSY
       }
     }
-    this.#setLock(f, level)
-    return 0
+    return this.#setLock(f, level) ? 0 : capi.SQLITE_BUSY
   }
 
-  #setLock(f: OpenFile, level: number): void {
-    if ((f.lock >= LOCK_SHARED) !== (level >= LOCK_SHARED)) this.#sharedSide(f)?.fileShared(level >= LOCK_SHARED ? 1 : -1)
+  /**
+   * Sets a file lock; false (nothing changed) where another thread's connections on a shared
+   * database forbid it (shared-wal-index.ts `moveFileLock`): no thread may take the file while
+   * another thread's connection reads it, since a last close would checkpoint and delete the WAL.
+   */
+  #setLock(f: OpenFile, level: number): boolean {
+    const kind = (l: number) => (l >= LOCK_PENDING ? 2 : l >= LOCK_SHARED ? 1 : 0)
+    if (!(this.#sharedSide(f)?.moveFileLock(kind(f.lock), kind(level)) ?? true)) return false
     f.lock = level
     const holders = this.#locks.get(f.path)
-    if (!holders) return
+    if (!holders) return true
     if (level === LOCK_NONE) holders.delete(f.id)
     else holders.set(f.id, level)
+    return true
   }
 
   /** The shared WAL index side when `f` is the database whose index other threads share. */

@@ -65,12 +65,14 @@ export function inChain(g: Gen, statement: string): string {
   return sql
 }
 
-/** The pragmas rqlite refuses to set, with values each accepts (and some it does not). */
+/** The pragmas rqlite refuses to set (and locking_mode), with values each accepts (and some it does not). */
 const SETTABLE: Record<string, readonly string[]> = {
   journal_mode: ['DELETE', "'delete'", '"off"', 'memory', 'TRUNCATE', 'persist', 'wal', 'OFF'],
   synchronous: ['0', '1', '2', '3', 'OFF', 'NORMAL', "'full'", 'extra'],
   wal_autocheckpoint: ['1', '1000', '-1', "'5'", '0'],
   query_only: ['1', 'ON', 'true', "'yes'"],
+  // raftlite's addition: the loop's reader shares the WAL index through the locks.
+  locking_mode: ['EXCLUSIVE', "'exclusive'", 'normal'],
 }
 
 /** A statement that sets a refused pragma (or runs a checkpoint), in some syntactic form. */
