@@ -12,7 +12,7 @@ import type { ApiNode } from '../node/node-api-port.ts'
 import { LeaderNotFoundError, NotAuthorizedError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { basicCredentials } from '../auth/credentials.ts'
 import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
-import { readBodyText } from './read-body.ts'
+import { bodySourceOf, readBodyText } from './read-body.ts'
 import { handleChanges } from './change-stream.ts'
 import { changeSocketRoute } from './change-socket.ts'
 import type { UpgradeWebSocket } from 'hono/ws'
@@ -88,13 +88,13 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     ['/console/cluster', 'console', (r) => handleConsoleCluster(r.node, r.request, new URL(r.request.url).searchParams.has('local'))],
   ]
 
-  const serve = (name: string, handler: Handler) => async (c: { req: { raw: Request; url: string } }) => {
+  const serve = (name: string, handler: Handler) => async (c: { req: { raw: Request; url: string }; env?: unknown }) => {
     const startedAt = node.platform.clock.monotonic()
     const response = await serveRoute(name, handler, c, startedAt)
     observe(name, c.req.raw, startedAt, response)
     return response
   }
-  const serveRoute = async (name: string, handler: Handler, c: { req: { raw: Request; url: string } }, startedAt: number) => {
+  const serveRoute = async (name: string, handler: Handler, c: { req: { raw: Request; url: string }; env?: unknown }, startedAt: number) => {
     const request = c.req.raw
     if (request.method === 'OPTIONS') return empty(200)
     let params: QueryParams
@@ -107,7 +107,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     counters.add('http', `${name}_requests`)
     const credentials = basicCredentials(request.headers.get('authorization'))
     try {
-      return await handler({ request, params, node, startedAt, commonHeaders, credentials })
+      return await handler({ request, params, node, startedAt, commonHeaders, credentials, bodySource: bodySourceOf(c.env) })
     } catch (e) {
       if (e instanceof RequestError) return textError(e.status, e.message)
       // The leader refused forwarded work: rqlite's 401 with its text.
@@ -266,7 +266,7 @@ async function handleRemove(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'DELETE') return empty(405)
   let parsed: unknown
   try {
-    parsed = JSON.parse(await readBodyText(r.request, r.node.options.httpMaxBodyBytes))
+    parsed = JSON.parse(await readBodyText(r.request, r.node.options.httpMaxBodyBytes, r.bodySource))
   } catch (e) {
     if (e instanceof RequestError) throw e
     return textError(400, 'invalid JSON body')

@@ -7,7 +7,7 @@ import type { ApiNode } from '../node/node-api-port.ts'
 import type { Credentials } from '../auth/credentials.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
-import { readBodyText } from './read-body.ts'
+import { type BodySource, readBodyText } from './read-body.ts'
 import { checkRequestLimits } from './request-limits.ts'
 import { estimateResultBytes } from './result-size.ts'
 import { resultTooLargeMessage } from '../sqlite/result-cap.ts'
@@ -23,6 +23,8 @@ export interface DataRequest {
   commonHeaders: Readonly<Record<string, string>>
   /** The request's Basic credentials, forwarded with it to the leader (which checks them again). */
   credentials?: Credentials | null
+  /** The body as the server hands it over, where it does (read-body.ts `BodySource`). */
+  bodySource?: BodySource
 }
 
 /** The request's credentials as node options take them (none when it sent none). */
@@ -166,7 +168,7 @@ async function handleQueued(r: DataRequest): Promise<Response> {
 }
 
 async function readStatements(r: DataRequest, textPlainAllowed: boolean): Promise<Statement[]> {
-  const body = await readBodyText(r.request, r.node.options.httpMaxBodyBytes)
+  const body = await readBodyText(r.request, r.node.options.httpMaxBodyBytes, r.bodySource)
   const contentType = r.request.headers.get('content-type') ?? ''
   const statements = textPlainAllowed && /^text\/plain\b/i.test(contentType) ? parseTextPlainBody(body) : parseStatements(body)
   checkRequestLimits(statements, r.node.options)
