@@ -34,8 +34,6 @@ try {
   const post = (body: string) => fetch(`${leader.url}/db/execute`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }).then((r) => r.text())
   await post('["CREATE TABLE w (id INTEGER PRIMARY KEY, v TEXT)"]')
   for (let i = 0; i < 50; i++) await post(JSON.stringify([['INSERT INTO w(v) VALUES(?)', 'warm']]))
-  const before = await Promise.all(procs.map(async (p) => (await fetch(`${p.url}/metrics`)).text()))
-  void before
   const ms: number[] = []
   for (let i = 0; i < writes; i++) {
     const t0 = performance.now()
@@ -46,7 +44,7 @@ try {
   for (const p of procs) {
     const text = await (await fetch(`${p.url}/metrics`)).text()
     const role = p === leader ? 'leader  ' : 'follower'
-    console.log(`${role} ${p.url}: fsync p50 ${histogramP50(text, 'raftlite_log_fsync_duration_seconds')}; /db/execute p50 ${histogramP50(text, 'raftlite_http_request_duration_seconds', 'route="/db/execute"')}`)
+    console.log(`${role} ${p.url}: fsync p50 ${histogramP50(text, 'raftlite_log_fsync_duration_seconds')}; /db/execute p50 ${histogramP50(text, 'raftlite_http_request_duration_seconds', 'route="execute"')}`)
   }
 } finally {
   for (const p of procs) {
