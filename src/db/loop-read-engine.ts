@@ -34,7 +34,7 @@ export class LoopReadEngine implements Engine {
   readonly #defer: (fn: () => void) => void
   /** A read ran on the loop in this turn (cleared once the turn's pending I/O has run). */
   #loopBusyThisTurn = false
-  /** Reads served on the loop and in the worker (for tests and /debug/vars). */
+  /** Reads served on the loop and in the worker, and reads the loop gave up or overran (their shape now stays in the worker): `/status` reports them. */
   readonly counts = { loop: 0, worker: 0, movedToWorker: 0 }
 
   /** `defer`: runs a function after this turn's pending I/O callbacks (`Timers.defer`). */
