@@ -96,10 +96,11 @@ export async function openNodeStorage(options: NodeOptions, platform: Platform, 
       // Recovery is done in the thread; from here on the worker owns the file.
       db.close()
       // Short reads run on the loop beside it, through a WAL index the two share (loop-reader.ts).
-      const sharedWalIndex = createSharedWalIndexBuffer()
+      const loopReads = options.dbEngine !== 'worker-all'
+      const sharedWalIndex = loopReads ? createSharedWalIndexBuffer() : undefined
       const worker = await startEngine({ path: dbPath, foreignKeys: options.foreignKeys, synchronous: 'off', checkpointWalBytes: 0, checkpointOnClose: false, sharedWalIndex })
       engine = worker
-      if (worker instanceof RemoteEngine && options.dbEngine !== 'worker-all') {
+      if (worker instanceof RemoteEngine && sharedWalIndex) {
         try {
           const reader = await LoopReader.open({ files, path: dbPath, sharedWalIndex, clock: platform.clock, foreignKeys: options.foreignKeys })
           engine = new LoopReadEngine(worker, reader, (fn) => platform.timers.defer(fn))

@@ -16,10 +16,12 @@
  * - **Publishing** writes only the 32-bit words that differ from what the side last saw of the
  *   master (its shadow copy), so two sides never overwrite each other's fields: each field is
  *   written by one side at a time under SQLite's locks (read marks under their read lock, the
- *   hash tables and header under the write lock). The hash tables are compared only while the side
- *   holds the write or recover lock (only then can it have changed them); the header and
- *   checkpoint area (136 bytes) always. Hash tables go out before the header, so a reader that
- *   sees a new header sees the frames it names.
+ *   hash tables and header under the write lock). The header and checkpoint area (136 bytes) is
+ *   compared always; the hash tables only when this side's header moved (a commit, a WAL
+ *   restart, a recovery), and then only the regions of the frames it added (all of them after a
+ *   restart), and they go out before the header: a reader that sees a new header sees every
+ *   frame it names. Hash entries of frames not yet committed wait for the commit (readers skip
+ *   frames past the header's last one anyway).
  * - **Taking** copies a region only when its generation moved since the side last saw it.
  * - **Locks** (SQLite's 8 shm lock slots, and how many connections of each side hold the
  *   database file SHARED or beyond PENDING) are counters in the buffer, changed under a spin lock
@@ -37,9 +39,15 @@ const SLOTS = 8
 const MAX_SIDES = 4
 /** Two header copies (48 bytes each) and the checkpoint info (40): written under the locks. */
 const HEADER_WORDS = 136 / 4
+/** The two WalIndexHdr copies alone: only a writer (or recovery) changes them. */
+const HEADER_COPIES_WORDS = 96 / 4
+// Words of WalIndexHdr: mxFrame (the last committed frame) and the two salts (new at a WAL restart).
+const MX_FRAME = 4
+const SALT_1 = 8
+const SALT_2 = 9
+/** Frames whose hash entries region 0 holds (SQLite's HASHTABLE_NPAGE_ONE); 4096 in the others. */
+const FRAMES_IN_REGION_0 = 4096 - HEADER_WORDS
 const REGION_WORDS = SHM_REGION_BYTES / 4
-const WAL_WRITE_LOCK = 0
-const WAL_RECOVER_LOCK = 2
 
 // Int32 layout of the control block.
 const MUTEX = 0
@@ -235,17 +243,16 @@ export class SharedWalIndexSide {
     return masks
   }
 
-  #holds(slot: number): boolean {
-    for (const m of this.#masks.values()) if (m.exclusive & (1 << slot)) return true
-    return false
-  }
-
   #publish(): void {
-    const all = this.#holds(WAL_WRITE_LOCK) || this.#holds(WAL_RECOVER_LOCK)
     if (this.#local.length === 0) return
     const heap = this.#heap.heap32()
-    if (all) {
-      for (let r = 0; r < this.#local.length; r++) {
+    const header = this.#local[0] >> 2
+    const seen = this.#shadow[0]
+    let moved = false
+    for (let w = 0; w < HEADER_COPIES_WORDS && !moved; w++) moved = heap[header + w] !== seen[w]
+    if (moved) {
+      const [first, last] = this.#regionsAdded(heap[header + MX_FRAME] >>> 0, heap[header + SALT_1] === seen[SALT_1] && heap[header + SALT_2] === seen[SALT_2])
+      for (let r = first; r <= last; r++) {
         if (this.#diff(heap, r, r === 0 ? HEADER_WORDS : 0, REGION_WORDS)) this.#bump(r)
       }
     }
@@ -254,6 +261,19 @@ export class SharedWalIndexSide {
     const changed = this.#diff(heap, 0, 0, HEADER_WORDS)
     this.#unlock()
     if (changed) this.#bump(0)
+  }
+
+  /**
+   * The regions whose hash entries a header moving to `mxFrame` may have changed: those of the
+   * frames after the last one published, or every region after a WAL restart (new salts) or
+   * when the log shrank.
+   */
+  #regionsAdded(mxFrame: number, sameSalts: boolean): [number, number] {
+    const published = this.#shadow[0][MX_FRAME] >>> 0
+    const lastRegion = this.#local.length - 1
+    if (!sameSalts || mxFrame < published) return [0, lastRegion]
+    const regionOf = (frame: number) => (frame <= FRAMES_IN_REGION_0 ? 0 : 1 + Math.floor((frame - FRAMES_IN_REGION_0 - 1) / 4096))
+    return [Math.min(regionOf(Math.max(published, 1)), lastRegion), Math.min(regionOf(Math.max(mxFrame, 1)), lastRegion)]
   }
 
   /** Writes words [from, to) of region `r` that this side changed; whether any did. */

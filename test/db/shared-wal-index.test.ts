@@ -196,6 +196,37 @@ describe('shared WAL index: protocol corners (from a review against wal.c)', () 
     }
   })
 
+  test('one commit whose frames cross from one index region into the next: the reader sees every page of it', () => {
+    const { files, writer, reader, rvfs } = spillingSetup()
+    try {
+      writer.exec('CREATE TABLE b (id INTEGER PRIMARY KEY, v BLOB)')
+      const pageSize = Number(writer.scalar('PRAGMA page_size'))
+      const walFrames = () => {
+        const h = files.open(`${DB}-wal`, { create: false, readOnly: true })
+        const size = h.size()
+        h.close()
+        return Math.max(0, (size - 32) / (24 + pageSize))
+      }
+      // Fill the WAL to a few dozen frames short of region 0's last (4,062).
+      writer.exec('BEGIN')
+      while (walFrames() < 3990) writer.exec(`INSERT INTO t(v) VALUES (randomblob(${pageSize}))`)
+      writer.exec('COMMIT')
+      expect(walFrames()).toBeLessThan(4062)
+      rvfs.syncSharedWalIndex()
+      expect(count(reader)).toBe(count(writer))
+      // One transaction that writes ~300 fresh pages: its frames straddle regions 0 and 1.
+      writer.exec(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 300) INSERT INTO b(v) SELECT randomblob(${pageSize} - 100) FROM c`)
+      expect(walFrames()).toBeGreaterThan(4200)
+      rvfs.syncSharedWalIndex()
+      const digest = (c: Connection) => c.scalar("SELECT count(*) || ':' || sum(length(v)) || ':' || group_concat(hex(substr(v, 1, 8)), '') FROM b")
+      expect(digest(reader)).toBe(digest(writer))
+      expect(reader.scalar('PRAGMA integrity_check')).toBe('ok')
+    } finally {
+      reader.close()
+      writer.close()
+    }
+  })
+
   test('a rolled-back transaction that spilled frames leaves the reader consistent', () => {
     const { writer, reader, rvfs } = spillingSetup()
     try {
