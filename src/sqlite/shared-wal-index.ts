@@ -176,8 +176,14 @@ export class SharedWalIndexSide {
   /** Publishes this side's changes and takes everyone else's (a reader calls it before reading). */
   sync(): void {
     this.#publish()
+    let heap: Int32Array | null = null
     for (let r = 0; r < this.#local.length; r++) {
-      if (Atomics.load(this.#control, GENERATION + r) !== this.#seen[r]) this.#take(r)
+      if (Atomics.load(this.#control, GENERATION + r) === this.#seen[r]) continue
+      // Taking copies the whole region over this side's: first publish what `#publish` let wait
+      // (hash entries of frames not committed yet), or the copy would erase it here.
+      heap ??= this.#heap.heap32()
+      if (this.#diff(heap, r, r === 0 ? HEADER_WORDS : 0, REGION_WORDS)) this.#bump(r)
+      this.#take(r)
     }
   }
 

@@ -227,6 +227,30 @@ describe('shared WAL index: protocol corners (from a review against wal.c)', () 
     }
   })
 
+  test('a VACUUM that spills frames before it commits, with the reader reading in between: both sides see its result', () => {
+    const { writer, reader, rvfs } = spillingSetup()
+    try {
+      writer.exec('CREATE TABLE big (v)')
+      for (let i = 0; i < 50; i++) writer.exec('INSERT INTO big VALUES (hex(zeroblob(2000)))')
+      writer.exec('DELETE FROM big')
+      for (let round = 0; round < 3; round++) {
+        rvfs.syncSharedWalIndex()
+        expect(reader.scalar('PRAGMA freelist_count')).toBe(writer.scalar('PRAGMA freelist_count'))
+        writer.exec('VACUUM')
+        rvfs.syncSharedWalIndex()
+        expect(reader.scalar('PRAGMA freelist_count')).toBe(0n)
+        expect(writer.scalar('PRAGMA freelist_count')).toBe(0n)
+        for (let i = 0; i < 30; i++) writer.exec('INSERT INTO big VALUES (hex(zeroblob(2000)))')
+        writer.exec('DELETE FROM big')
+      }
+      expect(writer.scalar('PRAGMA integrity_check')).toBe('ok')
+      expect(reader.scalar('PRAGMA integrity_check')).toBe('ok')
+    } finally {
+      reader.close()
+      writer.close()
+    }
+  })
+
   test('a rolled-back transaction that spilled frames leaves the reader consistent', () => {
     const { writer, reader, rvfs } = spillingSetup()
     try {
