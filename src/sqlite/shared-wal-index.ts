@@ -31,6 +31,8 @@
  *   checkpoints; past that a write fails with SQLITE_IOERR_SHMMAP instead of growing the index.
  */
 
+import type { WalIndex } from './local-wal-index.ts'
+
 /** SQLite's WAL index page (WALINDEX_PGSZ): every xShmMap asks for this size. */
 export const SHM_REGION_BYTES = 32 * 1024
 /** 256 regions: a WAL of a million frames; raftlite checkpoints long before. */
@@ -82,7 +84,7 @@ interface LockMasks {
 }
 
 /** One thread's view of the shared WAL index of one database. */
-export class SharedWalIndexSide {
+export class SharedWalIndexSide implements WalIndex {
   readonly #control: Int32Array
   readonly #master: Int32Array
   readonly #heap: HeapAccess
@@ -102,7 +104,7 @@ export class SharedWalIndexSide {
   }
 
   /** A connection id unique across sides (0 means "nobody" in the lock table). */
-  connectionId(local: number): number {
+  #id(local: number): number {
     return local * MAX_SIDES + this.side + 1
   }
 
@@ -112,10 +114,12 @@ export class SharedWalIndexSide {
 
   /**
    * The pointer to region `region` in this side's heap, mapping it (from the master's content)
-   * if the master has it or `extend` asks for it; 0 if neither; -1 past the buffer's capacity.
+   * if the master has it or `extend` asks for it; 0 if neither; -1 past the buffer's capacity
+   * (or for a region size other than SQLite's).
    */
-  map(connection: number, region: number, extend: boolean): number {
-    this.#join(connection)
+  map(local: number, region: number, size: number, extend: boolean): number {
+    if (size !== SHM_REGION_BYTES) return -1
+    this.#join(this.#id(local))
     while (this.#local.length <= region) {
       const r = this.#local.length
       if (r >= MAX_REGIONS) return -1
@@ -135,7 +139,8 @@ export class SharedWalIndexSide {
   }
 
   /** SQLite's xShmLock: `flags` as SQLite passes them (1 unlock, 2 lock, 4 shared, 8 exclusive). */
-  shmLock(connection: number, offset: number, n: number, flags: number): number {
+  shmLock(local: number, offset: number, n: number, flags: number): number {
+    const connection = this.#id(local)
     const masks = this.#join(connection)
     const mask = ((1 << n) - 1) << offset
     const control = this.#control
@@ -188,10 +193,11 @@ export class SharedWalIndexSide {
   }
 
   /** A connection lets go of the index; the last one of every side leaves it empty. */
-  unmap(connection: number): void {
+  unmap(local: number): boolean {
+    const connection = this.#id(local)
     const masks = this.#masks.get(connection)
-    if (!masks) return
-    if (masks.shared || masks.exclusive) this.shmLock(connection, 0, SLOTS, 1)
+    if (!masks) return this.#masks.size === 0
+    if (masks.shared || masks.exclusive) this.shmLock(local, 0, SLOTS, 1)
     this.#masks.delete(connection)
     if (this.#masks.size === 0) {
       this.#publish()
@@ -208,6 +214,7 @@ export class SharedWalIndexSide {
       Atomics.store(this.#control, REGIONS, 0)
     }
     this.#unlock()
+    return this.#masks.size === 0
   }
 
   /**

@@ -9,8 +9,9 @@
  * temporary files are nameless and live in memory.
  *
  * Locking is tracked in process (one process owns a data directory; the node takes a lock
- * file for that). The WAL index ("shm") lives in the WASM heap, shared by this process's
- * connections, and is rebuilt from the WAL after a restart as SQLite expects.
+ * file for that). The WAL index ("shm") lives in the WASM heap, shared by this thread's
+ * connections (local-wal-index.ts), or with another thread's through a SharedArrayBuffer
+ * (shared-wal-index.ts); either is rebuilt from the WAL after a restart as SQLite expects.
  */
 import { type FileHandle, type FilePort, FileNotFoundError } from '../ports/file-port.ts'
 import { type Clock, systemClock } from '../ports/clock.ts'
@@ -18,7 +19,8 @@ import { type RandomSource, cryptoRandom } from '../ports/random.ts'
 import { MemoryFilePort } from '../storage/memory-file-port.ts'
 import { SeededRandom } from './seeded-random.ts'
 import { WAL_FRAME_HEADER, WalFrameWriter } from './wal-frame-writer.ts'
-import { SHM_REGION_BYTES, SharedWalIndexSide } from './shared-wal-index.ts'
+import { SharedWalIndexSide } from './shared-wal-index.ts'
+import { LocalWalIndex, type WalIndex } from './local-wal-index.ts'
 import { type Ptr, type Sqlite3, structs } from './sqlite-api.ts'
 
 const LOCK_NONE = 0
@@ -26,10 +28,6 @@ const LOCK_SHARED = 1
 const LOCK_RESERVED = 2
 const LOCK_PENDING = 3
 const LOCK_EXCLUSIVE = 4
-const SHM_SLOTS = 8
-// xShmLock flags; sqlite-wasm does not export these constants.
-const SHM_UNLOCK = 1
-const SHM_SHARED = 4
 const SQLITE_IOERR_SHMMAP = 5386 // SQLITE_IOERR | (21 << 8)
 /** Julian day number of the Unix epoch, in milliseconds (what xCurrentTimeInt64 adds). */
 const UNIX_EPOCH_JULIAN_MS = 210866760000000
@@ -55,14 +53,6 @@ interface OpenFile {
   port: FilePort
 }
 
-interface ShmState {
-  regions: Ptr[]
-  regionSize: number
-  users: Set<number>
-  shared: Map<number, number>[] // per slot: owner -> count
-  exclusive: (number | null)[]
-}
-
 export interface VfsOptions {
   files: FilePort
   clock?: Clock
@@ -84,7 +74,8 @@ export class RaftliteVfs {
   readonly #random: RandomSource
   readonly #open = new Map<Ptr, OpenFile>()
   readonly #locks = new Map<string, Map<number, number>>()
-  readonly #shm = new Map<string, ShmState>()
+  /** The WAL indexes of databases only this thread's connections use, by path. */
+  readonly #localIndexes = new Map<string, LocalWalIndex>()
   /** Paths of the databases this VFS may open (with their companions). */
   readonly #owned = new Set<string>()
   #nextId = 1
@@ -284,52 +275,19 @@ export class RaftliteVfs {
       xDeviceCharacteristics: (): number => capi.SQLITE_IOCAP_POWERSAFE_OVERWRITE,
       xShmMap: (pFile: Ptr, region: number, size: number, extend: number, ppOut: Ptr): number => {
         const f = file(pFile)
-        const shared = this.#sharedSide(f)
-        if (shared) {
-          const p = size === SHM_REGION_BYTES ? shared.map(shared.connectionId(f.id), region, extend !== 0) : -1
-          if (p < 0) return SQLITE_IOERR_SHMMAP
-          wasm.poke32(ppOut, p)
-          return 0
-        }
-        const shm = this.#shmFor(f)
-        shm.users.add(f.id)
-        shm.regionSize = size
-        while (shm.regions.length <= region) {
-          if (!extend) {
-            wasm.poke32(ppOut, 0)
-            return 0
-          }
-          const p = wasm.alloc(size)
-          heap().fill(0, p, p + size)
-          shm.regions.push(p)
-        }
-        wasm.poke32(ppOut, shm.regions[region])
+        const p = this.#walIndex(f).map(f.id, region, size, extend !== 0)
+        if (p < 0) return SQLITE_IOERR_SHMMAP
+        wasm.poke32(ppOut, p)
         return 0
       },
       xShmLock: (pFile: Ptr, offset: number, n: number, flags: number): number => {
         const f = file(pFile)
-        const shared = this.#sharedSide(f)
-        return shared ? shared.shmLock(shared.connectionId(f.id), offset, n, flags) : this.#shmLock(f, offset, n, flags)
+        return this.#walIndex(f).shmLock(f.id, offset, n, flags)
       },
       xShmBarrier: (): void => {},
       xShmUnmap: (pFile: Ptr): number => {
         const f = file(pFile)
-        const shared = this.#sharedSide(f)
-        if (shared) {
-          shared.unmap(shared.connectionId(f.id))
-          return 0
-        }
-        const shm = this.#shm.get(f.path)
-        if (!shm) return 0
-        shm.users.delete(f.id)
-        for (let i = 0; i < SHM_SLOTS; i++) {
-          shm.shared[i].delete(f.id)
-          if (shm.exclusive[i] === f.id) shm.exclusive[i] = null
-        }
-        if (shm.users.size === 0) {
-          for (const p of shm.regions) wasm.dealloc(p)
-          this.#shm.delete(f.path)
-        }
+        if (this.#walIndex(f).unmap(f.id) && !this.#sharedSide(f)) this.#localIndexes.delete(f.path)
         return 0
       },
     }
@@ -515,42 +473,16 @@ export class RaftliteVfs {
     this.#shared?.side.sync()
   }
 
-  #shmFor(f: OpenFile): ShmState {
-    let shm = this.#shm.get(f.path)
-    if (!shm) {
-      shm = {
-        regions: [],
-        regionSize: 0,
-        users: new Set(),
-        shared: Array.from({ length: SHM_SLOTS }, () => new Map<number, number>()),
-        exclusive: new Array<number | null>(SHM_SLOTS).fill(null),
-      }
-      this.#shm.set(f.path, shm)
+  /** The WAL index `f`'s database uses: the shared one, or this thread's own. */
+  #walIndex(f: OpenFile): WalIndex {
+    const shared = this.#sharedSide(f)
+    if (shared) return shared
+    let index = this.#localIndexes.get(f.path)
+    if (!index) {
+      const { wasm } = this.#sqlite3
+      index = new LocalWalIndex({ alloc: (n) => wasm.alloc(n), dealloc: (p) => wasm.dealloc(p), zero: (p, n) => wasm.heap8u().fill(0, p, p + n) })
+      this.#localIndexes.set(f.path, index)
     }
-    return shm
-  }
-
-  #shmLock(f: OpenFile, offset: number, n: number, flags: number): number {
-    const { capi } = this.#sqlite3
-    const shm = this.#shmFor(f)
-    const slots = Array.from({ length: n }, (_, i) => offset + i)
-    if (flags & SHM_UNLOCK) {
-      for (const s of slots) {
-        if (shm.exclusive[s] === f.id) shm.exclusive[s] = null
-        shm.shared[s].delete(f.id)
-      }
-      return 0
-    }
-    if (flags & SHM_SHARED) {
-      for (const s of slots) if (shm.exclusive[s] !== null && shm.exclusive[s] !== f.id) return capi.SQLITE_BUSY
-      for (const s of slots) shm.shared[s].set(f.id, 1)
-      return 0
-    }
-    for (const s of slots) {
-      if (shm.exclusive[s] !== null && shm.exclusive[s] !== f.id) return capi.SQLITE_BUSY
-      for (const id of shm.shared[s].keys()) if (id !== f.id) return capi.SQLITE_BUSY
-    }
-    for (const s of slots) shm.exclusive[s] = f.id
-    return 0
+    return index
   }
 }
