@@ -31,27 +31,15 @@ export async function readBodyText(request: Request, limit: number, source?: Bod
 export async function readBodyBytes(request: Request, limit: number, source?: BodySource): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN)
   if (declared > limit) throw tooLarge(limit)
+  const body = source ?? (request.body ? chunksOf(request.body) : null)
   const chunks: Uint8Array[] = []
   let total = 0
-  if (source) {
-    // Past the limit the rest is left unread: the server discards it after the 413.
-    for await (const chunk of source) {
+  // Leaving the loop early (past the limit) ends the source: the stream is cancelled.
+  if (body) {
+    for await (const chunk of body) {
       total += chunk.length
       if (total > limit) throw tooLarge(limit)
       chunks.push(chunk)
-    }
-  } else {
-    if (!request.body) return new Uint8Array(0)
-    const reader = request.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.length
-      if (total > limit) {
-        await reader.cancel()
-        throw tooLarge(limit)
-      }
-      chunks.push(value)
     }
   }
   if (chunks.length === 0) return new Uint8Array(0)
@@ -63,6 +51,22 @@ export async function readBodyBytes(request: Request, limit: number, source?: Bo
     offset += c.length
   }
   return out
+}
+
+/** A Web stream's chunks, cancelling the stream if the reader stops early. */
+async function* chunksOf(stream: ReadableStream<Uint8Array>): BodySource {
+  const reader = stream.getReader()
+  let done = false
+  try {
+    for (;;) {
+      const next = await reader.read()
+      if (next.done) break
+      yield next.value
+    }
+    done = true
+  } finally {
+    if (!done) await reader.cancel()
+  }
 }
 
 function tooLarge(limit: number): RequestError {
