@@ -160,6 +160,16 @@ function spillingSetup() {
   const reader = open(rvfs, true)
   return { files, buffer, wvfs, writer, rvfs, reader }
 }
+/** Runs `use` on a spilling pair (spillingSetup), then closes both connections whatever happened. */
+function withSpilling(use: (pair: ReturnType<typeof spillingSetup>) => void): void {
+  const pair = spillingSetup()
+  try {
+    use(pair)
+  } finally {
+    pair.reader.close()
+    pair.writer.close()
+  }
+}
 /** USERS, the 8 exclusive holders, the 8 shared counts, and the 4 sides' file SHARED and PENDING+ counts. */
 const counters = (buffer: SharedArrayBuffer) => {
   const c = new Int32Array(buffer, 0, 32)
@@ -170,8 +180,7 @@ const sum = (c: Connection) => Number(c.scalar('SELECT coalesce(sum(length(v)),0
 
 describe('shared WAL index: protocol corners (from a review against wal.c)', () => {
   test('an open read keeps its snapshot while the writer grows the index past several regions, checkpoints and restarts', () => {
-    const { writer, reader, rvfs } = spillingSetup()
-    try {
+    withSpilling(({ writer, reader, rvfs }) => {
       writer.exec("INSERT INTO t(v) VALUES ('a')")
       rvfs.syncSharedWalIndex()
       reader.exec('BEGIN')
@@ -190,15 +199,11 @@ describe('shared WAL index: protocol corners (from a review against wal.c)', () 
       rvfs.syncSharedWalIndex()
       expect(sum(reader)).toBe(sum(writer))
       expect(reader.scalar('PRAGMA integrity_check')).toBe('ok')
-    } finally {
-      reader.close()
-      writer.close()
-    }
+    })
   })
 
   test('one commit whose frames cross from one index region into the next: the reader sees every page of it', () => {
-    const { files, writer, reader, rvfs } = spillingSetup()
-    try {
+    withSpilling(({ files, writer, reader, rvfs }) => {
       writer.exec('CREATE TABLE b (id INTEGER PRIMARY KEY, v BLOB)')
       const pageSize = Number(writer.scalar('PRAGMA page_size'))
       const walFrames = () => {
@@ -221,15 +226,11 @@ describe('shared WAL index: protocol corners (from a review against wal.c)', () 
       const digest = (c: Connection) => c.scalar("SELECT count(*) || ':' || sum(length(v)) || ':' || group_concat(hex(substr(v, 1, 8)), '') FROM b")
       expect(digest(reader)).toBe(digest(writer))
       expect(reader.scalar('PRAGMA integrity_check')).toBe('ok')
-    } finally {
-      reader.close()
-      writer.close()
-    }
+    })
   })
 
   test('a VACUUM that spills frames before it commits, with the reader reading in between: both sides see its result', () => {
-    const { writer, reader, rvfs } = spillingSetup()
-    try {
+    withSpilling(({ writer, reader, rvfs }) => {
       writer.exec('CREATE TABLE big (v)')
       for (let i = 0; i < 50; i++) writer.exec('INSERT INTO big VALUES (hex(zeroblob(2000)))')
       writer.exec('DELETE FROM big')
@@ -245,15 +246,11 @@ describe('shared WAL index: protocol corners (from a review against wal.c)', () 
       }
       expect(writer.scalar('PRAGMA integrity_check')).toBe('ok')
       expect(reader.scalar('PRAGMA integrity_check')).toBe('ok')
-    } finally {
-      reader.close()
-      writer.close()
-    }
+    })
   })
 
   test('a rolled-back transaction that spilled frames leaves the reader consistent', () => {
-    const { writer, reader, rvfs } = spillingSetup()
-    try {
+    withSpilling(({ writer, reader, rvfs }) => {
       writer.exec("INSERT INTO t(v) VALUES ('a')")
       writer.exec('BEGIN')
       writer.exec(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 500) INSERT INTO t(v) SELECT randomblob(1500) FROM c`)
@@ -264,10 +261,7 @@ describe('shared WAL index: protocol corners (from a review against wal.c)', () 
       rvfs.syncSharedWalIndex()
       expect(count(reader)).toBe(2)
       expect(reader.scalar('PRAGMA integrity_check')).toBe('ok')
-    } finally {
-      reader.close()
-      writer.close()
-    }
+    })
   })
 
   test('the writer side with two connections (rw and ro, as the worker has) and a loop reader', () => {
