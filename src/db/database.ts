@@ -285,7 +285,8 @@ export class Database {
       // next batch: each batch is atomic on its own.
       if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) {
         const failed = results.some((r) => r.kind === 'error')
-        rw.exec(batch.transaction && !failed ? 'COMMIT' : 'ROLLBACK')
+        if (batch.transaction && !failed) this.#commitOrUndo(results)
+        else rw.exec('ROLLBACK')
       }
       const recorded = this.#recorder?.take() ?? []
       changes?.push(...recorded)
@@ -296,6 +297,24 @@ export class Database {
     if (this.#vfs.ioFailures !== ioFailuresBefore) throw new LocalApplyError(this.#vfs.lastError)
     this.#maybeCheckpoint()
     return results
+  }
+
+  /**
+   * Commits the batch's transaction. A COMMIT that SQLite refuses (deferred foreign keys still
+   * violated) leaves the transaction open: it is rolled back, and the refusal becomes the last
+   * statement's error, as when a statement of the transaction fails. Left open, it would swallow
+   * every later write until some ROLLBACK undid them all.
+   */
+  #commitOrUndo(results: StatementResult[]): void {
+    const rw = this.#rw
+    try {
+      rw.exec('COMMIT')
+    } catch (e) {
+      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) rw.exec('ROLLBACK')
+      const error = e instanceof Error ? e.message : String(e)
+      if (results.length > 0) results[results.length - 1] = { kind: 'error', error }
+      else throw e
+    }
   }
 
   /** Runs read-only statements on the read-only connection. */

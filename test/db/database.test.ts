@@ -16,6 +16,21 @@ const batch = (statements: BoundStatement[], extra: Partial<WriteBatch> = {}): W
 })
 
 describe('Database', () => {
+  test('a transaction whose COMMIT SQLite refuses (deferred foreign keys) is rolled back, not left open to swallow later writes', async () => {
+    const db = await Database.open({ files: new MemoryFilePort(), path: '/fk/db.sqlite', foreignKeys: true })
+    db.applyBatch(batch([s('CREATE TABLE parent (id INTEGER PRIMARY KEY)'), s('CREATE TABLE child (id INTEGER PRIMARY KEY, p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)')]))
+    const refused = db.applyBatch(batch([s('INSERT INTO parent VALUES (1)'), s('INSERT INTO child VALUES (1, 99)')], { transaction: true }))
+    // The refusal is the last statement's error, as for a statement that fails in the transaction.
+    expect(refused).toMatchObject([{ kind: 'exec' }, { kind: 'error', error: expect.stringMatching(/FOREIGN KEY constraint failed/) }])
+    // The next write is committed on its own (before: it ran inside the open transaction, unseen).
+    expect(db.applyBatch(batch([s('INSERT INTO parent VALUES (2)')]))).toMatchObject([{ kind: 'exec' }])
+    expect(db.query([s('SELECT id FROM parent'), s('SELECT count(*) FROM child')])).toMatchObject([
+      { kind: 'rows', rows: { rows: [[2n]] } },
+      { kind: 'rows', rows: { rows: [[0n]] } },
+    ])
+    db.close()
+  })
+
   test('writes through the rw connection and reads through the ro one', async () => {
     const db = await Database.open({ files: new MemoryFilePort(), path: '/d/db.sqlite' })
     const r = db.applyBatch(batch([
