@@ -50,6 +50,13 @@ const SALT_2 = 9
 /** Frames whose hash entries region 0 holds (SQLite's HASHTABLE_NPAGE_ONE); 4096 in the others. */
 const FRAMES_IN_REGION_0 = 4096 - HEADER_WORDS
 const REGION_WORDS = SHM_REGION_BYTES / 4
+// Each region ends in a hash table of 8,192 16-bit slots (HASHTABLE_NSLOT) at word 4,096; a page
+// number's first slot is (pgno * 383) & 8191 (walHash), the next ones follow (walNextHash).
+const HASH_WORD = 4096
+const HASH_SLOTS = 8192
+const HASH_MULTIPLIER = 383
+/** A commit of at most this many frames publishes their index entries one by one (below). */
+const FRAMES_PUBLISHED_ONE_BY_ONE = 64
 
 // Int32 layout of the control block.
 const MUTEX = 0
@@ -65,6 +72,11 @@ const CONTROL_BYTES = (GENERATION + MAX_REGIONS) * 4
 
 export const SHM_OK = 0
 export const SHM_BUSY = 5 // SQLITE_BUSY
+
+/** The region that holds frame `frame`'s index entries (1-based frames, as SQLite counts them). */
+function regionOfFrame(frame: number): number {
+  return frame <= FRAMES_IN_REGION_0 ? 0 : 1 + Math.floor((frame - FRAMES_IN_REGION_0 - 1) / 4096)
+}
 
 /** The buffer to create once and hand to every thread that opens the database. */
 export function createSharedWalIndexBuffer(): SharedArrayBuffer {
@@ -264,9 +276,15 @@ export class SharedWalIndexSide implements WalIndex {
     let moved = false
     for (let w = 0; w < HEADER_COPIES_WORDS && !moved; w++) moved = heap[header + w] !== seen[w]
     if (moved) {
-      const [first, last] = this.#regionsAdded(heap[header + MX_FRAME] >>> 0, heap[header + SALT_1] === seen[SALT_1] && heap[header + SALT_2] === seen[SALT_2])
-      for (let r = first; r <= last; r++) {
-        if (this.#diff(heap, r, r === 0 ? HEADER_WORDS : 0, REGION_WORDS)) this.#bump(r)
+      const mxFrame = heap[header + MX_FRAME] >>> 0
+      const sameSalts = heap[header + SALT_1] === seen[SALT_1] && heap[header + SALT_2] === seen[SALT_2]
+      const published = seen[MX_FRAME] >>> 0
+      if (sameSalts && mxFrame > published && mxFrame - published <= FRAMES_PUBLISHED_ONE_BY_ONE) this.#publishFrames(heap, published + 1, mxFrame)
+      else {
+        const [first, last] = this.#regionsAdded(mxFrame, sameSalts)
+        for (let r = first; r <= last; r++) {
+          if (this.#diff(heap, r, r === 0 ? HEADER_WORDS : 0, REGION_WORDS)) this.#bump(r)
+        }
       }
     }
     // The header last: whoever sees it sees the hash tables it names.
@@ -274,6 +292,61 @@ export class SharedWalIndexSide implements WalIndex {
     const changed = this.#diff(heap, 0, 0, HEADER_WORDS)
     this.#unlock()
     if (changed) this.#bump(0)
+  }
+
+  /**
+   * Publishes the index entries of frames `from`..`to` (a commit's), not their whole regions:
+   * each frame's page number and the hash slot SQLite gave it (walIndexAppend: the first empty
+   * slot from the page's hash on). A region whose first frame is among them was cleared whole by
+   * SQLite, so it goes out whole (tidiness: the reasons below make stale slots harmless), as does
+   * one where a slot is not where SQLite puts it (a safety net: it always is). What
+   * SQLite cleared of frames never committed (walCleanupHash) stays in the master until a whole
+   * region goes out: readers skip frames past the header's last, and look a frame up by its page
+   * number, so a stale slot only lengthens a probe.
+   */
+  #publishFrames(heap: Int32Array, from: number, to: number): void {
+    let region = -1
+    let changed = false
+    let whole = false
+    const done = () => {
+      if (region >= 0 && changed && !whole) this.#bump(region)
+    }
+    for (let frame = from; frame <= to; frame++) {
+      const r = regionOfFrame(frame)
+      if (r !== region) {
+        done()
+        region = r
+        changed = false
+        whole = false
+      }
+      if (whole) continue
+      if (r >= this.#local.length) return done() // not mapped here: nothing of it to publish
+      const idx = frame - (r === 0 ? 0 : FRAMES_IN_REGION_0 + (r - 1) * 4096)
+      const slotChanged = idx === 1 ? -1 : this.#publishEntry(heap, r, idx)
+      if (slotChanged < 0) {
+        whole = true
+        if (this.#diff(heap, r, r === 0 ? HEADER_WORDS : 0, REGION_WORDS)) this.#bump(r)
+      } else if (slotChanged > 0) changed = true
+    }
+    done()
+  }
+
+  /** Publishes frame `idx` of region `r`: its page number and hash slot. 1 if a word changed, 0 if not, -1 if its slot is not found. */
+  #publishEntry(heap: Int32Array, r: number, idx: number): number {
+    const base = this.#local[r] >> 2
+    const pgnoWord = (r === 0 ? HEADER_WORDS : 0) + idx - 1
+    const pgno = heap[base + pgnoWord] >>> 0
+    if (pgno === 0) return -1
+    let changed = this.#diff(heap, r, pgnoWord, pgnoWord + 1)
+    let slot = Math.imul(pgno, HASH_MULTIPLIER) & (HASH_SLOTS - 1)
+    for (let probes = 0; probes < HASH_SLOTS; probes++) {
+      const word = HASH_WORD + (slot >> 1)
+      const value = (heap[base + word] >>> ((slot & 1) * 16)) & 0xffff
+      if (value === idx) return (this.#diff(heap, r, word, word + 1) || changed) ? 1 : 0
+      if (value === 0) return -1
+      slot = (slot + 1) & (HASH_SLOTS - 1)
+    }
+    return -1
   }
 
   /**
@@ -285,8 +358,7 @@ export class SharedWalIndexSide implements WalIndex {
     const published = this.#shadow[0][MX_FRAME] >>> 0
     const lastRegion = this.#local.length - 1
     if (!sameSalts || mxFrame < published) return [0, lastRegion]
-    const regionOf = (frame: number) => (frame <= FRAMES_IN_REGION_0 ? 0 : 1 + Math.floor((frame - FRAMES_IN_REGION_0 - 1) / 4096))
-    return [Math.min(regionOf(Math.max(published, 1)), lastRegion), Math.min(regionOf(Math.max(mxFrame, 1)), lastRegion)]
+    return [Math.min(regionOfFrame(Math.max(published, 1)), lastRegion), Math.min(regionOfFrame(Math.max(mxFrame, 1)), lastRegion)]
   }
 
   /** Writes words [from, to) of region `r` that this side changed; whether any did. */
