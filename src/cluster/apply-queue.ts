@@ -11,6 +11,18 @@ const MAX_RUN = 256
 
 export type ApplyOutcome = { ok: true; value: unknown } | { ok: false; error: Error }
 
+/**
+ * A state machine's answer known before its apply is done (a held apply, docs/engine.md): the
+ * entry is settled with `value` at once, and later entries wait for `done`. If `done` fails, the
+ * answer already given may be wrong on this node: the node stops (`ApplyHost.fatal`).
+ */
+export class AnsweredEarly {
+  constructor(
+    readonly value: unknown,
+    readonly done: Promise<void>,
+  ) {}
+}
+
 export interface StateMachine {
   /**
    * Applies a committed normal entry. `local` is true on the node that proposed it. A promise
@@ -27,6 +39,14 @@ export interface StateMachine {
   applyConfChange(change: ConfChange, entry: Entry): void
   /** Replaces the state with a snapshot received from the leader (already persisted). */
   installSnapshot(snapshot: Snapshot): void | Promise<void>
+  /**
+   * Optional: the leader's own entry, just appended, is next to apply; the state machine may
+   * start applying it while it becomes durable, holding its commit. `apply` then answers it
+   * with `AnsweredEarly`. Nothing it does may be seen before the entry is applied.
+   */
+  holdApply?(entry: Entry): void
+  /** Optional: the entry given to `holdApply` may never commit here; undo what was held. */
+  dropHeld?(): void
 }
 
 /** What the queue needs of the driver that owns it. */
@@ -40,6 +60,8 @@ export interface ApplyHost {
   /** The entry is applied (or failed): record it and answer its proposer. */
   settle(entry: Entry, local: boolean, result: unknown, failure: Error | undefined): void
   onError(error: unknown): void
+  /** An apply whose answer was given failed afterwards: this node can no longer be trusted. */
+  fatal(error: unknown): void
   stopped(): boolean
 }
 
@@ -150,7 +172,11 @@ export class ApplyQueue {
     }
     if (result instanceof Promise) {
       return result.then(
-        (value: unknown) => host.settle(entry, local, value, undefined),
+        (value: unknown) => {
+          if (!(value instanceof AnsweredEarly)) return host.settle(entry, local, value, undefined)
+          host.settle(entry, local, value.value, undefined)
+          return value.done.catch((e: unknown) => host.fatal(e))
+        },
         (e: unknown) => {
           host.onError(e)
           host.settle(entry, local, undefined, e instanceof Error ? e : new Error(String(e)))

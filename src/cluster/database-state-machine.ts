@@ -5,15 +5,16 @@
  */
 import { decodeCommand } from '../db/command-codec.ts'
 import type { Database } from '../db/database.ts'
-import type { Engine } from '../db/engine.ts'
+import type { Engine, HeldEntry } from '../db/engine.ts'
 import type { RowChange } from '../db/row-changes.ts'
 import type { StatementResult } from '../db/statement-result.ts'
-import type { WriteBatch } from '../db/write-batch.ts'
+import { isHoldable, type WriteBatch } from '../db/write-batch.ts'
 import type { ConfChange, Entry, Snapshot } from '../raft/types.ts'
 import type { Connection } from '../sqlite/connection.ts'
 import { decodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND } from './load-commands.ts'
 import type { Members } from './members.ts'
 import type { ApplyOutcome, StateMachine } from './raft-driver.ts'
+import { AnsweredEarly } from './apply-queue.ts'
 
 export interface AppliedWrite {
   results: StatementResult[]
@@ -45,6 +46,10 @@ export class DatabaseStateMachine implements StateMachine {
   /** Leader-stamped time (ms) of the newest write applied here: what `freshness_strict` checks. */
   lastWriteTimestamp = 0
   readonly #listeners = new Set<(applied: AppliedChanges) => void>()
+  /** Held applies: answered as soon as committed, or applied the usual way after all (`undone`). */
+  readonly heldApplies = { answered: 0, undone: 0 }
+  /** The leader's own entry the engine runs while it becomes durable, its commit held. */
+  #held: { entry: HeldEntry; batch: WriteBatch; results: Promise<StatementResult[]> } | null = null
 
   constructor(
     private readonly db: () => Database,
@@ -71,7 +76,7 @@ export class DatabaseStateMachine implements StateMachine {
     }
   }
 
-  apply(entry: Entry, local: boolean): AppliedWrite | undefined | Promise<AppliedWrite | undefined> {
+  apply(entry: Entry, local: boolean): AppliedWrite | undefined | Promise<AppliedWrite | AnsweredEarly | undefined> {
     if (this.engine) return this.#applyInWorker(this.engine, entry, local)
     const command = decodeCommand(entry.data)
     const changes = this.#listeners.size > 0 ? ([] as RowChange[]) : undefined
@@ -89,6 +94,36 @@ export class DatabaseStateMachine implements StateMachine {
       results: this.db().query(command.statements, { transaction: command.transaction, timeoutMs: command.timeoutMs }),
       raftIndex: entry.index,
     }
+  }
+
+  /**
+   * The leader's own entry, just appended and next to apply: the engine runs it while Raft makes
+   * it durable and holds its commit, so that once committed it is answered at once (one hop to
+   * the worker fewer on a lone write's path; docs/engine.md). Only for holdable batches, and not
+   * while row changes are recorded (those are taken at commit).
+   */
+  holdApply(entry: Entry): void {
+    const engine = this.engine
+    if (!engine || this.#listeners.size > 0) return
+    let command: ReturnType<typeof decodeCommand>
+    try {
+      command = decodeCommand(entry.data)
+    } catch {
+      return // applied (and refused) the usual way
+    }
+    if (command.kind !== 'write' || !isHoldable(command.batch)) return
+    const held = { index: entry.index, term: entry.term }
+    const results = engine.holdApply(held, command.batch)
+    results.catch(() => {}) // a hold that failed is applied the usual way
+    this.#held = { entry: held, batch: command.batch, results }
+  }
+
+  /** The held entry may never commit here (leadership lost, a snapshot): undo it. */
+  dropHeld(): void {
+    if (!this.#held) return
+    this.#held = null
+    this.heldApplies.undone++
+    void this.engine?.rollbackHeld().catch(() => {})
   }
 
   /**
@@ -136,6 +171,7 @@ export class DatabaseStateMachine implements StateMachine {
       }
       if (command.kind === 'write') {
         this.lastWriteTimestamp = command.batch.timestampMs
+        this.#takeHeld(entry) // applied in the run: the engine undoes what it held first
         writes.push({ index: entry.index, batch: command.batch })
         continue
       }
@@ -150,10 +186,19 @@ export class DatabaseStateMachine implements StateMachine {
     return outcomes
   }
 
-  async #applyInWorker(engine: Engine, entry: Entry, local: boolean): Promise<AppliedWrite | undefined> {
+  async #applyInWorker(engine: Engine, entry: Entry, local: boolean): Promise<AppliedWrite | AnsweredEarly | undefined> {
     const command = decodeCommand(entry.data)
     if (command.kind === 'write') {
       this.lastWriteTimestamp = command.batch.timestampMs
+      const held = this.#takeHeld(entry)
+      if (held) {
+        const results = await held.results.catch(() => null)
+        // Commits what the engine holds, or applies the batch now if that was undone: the
+        // outcome is the same, so the entry is answered before the engine has done it.
+        if (results) this.heldApplies.answered++
+        else this.heldApplies.undone++
+        if (results) return new AnsweredEarly({ results, raftIndex: entry.index } satisfies AppliedWrite, engine.commitHeld(held.entry, held.batch))
+      }
       const [applied] = await engine.applyBatches([{ batch: command.batch, recordChanges: this.#listeners.size > 0 }])
       if (applied.changes) this.#report(entry.index, command.batch.timestampMs, applied.changes)
       return { results: applied.results, raftIndex: entry.index }
@@ -185,6 +230,16 @@ export class DatabaseStateMachine implements StateMachine {
     }
     if (!local) return undefined
     return { results: await engine.query(command.statements, { transaction: command.transaction, timeoutMs: command.timeoutMs }), raftIndex: entry.index }
+  }
+
+  /** The held apply if `entry` is the one held; forgets a hold that `entry` supersedes. */
+  #takeHeld(entry: Entry): { entry: HeldEntry; batch: WriteBatch; results: Promise<StatementResult[]> } | null {
+    const held = this.#held
+    if (!held || entry.index < held.entry.index) return null
+    this.#held = null
+    if (held.entry.index === entry.index && held.entry.term === entry.term && this.#listeners.size === 0) return held
+    this.heldApplies.undone++ // another entry took its place, or its changes are wanted now
+    return null
   }
 
   applyConfChange(change: ConfChange): void {

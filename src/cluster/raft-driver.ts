@@ -103,6 +103,7 @@ export class RaftDriver {
       applyRun: fsm.applyRun && ((run) => fsm.applyRun!(run)),
       settle: (entry, local, result, failure) => this.#settleApplied(entry, local, result, failure),
       onError: (error) => this.#o.onError?.(error),
+      fatal: (error) => this.#fail(error),
       stopped: () => this.#stopped,
     })
   }
@@ -332,12 +333,16 @@ export class RaftDriver {
       // repaired at start (the state machine's snapshot is newer), never the other way round.
       if (rd.snapshot) {
         // Entries before the snapshot finish applying first: the install replaces their state.
+        fsm.dropHeld?.()
         await this.applyIdle()
         await fsm.installSnapshot(rd.snapshot)
         if (this.#stopped) return
         log.applySnapshot(rd.snapshot.metadata)
       }
-      if (rd.entries.length > 0) log.append(rd.entries)
+      if (rd.entries.length > 0) {
+        log.append(rd.entries)
+        this.#maybeHold(rd.entries, rd.committedEntries.length)
+      }
       if (rd.hardState) {
         log.setHardState(rd.hardState)
         this.#term = rd.hardState.term
@@ -381,6 +386,20 @@ export class RaftDriver {
       raft.advance()
       this.#runBetween()
     }
+  }
+
+  /**
+   * A leader's lone new entry of its own that is next to apply starts applying while it becomes
+   * durable: the state machine holds its commit until the entry commits (`holdApply`). Next to
+   * apply: every entry before it is settled, so its engine call has been made (an apply still
+   * finishing, `AnsweredEarly.done`, is ahead of the hold in the engine's order).
+   */
+  #maybeHold(appended: readonly Entry[], committed: number): void {
+    const fsm = this.#o.fsm
+    if (!fsm.holdApply || appended.length !== 1 || committed > 0) return
+    const entry = appended[0]
+    if (entry.type !== 'normal' || entry.index !== this.#applied + 1 || this.#pending.get(entry.index)?.term !== entry.term) return
+    fsm.holdApply(entry)
   }
 
   /** Applies the committed entries that precede `unsynced`; returns how many it applied. */
@@ -440,7 +459,10 @@ export class RaftDriver {
   #onSoftState(state: SoftState): void {
     const lostLeadership = this.#soft.role === 'leader' && state.role !== 'leader'
     this.#soft = state
-    if (lostLeadership) this.#waits.leadershipLost()
+    if (lostLeadership) {
+      this.#o.fsm.dropHeld?.()
+      this.#waits.leadershipLost()
+    }
     this.#o.onSoftState?.(state)
   }
 }

@@ -15,7 +15,7 @@ import { type BoundStatement, Connection } from '../sqlite/connection.ts'
 import { statementSeed } from '../sqlite/seeded-random.ts'
 import { type QueryOptions, readQuery, runStatement } from './read-query.ts'
 import type { StatementResult } from './statement-result.ts'
-import type { WriteBatch } from './write-batch.ts'
+import { isHoldable, type WriteBatch } from './write-batch.ts'
 import { recordQueuedBatch } from './applied-queue.ts'
 import { type RowChange, RowChangeRecorder } from './row-changes.ts'
 import { DatabaseImage } from './database-image.ts'
@@ -243,10 +243,43 @@ export class Database {
    * randomness seed derived from the batch's seed, so every replica computes the same rows.
    */
   applyBatch(batch: WriteBatch, changes?: RowChange[]): StatementResult[] {
+    return this.#runBatch(batch, changes, false).results
+  }
+
+  /**
+   * Runs a write batch up to its commit and holds the commit (`open`: a transaction is left
+   * open), for a leader that applies its own entry while Raft makes it durable
+   * (docs/engine.md, "Speculative applies"). Then `commitHeld` commits it, or
+   * `rollbackHeld` undoes it. Only for batches whose statements run alike in one transaction as
+   * on their own: a single statement, or a batch that is one transaction (`isHoldable`).
+   * A batch that failed holds nothing: its outcome is final as it is.
+   */
+  holdBatch(batch: WriteBatch, changes?: RowChange[]): { results: StatementResult[]; open: boolean } {
+    if (!isHoldable(batch)) throw new Error('this batch cannot be held before its commit')
+    return this.#runBatch(batch, changes, true)
+  }
+
+  /** Commits the batch `holdBatch` left open. */
+  commitHeld(): void {
+    this.#assertOpen()
+    const ioFailuresBefore = this.#vfs.ioFailures
+    if (!this.#sqlite3.capi.sqlite3_get_autocommit(this.#rw.db)) this.#rw.exec('COMMIT')
+    if (this.#vfs.ioFailures !== ioFailuresBefore) throw new LocalApplyError(this.#vfs.lastError)
+    this.#maybeCheckpoint()
+  }
+
+  /** Undoes the batch `holdBatch` left open, if any. */
+  rollbackHeld(): void {
+    if (this.#closed || this.#suspended) return
+    if (!this.#sqlite3.capi.sqlite3_get_autocommit(this.#rw.db)) this.#rw.exec('ROLLBACK')
+  }
+
+  #runBatch(batch: WriteBatch, changes: RowChange[] | undefined, hold: boolean): { results: StatementResult[]; open: boolean } {
     this.#assertOpen()
     const ioFailuresBefore = this.#vfs.ioFailures
     const results: StatementResult[] = []
     const rw = this.#rw
+    let open = false
     if (batch.queueId) {
       // Before the batch and outside its transaction: a repeat is skipped whole, and a batch
       // whose statements failed still counts as applied (its outcome is final).
@@ -258,10 +291,11 @@ export class Database {
         this.#vfs.unpin()
       }
       this.#recorder?.take() // raftlite's own bookkeeping, not the client's data
-      if (!fresh) return []
+      if (!fresh) return { results: [], open: false }
     }
     try {
-      if (batch.transaction) rw.exec('BEGIN')
+      // A held single statement runs in a transaction of its own, as it would in autocommit.
+      if (batch.transaction || hold) rw.exec('BEGIN')
       for (let i = 0; i < batch.statements.length; i++) {
         const stmt = batch.statements[i]
         if (stmt.sql.trim() === '') continue
@@ -285,7 +319,9 @@ export class Database {
       // next batch: each batch is atomic on its own.
       if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) {
         const failed = results.some((r) => r.kind === 'error')
-        if (batch.transaction && !failed) this.#commitOrUndo(results)
+        const ioFailed = this.#vfs.ioFailures !== ioFailuresBefore
+        if (hold && !failed && !ioFailed) open = true
+        else if ((batch.transaction || hold) && !failed) this.#commitOrUndo(results)
         else rw.exec('ROLLBACK')
       }
       const recorded = this.#recorder?.take() ?? []
@@ -294,9 +330,18 @@ export class Database {
     // A committed write that failed on this node's disk is no statement error: the other
     // replicas may have applied it. Answering "failed" and running on would diverge; throwing
     // stops the node (the driver fails stop), and a restart applies the entry again.
-    if (this.#vfs.ioFailures !== ioFailuresBefore) throw new LocalApplyError(this.#vfs.lastError)
-    this.#maybeCheckpoint()
-    return results
+    if (this.#vfs.ioFailures !== ioFailuresBefore) {
+      if (open) rw.exec('ROLLBACK')
+      throw new LocalApplyError(this.#vfs.lastError)
+    }
+    if (open && rw.pendingForeignKeyViolations() > 0) {
+      // Its COMMIT would fail on deferred foreign keys, where the batch on its own fails as it
+      // runs: undo it and give the answer it gives on its own.
+      rw.exec('ROLLBACK')
+      return this.#runBatch(batch, changes, false)
+    }
+    if (!open) this.#maybeCheckpoint()
+    return { results, open }
   }
 
   /**

@@ -7,7 +7,8 @@
  * are transferred, not copied. Reads that arrive while two are in flight wait and then cross
  * together, in one message (`queryEach`): under load, one hop serves many reads.
  */
-import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineCommand, type EngineImage, type EngineMethod, type EngineQuery, type EngineQueryOutcome } from './engine.ts'
+import { ENGINE_METHODS, type Engine, type EngineApplied, type EngineApply, type EngineCommand, type EngineImage, type EngineMethod, type EngineQuery, type EngineQueryOutcome, type HeldEntry } from './engine.ts'
+import type { WriteBatch } from './write-batch.ts'
 import { ImageAbandonedError } from './database-image.ts'
 import { InvalidDatabaseError } from './database-restore.ts'
 import { ResultTooLargeError } from '../sqlite/result-cap.ts'
@@ -165,6 +166,15 @@ export class RemoteEngine implements Engine {
   }
   applyCommand(command: EngineCommand): Promise<{ result: unknown; changes?: RowChange[] }> {
     return this.#call('applyCommand', [command])
+  }
+  holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]> {
+    return this.#call('holdApply', [entry, batch])
+  }
+  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void> {
+    return this.#call('commitHeld', [entry, batch])
+  }
+  rollbackHeld(): Promise<void> {
+    return this.#call('rollbackHeld', [])
   }
 
   /** The waiting reads, in one message; each settles with its own outcome. */

@@ -83,13 +83,32 @@ export interface Engine {
   checkLoadable(path: string): Promise<void>
   vacuumInto(path: string): Promise<void>
   applyCommand(command: EngineCommand): Promise<{ result: unknown; changes?: RowChange[] }>
+  /**
+   * Runs a leader's own write (a holdable batch, `isHoldable`) while Raft makes it durable, and
+   * holds its commit (docs/engine.md, "Applies during the fsync"); row changes are not recorded.
+   * Any other call that writes or swaps the database first undoes what is held.
+   */
+  holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]>
+  /**
+   * Applies the held entry once committed: commits what is held for it, or, if that was undone
+   * meanwhile (or never held), applies `batch` now, with the same outcome.
+   */
+  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void>
+  /** Undoes what is held, if anything (the entry may never commit). */
+  rollbackHeld(): Promise<void>
+}
+
+/** Names a held apply: the log entry it is (index and term name an entry once and for all). */
+export interface HeldEntry {
+  index: number
+  term: number
 }
 
 /** The methods an engine serves by name (the worker protocol's allowlist). */
 export const ENGINE_METHODS = [
   'applyBatches', 'query', 'queryEach', 'refusal', 'isReadOnly', 'checkpoint', 'takeWritten', 'sizes', 'pragmas', 'sqliteVersion',
   'closeConnections', 'reopen', 'close', 'openImage', 'readImage', 'readImageSql', 'closeImage', 'abandonImages',
-  'checkLoadable', 'vacuumInto', 'applyCommand',
+  'checkLoadable', 'vacuumInto', 'applyCommand', 'holdApply', 'commitHeld', 'rollbackHeld',
 ] as const satisfies readonly (keyof Engine)[]
 
 export type EngineMethod = (typeof ENGINE_METHODS)[number]

@@ -6,7 +6,9 @@
 import { decodeLoadCommit, LOAD_CHUNK_COMMAND, LOAD_COMMIT_COMMAND, loadChunkHandler } from '../cluster/load-commands.ts'
 import type { Database } from './database.ts'
 import type { DatabaseImage } from './database-image.ts'
-import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage, EngineQuery, EngineQueryOutcome } from './engine.ts'
+import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage, EngineQuery, EngineQueryOutcome, HeldEntry } from './engine.ts'
+import type { StatementResult } from './statement-result.ts'
+import type { WriteBatch } from './write-batch.ts'
 import type { RowChange } from './row-changes.ts'
 import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 
@@ -19,6 +21,8 @@ export class InThreadEngine implements Engine {
   #recording: boolean | null = null
   readonly #images = new Map<number, OpenImage>()
   #nextImage = 1
+  /** The entry whose apply is held before its commit (`open`: a transaction waits for it). */
+  #held: { entry: HeldEntry; open: boolean } | null = null
 
   constructor(
     readonly database: Database,
@@ -27,6 +31,7 @@ export class InThreadEngine implements Engine {
   ) {}
 
   async applyBatches(batches: EngineApply[]): Promise<EngineApplied[]> {
+    this.#undoHeld()
     const db = this.database
     const recordChanges = batches.some((b) => b.recordChanges)
     db.recordRowChanges(recordChanges)
@@ -61,6 +66,7 @@ export class InThreadEngine implements Engine {
   }
 
   async checkpoint(): Promise<boolean> {
+    this.#undoHeld()
     return this.database.checkpoint()
   }
 
@@ -81,6 +87,7 @@ export class InThreadEngine implements Engine {
   }
 
   async closeConnections(): Promise<void> {
+    this.#undoHeld()
     this.#recording = this.database.suspend()
   }
 
@@ -91,6 +98,7 @@ export class InThreadEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.#undoHeld()
     this.database.close()
   }
 
@@ -130,15 +138,18 @@ export class InThreadEngine implements Engine {
   }
 
   async checkLoadable(path: string): Promise<void> {
+    this.#undoHeld()
     await this.database.checkLoadable(path)
   }
 
   async vacuumInto(path: string): Promise<void> {
+    this.#undoHeld()
     await this.database.vacuumInto(path)
   }
 
   /** raftlite's own commands that need the SQL connection (a load's chunks and commit). */
   async applyCommand({ name, timestampMs, seed, payload, recordChanges }: EngineCommand): Promise<{ result: unknown; changes?: RowChange[] }> {
+    this.#undoHeld()
     const db = this.database
     db.recordRowChanges(recordChanges)
     if (name === LOAD_COMMIT_COMMAND) {
@@ -149,6 +160,37 @@ export class InThreadEngine implements Engine {
     const changes: RowChange[] | undefined = recordChanges ? [] : undefined
     const result = db.applyCommand(timestampMs, seed, (connection) => loadChunkHandler({ payload, connection }), changes)
     return changes ? { result, changes } : { result }
+  }
+
+  async holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]> {
+    this.#undoHeld()
+    const db = this.database
+    db.recordRowChanges(false) // changes are taken at commit: a held apply records none
+    const { results, open } = db.holdBatch(batch)
+    this.#held = { entry, open }
+    return results
+  }
+
+  async commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void> {
+    const held = this.#held
+    if (held && held.entry.index === entry.index && held.entry.term === entry.term) {
+      this.#held = null
+      if (held.open) this.database.commitHeld()
+      return
+    }
+    // Undone meanwhile (or never held): the same batch on the same state, so the same outcome.
+    await this.applyBatches([{ batch, recordChanges: false }])
+  }
+
+  async rollbackHeld(): Promise<void> {
+    this.#undoHeld()
+  }
+
+  /** What is held must not be committed by, or block, another call's work. */
+  #undoHeld(): void {
+    if (!this.#held) return
+    this.#held = null
+    this.database.rollbackHeld()
   }
 
   #image(id: number): OpenImage {

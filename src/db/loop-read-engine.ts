@@ -13,7 +13,7 @@
  * to the worker, and its shape stays there.
  */
 import type { BoundStatement } from '../sqlite/connection.ts'
-import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage, EngineQuery, EngineQueryOutcome } from './engine.ts'
+import type { Engine, EngineApplied, EngineApply, EngineCommand, EngineImage, EngineQuery, EngineQueryOutcome, HeldEntry } from './engine.ts'
 import type { RemoteEngine } from './engine-protocol.ts'
 import { LOOP_READ_MS, type LoopReader } from './loop-reader.ts'
 import type { QueryOptions } from './read-query.ts'
@@ -21,6 +21,7 @@ import type { RowChange } from './row-changes.ts'
 import type { StatementResult } from './statement-result.ts'
 import { sqlShape } from './sql-shape.ts'
 import type { ByteRange } from '../storage/write-tracking-file-port.ts'
+import type { WriteBatch } from './write-batch.ts'
 
 /** SQL texts remembered as fit (true) or unfit (false) for the loop; the oldest are forgotten. */
 const REMEMBERED_TEXTS = 2048
@@ -147,6 +148,16 @@ export class LoopReadEngine implements Engine {
   }
   applyCommand(command: EngineCommand): Promise<{ result: unknown; changes?: RowChange[] }> {
     return this.#worker.applyCommand(command)
+  }
+  // What is held is not committed, so reads on the loop (committed state only) may go on.
+  holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]> {
+    return this.#worker.holdApply(entry, batch)
+  }
+  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void> {
+    return this.#worker.commitHeld(entry, batch)
+  }
+  rollbackHeld(): Promise<void> {
+    return this.#worker.rollbackHeld()
   }
 }
 

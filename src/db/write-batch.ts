@@ -31,3 +31,18 @@ export interface QueueId {
   origin: string
   sequence: bigint
 }
+
+/** One INSERT, UPDATE, DELETE or REPLACE, alone in its text (no `;` before its end). */
+const PLAIN_WRITE = /^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\s[^;]*;?\s*$/i
+
+/**
+ * Whether the batch runs alike inside one transaction whose commit waits as it does on its own:
+ * a single plain write, or a batch that is one transaction of plain writes. Transaction control,
+ * `VACUUM`, `PRAGMA`, `ATTACH`, several statements in one text and queued batches (bookkept
+ * outside their transaction) are not.
+ */
+export function isHoldable(batch: WriteBatch): boolean {
+  if (batch.queueId || batch.statements.length === 0) return false
+  if (!batch.transaction && batch.statements.length !== 1) return false
+  return batch.statements.every((s) => PLAIN_WRITE.test(s.sql))
+}

@@ -90,6 +90,7 @@ export function statusDocument(node: ApiNode): Record<string, JsonValue> {
         version: node.sqliteVersion,
         engine: node.engineKind ?? 'thread', // raftlite: in a worker or on the event loop
         ...(node.engineReads ? { reads: node.engineReads } : {}), // raftlite: where reads ran (worker engine)
+        ...(node.heldApplies ? { held_applies: node.heldApplies } : {}), // raftlite: applies run during the fsync (worker engine)
         pragmas: db.pragmas(),
       },
     },

@@ -141,6 +141,10 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return engine instanceof LoopReadEngine ? { ...engine.counts } : undefined
   }
 
+  get heldApplies(): { answered: number; undone: number } | undefined {
+    return this.#parts.storage.engine ? { ...this.stateMachine.heldApplies } : undefined
+  }
+
   get engineKind(): 'worker' | 'worker-all' | 'thread' {
     const engine = this.#parts.storage.engine
     return engine ? (engine instanceof LoopReadEngine ? 'worker' : 'worker-all') : 'thread'

@@ -46,6 +46,7 @@ export class NotReadOnlyError extends Error {
 const CACHE_LIMIT = 256
 const PREPARE_PERSISTENT = 0x01
 const STMTSTATUS_VM_STEP = 4
+const SQLITE_DBSTATUS_DEFERRED_FKS = 10
 /** How often (in VM steps) the progress handler runs: the granularity of limits. */
 const PROGRESS_STEPS = 1000
 const encoder = new TextEncoder()
@@ -143,6 +144,24 @@ export class Connection {
    */
   exec(sql: string): void {
     this.#trustedRun(sql, false)
+  }
+
+  /**
+   * Foreign-key violations the transaction's COMMIT would still refuse (deferred ones; 0 when it
+   * would pass): SQLITE_DBSTATUS_DEFERRED_FKS.
+   */
+  pendingForeignKeyViolations(): number {
+    const { capi, wasm } = this.#sqlite3
+    const stack = wasm.pstack.pointer
+    try {
+      const current = wasm.pstack.allocPtr()
+      const highwater = wasm.pstack.allocPtr()
+      const rc = capi.sqlite3_db_status(this.db, SQLITE_DBSTATUS_DEFERRED_FKS, current, highwater, 0)
+      if (rc !== 0) throw this.#error(rc)
+      return wasm.peekPtr(current)
+    } finally {
+      wasm.pstack.restore(stack)
+    }
   }
 
   /** Raftlite's own SQL (trusted, as `exec`): the first column of the first row, or null. */

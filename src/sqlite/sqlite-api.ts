@@ -50,6 +50,8 @@ export interface Capi {
   sqlite3_changes64(db: Ptr): bigint
   sqlite3_last_insert_rowid(db: Ptr): bigint
   sqlite3_get_autocommit(db: Ptr): number
+  /** A connection's counter (`op`): its current value and high-water mark, written through pointers. */
+  sqlite3_db_status(db: Ptr, op: number, current: Ptr, highwater: Ptr, reset: number): number
   sqlite3_interrupt(db: Ptr): void
   sqlite3_progress_handler(db: Ptr, n: number, handler: ((arg: Ptr) => number) | 0, arg: Ptr): void
   sqlite3_randomness(target: Uint8Array): Uint8Array
