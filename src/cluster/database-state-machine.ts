@@ -46,8 +46,12 @@ export class DatabaseStateMachine implements StateMachine {
   /** Leader-stamped time (ms) of the newest write applied here: what `freshness_strict` checks. */
   lastWriteTimestamp = 0
   readonly #listeners = new Set<(applied: AppliedChanges) => void>()
-  /** Held applies: answered as soon as committed, or applied the usual way after all (`undone`). */
-  readonly heldApplies = { answered: 0, undone: 0 }
+  /**
+   * Held applies: `answered` from the hold once committed; of those, `reapplied` because the hold
+   * was undone before its commit (a snapshot's checkpoint, say); `dropped`, applied the usual way
+   * (leadership lost, another entry in its place, a change listener arrived).
+   */
+  readonly heldApplies = { answered: 0, reapplied: 0, dropped: 0 }
   /** The leader's own entry the engine runs while it becomes durable, its commit held. */
   #held: { entry: HeldEntry; batch: WriteBatch; results: Promise<StatementResult[]> } | null = null
 
@@ -122,7 +126,7 @@ export class DatabaseStateMachine implements StateMachine {
   dropHeld(): void {
     if (!this.#held) return
     this.#held = null
-    this.heldApplies.undone++
+    this.heldApplies.dropped++
     void this.engine?.rollbackHeld().catch(() => {})
   }
 
@@ -171,7 +175,21 @@ export class DatabaseStateMachine implements StateMachine {
       }
       if (command.kind === 'write') {
         this.lastWriteTimestamp = command.batch.timestampMs
-        this.#takeHeld(entry) // applied in the run: the engine undoes what it held first
+        const held = this.#takeHeld(entry)
+        const results = held && (await held.results.catch(() => null))
+        if (held && results) {
+          // Committed together with later entries: commit what is held, in its place in the run.
+          await flush()
+          this.heldApplies.answered++
+          try {
+            await this.#commitHeld(engine, held)
+            outcomes.push({ ok: true, value: { results, raftIndex: entry.index } satisfies AppliedWrite })
+          } catch (e) {
+            outcomes.push(failed(e))
+          }
+          continue
+        }
+        if (held) this.heldApplies.dropped++
         writes.push({ index: entry.index, batch: command.batch })
         continue
       }
@@ -191,14 +209,14 @@ export class DatabaseStateMachine implements StateMachine {
     if (command.kind === 'write') {
       this.lastWriteTimestamp = command.batch.timestampMs
       const held = this.#takeHeld(entry)
-      if (held) {
-        const results = await held.results.catch(() => null)
+      const results = held && (await held.results.catch(() => null))
+      if (held && results) {
         // Commits what the engine holds, or applies the batch now if that was undone: the
         // outcome is the same, so the entry is answered before the engine has done it.
-        if (results) this.heldApplies.answered++
-        else this.heldApplies.undone++
-        if (results) return new AnsweredEarly({ results, raftIndex: entry.index } satisfies AppliedWrite, engine.commitHeld(held.entry, held.batch))
+        this.heldApplies.answered++
+        return new AnsweredEarly({ results, raftIndex: entry.index } satisfies AppliedWrite, this.#commitHeld(engine, held))
       }
+      if (held) this.heldApplies.dropped++ // the hold failed: applied the usual way
       const [applied] = await engine.applyBatches([{ batch: command.batch, recordChanges: this.#listeners.size > 0 }])
       if (applied.changes) this.#report(entry.index, command.batch.timestampMs, applied.changes)
       return { results: applied.results, raftIndex: entry.index }
@@ -232,13 +250,17 @@ export class DatabaseStateMachine implements StateMachine {
     return { results: await engine.query(command.statements, { transaction: command.transaction, timeoutMs: command.timeoutMs }), raftIndex: entry.index }
   }
 
+  async #commitHeld(engine: Engine, held: { entry: HeldEntry; batch: WriteBatch }): Promise<void> {
+    if (!(await engine.commitHeld(held.entry, held.batch))) this.heldApplies.reapplied++
+  }
+
   /** The held apply if `entry` is the one held; forgets a hold that `entry` supersedes. */
   #takeHeld(entry: Entry): { entry: HeldEntry; batch: WriteBatch; results: Promise<StatementResult[]> } | null {
     const held = this.#held
     if (!held || entry.index < held.entry.index) return null
     this.#held = null
     if (held.entry.index === entry.index && held.entry.term === entry.term && this.#listeners.size === 0) return held
-    this.heldApplies.undone++ // another entry took its place, or its changes are wanted now
+    this.heldApplies.dropped++ // another entry took its place, or its changes are wanted now
     return null
   }
 

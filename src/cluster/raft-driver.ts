@@ -396,7 +396,7 @@ export class RaftDriver {
    */
   #maybeHold(appended: readonly Entry[], committed: number): void {
     const fsm = this.#o.fsm
-    if (!fsm.holdApply || appended.length !== 1 || committed > 0) return
+    if (!fsm.holdApply || appended.length !== 1 || committed > 0 || this.#soft.role !== 'leader') return
     const entry = appended[0]
     if (entry.type !== 'normal' || entry.index !== this.#applied + 1 || this.#pending.get(entry.index)?.term !== entry.term) return
     fsm.holdApply(entry)

@@ -11,7 +11,7 @@ import type { Clock } from '../ports/clock.ts'
 import { systemClock } from '../ports/clock.ts'
 import { loadSqlite, type Sqlite3 } from '../sqlite/sqlite-api.ts'
 import { RaftliteVfs } from '../sqlite/vfs.ts'
-import { type BoundStatement, Connection } from '../sqlite/connection.ts'
+import { type BoundStatement, Connection, type ConnectionCounters } from '../sqlite/connection.ts'
 import { statementSeed } from '../sqlite/seeded-random.ts'
 import { type QueryOptions, readQuery, runStatement } from './read-query.ts'
 import type { StatementResult } from './statement-result.ts'
@@ -48,6 +48,8 @@ export class Database {
   #lastPragmas: { rw: Record<string, string>; ro: Record<string, string> } | null = null
   /** Between `suspend` and `resume`: the connections are closed. */
   #suspended = false
+  /** What `last_insert_rowid()` and `changes()` said before the batch held now (`holdBatch`). */
+  #heldCounters: ConnectionCounters | null = null
   /** Installed while someone listens for row changes (see `recordRowChanges`). */
   #recorder: RowChangeRecorder | null = null
   readonly #images = new Set<DatabaseImage>()
@@ -248,30 +250,46 @@ export class Database {
 
   /**
    * Runs a write batch up to its commit and holds the commit (`open`: a transaction is left
-   * open), for a leader that applies its own entry while Raft makes it durable
-   * (docs/engine.md, "Speculative applies"). Then `commitHeld` commits it, or
-   * `rollbackHeld` undoes it. Only for batches whose statements run alike in one transaction as
-   * on their own: a single statement, or a batch that is one transaction (`isHoldable`).
-   * A batch that failed holds nothing: its outcome is final as it is.
+   * open), for a leader that applies its own entry while Raft makes it durable (docs/engine.md,
+   * "Applies during the fsync"). Then `commitHeld` commits it, or `rollbackHeld` undoes it, and
+   * with it what the batch did to `last_insert_rowid()` and `changes()` (the connection carries
+   * them from batch to batch; a ROLLBACK does not restore them). Only for batches whose
+   * statements run alike in one transaction as on their own (`isHoldable`). A transaction batch
+   * that failed holds nothing (it is undone whole), nor does a batch SQLite's COMMIT would refuse:
+   * it is run as on its own, which ends in the same refusal and changes nothing.
    */
   holdBatch(batch: WriteBatch, changes?: RowChange[]): { results: StatementResult[]; open: boolean } {
     if (!isHoldable(batch)) throw new Error('this batch cannot be held before its commit')
-    return this.#runBatch(batch, changes, true)
+    this.#assertOpen()
+    const rw = this.#rw
+    const before = rw.counters()
+    let held = this.#runBatch(batch, changes, true)
+    if (held.open && rw.pendingForeignKeyViolations() > 0) {
+      rw.exec('ROLLBACK')
+      rw.restoreCounters(before)
+      held = this.#runBatch(batch, changes, false)
+    }
+    this.#heldCounters = before
+    return held
   }
 
   /** Commits the batch `holdBatch` left open. */
   commitHeld(): void {
     this.#assertOpen()
+    this.#heldCounters = null
     const ioFailuresBefore = this.#vfs.ioFailures
     if (!this.#sqlite3.capi.sqlite3_get_autocommit(this.#rw.db)) this.#rw.exec('COMMIT')
     if (this.#vfs.ioFailures !== ioFailuresBefore) throw new LocalApplyError(this.#vfs.lastError)
     this.#maybeCheckpoint()
   }
 
-  /** Undoes the batch `holdBatch` left open, if any. */
+  /** Undoes what `holdBatch` did: its open transaction, and its effect on the connection's counters. */
   rollbackHeld(): void {
+    const counters = this.#heldCounters
+    this.#heldCounters = null
     if (this.#closed || this.#suspended) return
     if (!this.#sqlite3.capi.sqlite3_get_autocommit(this.#rw.db)) this.#rw.exec('ROLLBACK')
+    if (counters) this.#rw.restoreCounters(counters)
   }
 
   #runBatch(batch: WriteBatch, changes: RowChange[] | undefined, hold: boolean): { results: StatementResult[]; open: boolean } {
@@ -319,9 +337,12 @@ export class Database {
       // next batch: each batch is atomic on its own.
       if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) {
         const failed = results.some((r) => r.kind === 'error')
-        const ioFailed = this.#vfs.ioFailures !== ioFailuresBefore
-        if (hold && !failed && !ioFailed) open = true
-        else if ((batch.transaction || hold) && !failed) this.#commitOrUndo(results)
+        if (hold) {
+          // A single statement that failed may have kept rows (OR FAIL, RAISE(FAIL)), which
+          // autocommit would commit: held too. A transaction batch that failed is undone whole.
+          if (this.#vfs.ioFailures === ioFailuresBefore && !(batch.transaction && failed)) open = true
+          else rw.exec('ROLLBACK')
+        } else if (batch.transaction && !failed) this.#commitOrUndo(results)
         else rw.exec('ROLLBACK')
       }
       const recorded = this.#recorder?.take() ?? []
@@ -333,12 +354,6 @@ export class Database {
     if (this.#vfs.ioFailures !== ioFailuresBefore) {
       if (open) rw.exec('ROLLBACK')
       throw new LocalApplyError(this.#vfs.lastError)
-    }
-    if (open && rw.pendingForeignKeyViolations() > 0) {
-      // Its COMMIT would fail on deferred foreign keys, where the batch on its own fails as it
-      // runs: undo it and give the answer it gives on its own.
-      rw.exec('ROLLBACK')
-      return this.#runBatch(batch, changes, false)
     }
     if (!open) this.#maybeCheckpoint()
     return { results, open }

@@ -170,7 +170,7 @@ export class RemoteEngine implements Engine {
   holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]> {
     return this.#call('holdApply', [entry, batch])
   }
-  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void> {
+  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<boolean> {
     return this.#call('commitHeld', [entry, batch])
   }
   rollbackHeld(): Promise<void> {

@@ -90,10 +90,11 @@ export interface Engine {
    */
   holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]>
   /**
-   * Applies the held entry once committed: commits what is held for it, or, if that was undone
-   * meanwhile (or never held), applies `batch` now, with the same outcome.
+   * Applies the held entry once committed: commits what is held for it (true), or, if that was
+   * undone meanwhile (or never held), applies `batch` now (false), with the same outcome; if the
+   * outcome differs from the one held (answered already), it fails, and the node must stop.
    */
-  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void>
+  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<boolean>
   /** Undoes what is held, if anything (the entry may never commit). */
   rollbackHeld(): Promise<void>
 }

@@ -22,7 +22,9 @@ export class InThreadEngine implements Engine {
   readonly #images = new Map<number, OpenImage>()
   #nextImage = 1
   /** The entry whose apply is held before its commit (`open`: a transaction waits for it). */
-  #held: { entry: HeldEntry; open: boolean } | null = null
+  #held: { entry: HeldEntry; open: boolean; results: StatementResult[] } | null = null
+  /** The last hold undone before its commit, and what it answered: applied anew, it must agree. */
+  #undone: { entry: HeldEntry; results: StatementResult[] } | null = null
 
   constructor(
     readonly database: Database,
@@ -164,22 +166,30 @@ export class InThreadEngine implements Engine {
 
   async holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]> {
     this.#undoHeld()
+    this.#undone = null
     const db = this.database
     db.recordRowChanges(false) // changes are taken at commit: a held apply records none
     const { results, open } = db.holdBatch(batch)
-    this.#held = { entry, open }
+    this.#held = { entry, open, results }
     return results
   }
 
-  async commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void> {
+  async commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<boolean> {
     const held = this.#held
-    if (held && held.entry.index === entry.index && held.entry.term === entry.term) {
+    if (held && sameEntry(held.entry, entry)) {
       this.#held = null
       if (held.open) this.database.commitHeld()
-      return
+      return true
     }
     // Undone meanwhile (or never held): the same batch on the same state, so the same outcome.
-    await this.applyBatches([{ batch, recordChanges: false }])
+    // That outcome may have been answered already: if it is not the same, this node cannot go on.
+    const undone = this.#undone && sameEntry(this.#undone.entry, entry) ? this.#undone : null
+    this.#undone = null
+    const [applied] = await this.applyBatches([{ batch, recordChanges: false }])
+    if (undone && !sameOutcome(undone.results, applied.results)) {
+      throw new Error(`entry ${entry.index} applied anew gave another outcome than the one held for it: stopping rather than diverge from the answer given`)
+    }
+    return false
   }
 
   async rollbackHeld(): Promise<void> {
@@ -188,8 +198,10 @@ export class InThreadEngine implements Engine {
 
   /** What is held must not be committed by, or block, another call's work. */
   #undoHeld(): void {
-    if (!this.#held) return
+    const held = this.#held
+    if (!held) return
     this.#held = null
+    this.#undone = { entry: held.entry, results: held.results }
     this.database.rollbackHeld()
   }
 
@@ -198,4 +210,14 @@ export class InThreadEngine implements Engine {
     if (!open) throw new Error(`database image ${id} is closed`)
     return open
   }
+}
+
+function sameEntry(a: HeldEntry, b: HeldEntry): boolean {
+  return a.index === b.index && a.term === b.term
+}
+
+/** The same statement outcomes, timings aside. */
+function sameOutcome(a: StatementResult[], b: StatementResult[]): boolean {
+  const text = (results: StatementResult[]) => JSON.stringify(results.map(({ time: _, ...rest }) => rest), (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v))
+  return text(a) === text(b)
 }

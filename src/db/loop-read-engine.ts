@@ -153,7 +153,7 @@ export class LoopReadEngine implements Engine {
   holdApply(entry: HeldEntry, batch: WriteBatch): Promise<StatementResult[]> {
     return this.#worker.holdApply(entry, batch)
   }
-  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<void> {
+  commitHeld(entry: HeldEntry, batch: WriteBatch): Promise<boolean> {
     return this.#worker.commitHeld(entry, batch)
   }
   rollbackHeld(): Promise<void> {

@@ -58,7 +58,7 @@ export interface ApiNode extends DataNode, EventTarget {
   /** With the worker engine and reads on the loop: how many ran where (docs/engine.md). */
   readonly engineReads?: { loop: number; worker: number; movedToWorker: number }
   /** Applies the leader ran during its fsync (worker engine): answered at commit, or undone. */
-  readonly heldApplies?: { answered: number; undone: number }
+  readonly heldApplies?: { answered: number; reapplied: number; dropped: number }
   readonly queue: WriteQueue
   readonly database: Database
   readonly stats: NodeStats

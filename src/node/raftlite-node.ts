@@ -141,7 +141,7 @@ export class RaftliteNode extends EventTarget implements ApiNode, ClusterNode {
     return engine instanceof LoopReadEngine ? { ...engine.counts } : undefined
   }
 
-  get heldApplies(): { answered: number; undone: number } | undefined {
+  get heldApplies(): { answered: number; reapplied: number; dropped: number } | undefined {
     return this.#parts.storage.engine ? { ...this.stateMachine.heldApplies } : undefined
   }
 

@@ -47,6 +47,12 @@ const CACHE_LIMIT = 256
 const PREPARE_PERSISTENT = 0x01
 const STMTSTATUS_VM_STEP = 4
 const SQLITE_DBSTATUS_DEFERRED_FKS = 10
+
+/** What a connection's `last_insert_rowid()` and `changes()` answer. */
+export interface ConnectionCounters {
+  lastInsertRowid: bigint
+  changes: bigint
+}
 /** How often (in VM steps) the progress handler runs: the granularity of limits. */
 const PROGRESS_STEPS = 1000
 const encoder = new TextEncoder()
@@ -144,6 +150,27 @@ export class Connection {
    */
   exec(sql: string): void {
     this.#trustedRun(sql, false)
+  }
+
+  /** What `last_insert_rowid()` and `changes()` answer now. */
+  counters(): ConnectionCounters {
+    const { capi } = this.#sqlite3
+    return { lastInsertRowid: BigInt(capi.sqlite3_last_insert_rowid(this.db)), changes: BigInt(capi.sqlite3_changes64(this.db)) }
+  }
+
+  /**
+   * Makes `last_insert_rowid()` and `changes()` answer `counters` again (a ROLLBACK leaves them
+   * as the undone statements set them): the count by deleting that many rows from a temporary
+   * table (connection state, not the database; no row change is recorded for it), then the rowid.
+   */
+  restoreCounters(counters: ConnectionCounters): void {
+    this.exec('CREATE TEMP TABLE IF NOT EXISTS raftlite_counters (x)')
+    if (counters.changes > 0n) {
+      const fill = 'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ?) INSERT INTO temp.raftlite_counters SELECT n FROM c'
+      this.runTrusted({ sql: fill, positional: [counters.changes], named: null }, false)
+    }
+    this.exec('DELETE FROM temp.raftlite_counters WHERE 1')
+    this.#sqlite3.capi.sqlite3_set_last_insert_rowid(this.db, counters.lastInsertRowid)
   }
 
   /**

@@ -49,6 +49,7 @@ export interface Capi {
   sqlite3_sql(stmt: Ptr): string
   sqlite3_changes64(db: Ptr): bigint
   sqlite3_last_insert_rowid(db: Ptr): bigint
+  sqlite3_set_last_insert_rowid(db: Ptr, rowid: bigint): void
   sqlite3_get_autocommit(db: Ptr): number
   /** A connection's counter (`op`): its current value and high-water mark, written through pointers. */
   sqlite3_db_status(db: Ptr, op: number, current: Ptr, highwater: Ptr, reset: number): number

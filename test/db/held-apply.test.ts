@@ -55,8 +55,10 @@ test('held, committed, undone and applied again: the same results and a byte-ide
     const expected = plain.applyBatch(batch)
     const { results, open } = held.holdBatch(batch)
     expect(untimed(results), `batch ${i}`).toEqual(untimed(expected))
-    // A batch that failed holds nothing; one that changed rows holds its transaction open.
-    expect(open, `batch ${i}`).toBe(!expected.some((r) => r.kind === 'error'))
+    // A transaction batch that failed holds nothing; one that went through holds its transaction open.
+    const failed = expected.some((r) => r.kind === 'error')
+    if (!failed) expect(open, `batch ${i}`).toBe(true)
+    if (batch.transaction && failed) expect(open, `batch ${i}`).toBe(false)
     if (open) opened++
     if (i % 4 === 1) {
       // Undone (a snapshot came first, say), then applied the usual way.
@@ -159,5 +161,102 @@ test('the engine undoes what it holds before any other write, checkpoint or file
   await engine.holdApply({ index: 9, term: 3 }, insert('d', 7n))
   await engine.commitHeld({ index: 9, term: 3 }, insert('d', 7n))
   expect(await count()).toEqual([['a', 1n], ['b', 1n], ['c', 1n], ['d', 1n]])
+  await engine.close()
+})
+
+// Found by review: a single statement that fails under FAIL keeps the rows it changed before the
+// failure, and autocommit commits them; holding it must too. The other conflict resolutions, a
+// trigger's RAISE and a step budget behave alike held or not.
+test('held or not, every conflict resolution keeps the same rows and gives the same answer', async () => {
+  const setup = [
+    'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)',
+    "INSERT INTO t VALUES (3, 'c')",
+    'CREATE TABLE u (id INTEGER PRIMARY KEY ON CONFLICT FAIL, v TEXT)',
+    "INSERT INTO u VALUES (2, 'x')",
+    'CREATE TABLE w (id INTEGER PRIMARY KEY)',
+    "CREATE TRIGGER fail3 BEFORE INSERT ON w WHEN NEW.id = 3 BEGIN SELECT RAISE(FAIL, 'no 3'); END",
+    'CREATE TABLE r (id INTEGER PRIMARY KEY)',
+    "CREATE TRIGGER rollback3 BEFORE INSERT ON r WHEN NEW.id = 3 BEGIN SELECT RAISE(ROLLBACK, 'no 3'); END",
+    'CREATE TABLE ab (id INTEGER PRIMARY KEY)',
+    "CREATE TRIGGER abort3 BEFORE INSERT ON ab WHEN NEW.id = 3 BEGIN SELECT RAISE(ABORT, 'no 3'); END",
+    'CREATE TABLE big (id INTEGER PRIMARY KEY, b BLOB)',
+  ]
+  const writes = [
+    "INSERT OR FAIL INTO t(id, v) VALUES (1, 'a'), (2, 'b'), (4, 'c'), (5, 'd')",
+    "INSERT INTO u(id, v) VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+    'INSERT INTO w(id) VALUES (1), (2), (3), (4)',
+    "UPDATE OR FAIL t SET v = 'c' WHERE id IN (1, 2)",
+    "INSERT OR ROLLBACK INTO t VALUES (10, 'j'), (11, 'k'), (12, 'c')",
+    "INSERT OR ABORT INTO t VALUES (20, 'l'), (21, 'm'), (22, 'c')",
+    "INSERT OR IGNORE INTO t VALUES (30, 'n'), (31, 'c'), (32, 'o')",
+    'INSERT INTO r VALUES (1), (2), (3), (4)',
+    'INSERT INTO ab VALUES (1), (2), (3), (4)',
+    "REPLACE INTO t VALUES (40, 'c')",
+  ]
+  const plain = await Database.open({ files: new MemoryFilePort(), path: '/p/db.sqlite' })
+  const held = await Database.open({ files: new MemoryFilePort(), path: '/h/db.sqlite' })
+  for (const sql of setup) for (const db of [plain, held]) db.applyBatch({ ...base, seed: 1n, statements: [stmt(sql)] })
+  const dump = (db: Database) => ['t', 'u', 'w', 'r', 'ab', 'big'].map((table) => untimed(db.query([stmt(`SELECT * FROM ${table} ORDER BY 1`)])))
+  const batches: WriteBatch[] = writes.map((sql, i) => ({ ...base, seed: BigInt(i), statements: [stmt(sql)] }))
+  batches.push({ ...base, seed: 99n, timeoutMs: 1, statements: [stmt('INSERT INTO big SELECT x, randomblob(5000) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c)')] })
+  for (const batch of batches) {
+    const expected = untimed(plain.applyBatch(batch))
+    const { results, open } = held.holdBatch(batch)
+    expect(untimed(results), batch.statements[0].sql).toEqual(expected)
+    if (open) held.commitHeld()
+    expect(dump(held), batch.statements[0].sql).toEqual(dump(plain))
+  }
+  // The FAIL cases kept rows, so the comparison above saw partial writes, not only errors.
+  expect(untimed(plain.query([stmt('SELECT id FROM w ORDER BY id')]))).toMatchObject([{ rows: { rows: [[1n], [2n]] } }])
+  plain.close()
+  held.close()
+})
+
+// Found by review: a ROLLBACK does not restore what last_insert_rowid() and changes() answer, and
+// the write connection carries them from batch to batch: an undone hold must put them back.
+test('an undone hold leaves last_insert_rowid() and changes() as they were, for the entry applied anew and the next ones', async () => {
+  const engines = await Promise.all(['/f/db.sqlite', '/l/db.sqlite'].map(async (path) => new InThreadEngine(await Database.open({ files: new MemoryFilePort(), path, checkpointWalBytes: 0 }))))
+  const [follower, leader] = engines
+  const one = (sql: string, seed: bigint, mode: 'execute' | 'request' = 'execute'): WriteBatch => ({ ...base, seed, mode, statements: [stmt(sql)] })
+  const both = async (batch: WriteBatch) => {
+    for (const e of engines) await e.applyBatches([{ batch, recordChanges: false }])
+  }
+  await both(one('CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER)', 1n))
+  await both(one('CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER)', 2n))
+  await both(one('INSERT INTO a(id) VALUES (10), (11), (12)', 3n)) // last_insert_rowid 12, changes 3
+  // Held, undone by a checkpoint (a snapshot), applied anew: the answer, the leader and the
+  // follower agree on what last_insert_rowid() and changes() said.
+  const write = one('INSERT INTO t(id, x) VALUES (100, last_insert_rowid() * 1000 + changes()) RETURNING x', 4n, 'request')
+  const [usual] = await follower.applyBatches([{ batch: write, recordChanges: false }])
+  const answer = await leader.holdApply({ index: 9, term: 1 }, write)
+  await leader.checkpoint()
+  expect(await leader.commitHeld({ index: 9, term: 1 }, write)).toBe(false) // applied anew
+  expect(untimed(answer)).toEqual(untimed(usual.results))
+  // Held and dropped (leadership lost): the next leader's entries see the counters as the follower does.
+  await leader.holdApply({ index: 10, term: 1 }, one('INSERT INTO a(id, x) VALUES (555, 0), (556, 0)', 5n))
+  await leader.rollbackHeld()
+  await both(one('INSERT INTO t(id, x) VALUES (200, last_insert_rowid() * 1000 + changes())', 6n))
+  // changes() after an UPDATE held, undone and applied anew.
+  await both(one('INSERT INTO t(id) VALUES (300)', 7n))
+  const update = one('UPDATE a SET x = changes() + 1000', 8n)
+  await follower.applyBatches([{ batch: update, recordChanges: false }])
+  await leader.holdApply({ index: 12, term: 2 }, update)
+  await leader.checkpoint()
+  await leader.commitHeld({ index: 12, term: 2 }, update)
+  const dump = async (e: InThreadEngine) => untimed(await e.query([stmt('SELECT * FROM t ORDER BY id'), stmt('SELECT * FROM a ORDER BY id')]))
+  expect(await dump(leader)).toEqual(await dump(follower))
+  expect(await dump(leader)).toMatchObject([{ rows: { rows: [[100n, 12003n], [200n, 100001n], [300n, null]] } }, { rows: { rows: [[10n, 1001n], [11n, 1001n], [12n, 1001n]] } }])
+  for (const e of engines) await e.close()
+})
+
+test('an undone hold applied anew to another outcome than the one answered fails (the node stops) instead of diverging', async () => {
+  const database = await Database.open({ files: new MemoryFilePort(), path: '/x/db.sqlite', checkpointWalBytes: 0 })
+  const engine = new InThreadEngine(database)
+  await engine.applyBatches([{ batch: schema, recordChanges: false }])
+  const write: WriteBatch = { ...base, seed: 2n, statements: [stmt("INSERT INTO t(id, v) VALUES (1, 'held')")] }
+  await engine.holdApply({ index: 3, term: 1 }, write) // answered: inserted
+  await engine.checkpoint() // undone
+  database.applyBatch({ ...base, seed: 3n, statements: [stmt("INSERT INTO t(id, v) VALUES (1, 'other')")] }) // what the engine's order rules out
+  await expect(engine.commitHeld({ index: 3, term: 1 }, write)).rejects.toThrow(/applied anew gave another outcome/)
   await engine.close()
 })
