@@ -24,6 +24,7 @@ import type { DatabaseOptions } from './database-options.ts'
 import { stepBudgetFor } from './step-budget.ts'
 import { LocalApplyError } from './local-apply-error.ts'
 import { TableColumns } from './table-columns.ts'
+import { restoreCounters } from './connection-counters.ts'
 import { splitStatements } from './split-statements.ts'
 import { checkLoadable, copyDatabase, type StagedLoad, writeStagedFile } from './database-restore.ts'
 
@@ -263,14 +264,22 @@ export class Database {
     this.#assertOpen()
     const rw = this.#rw
     const before = rw.counters()
-    let held = this.#runBatch(batch, changes, true)
-    if (held.open && rw.pendingForeignKeyViolations() > 0) {
-      rw.exec('ROLLBACK')
-      rw.restoreCounters(before)
-      held = this.#runBatch(batch, changes, false)
+    try {
+      let held = this.#runBatch(batch, changes, true)
+      if (held.open && rw.pendingForeignKeyViolations() > 0) {
+        rw.exec('ROLLBACK')
+        restoreCounters(rw, before)
+        held = this.#runBatch(batch, changes, false)
+      }
+      this.#heldCounters = before
+      return held
+    } catch (e) {
+      // Nothing is held (#runBatch rolled back): the batch will be applied the usual way, from
+      // the counters as they were.
+      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) rw.exec('ROLLBACK')
+      restoreCounters(rw, before)
+      throw e
     }
-    this.#heldCounters = before
-    return held
   }
 
   /** Commits the batch `holdBatch` left open. */
@@ -289,7 +298,7 @@ export class Database {
     this.#heldCounters = null
     if (this.#closed || this.#suspended) return
     if (!this.#sqlite3.capi.sqlite3_get_autocommit(this.#rw.db)) this.#rw.exec('ROLLBACK')
-    if (counters) this.#rw.restoreCounters(counters)
+    if (counters) restoreCounters(this.#rw, counters)
   }
 
   #runBatch(batch: WriteBatch, changes: RowChange[] | undefined, hold: boolean): { results: StatementResult[]; open: boolean } {
@@ -311,6 +320,7 @@ export class Database {
       this.#recorder?.take() // raftlite's own bookkeeping, not the client's data
       if (!fresh) return { results: [], open: false }
     }
+    let completed = false
     try {
       // A held single statement runs in a transaction of its own, as it would in autocommit.
       if (batch.transaction || hold) rw.exec('BEGIN')
@@ -331,6 +341,7 @@ export class Database {
         if (result.kind === 'error') this.#recorder?.statementFailed(mark)
         if (result.kind === 'error' && batch.transaction) break
       }
+      completed = true
     } finally {
       this.#vfs.unpin()
       // A transaction left open (failed batch, or a client's own BEGIN) must not leak into the
@@ -340,7 +351,7 @@ export class Database {
         if (hold) {
           // A single statement that failed may have kept rows (OR FAIL, RAISE(FAIL)), which
           // autocommit would commit: held too. A transaction batch that failed is undone whole.
-          if (this.#vfs.ioFailures === ioFailuresBefore && !(batch.transaction && failed)) open = true
+          if (completed && this.#vfs.ioFailures === ioFailuresBefore && !(batch.transaction && failed)) open = true
           else rw.exec('ROLLBACK')
         } else if (batch.transaction && !failed) this.#commitOrUndo(results)
         else rw.exec('ROLLBACK')

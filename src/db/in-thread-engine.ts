@@ -218,6 +218,7 @@ function sameEntry(a: HeldEntry, b: HeldEntry): boolean {
 
 /** The same statement outcomes, timings aside. */
 function sameOutcome(a: StatementResult[], b: StatementResult[]): boolean {
-  const text = (results: StatementResult[]) => JSON.stringify(results.map(({ time: _, ...rest }) => rest), (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v))
+  const tagged = (_: string, v: unknown) => (typeof v === 'bigint' ? { bigint: `${v}` } : v instanceof Uint8Array ? { bytes: [...v] } : v)
+  const text = (results: StatementResult[]) => JSON.stringify(results.map(({ time: _, ...rest }) => rest), tagged)
   return text(a) === text(b)
 }

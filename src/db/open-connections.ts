@@ -9,6 +9,7 @@ import type { Sqlite3 } from '../sqlite/sqlite-api.ts'
 import { RaftliteVfs } from '../sqlite/vfs.ts'
 import { Connection } from '../sqlite/connection.ts'
 import type { DatabaseOptions, SqlFunction } from './database-options.ts'
+import { createCountersTable } from './connection-counters.ts'
 
 const vfsByPort = new WeakMap<FilePort, RaftliteVfs>()
 let vfsCount = 0
@@ -85,6 +86,7 @@ export function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: Dat
     rw.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
     if (options.checkpointOnClose === false) sqlite3.capi.sqlite3_db_config(rw.db, sqlite3.capi.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, 0)
     primeWal(rw)
+    createCountersTable(rw)
     ro = Connection.open(sqlite3, options.path, { readOnly: true, vfs: vfs.name, fileRefusal, monotonic })
     limitMemory(ro)
     ro.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)

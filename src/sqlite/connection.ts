@@ -158,19 +158,9 @@ export class Connection {
     return { lastInsertRowid: BigInt(capi.sqlite3_last_insert_rowid(this.db)), changes: BigInt(capi.sqlite3_changes64(this.db)) }
   }
 
-  /**
-   * Makes `last_insert_rowid()` and `changes()` answer `counters` again (a ROLLBACK leaves them
-   * as the undone statements set them): the count by deleting that many rows from a temporary
-   * table (connection state, not the database; no row change is recorded for it), then the rowid.
-   */
-  restoreCounters(counters: ConnectionCounters): void {
-    this.exec('CREATE TEMP TABLE IF NOT EXISTS raftlite_counters (x)')
-    if (counters.changes > 0n) {
-      const fill = 'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ?) INSERT INTO temp.raftlite_counters SELECT n FROM c'
-      this.runTrusted({ sql: fill, positional: [counters.changes], named: null }, false)
-    }
-    this.exec('DELETE FROM temp.raftlite_counters WHERE 1')
-    this.#sqlite3.capi.sqlite3_set_last_insert_rowid(this.db, counters.lastInsertRowid)
+  /** Makes `last_insert_rowid()` answer `rowid` (a ROLLBACK does not put it back). */
+  setLastInsertRowid(rowid: bigint): void {
+    this.#sqlite3.capi.sqlite3_set_last_insert_rowid(this.db, rowid)
   }
 
   /**

@@ -260,3 +260,49 @@ test('an undone hold applied anew to another outcome than the one answered fails
   await expect(engine.commitHeld({ index: 3, term: 1 }, write)).rejects.toThrow(/applied anew gave another outcome/)
   await engine.close()
 })
+
+// Found by a second review: undoing a hold once restored the counters through a temporary table
+// that only that leader had, under a name clients could use. Clients could then tell the
+// leader's write connection from a follower's (its temporary schema, a table of theirs it
+// shadowed), break every undo (a view of that name), or write data outside the log (a trigger
+// on it). The table now exists on every node from the start, under a reserved name.
+test('what an undo leaves on the write connection is the same on every node, and no client SQL can reach it', async () => {
+  const engines = await Promise.all(['/f/db.sqlite', '/l/db.sqlite'].map(async (path) => new InThreadEngine(await Database.open({ files: new MemoryFilePort(), path, checkpointWalBytes: 0 }))))
+  const [follower, leader] = engines
+  const one = (sql: string, seed: bigint, mode: 'execute' | 'request' = 'execute'): WriteBatch => ({ ...base, seed, mode, statements: [stmt(sql)] })
+  const both = async (batch: WriteBatch) => {
+    const out: unknown[] = []
+    for (const e of engines) out.push(untimed((await e.applyBatches([{ batch, recordChanges: false }]))[0].results))
+    expect(out[1], batch.statements[0].sql).toEqual(out[0])
+    return out[0] as StatementResult[]
+  }
+  let index = 10
+  const heldUndone = async (batch: WriteBatch) => {
+    const [usual] = await follower.applyBatches([{ batch, recordChanges: false }])
+    const held = await leader.holdApply({ index, term: 1 }, batch)
+    await leader.checkpoint() // a snapshot undoes the hold
+    expect(await leader.commitHeld({ index: index++, term: 1 }, batch)).toBe(false) // applied anew, same outcome
+    expect(untimed(held)).toEqual(untimed(usual.results))
+  }
+  await both(one('CREATE TABLE t (id INTEGER PRIMARY KEY, v)', 1n))
+  await both(one('CREATE TABLE audit (x)', 2n))
+  await both(one('CREATE TABLE raftlite_counters (x)', 3n)) // a client's own table, not shadowed
+  await both(one('INSERT INTO t(v) VALUES (1), (2), (3)', 4n))
+  await heldUndone(one('INSERT INTO t(v) SELECT count(*) FROM sqlite_temp_schema', 5n))
+  await heldUndone(one('INSERT INTO raftlite_counters VALUES (42)', 6n))
+  await heldUndone(one("INSERT INTO t(v) SELECT group_concat(name) FROM sqlite_temp_schema", 7n, 'request'))
+  // The reserved table cannot be shadowed, written, viewed over or triggered on by a client.
+  for (const sql of [
+    'CREATE TEMP VIEW _raftlite_counters AS SELECT 1 AS x',
+    'CREATE TEMP TRIGGER spy AFTER DELETE ON _raftlite_counters BEGIN INSERT INTO main.audit VALUES (old.x); END',
+    'INSERT INTO temp._raftlite_counters VALUES (1)',
+    'DROP TABLE temp._raftlite_counters',
+  ]) expect(await both(one(sql, 8n)), sql).toMatchObject([{ kind: 'error', error: expect.stringMatching(/reserved/) }])
+  await both(one('UPDATE raftlite_counters SET x = x + 1', 9n))
+  const dump = async (e: InThreadEngine) => untimed(await e.query([stmt('SELECT * FROM t ORDER BY id'), stmt('SELECT * FROM raftlite_counters'), stmt('SELECT count(*) FROM audit')]))
+  expect(await dump(leader)).toEqual(await dump(follower))
+  expect(await dump(leader)).toMatchObject([{ rows: { rows: [[1n, 1n], [2n, 2n], [3n, 3n], [4n, 1n], [5n, '_raftlite_counters']] } }, { rows: { rows: [[43n]] } }, { rows: { rows: [[0n]] } }])
+  // A write reading total_changes() is not held: undone and applied anew, it would not agree.
+  expect(isHoldable(one('INSERT INTO t(v) VALUES (total_changes())', 10n))).toBe(false)
+  for (const e of engines) await e.close()
+})
