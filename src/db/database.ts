@@ -230,7 +230,7 @@ export class Database {
       return result
     } finally {
       this.#vfs.unpin()
-      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) rw.exec('ROLLBACK')
+      if (rw.inTransaction) rw.exec('ROLLBACK')
       const recorded = this.#recorder?.take() ?? []
       changes?.push(...recorded)
       this.#maybeCheckpoint()
@@ -276,7 +276,7 @@ export class Database {
     } catch (e) {
       // Nothing is held (#runBatch rolled back): the batch will be applied the usual way, from
       // the counters as they were.
-      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) rw.exec('ROLLBACK')
+      if (rw.inTransaction) rw.exec('ROLLBACK')
       restoreCounters(rw, before)
       throw e
     }
@@ -287,7 +287,7 @@ export class Database {
     this.#assertOpen()
     this.#heldCounters = null
     const ioFailuresBefore = this.#vfs.ioFailures
-    if (!this.#sqlite3.capi.sqlite3_get_autocommit(this.#rw.db)) this.#rw.exec('COMMIT')
+    if (this.#rw.inTransaction) this.#rw.exec('COMMIT')
     if (this.#vfs.ioFailures !== ioFailuresBefore) throw new LocalApplyError(this.#vfs.lastError)
     this.#maybeCheckpoint()
   }
@@ -297,7 +297,7 @@ export class Database {
     const counters = this.#heldCounters
     this.#heldCounters = null
     if (this.#closed || this.#suspended) return
-    if (!this.#sqlite3.capi.sqlite3_get_autocommit(this.#rw.db)) this.#rw.exec('ROLLBACK')
+    if (this.#rw.inTransaction) this.#rw.exec('ROLLBACK')
     if (counters) restoreCounters(this.#rw, counters)
   }
 
@@ -346,7 +346,7 @@ export class Database {
       this.#vfs.unpin()
       // A transaction left open (failed batch, or a client's own BEGIN) must not leak into the
       // next batch: each batch is atomic on its own.
-      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) {
+      if (rw.inTransaction) {
         const failed = results.some((r) => r.kind === 'error')
         if (hold) {
           // A single statement that failed may have kept rows (OR FAIL, RAISE(FAIL)), which
@@ -362,10 +362,7 @@ export class Database {
     // A committed write that failed on this node's disk is no statement error: the other
     // replicas may have applied it. Answering "failed" and running on would diverge; throwing
     // stops the node (the driver fails stop), and a restart applies the entry again.
-    if (this.#vfs.ioFailures !== ioFailuresBefore) {
-      if (open) rw.exec('ROLLBACK')
-      throw new LocalApplyError(this.#vfs.lastError)
-    }
+    if (this.#vfs.ioFailures !== ioFailuresBefore) throw new LocalApplyError(this.#vfs.lastError) // nothing held then
     if (!open) this.#maybeCheckpoint()
     return { results, open }
   }
@@ -381,7 +378,7 @@ export class Database {
     try {
       rw.exec('COMMIT')
     } catch (e) {
-      if (!this.#sqlite3.capi.sqlite3_get_autocommit(rw.db)) rw.exec('ROLLBACK')
+      if (rw.inTransaction) rw.exec('ROLLBACK')
       const error = e instanceof Error ? e.message : String(e)
       if (results.length > 0) results[results.length - 1] = { kind: 'error', error }
       else throw e

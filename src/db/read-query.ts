@@ -82,7 +82,7 @@ export function readQuery(
       if (result.kind === 'error' && options.transaction) break
     }
   } finally {
-    if (!sqlite3.capi.sqlite3_get_autocommit(ro.db)) ro.exec('ROLLBACK')
+    if (ro.inTransaction) ro.exec('ROLLBACK')
   }
   return results
 }

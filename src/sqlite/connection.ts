@@ -152,6 +152,11 @@ export class Connection {
     this.#trustedRun(sql, false)
   }
 
+  /** A transaction is open (SQLite is out of autocommit mode). */
+  get inTransaction(): boolean {
+    return !this.#sqlite3.capi.sqlite3_get_autocommit(this.db)
+  }
+
   /** What `last_insert_rowid()` and `changes()` answer now. */
   counters(): ConnectionCounters {
     const { capi } = this.#sqlite3
