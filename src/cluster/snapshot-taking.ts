@@ -48,7 +48,9 @@ export class SnapshotTaker {
     const generation = ++this.#generation // a checksum or copy still running is of an older copy
     const current = () => generation === this.#generation
     await this.store.writeJsonAsync('pending.json', { phase: 'checkpoint' } satisfies PendingSnapshot, current)
-    const { point, live } = capture()
+    // Synchronous where the database is in this thread: nothing can be applied in between.
+    const captured = capture()
+    const { point, live } = captured instanceof Promise ? await captured : captured
     const ranges = this.#checkpointed(await live.checkpoint())
     try {
       // Writes go on meanwhile: into the fresh WAL, never into the file.

@@ -59,7 +59,15 @@ export interface LiveDatabase {
   checkpoint(): boolean | Promise<boolean>
 }
 
-/** What step one captures, at one instant: the point and the database that is at that point. */
-export type SnapshotCapture = () => { point: SnapshotPoint; live: LiveDatabase }
+/**
+ * What step one captures, at one instant: the point and the database that is at that point. A
+ * capture that must first wait (an engine in a worker: for its applies to settle) returns a
+ * promise, and keeps the point's index applied, and nothing after, until its checkpoint is sent.
+ */
+export type SnapshotCapture = () => Captured | Promise<Captured>
+export interface Captured {
+  point: SnapshotPoint
+  live: LiveDatabase
+}
 
 export type StartMode = 'fresh' | 'fast' | 'restored'

@@ -30,6 +30,8 @@ export class NodeSnapshots {
   readonly sender: SnapshotSender
   #lastIndex: number
   #cancelTimer: (() => void) | null = null
+  /** Set by `settle`: no check is scheduled again. */
+  #settled = false
   /** The snapshot whose copy is being made in the background. */
   #taking: Promise<boolean> | null = null
   /** A snapshot stream is being received: one at a time (a second is refused, to be retried). */
@@ -68,9 +70,14 @@ export class NodeSnapshots {
     // The point is taken in the same synchronous step as the checkpoint: whatever was applied
     // by then, and nothing after.
     const { engine, engineImages } = this.#ctx
+    // A worker applies asynchronously: applies are held from the moment the point is chosen
+    // until the checkpoint is sent, so the engine checkpoints exactly what `applied` says. Later
+    // applies queue behind the checkpoint in the worker; the snapshot's fsyncs hold up nothing.
+    let release = () => {}
     const checkpointInEngine = async (engine: Engine) => {
       await engineImages?.abandon(reason)
       const done = engine.checkpoint()
+      release()
       const written = engine.takeWritten() // the pages that checkpoint wrote: the copy catches up by them
       this.#ctx.store.noteLiveWrites(await written)
       return done
@@ -92,14 +99,15 @@ export class NodeSnapshots {
       queueMicrotask(() => (pauseMs = clock.monotonic() - started))
       return capture()
     }
+    const heldCapture = async () => {
+      release = await driver().holdApplies()
+      return timedCapture()
+    }
     const taking = (async () => {
       const started = clock.monotonic()
-      // A worker applies asynchronously: hold applies while the point is chosen and the
-      // checkpoint is sent, so the engine checkpoints exactly what `applied` says.
-      const release = engine ? await driver().holdApplies() : () => {}
       let job
       try {
-        job = await this.#ctx.store.begin(timedCapture)
+        job = await this.#ctx.store.begin(engine ? heldCapture : timedCapture)
       } finally {
         release()
       }
@@ -150,32 +158,43 @@ export class NodeSnapshots {
   /** Checks (at least every second) whether the log or the WAL has grown enough for a snapshot. */
   schedule(): void {
     const { options, platform } = this.#ctx
+    // At least every second: under a burst of writes a 10 s interval lets the WAL grow so large
+    // that its checkpoint would stall applies for long.
     this.#cancelTimer = platform.timers.setTimeout(() => {
-      if (this.#ctx.stopping()) return
-      try {
-        const entries = this.#ctx.driver().applied - this.#lastIndex
-        const wal = options.raftSnapWalBytes > 0 ? this.#ctx.db.walSize() / options.raftSnapWalBytes : 0
-        const due = Math.max(entries / options.raftSnapEntries, wal)
-        // A snapshot being sent to a follower (or a backup's image) gets to finish while the log
-        // and WAL stay under twice their thresholds; past that, compaction wins and it is abandoned.
-        const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0 || (this.#ctx.engineImages?.count ?? 0) > 0
-        if (due >= 1 && (!busy || due >= 2) && !this.#taking) {
-          if (wal >= 1) this.#ctx.counters.add('store', 'num_wal_snapshots')
-          this.take(options.raftTrailingLogs).catch((e: unknown) => {
-            if (!this.#ctx.stopping() && !(e instanceof SnapshotSupersededError)) this.#ctx.emitError(e)
-          })
-        }
-      } catch (e) {
-        this.#ctx.emitError(e)
-      }
-      this.schedule()
-      // At least every second: under a burst of writes a 10 s interval lets the WAL grow so
-      // large that its checkpoint (synchronous) would stall writes for long.
+      if (this.#ctx.stopping() || this.#settled) return
+      // A worker owns the file: only it knows how much of its WAL is in use.
+      const sized = this.#ctx.engine?.sizes().then(({ wal }) => this.#ctx.db.reportWalSize(wal))
+      void Promise.resolve(sized)
+        .then(() => this.#check())
+        .catch((e: unknown) => {
+          if (!this.#ctx.stopping()) this.#ctx.emitError(e)
+        })
+        .finally(() => {
+          if (!this.#ctx.stopping() && !this.#settled) this.schedule()
+        })
     }, Math.min(options.raftSnapIntervalMs, 1000))
+  }
+
+  #check(): void {
+    const { options } = this.#ctx
+    if (this.#ctx.stopping()) return
+    const entries = this.#ctx.driver().applied - this.#lastIndex
+    const wal = options.raftSnapWalBytes > 0 ? this.#ctx.db.walSize() / options.raftSnapWalBytes : 0
+    const due = Math.max(entries / options.raftSnapEntries, wal)
+    // A snapshot being sent to a follower (or a backup's image) gets to finish while the log
+    // and WAL stay under twice their thresholds; past that, compaction wins and it is abandoned.
+    const busy = this.sender.active > 0 || this.#ctx.db.openImages > 0 || (this.#ctx.engineImages?.count ?? 0) > 0
+    if (due >= 1 && (!busy || due >= 2) && !this.#taking) {
+      if (wal >= 1) this.#ctx.counters.add('store', 'num_wal_snapshots')
+      this.take(options.raftTrailingLogs).catch((e: unknown) => {
+        if (!this.#ctx.stopping() && !(e instanceof SnapshotSupersededError)) this.#ctx.emitError(e)
+      })
+    }
   }
 
   /** Stops the periodic check, then waits for a copy in progress (or the next start redoes it). */
   async settle(): Promise<void> {
+    this.#settled = true
     this.#cancelTimer?.()
     await this.#taking?.catch(() => {})
   }

@@ -84,6 +84,8 @@ export class RaftliteVfs {
   #refusal: string | null = null
   /** WAL frame headers wait for their page, to leave in one call. */
   readonly #frames = new WalFrameWriter()
+  /** Where each open WAL's frames in use end, by path (see `walBytes`). */
+  readonly #walEnds = new Map<string, number>()
   readonly #shared: { path: string; side: SharedWalIndexSide; reader: boolean } | null
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
@@ -151,6 +153,20 @@ export class RaftliteVfs {
     return suffix !== undefined && this.#owned.has(path.slice(0, -suffix.length))
   }
 
+  /**
+   * Bytes of the WAL of the database at `path` that hold its current frames, or null if this VFS
+   * has no such WAL open. A checkpoint that restarts the WAL leaves the file its length and
+   * SQLite writes over it from the start (the 32-byte header at offset 0 begins a new one), so
+   * the file's size says how large the WAL once grew, not how much of it is in use.
+   */
+  walBytes(path: string): number | null {
+    return this.#walEnds.get(`${path}-wal`) ?? null
+  }
+
+  #noteWalWrite(f: OpenFile, at: number, n: number): void {
+    this.#walEnds.set(f.path, at === 0 ? n : Math.max(this.#walEnds.get(f.path) ?? 0, at + n))
+  }
+
   /** Why the last open was refused, once (cleared when read and at every open). */
   takeRefusal(): string | null {
     const refusal = this.#refusal
@@ -198,6 +214,7 @@ export class RaftliteVfs {
           f.handle.close()
           if (f.deleteOnClose) f.port.delete(f.path)
           this.#open.delete(pFile)
+          if (f.wal && ![...this.#open.values()].some((o) => o.path === f.path)) this.#walEnds.delete(f.path)
           return 0
         } catch (e) {
           return this.#fail(e, capi.SQLITE_IOERR_CLOSE)
@@ -221,6 +238,7 @@ export class RaftliteVfs {
           const f = file(pFile)
           const at = Number(offset)
           const bytes = heap().subarray(pSrc, pSrc + n)
+          if (f.wal) this.#noteWalWrite(f, at, n)
           if (this.#frames.writePage(f.handle, bytes, at)) return 0
           if (!this.#flushHeld()) return capi.SQLITE_IOERR_WRITE
           if (f.wal && n === WAL_FRAME_HEADER) {
@@ -235,7 +253,9 @@ export class RaftliteVfs {
       },
       xTruncate: (pFile: Ptr, size: bigint | number): number => {
         try {
-          file(pFile).handle.truncate(Number(size))
+          const f = file(pFile)
+          f.handle.truncate(Number(size))
+          if (f.wal) this.#walEnds.set(f.path, Math.min(this.#walEnds.get(f.path) ?? 0, Number(size)))
           return 0
         } catch (e) {
           return this.#fail(e, capi.SQLITE_IOERR_TRUNCATE)
@@ -307,10 +327,13 @@ export class RaftliteVfs {
           const readOnly = (flags & capi.SQLITE_OPEN_READONLY) !== 0
           const create = (flags & capi.SQLITE_OPEN_CREATE) !== 0
           const handle = port.open(path, { create, readOnly })
+          const wal = (flags & capi.SQLITE_OPEN_WAL) !== 0
+          // Until SQLite starts it over, all of a WAL found on opening may be in use.
+          if (wal && !this.#walEnds.has(path)) this.#walEnds.set(path, handle.size())
           const id = this.#nextId++
           this.#open.set(pFile, {
             id,
-            wal: (flags & capi.SQLITE_OPEN_WAL) !== 0,
+            wal,
             path,
             handle,
             flags,
