@@ -27,9 +27,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 for (let round = 1; round <= rounds; round++) {
   for (const set of sets) {
     const env = Object.fromEntries(set.split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]))
+    // ARGS=-flag,value,… passes daemon flags rather than an environment variable.
+    const extraArgs = env.ARGS?.split(',') ?? []
+    delete env.ARGS
     const saved = { ...process.env }
     Object.assign(process.env, env)
-    const procs = await startCluster({ size: 3, fast: false })
+    const procs = await startCluster({ size: 3, fast: false, extraArgs })
     process.env = saved
     try {
       const url = (await leaderOf(procs))?.url ?? procs[0].url

@@ -116,7 +116,8 @@ const engineArgs = process.env.RAFTLITE_TEST_ENGINE === 'thread' ? ['-db-engine'
 function command(runtime: Runtime, nodeBinary = process.execPath): [string, string[]] {
   switch (runtime) {
     case 'node':
-      return [nodeBinary, [...nodeFlags, join(ROOT, 'bin/raftlited.mjs')]]
+      // RAFTLITE_TEST_ROOT: another built checkout's daemon (a baseline, in benchmarks' A/B runs).
+      return [nodeBinary, [...nodeFlags, join(process.env.RAFTLITE_TEST_ROOT ?? ROOT, 'bin/raftlited.mjs')]]
     case 'deno':
       return [join(ROOT, 'node_modules/.bin/deno'), [...DENO_RUN, join(ROOT, 'runtimes/deno/main.ts')]]
     case 'bun':
