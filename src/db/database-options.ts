@@ -23,6 +23,12 @@ export interface DatabaseOptions {
    */
   checkpointOnClose?: boolean
   /**
+   * A WAL file grown past this many bytes is cut back to them when a checkpoint starts it over
+   * (`journal_size_limit`; default 64 MiB). Below it the file keeps its length and is written
+   * over: freeing its blocks every snapshot cost more than the writes (docs/write-path.md).
+   */
+  walFileLimit?: number
+  /**
    * SQL functions written in TypeScript, by name, on both connections (what a native extension
    * would add elsewhere). They must be deterministic: every replica runs them on the same rows.
    */

@@ -49,7 +49,7 @@ export class Database {
   #lastPragmas: { rw: Record<string, string>; ro: Record<string, string> } | null = null
   /** Between `suspend` and `resume`: the connections are closed. */
   #suspended = false
-  #reportedWalSize: number | undefined
+  #lastWalSize: number | undefined
   /** What `last_insert_rowid()` and `changes()` said before the batch held now (`holdBatch`). */
   #heldCounters: ConnectionCounters | null = null
   /** Installed while someone listens for row changes (see `recordRowChanges`). */
@@ -96,6 +96,7 @@ export class Database {
     const recording = this.#recorder !== null
     this.recordRowChanges(false)
     this.abandonImages('the database file is being replaced')
+    this.#lastWalSize = this.walSize()
     this.#ro.close()
     this.#rw.close()
     this.#suspended = true
@@ -426,16 +427,17 @@ export class Database {
 
   /**
    * Bytes of the WAL in use: up to its last frame since it was started over, not the file's
-   * length (see `checkpoint`). While another thread owns the file, the last size it reported.
+   * length (see `checkpoint`). With the connections closed, the size when they closed, or what
+   * the thread that owns the file since reported.
    */
   walSize(): number {
     if (!this.#closed && !this.#suspended) return this.#vfs.walBytes(this.path) ?? this.#fileSize(`${this.path}-wal`)
-    return this.#reportedWalSize ?? this.#fileSize(`${this.path}-wal`)
+    return this.#lastWalSize ?? this.#fileSize(`${this.path}-wal`)
   }
 
   /** The WAL's size in use as the thread that owns the file reports it (`walSize`). */
   reportWalSize(bytes: number): void {
-    this.#reportedWalSize = bytes
+    this.#lastWalSize = bytes
   }
 
   fileSize(): number {
@@ -457,7 +459,11 @@ export class Database {
 
   close(): void {
     if (this.#closed) return
-    if (!this.#suspended) this.#lastPragmas = this.pragmas()
+    if (!this.#suspended) {
+      this.#lastPragmas = this.pragmas()
+      // Closing checkpoints and removes the WAL unless told not to.
+      if (this.#options.checkpointOnClose === false) this.#lastWalSize = this.walSize()
+    }
     this.abandonImages('the database is closing')
     this.#closed = true
     if (this.#suspended) return

@@ -83,6 +83,7 @@ export function openConnections(sqlite3: Sqlite3, vfs: RaftliteVfs, options: Dat
     if (mode !== 'wal') throw new Error(`could not switch ${options.path} to WAL mode (got ${String(mode)})`)
     rw.exec(`PRAGMA synchronous=${options.synchronous === 'off' ? 'OFF' : 'FULL'}`)
     rw.exec('PRAGMA wal_autocheckpoint=0')
+    rw.exec(`PRAGMA journal_size_limit=${options.walFileLimit ?? 64 * 1024 * 1024}`)
     rw.exec(`PRAGMA foreign_keys=${options.foreignKeys ? 'ON' : 'OFF'}`)
     if (options.checkpointOnClose === false) sqlite3.capi.sqlite3_db_config(rw.db, sqlite3.capi.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, 0)
     primeWal(rw)

@@ -20,6 +20,7 @@ import { MemoryFilePort } from '../storage/memory-file-port.ts'
 import { SeededRandom } from './seeded-random.ts'
 import { WAL_FRAME_HEADER, WalFrameWriter } from './wal-frame-writer.ts'
 import { SharedWalIndexSide } from './shared-wal-index.ts'
+import { walBytesInUse } from './wal-in-use.ts'
 import { LocalWalIndex, type WalIndex } from './local-wal-index.ts'
 import { type Ptr, type Sqlite3, structs } from './sqlite-api.ts'
 
@@ -328,8 +329,7 @@ export class RaftliteVfs {
           const create = (flags & capi.SQLITE_OPEN_CREATE) !== 0
           const handle = port.open(path, { create, readOnly })
           const wal = (flags & capi.SQLITE_OPEN_WAL) !== 0
-          // Until SQLite starts it over, all of a WAL found on opening may be in use.
-          if (wal && !this.#walEnds.has(path)) this.#walEnds.set(path, handle.size())
+          if (wal && !this.#walEnds.has(path)) this.#walEnds.set(path, walBytesInUse(handle))
           const id = this.#nextId++
           this.#open.set(pFile, {
             id,

@@ -14,7 +14,7 @@ const write = (db: Database, sql: string, ...positional: BoundStatement['positio
   const [r] = db.applyBatch(batch)
   expect(r.kind).toBe('exec')
 }
-const open = (files: MemoryFilePort) => Database.open({ files, path: PATH, checkpointWalBytes: 0, checkpointOnClose: false })
+const open = (files: MemoryFilePort, walFileLimit?: number) => Database.open({ files, path: PATH, checkpointWalBytes: 0, checkpointOnClose: false, walFileLimit })
 const fileLength = (files: MemoryFilePort, path: string) => {
   const h = files.open(path, { create: false, readOnly: true })
   try {
@@ -84,5 +84,55 @@ describe('the WAL after a checkpoint', () => {
     expect(rows(later, "SELECT count(*), sum(v = 'new'), sum(v = 'stale-2') FROM t")).toEqual([[150n, 5n, 145n]])
     expect(rows(later, 'PRAGMA integrity_check')).toEqual([['ok']])
     later.close()
+  })
+
+  test('opened again after it was started over, only its current frames count (the worker opens what recovery left)', async () => {
+    const files = new MemoryFilePort()
+    const db = await open(files)
+    write(db, 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')
+    for (let i = 0; i < 200; i++) write(db, 'INSERT INTO t (v) VALUES (?)', 'x'.repeat(2000))
+    const grown = fileLength(files, `${PATH}-wal`)
+    expect(db.checkpoint()).toBe(true)
+    write(db, "UPDATE t SET v = 'y' WHERE id = 1")
+    const inUse = db.walSize()
+    expect(inUse).toBeLessThan(grown / 10)
+    db.close()
+    expect(db.walSize()).toBe(inUse) // closed: the size when it closed, not the file's length
+    const reopened = await open(files)
+    const pageSize = Number(rows(reopened, 'PRAGMA page_size')[0][0])
+    expect(fileLength(files, `${PATH}-wal`)).toBe(grown)
+    expect(reopened.walSize()).toBe(inUse + 24 + pageSize) // opening appends one small write (primeWal)
+    expect(rows(reopened, "SELECT count(*), sum(v = 'y') FROM t")).toEqual([[200n, 1n]])
+    reopened.close()
+  })
+
+  test('while the connections are closed for a file swap, the size in use when they closed', async () => {
+    const files = new MemoryFilePort()
+    const db = await open(files)
+    write(db, 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')
+    for (let i = 0; i < 200; i++) write(db, 'INSERT INTO t (v) VALUES (?)', 'x'.repeat(2000))
+    expect(db.checkpoint()).toBe(true)
+    const inUse = db.walSize()
+    const recording = db.suspend()
+    expect(db.walSize()).toBe(inUse)
+    db.resume(recording)
+    const pageSize = Number(rows(db, 'PRAGMA page_size')[0][0])
+    expect(db.walSize()).toBe(inUse + 24 + pageSize) // opening appends one small write (primeWal)
+    db.close()
+  })
+
+  test('a WAL file grown past the limit is cut back to it when the checkpoint starts it over', async () => {
+    const files = new MemoryFilePort()
+    const limit = 64 * 1024
+    const db = await open(files, limit)
+    write(db, 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')
+    for (let i = 0; i < 100; i++) write(db, 'INSERT INTO t (v) VALUES (?)', 'x'.repeat(2000))
+    expect(fileLength(files, `${PATH}-wal`)).toBeGreaterThan(10 * limit)
+    expect(db.checkpoint()).toBe(true)
+    expect(fileLength(files, `${PATH}-wal`)).toBe(limit)
+    const pageSize = Number(rows(db, 'PRAGMA page_size')[0][0])
+    expect(db.walSize()).toBe(32 + (24 + pageSize))
+    expect(rows(db, 'SELECT count(*) FROM t')).toEqual([[100n]])
+    db.close()
   })
 })
