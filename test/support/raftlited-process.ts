@@ -114,14 +114,15 @@ const nodeFlags = process.env.RAFTLITE_NODE_FLAGS !== undefined ? process.env.RA
 const engineArgs = process.env.RAFTLITE_TEST_ENGINE === 'thread' ? ['-db-engine', 'thread'] : []
 
 function command(runtime: Runtime, nodeBinary = process.execPath): [string, string[]] {
+  // RAFTLITE_TEST_ROOT: another built checkout's daemon (a baseline, in benchmarks' A/B runs).
+  const root = process.env.RAFTLITE_TEST_ROOT ?? ROOT
   switch (runtime) {
     case 'node':
-      // RAFTLITE_TEST_ROOT: another built checkout's daemon (a baseline, in benchmarks' A/B runs).
-      return [nodeBinary, [...nodeFlags, join(process.env.RAFTLITE_TEST_ROOT ?? ROOT, 'bin/raftlited.mjs')]]
+      return [nodeBinary, [...nodeFlags, join(root, 'bin/raftlited.mjs')]]
     case 'deno':
-      return [join(ROOT, 'node_modules/.bin/deno'), [...DENO_RUN, join(ROOT, 'runtimes/deno/main.ts')]]
+      return [join(ROOT, 'node_modules/.bin/deno'), [...DENO_RUN, join(root, 'runtimes/deno/main.ts')]]
     case 'bun':
-      return [join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'runtimes/bun/main.ts')]]
+      return [join(ROOT, 'node_modules/.bin/bun'), [join(root, 'runtimes/bun/main.ts')]]
   }
 }
 
