@@ -49,6 +49,7 @@ export class Database {
   #lastPragmas: { rw: Record<string, string>; ro: Record<string, string> } | null = null
   /** Between `suspend` and `resume`: the connections are closed. */
   #suspended = false
+  /** The WAL's size in use when the connections last closed, or as a worker owning the file reports it. */
   #lastWalSize: number | undefined
   /** What `last_insert_rowid()` and `changes()` said before the batch held now (`holdBatch`). */
   #heldCounters: ConnectionCounters | null = null

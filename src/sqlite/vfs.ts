@@ -85,8 +85,8 @@ export class RaftliteVfs {
   #refusal: string | null = null
   /** WAL frame headers wait for their page, to leave in one call. */
   readonly #frames = new WalFrameWriter()
-  /** Where each open WAL's frames in use end, by path (see `walBytes`). */
-  readonly #walEnds = new Map<string, number>()
+  /** Where each open WAL's frames in use end, by path (see `walBytes`); null until needed. */
+  readonly #walEnds = new Map<string, number | null>()
   readonly #shared: { path: string; side: SharedWalIndexSide; reader: boolean } | null
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
@@ -161,11 +161,22 @@ export class RaftliteVfs {
    * the file's size says how large the WAL once grew, not how much of it is in use.
    */
   walBytes(path: string): number | null {
-    return this.#walEnds.get(`${path}-wal`) ?? null
+    const wal = [...this.#open.values()].find((f) => f.wal && f.path === `${path}-wal`)
+    return wal ? this.#walEnd(wal) : null
+  }
+
+  /** Read from the file the first time it is needed (a reader's never is). */
+  #walEnd(f: OpenFile): number {
+    let end = this.#walEnds.get(f.path)
+    if (end === undefined || end === null) {
+      end = walBytesInUse(f.handle)
+      this.#walEnds.set(f.path, end)
+    }
+    return end
   }
 
   #noteWalWrite(f: OpenFile, at: number, n: number): void {
-    this.#walEnds.set(f.path, at === 0 ? n : Math.max(this.#walEnds.get(f.path) ?? 0, at + n))
+    this.#walEnds.set(f.path, at === 0 ? n : Math.max(this.#walEnd(f), at + n))
   }
 
   /** Why the last open was refused, once (cleared when read and at every open). */
@@ -256,7 +267,7 @@ export class RaftliteVfs {
         try {
           const f = file(pFile)
           f.handle.truncate(Number(size))
-          if (f.wal) this.#walEnds.set(f.path, Math.min(this.#walEnds.get(f.path) ?? 0, Number(size)))
+          if (f.wal) this.#walEnds.set(f.path, Math.min(this.#walEnd(f), Number(size)))
           return 0
         } catch (e) {
           return this.#fail(e, capi.SQLITE_IOERR_TRUNCATE)
@@ -329,7 +340,7 @@ export class RaftliteVfs {
           const create = (flags & capi.SQLITE_OPEN_CREATE) !== 0
           const handle = port.open(path, { create, readOnly })
           const wal = (flags & capi.SQLITE_OPEN_WAL) !== 0
-          if (wal && !this.#walEnds.has(path)) this.#walEnds.set(path, walBytesInUse(handle))
+          if (wal && !this.#walEnds.has(path)) this.#walEnds.set(path, null)
           const id = this.#nextId++
           this.#open.set(pFile, {
             id,
