@@ -65,7 +65,7 @@ export class NodeMetrics {
     r.gauge('raftlite_snapshot_size_bytes', 'Size of the newest snapshot on disk.', () => fileBytes(source.files, source.snapshotPath), 'By')
     r.gauge('raftlite_snapshot_last_index', 'Log index of the newest snapshot.', () => source.lastSnapshotIndex())
     r.gauge('raftlite_db_size_bytes', 'Size of the SQLite database file.', () => source.db.fileSize(), 'By')
-    r.gauge('raftlite_db_wal_size_bytes', 'Size of the SQLite write-ahead log.', () => source.db.walSize(), 'By')
+    r.gauge('raftlite_db_wal_size_bytes', 'Bytes of the SQLite write-ahead log in use (its file keeps its length after a snapshot).', () => source.db.walSize(), 'By')
     r.gauge('raftlite_write_queue_depth', 'Queued writes (?queue) waiting to be flushed.', () => source.queueDepth())
   }
 }
