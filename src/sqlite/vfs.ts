@@ -20,7 +20,7 @@ import { MemoryFilePort } from '../storage/memory-file-port.ts'
 import { SeededRandom } from './seeded-random.ts'
 import { WAL_FRAME_HEADER, WalFrameWriter } from './wal-frame-writer.ts'
 import { SharedWalIndexSide } from './shared-wal-index.ts'
-import { walBytesInUse } from './wal-in-use.ts'
+import { WalEnds } from './wal-in-use.ts'
 import { LocalWalIndex, type WalIndex } from './local-wal-index.ts'
 import { type Ptr, type Sqlite3, structs } from './sqlite-api.ts'
 
@@ -85,8 +85,8 @@ export class RaftliteVfs {
   #refusal: string | null = null
   /** WAL frame headers wait for their page, to leave in one call. */
   readonly #frames = new WalFrameWriter()
-  /** Where each open WAL's frames in use end, by path (see `walBytes`); null until needed. */
-  readonly #walEnds = new Map<string, number | null>()
+  /** Where each open WAL's frames in use end (see `walBytes`). */
+  readonly #walEnds = new WalEnds()
   readonly #shared: { path: string; side: SharedWalIndexSide; reader: boolean } | null
 
   constructor(sqlite3: Sqlite3, name: string, options: VfsOptions) {
@@ -162,21 +162,7 @@ export class RaftliteVfs {
    */
   walBytes(path: string): number | null {
     const wal = [...this.#open.values()].find((f) => f.wal && f.path === `${path}-wal`)
-    return wal ? this.#walEnd(wal) : null
-  }
-
-  /** Read from the file the first time it is needed (a reader's never is). */
-  #walEnd(f: OpenFile): number {
-    let end = this.#walEnds.get(f.path)
-    if (end === undefined || end === null) {
-      end = walBytesInUse(f.handle)
-      this.#walEnds.set(f.path, end)
-    }
-    return end
-  }
-
-  #noteWalWrite(f: OpenFile, at: number, n: number): void {
-    this.#walEnds.set(f.path, at === 0 ? n : Math.max(this.#walEnd(f), at + n))
+    return wal ? this.#walEnds.end(wal.path, wal.handle) : null
   }
 
   /** Why the last open was refused, once (cleared when read and at every open). */
@@ -226,7 +212,7 @@ export class RaftliteVfs {
           f.handle.close()
           if (f.deleteOnClose) f.port.delete(f.path)
           this.#open.delete(pFile)
-          if (f.wal && ![...this.#open.values()].some((o) => o.path === f.path)) this.#walEnds.delete(f.path)
+          if (f.wal && ![...this.#open.values()].some((o) => o.path === f.path)) this.#walEnds.forget(f.path)
           return 0
         } catch (e) {
           return this.#fail(e, capi.SQLITE_IOERR_CLOSE)
@@ -250,7 +236,7 @@ export class RaftliteVfs {
           const f = file(pFile)
           const at = Number(offset)
           const bytes = heap().subarray(pSrc, pSrc + n)
-          if (f.wal) this.#noteWalWrite(f, at, n)
+          if (f.wal) this.#walEnds.wrote(f.path, f.handle, at, n)
           if (this.#frames.writePage(f.handle, bytes, at)) return 0
           if (!this.#flushHeld()) return capi.SQLITE_IOERR_WRITE
           if (f.wal && n === WAL_FRAME_HEADER) {
@@ -267,7 +253,7 @@ export class RaftliteVfs {
         try {
           const f = file(pFile)
           f.handle.truncate(Number(size))
-          if (f.wal) this.#walEnds.set(f.path, Math.min(this.#walEnd(f), Number(size)))
+          if (f.wal) this.#walEnds.truncated(f.path, f.handle, Number(size))
           return 0
         } catch (e) {
           return this.#fail(e, capi.SQLITE_IOERR_TRUNCATE)
@@ -339,12 +325,10 @@ export class RaftliteVfs {
           const readOnly = (flags & capi.SQLITE_OPEN_READONLY) !== 0
           const create = (flags & capi.SQLITE_OPEN_CREATE) !== 0
           const handle = port.open(path, { create, readOnly })
-          const wal = (flags & capi.SQLITE_OPEN_WAL) !== 0
-          if (wal && !this.#walEnds.has(path)) this.#walEnds.set(path, null)
           const id = this.#nextId++
           this.#open.set(pFile, {
             id,
-            wal,
+            wal: (flags & capi.SQLITE_OPEN_WAL) !== 0,
             path,
             handle,
             flags,

@@ -32,3 +32,33 @@ export function walBytesInUse(handle: FileHandle): number {
   }
   return end
 }
+
+/**
+ * Where each open WAL's current frames end, by path: read from the file when first needed (a
+ * reader's never is), then followed through writes (a write at offset 0 is a new header: the
+ * WAL started over) and truncations. Forget a path when its last handle closes.
+ */
+export class WalEnds {
+  readonly #ends = new Map<string, number>()
+
+  end(path: string, handle: FileHandle): number {
+    let end = this.#ends.get(path)
+    if (end === undefined) {
+      end = walBytesInUse(handle)
+      this.#ends.set(path, end)
+    }
+    return end
+  }
+
+  wrote(path: string, handle: FileHandle, at: number, n: number): void {
+    this.#ends.set(path, at === 0 ? n : Math.max(this.end(path, handle), at + n))
+  }
+
+  truncated(path: string, handle: FileHandle, size: number): void {
+    this.#ends.set(path, Math.min(this.end(path, handle), size))
+  }
+
+  forget(path: string): void {
+    this.#ends.delete(path)
+  }
+}
