@@ -110,6 +110,22 @@ export class NodeFilePort implements FilePort {
     }
   }
 
+  /** On libuv's thread pool, as `NodeFileHandle.syncAsync`. */
+  syncDirectoryAsync(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.open(path, 'r', (e, fd) => {
+        if (e) return reject(e)
+        fs.fsync(fd, (syncError) =>
+          fs.close(fd, (closeError) => {
+            const error = syncError ?? closeError
+            if (error) reject(error)
+            else resolve()
+          })
+        )
+      })
+    })
+  }
+
   /**
    * A pid file, taken over when its holder is dead. Where liveness cannot be checked (Deno
    * without --allow-run cannot signal or read /proc), the holder's heartbeat decides: it

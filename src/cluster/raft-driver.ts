@@ -78,6 +78,8 @@ export class RaftDriver {
   #busy: Promise<void> | null = null
   /** Work that must not overlap a Ready (it writes the log), run between two of them. */
   #between: (() => void)[] = []
+  /** The same, for work that awaits: each holds the Ready loop until it settles. */
+  #betweenAsync: (() => void)[] = []
   #stopped = false
   #stopError = new StoreError('store not open')
   #cancelTick: (() => void) | null = null
@@ -278,6 +280,41 @@ export class RaftDriver {
     })
   }
 
+  /**
+   * As `betweenReadys`, for work that awaits (the log's fsyncs off the thread): no Ready is
+   * handled until it settles, so nothing else writes the log meanwhile.
+   */
+  betweenReadysAsync<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = () => {
+        let done: Promise<T>
+        try {
+          done = work()
+        } catch (e) {
+          done = Promise.reject(e)
+        }
+        done.then(resolve, reject)
+        const busy: Promise<void> = done.then(
+          () => this.#afterBusy(busy),
+          () => this.#afterBusy(busy),
+        )
+        this.#busy = busy
+      }
+      if (this.#busy) this.#betweenAsync.push(run)
+      else run()
+    })
+  }
+
+  /** Whatever waited for the Ready loop (or work holding it) to be free now runs, in turn. */
+  #afterBusy(busy: Promise<void>): void {
+    if (this.#busy === busy) this.#busy = null
+    this.#runBetween()
+    const next = this.#betweenAsync.shift()
+    if (next) return next()
+    // Whatever arrived after the last hasReady() check still needs a Ready.
+    if (!this.#stopped && this.#o.raft.hasReady()) this.#schedule()
+  }
+
   /** Resolves once no Ready is being handled (after `stop()`: once none ever will be). */
   async idle(): Promise<void> {
     while (this.#busy) await this.#busy
@@ -289,14 +326,9 @@ export class RaftDriver {
     this.#o.timers.defer(() => {
       this.#scheduled = false
       if (this.#busy || this.#stopped) return
-      const run = this.#process()
+      const run: Promise<void> = this.#process()
         .catch((e: unknown) => this.#fail(e))
-        .finally(() => {
-          this.#busy = null
-          this.#runBetween()
-          // Whatever arrived after the last hasReady() check still needs a Ready.
-          if (!this.#stopped && this.#o.raft.hasReady()) this.#schedule()
-        })
+        .finally(() => this.#afterBusy(run))
       // #process may finish synchronously; only a Ready still waiting for its fsync is busy.
       this.#busy = run
     })

@@ -6,7 +6,7 @@
 import { crc32c } from '../log/crc32c.ts'
 import { Xxh32 } from '../log/xxh32.ts'
 import { type DataDigest, DataDigester } from './data-digest.ts'
-import { type FilePort, joinPath } from '../ports/file-port.ts'
+import { type FilePort, joinPath, syncDirectoryAsync } from '../ports/file-port.ts'
 import { readSnapshotJson, writeSnapshotJson, writeSnapshotJsonAsync } from './snapshot-json.ts'
 import type { PendingSnapshot, SnapshotMeta, SnapshotPoint } from './snapshot-types.ts'
 
@@ -66,6 +66,12 @@ export class SnapshotFiles {
   clearPending(): void {
     this.files.delete(joinPath(this.dir, 'pending.json'))
     this.files.syncDirectory(this.dir)
+  }
+
+  /** As `clearPending`, with the directory's fsync off the thread where the port offers it. */
+  clearPendingAsync(): Promise<void> {
+    this.files.delete(joinPath(this.dir, 'pending.json'))
+    return syncDirectoryAsync(this.files, this.dir)
   }
 
   /** Writes the metadata with the live file's current fingerprint. */

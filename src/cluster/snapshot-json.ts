@@ -3,7 +3,7 @@
  * replaced atomically (write, fsync, rename, fsync the directory).
  */
 import { crc32c } from '../log/crc32c.ts'
-import { type FileHandle, type FilePort, joinPath, readTextFile, syncHandle } from '../ports/file-port.ts'
+import { type FileHandle, type FilePort, joinPath, readTextFile, syncDirectoryAsync, syncHandle } from '../ports/file-port.ts'
 import { SnapshotCorruptionError, SnapshotSupersededError } from './snapshot-errors.ts'
 
 const encoder = new TextEncoder()
@@ -20,7 +20,7 @@ export function writeSnapshotJson(files: FilePort, dir: string, name: string, va
 }
 
 /**
- * `writeSnapshotJson` with the file's fsync off the thread. The rename happens only if
+ * `writeSnapshotJson` with the fsyncs (the file's, then its directory's) off the thread. The rename happens only if
  * `current()` still holds right then (else `SnapshotSupersededError`): an install that ran
  * meanwhile has the last word on the store's files.
  */
@@ -36,7 +36,7 @@ export async function writeSnapshotJsonAsync(files: FilePort, dir: string, name:
     throw new SnapshotSupersededError()
   }
   files.rename(tmp, path)
-  files.syncDirectory(dir)
+  await syncDirectoryAsync(files, dir)
 }
 
 function writeTemp(files: FilePort, dir: string, name: string, value: unknown): { path: string; tmp: string; h: FileHandle } {

@@ -11,7 +11,7 @@
  */
 import { crc32c } from '../log/crc32c.ts'
 import { type DataDigest, DataDigester } from './data-digest.ts'
-import { type FileHandle, syncHandle } from '../ports/file-port.ts'
+import { type FileHandle, syncDirectoryAsync, syncHandle } from '../ports/file-port.ts'
 import type { ByteRange, WriteTrackingFilePort } from '../storage/write-tracking-file-port.ts'
 import { LiveSyncFailedError, SnapshotCopyMismatchError, SnapshotSupersededError } from './snapshot-errors.ts'
 import { COPY_CHUNK, type SnapshotFiles } from './snapshot-files.ts'
@@ -89,7 +89,7 @@ export class SnapshotTaker {
       throw e
     }
     const meta = await store.writeMetaAsync({ ...job.point, version: 1, dbSize: 0, dbModifiedAt: 0, dataCrc32c: digest.crc32c, dataXxh32: digest.xxh32 }, current)
-    store.clearPending()
+    await store.clearPendingAsync()
     return meta
   }
 
@@ -167,7 +167,7 @@ export class SnapshotTaker {
     const h = store.files.open(store.livePath, { create: false })
     try {
       await syncHandle(h)
-      store.files.syncDirectory(store.liveDir) // SQLite created the file: its name must last too
+      await syncDirectoryAsync(store.files, store.liveDir) // SQLite created the file: its name must last too
     } catch (e) {
       // After a failed fsync the file's pages may be lost on disk though they read back fine
       // (the kernel may mark them clean): no snapshot may name this file until a restart, which

@@ -17,7 +17,7 @@ import { commitRecord } from './record.ts'
 import { type RecoveredLog, recoverLog } from './recover-log.ts'
 import type { Segment } from './segment.ts'
 import { type NextSegment, SegmentSet } from './segment-set.ts'
-import { type LogState, writeLogState } from './state-file.ts'
+import { type LogState, writeLogState, writeLogStateAsync } from './state-file.ts'
 
 export interface DurableLogOptions {
   /** Start a new segment file once the active one would pass this size. Default 64 MiB. */
@@ -185,14 +185,13 @@ export class DurableLog implements RaftStorage {
   }
 
   /**
-   * As `sync`, but the thread stays free while the segments are fsynced, where the file port
-   * offers `syncAsync`: the leader reads acknowledgements and takes requests meanwhile. Until it
-   * settles every write to the log throws (reads are fine), so the caller must wait for it.
-   * The rare syncs that also rewrite the state file or delete segments are done by `sync`.
+   * As `sync`, in the same order, but the thread stays free while the disk works, where the file
+   * port offers `syncAsync` and `syncDirectoryAsync`: the leader reads acknowledgements and takes
+   * requests meanwhile, and a follower's snapshot does not stop its loop. Until it settles every
+   * write to the log throws (reads are fine), so the caller must wait for it.
    */
   async syncAsync(): Promise<void> {
     this.#checkWritable()
-    if (this.#stateDirty || this.#segments.hasCondemned) return this.sync()
     let segments: Segment[] = []
     this.#guard(() => {
       segments = this.#takeDirty()
@@ -200,13 +199,19 @@ export class DurableLog implements RaftStorage {
     this.#syncing = true
     try {
       await Promise.all(segments.map((seg) => syncHandle(seg.handle)))
+      this.#durableCommit = this.#writtenCommit
+      if (this.#stateDirty) {
+        const state = this.#stateFor(this.#epoch)
+        await writeLogStateAsync(this.#files, this.#dir, state)
+        this.#stateWritten(state)
+      }
+      if (this.#segments.hasCondemned) await this.#segments.deleteCondemnedAsync()
     } catch (e) {
       this.#failure = e
       throw e
     } finally {
       this.#syncing = false
     }
-    this.#durableCommit = this.#writtenCommit
   }
 
   /** Writes the commit mark if it moved; returns the segments to fsync (oldest first), now clean. */
@@ -310,8 +315,14 @@ export class DurableLog implements RaftStorage {
   }
 
   #writeState(epoch: number): void {
+    const state = this.#stateFor(epoch)
+    writeLogState(this.#files, this.#dir, state)
+    this.#stateWritten(state)
+  }
+
+  #stateFor(epoch: number): LogState {
     const { term, vote, commit } = this.#hardState
-    const state: LogState = {
+    return {
       term,
       vote,
       commit: Math.max(commit, this.#durableCommit),
@@ -319,9 +330,12 @@ export class DurableLog implements RaftStorage {
       base: { index: this.#offset, term: this.#offsetTerm },
       snapshot: this.#snapshot.metadata,
     }
-    writeLogState(this.#files, this.#dir, state)
-    this.#durableTerm = term
-    this.#durableVote = vote
+  }
+
+  /** `state` is durable now. */
+  #stateWritten(state: LogState): void {
+    this.#durableTerm = state.term
+    this.#durableVote = state.vote
     this.#durableCommit = state.commit
     this.#stateCommit = state.commit
     this.#stateDirty = false

@@ -3,7 +3,7 @@
  * of a conflicting suffix, the compacted segments waiting for deletion, and reading entries
  * back (every checksum re-verified). Which files are dirty, i.e. need an fsync, is kept here.
  */
-import type { FilePort } from '../ports/file-port.ts'
+import { type FilePort, syncDirectoryAsync } from '../ports/file-port.ts'
 import type { Entry } from '../raft/types.ts'
 import { LogCorruptionError } from './log-corruption-error.ts'
 import {
@@ -161,6 +161,13 @@ export class SegmentSet {
     this.#deleteSegments(this.#condemned)
     this.#condemned = []
     this.files.syncDirectory(this.dir)
+  }
+
+  /** As `deleteCondemned`, with the directory's fsync off the thread where the port offers it. */
+  deleteCondemnedAsync(): Promise<void> {
+    this.#deleteSegments(this.#condemned)
+    this.#condemned = []
+    return syncDirectoryAsync(this.files, this.dir)
   }
 
   /** Deletes every segment (a snapshot replaces the log); `start` must follow. */

@@ -5,7 +5,7 @@
  *
  * Layout: `"RLST" | u16 version | u16 0 | u32 bodyLength | body (UTF-8 JSON) | u32 crc32c(all before)`.
  */
-import { type FilePort, joinPath } from '../ports/file-port.ts'
+import { type FileHandle, type FilePort, joinPath, syncDirectoryAsync, syncHandle } from '../ports/file-port.ts'
 import type { NodeId, SnapshotMetadata } from '../raft/types.ts'
 import { crc32c } from './crc32c.ts'
 import { LogCorruptionError } from './log-corruption-error.ts'
@@ -90,17 +90,39 @@ export function readLogState(files: FilePort, path: string): LogState {
 
 /** Replaces the state file atomically and durably. */
 export function writeLogState(files: FilePort, dir: string, state: LogState): void {
-  const temp = joinPath(dir, STATE_TEMP_FILE)
-  const handle = files.open(temp, { create: true })
+  const handle = writeTemp(files, dir, state)
   try {
-    handle.truncate(0)
-    handle.write(encodeLogState(state), 0)
     handle.sync()
   } finally {
     handle.close()
   }
-  files.rename(temp, joinPath(dir, STATE_FILE))
+  files.rename(joinPath(dir, STATE_TEMP_FILE), joinPath(dir, STATE_FILE))
   files.syncDirectory(dir)
+}
+
+/** As `writeLogState`, with both fsyncs off the thread where the port offers them. */
+export async function writeLogStateAsync(files: FilePort, dir: string, state: LogState): Promise<void> {
+  const handle = writeTemp(files, dir, state)
+  try {
+    await syncHandle(handle)
+  } finally {
+    handle.close()
+  }
+  files.rename(joinPath(dir, STATE_TEMP_FILE), joinPath(dir, STATE_FILE))
+  await syncDirectoryAsync(files, dir)
+}
+
+/** The state written to its temporary file, not yet synced; the caller closes the handle. */
+function writeTemp(files: FilePort, dir: string, state: LogState): FileHandle {
+  const handle = files.open(joinPath(dir, STATE_TEMP_FILE), { create: true })
+  try {
+    handle.truncate(0)
+    handle.write(encodeLogState(state), 0)
+  } catch (e) {
+    handle.close()
+    throw e
+  }
+  return handle
 }
 
 function isIndex(v: unknown): v is number {

@@ -113,13 +113,15 @@ export class NodeSnapshots {
       }
       const { index, confState } = job.point
       await this.#ctx.store.complete(job, () => breathe(this.#ctx.platform))
-      await driver().betweenReadys(() => {
+      // The log's fsyncs (its state file, the directory after old segments go) run off the
+      // thread where the port allows; no Ready is handled until they are done.
+      await driver().betweenReadysAsync(() => {
         // One from the leader, installed after our copy was recorded, is newer: it stands.
         if (index <= log.snapshot().metadata.index) throw new SnapshotSupersededError()
         log.createSnapshot(index, confState)
         const compactTo = Math.max(log.firstIndex() - 1, index - trailingLogs)
         if (compactTo >= log.firstIndex()) log.compact(compactTo)
-        log.sync()
+        return log.syncAsync ? log.syncAsync() : Promise.resolve(log.sync())
       })
       this.#lastIndex = index
       this.#ctx.stats.snapshots++

@@ -42,6 +42,11 @@ export interface FilePort {
   /** Makes a directory's entries (creates, renames, deletes) durable. */
   syncDirectory(path: string): void
   /**
+   * As `syncDirectory`, without blocking the thread while the disk works (a runtime with a
+   * thread pool offers it). Durable as of the call: entries changed meanwhile may not be.
+   */
+  syncDirectoryAsync?(path: string): Promise<void>
+  /**
    * Takes an exclusive, cross-process lock on `path` (creating it), so two processes never
    * open one data directory. Returns the release function; throws `LockedError` if held.
    */
@@ -66,6 +71,13 @@ export class LockedError extends Error {
 export function syncHandle(handle: FileHandle): Promise<void> {
   if (handle.syncAsync) return handle.syncAsync()
   handle.sync()
+  return Promise.resolve()
+}
+
+/** `files.syncDirectoryAsync(path)` where the port offers it, else `files.syncDirectory(path)` (blocking). */
+export function syncDirectoryAsync(files: FilePort, path: string): Promise<void> {
+  if (files.syncDirectoryAsync) return files.syncDirectoryAsync(path)
+  files.syncDirectory(path)
   return Promise.resolve()
 }
 

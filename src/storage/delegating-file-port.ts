@@ -1,4 +1,4 @@
-import type { FileHandle, FilePort, OpenOptions } from '../ports/file-port.ts'
+import { type FileHandle, type FilePort, type OpenOptions, syncDirectoryAsync } from '../ports/file-port.ts'
 
 /** A file port that passes everything to another: subclasses override what they watch or change. */
 export class DelegatingFilePort implements FilePort {
@@ -23,6 +23,10 @@ export class DelegatingFilePort implements FilePort {
   }
   syncDirectory(path: string): void {
     this.inner.syncDirectory(path)
+  }
+  /** A subclass that watches `syncDirectory` must watch this too. */
+  syncDirectoryAsync(path: string): Promise<void> {
+    return syncDirectoryAsync(this.inner, path)
   }
   lock(path: string): () => void {
     return this.inner.lock(path)

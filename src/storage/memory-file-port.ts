@@ -53,6 +53,7 @@ export class MemoryFilePort implements FilePort {
   readonly #tornWrites: 'prefix' | 'sectors' | undefined
   /** With `tornWrites`, over every crash so far: unsynced writes kept whole, in part, and lost. */
   readonly torn = { whole: 0, partial: 0, lost: 0 }
+  #crashes = 0
 
   constructor(options: MemoryFilePortOptions = {}) {
     if (options.strictSeed !== undefined) {
@@ -106,9 +107,28 @@ export class MemoryFilePort implements FilePort {
   }
 
   syncDirectory(path: string): void {
-    const inDir = (p: string) => parentOf(p) === path
-    for (const p of [...this.#durable.keys()]) if (inDir(p) && !this.#files.has(p)) this.#durable.delete(p)
-    for (const [p, file] of this.#files) if (inDir(p)) this.#durable.set(p, file)
+    this.#keepEntries(path, this.#entriesOf(path))
+  }
+
+  /** Durable as of the call, once a later microtask runs (a crash before then loses it). */
+  async syncDirectoryAsync(path: string): Promise<void> {
+    const entries = this.#entriesOf(path)
+    const crashes = this.#crashes
+    await Promise.resolve()
+    if (this.#crashes !== crashes) throw new Error('the machine crashed during the fsync of a directory')
+    this.#keepEntries(path, entries)
+  }
+
+  #entriesOf(dir: string): Map<string, MemoryFile> {
+    const entries = new Map<string, MemoryFile>()
+    for (const [p, file] of this.#files) if (parentOf(p) === dir) entries.set(p, file)
+    return entries
+  }
+
+  /** Strict mode: what a crash leaves in `dir` is `entries`. */
+  #keepEntries(dir: string, entries: Map<string, MemoryFile>): void {
+    for (const p of [...this.#durable.keys()]) if (parentOf(p) === dir && !entries.has(p)) this.#durable.delete(p)
+    for (const [p, file] of entries) this.#durable.set(p, file)
   }
 
   lock(path: string): () => void {
@@ -119,6 +139,7 @@ export class MemoryFilePort implements FilePort {
 
   /** Simulates power loss: every file reverts to its last synced contents. */
   crash(): void {
+    this.#crashes++
     const random = this.#random
     if (random) {
       this.#files.clear()

@@ -105,3 +105,51 @@ test('stopped while an fsync is under way: nothing more is applied, and idle() w
   await settled
   expect(applied).toEqual([])
 })
+
+test('work between Readys that awaits (a snapshot fsyncing the log) holds every Ready until it settles, then the rest goes in turn', async () => {
+  const { log, driver, applied } = await singleNode()
+  let finish = () => {}
+  const held = driver.betweenReadysAsync(async () => {
+    log.events.push('snapshot sync')
+    await new Promise<void>((resolve) => (finish = resolve))
+    log.events.push('snapshot synced')
+    return 'done'
+  })
+  const a = driver.propose(text('A'), 5000)
+  const later = driver.betweenReadys(() => log.events.push('between'))
+  const second = driver.betweenReadysAsync(async () => void log.events.push('second'))
+  await turn()
+  await turn()
+  expect(log.events).toEqual(['snapshot sync']) // A waits: the log is not written meanwhile
+  finish()
+  expect(await held).toBe('done')
+  await later
+  await second
+  await turn()
+  expect(log.events).toEqual(['snapshot sync', 'snapshot synced', 'between', 'second', 'append A', 'fsync'])
+  log.complete()
+  expect(await a).toBe(1)
+  expect(applied).toEqual(['A'])
+
+  // A failure is the work's own: the driver goes on.
+  await expect(driver.betweenReadysAsync(() => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full')
+  await expect(driver.betweenReadysAsync(() => { throw new Error('at once') })).rejects.toThrow('at once')
+  const b = driver.propose(text('B'), 5000)
+  await turn()
+  log.complete()
+  expect(await b).toBe(2)
+  driver.stop()
+})
+
+test('idle() waits for work between Readys that awaits', async () => {
+  const { driver } = await singleNode()
+  let finish = () => {}
+  void driver.betweenReadysAsync(() => new Promise<void>((resolve) => (finish = resolve)))
+  let idle = false
+  const settled = driver.idle().then(() => (idle = true))
+  await turn()
+  expect(idle).toBe(false)
+  finish()
+  await settled
+  driver.stop()
+})

@@ -112,4 +112,8 @@ export class CountingFilePort extends DelegatingFilePort {
     this.dirSyncs++
     this.inner.syncDirectory(path)
   }
+  override syncDirectoryAsync(path: string) {
+    this.dirSyncs++
+    return super.syncDirectoryAsync(path)
+  }
 }

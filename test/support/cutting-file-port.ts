@@ -101,4 +101,8 @@ export class CuttingFilePort extends DelegatingFilePort {
     if (this.#step('syncDirectory', path)) throw new PowerCut('power cut')
     this.inner.syncDirectory(path)
   }
+  override async syncDirectoryAsync(path: string) {
+    if (this.#step('syncDirectory', path)) throw new PowerCut('power cut')
+    await super.syncDirectoryAsync(path)
+  }
 }

@@ -66,4 +66,8 @@ export class FailingFilePort extends DelegatingFilePort {
     this.#step('syncDirectory', path)
     this.inner.syncDirectory(path)
   }
+  override async syncDirectoryAsync(path: string): Promise<void> {
+    this.#step('syncDirectory', path)
+    await super.syncDirectoryAsync(path)
+  }
 }
