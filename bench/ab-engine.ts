@@ -1,5 +1,5 @@
 /**
- * `npm run bench:engine -- [--rounds N] [--seconds S] [--runtimes node,deno,bun]
+ * `npm run bench:engine -- [--rounds N] [--seconds S] [--warmup S] [--runtimes node,deno,bun]
  * [--engines thread,worker,worker-all] [--parts single,cluster]` — the database on the event loop
  * (`-db-engine thread`) against the database in a worker (the default, with short reads on the
  * loop) and, if asked, `worker-all` (every read in the worker), side by side in one run: every
@@ -42,7 +42,11 @@ if (parts.some((p) => !['single', 'cluster'].includes(p))) throw new Error('--pa
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error('--rounds: expected 1 to 9')
 if (!(seconds > 0 && seconds <= 30)) throw new Error('--seconds: expected more than 0, at most 30')
 if (runtimes.some((r) => !['node', 'deno', 'bun'].includes(r))) throw new Error('--runtimes: expected a list of node, deno, bun')
-const budget: Budget = { seconds, maxOps: 500_000, warmupSeconds: 1 }
+// Each shape runs unmeasured first. Short shapes measured JIT warm-up as much as the engine
+// (the first 2–3 s of a read shape ran at half speed): `--warmup 3` takes that out of both.
+const warmupSeconds = Number(option('--warmup') ?? 1)
+if (!(warmupSeconds >= 0 && warmupSeconds <= 30)) throw new Error('--warmup: expected 0 to 30 seconds')
+const budget: Budget = { seconds, maxOps: 500_000, warmupSeconds }
 const json = { 'Content-Type': 'application/json' }
 const CREATE = '["CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, value INTEGER)"]'
 
@@ -159,7 +163,7 @@ function render(samples: Sample[], header: string): { lines: string[]; rows: Rec
 }
 
 const header = (rounds: number, seconds: number, date: string, node: string) =>
-  `Engine A/B (\`npm run bench:engine -- --rounds ${rounds} --seconds ${seconds} --engines ${engines.join(',')} --parts ${parts.join(',')}\`), ${date}, node ${node}: per engine the median ops/s of ${rounds} interleaved rounds, [slowest–fastest round], (median p50 ms).`
+  `Engine A/B (\`npm run bench:engine -- --rounds ${rounds} --seconds ${seconds} --warmup ${warmupSeconds} --engines ${engines.join(',')} --parts ${parts.join(',')}\`), ${date}, node ${node}: per engine the median ops/s of ${rounds} interleaved rounds, [slowest–fastest round], (median p50 ms).`
 
 // --from <json>: render a saved run again, measuring nothing.
 const from = option('--from')

@@ -22,7 +22,7 @@ export interface WorkloadSpec {
 export async function measure(spec: WorkloadSpec, budget: Budget): Promise<Row> {
   const { url, clients, next, ok } = spec
   // Unmeasured first, so JIT and first-request compilation are not counted.
-  await runLoad(url, { clients, next, ok, seconds: budget.warmupSeconds, maxOps: Math.min(budget.maxOps, 5000) })
+  await runLoad(url, { clients, next, ok, seconds: budget.warmupSeconds, maxOps: Math.min(budget.maxOps, 5000 * Math.max(1, Math.ceil(budget.warmupSeconds))) })
   const r = await runLoad(url, { clients, next, ok, seconds: budget.seconds, maxOps: budget.maxOps })
   return {
     system: spec.system,

@@ -35,6 +35,11 @@ export interface StateMachine {
    * apply, at once (one hop to a worker for many entries). Outcomes are per entry, in order.
    */
   applyRun?(entries: readonly { entry: Entry; local: boolean }[]): Promise<ApplyOutcome[]>
+  /**
+   * Optional: true when applies answer with promises (an engine in a worker). The committed
+   * entries of a Ready then go to `applyRun` together rather than one first and the rest after.
+   */
+  readonly offThread?: boolean
   /** A committed membership change (the core already updated its own view). */
   applyConfChange(change: ConfChange, entry: Entry): void
   /** Replaces the state with a snapshot received from the leader (already persisted). */
@@ -57,6 +62,8 @@ export interface ApplyHost {
   applyEntry(entry: Entry, local: boolean): unknown
   /** Hands a run of normal entries over at once, where the state machine can. */
   applyRun?(run: readonly { entry: Entry; local: boolean }[]): Promise<ApplyOutcome[]>
+  /** The state machine answers with promises (see `StateMachine.offThread`). */
+  readonly offThread?: boolean
   /** The entry is applied (or failed): record it and answer its proposer. */
   settle(entry: Entry, local: boolean, result: unknown, failure: Error | undefined): void
   onError(error: unknown): void
@@ -74,6 +81,23 @@ export class ApplyQueue {
 
   constructor(host: ApplyHost) {
     this.#host = host
+  }
+
+  /**
+   * Applies `entries`, in order, after every entry pushed before them. A state machine off the
+   * thread gets them as one run when nothing is in flight (one hop, not one for the first entry
+   * and another for the rest).
+   */
+  pushAll(entries: readonly Entry[]): void {
+    const host = this.#host
+    if (entries.length >= 2 && host.offThread && !this.#applying) {
+      this.#track(this.#applyRun(entries))
+      return
+    }
+    for (const entry of entries) {
+      if (host.stopped()) return
+      this.push(entry)
+    }
   }
 
   /** Applies `entry` after every entry pushed before it. */

@@ -80,6 +80,11 @@ export class DatabaseStateMachine implements StateMachine {
     }
   }
 
+  /** With a worker every apply answers with a promise: a Ready's entries go to it as one run. */
+  get offThread(): boolean {
+    return this.engine !== null
+  }
+
   apply(entry: Entry, local: boolean): AppliedWrite | undefined | Promise<AppliedWrite | AnsweredEarly | undefined> {
     if (this.engine) return this.#applyInWorker(this.engine, entry, local)
     const command = decodeCommand(entry.data)

@@ -103,6 +103,7 @@ export class RaftDriver {
       isLocal: (entry) => this.#pending.get(entry.index)?.term === entry.term,
       applyEntry: (entry, local) => this.#applyEntry(entry, local),
       applyRun: fsm.applyRun && ((run) => fsm.applyRun!(run)),
+      offThread: fsm.offThread === true,
       settle: (entry, local, result, failure) => this.#settleApplied(entry, local, result, failure),
       onError: (error) => this.#o.onError?.(error),
       fatal: (error) => this.#fail(error),
@@ -411,7 +412,7 @@ export class RaftDriver {
         this.#appliedTerm = rd.snapshot.metadata.term
         this.#setApplied(rd.snapshot.metadata.index)
       }
-      for (let i = appliedEarly; i < rd.committedEntries.length; i++) this.#apply(rd.committedEntries[i])
+      this.#applies.pushAll(appliedEarly === 0 ? rd.committedEntries : rd.committedEntries.slice(appliedEarly))
       // 4. Reads.
       for (const rs of rd.readStates) this.#waits.readState(rs.context, rs.index)
       if (rd.softState) this.#onSoftState(rd.softState)
@@ -438,7 +439,8 @@ export class RaftDriver {
   #applyDurable(committed: readonly Entry[], unsynced: readonly Entry[]): number {
     const firstUnsynced = unsynced.length > 0 ? unsynced[0].index : Number.POSITIVE_INFINITY
     let n = 0
-    while (n < committed.length && committed[n].index < firstUnsynced && !this.#stopped) this.#apply(committed[n++])
+    while (n < committed.length && committed[n].index < firstUnsynced) n++
+    this.#applies.pushAll(n === committed.length ? committed : committed.slice(0, n))
     return n
   }
 
@@ -454,10 +456,6 @@ export class RaftDriver {
   /** Resolves once no asynchronous apply is in flight (at once with a synchronous state machine). */
   applyIdle(): Promise<void> {
     return this.#applies.idle()
-  }
-
-  #apply(entry: Entry): void {
-    this.#applies.push(entry)
   }
 
   /** Hands one entry to the state machine (see ApplyQueue): a membership change or a command. */

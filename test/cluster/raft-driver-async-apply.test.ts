@@ -20,7 +20,7 @@ afterEach(() => {
   drivers = []
 })
 
-function cluster(applyMs: (data: string) => number, runs?: Map<string, number[]>) {
+function cluster(applyMs: (data: string) => number, runs?: Map<string, number[]>, singles?: Map<string, string[]>) {
   const ids = ['a', 'b', 'c']
   const boot = bootstrapState(ids)
   const byId = new Map<string, RaftDriver>()
@@ -32,6 +32,7 @@ function cluster(applyMs: (data: string) => number, runs?: Map<string, number[]>
     const seen: string[] = []
     applied.set(id, seen)
     runs?.set(id, [])
+    singles?.set(id, [])
     const raft = new RaftNode({ id, storage: log, random: createSeededRandom(i + 1), electionTick: 10, heartbeatTick: 1, applied: 0 })
     const driver = new RaftDriver({
       raft,
@@ -40,6 +41,7 @@ function cluster(applyMs: (data: string) => number, runs?: Map<string, number[]>
       fsm: {
         apply: async (e) => {
           const data = new TextDecoder().decode(e.data)
+          singles?.get(id)?.push(data)
           await sleep(applyMs(data))
           seen.push(data)
           return `${id}:${data}`
@@ -59,6 +61,7 @@ function cluster(applyMs: (data: string) => number, runs?: Map<string, number[]>
           : undefined,
         applyConfChange: () => {},
         installSnapshot: () => {},
+        offThread: singles !== undefined,
       },
       transport: { send: (ms: readonly Message[]) => setTimeout(() => { for (const m of ms) byId.get(m.to)?.step(m) }, 1) },
       timers: globalTimers,
@@ -118,4 +121,27 @@ test('entries that queue behind an asynchronous apply are applied as runs, in or
   const leaderRuns = runs.get('a')!
   expect(leaderRuns.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(names.length)
   expect(leaderRuns.length).toBeLessThan(names.length / 3)
+}, 20_000)
+
+test('entries committed together go to a state machine off the thread as one run, not the first alone and the rest after', async () => {
+  const runs = new Map<string, number[]>()
+  const singles = new Map<string, string[]>()
+  const { byId, applied } = cluster(() => 0, runs, singles)
+  byId.get('a')!.campaign()
+  for (let i = 0; i < 200 && byId.get('a')!.role !== 'leader'; i++) await sleep(10)
+  const leader = byId.get('a')!
+  expect(leader.role).toBe('leader')
+  await leader.propose(text('first'), 10_000)
+  for (const id of byId.keys()) {
+    singles.get(id)!.length = 0
+    runs.get(id)!.length = 0
+  }
+  // Proposed in one turn: appended in one Ready, committed together once a follower acknowledges.
+  const names = Array.from({ length: 10 }, (_, i) => `x${i}`)
+  const results = await Promise.all(names.map((n) => leader.propose(text(n), 10_000)))
+  expect(results).toEqual(names.map((n) => `a:${n}`))
+  expect(singles.get('a')).toEqual([])
+  expect(runs.get('a')).toEqual([10])
+  for (let i = 0; i < 300 && [...applied.values()].some((s) => !s.includes('x9')); i++) await sleep(10)
+  for (const [id, seen] of applied) expect(seen.filter((s) => s.startsWith('x')), id).toEqual(names)
 }, 20_000)
