@@ -79,7 +79,7 @@ export class RaftDriver {
   /** Work that must not overlap a Ready (it writes the log), run between two of them. */
   #between: (() => void)[] = []
   /** The same, for work that awaits: each holds the Ready loop until it settles. */
-  #betweenAsync: (() => void)[] = []
+  #betweenAsync: (() => Promise<void>)[] = []
   #stopped = false
   #stopError = new StoreError('store not open')
   #cancelTick: (() => void) | null = null
@@ -282,12 +282,13 @@ export class RaftDriver {
   }
 
   /**
-   * As `betweenReadys`, for work that awaits (the log's fsyncs off the thread): no Ready is
-   * handled until it settles, so nothing else writes the log meanwhile.
+   * As `betweenReadys`, for work that awaits (the log's fsyncs off the thread): now if the
+   * driver is idle, else right after the current Ready's `advance()`; no Ready is handled until
+   * it settles, so nothing else writes the log meanwhile.
    */
   betweenReadysAsync<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const run = () => {
+      const run = (): Promise<void> => {
         let done: Promise<T>
         try {
           done = work()
@@ -295,15 +296,20 @@ export class RaftDriver {
           done = Promise.reject(e)
         }
         done.then(resolve, reject)
-        const busy: Promise<void> = done.then(
-          () => this.#afterBusy(busy),
-          () => this.#afterBusy(busy),
+        return done.then(
+          () => {},
+          () => {},
         )
-        this.#busy = busy
       }
       if (this.#busy) this.#betweenAsync.push(run)
-      else run()
+      else this.#occupy(run)
     })
+  }
+
+  /** Holds the Ready loop for `run`; what waited for it goes next. */
+  #occupy(run: () => Promise<void>): void {
+    const busy: Promise<void> = run().then(() => this.#afterBusy(busy))
+    this.#busy = busy
   }
 
   /** Whatever waited for the Ready loop (or work holding it) to be free now runs, in turn. */
@@ -311,7 +317,7 @@ export class RaftDriver {
     if (this.#busy === busy) this.#busy = null
     this.#runBetween()
     const next = this.#betweenAsync.shift()
-    if (next) return next()
+    if (next) return this.#occupy(next)
     // Whatever arrived after the last hasReady() check still needs a Ready.
     if (!this.#stopped && this.#o.raft.hasReady()) this.#schedule()
   }
@@ -418,6 +424,8 @@ export class RaftDriver {
       if (rd.softState) this.#onSoftState(rd.softState)
       raft.advance()
       this.#runBetween()
+      // Between two Readys, not only once they stop coming: under steady load they never do.
+      while (this.#betweenAsync.length > 0) await this.#betweenAsync.shift()!()
     }
   }
 

@@ -54,6 +54,9 @@ export class MemoryFilePort implements FilePort {
   /** With `tornWrites`, over every crash so far: unsynced writes kept whole, in part, and lost. */
   readonly torn = { whole: 0, partial: 0, lost: 0 }
   #crashes = 0
+  /** Directory syncs called so far, and for each directory the newest one done. */
+  #dirSyncs = 0
+  readonly #dirSynced = new Map<string, number>()
 
   constructor(options: MemoryFilePortOptions = {}) {
     if (options.strictSeed !== undefined) {
@@ -107,16 +110,20 @@ export class MemoryFilePort implements FilePort {
   }
 
   syncDirectory(path: string): void {
-    this.#keepEntries(path, this.#entriesOf(path))
+    this.#keepEntries(path, this.#entriesOf(path), ++this.#dirSyncs)
   }
 
-  /** Durable as of the call, once a later microtask runs (a crash before then loses it). */
+  /**
+   * Durable as of the call, once a later microtask runs (a crash before then loses it). A sync
+   * of the same directory called later and done first stands: this one changes nothing then.
+   */
   async syncDirectoryAsync(path: string): Promise<void> {
     const entries = this.#entriesOf(path)
+    const call = ++this.#dirSyncs
     const crashes = this.#crashes
     await Promise.resolve()
     if (this.#crashes !== crashes) throw new Error('the machine crashed during the fsync of a directory')
-    this.#keepEntries(path, entries)
+    this.#keepEntries(path, entries, call)
   }
 
   #entriesOf(dir: string): Map<string, MemoryFile> {
@@ -125,8 +132,10 @@ export class MemoryFilePort implements FilePort {
     return entries
   }
 
-  /** Strict mode: what a crash leaves in `dir` is `entries`. */
-  #keepEntries(dir: string, entries: Map<string, MemoryFile>): void {
+  /** Strict mode: what a crash leaves in `dir` is `entries`, unless a sync called after `call` was done. */
+  #keepEntries(dir: string, entries: Map<string, MemoryFile>, call: number): void {
+    if ((this.#dirSynced.get(dir) ?? 0) > call) return
+    this.#dirSynced.set(dir, call)
     for (const p of [...this.#durable.keys()]) if (parentOf(p) === dir && !entries.has(p)) this.#durable.delete(p)
     for (const [p, file] of entries) this.#durable.set(p, file)
   }

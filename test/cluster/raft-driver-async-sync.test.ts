@@ -153,3 +153,30 @@ test('idle() waits for work between Readys that awaits', async () => {
   await settled
   driver.stop()
 })
+
+test('work between Readys that awaits runs between two Readys under steady load, not only once they stop coming', async () => {
+  const { log, driver } = await singleNode()
+  const proposals: Promise<unknown>[] = [driver.propose(text('P0'), 60_000)]
+  await turn()
+  expect(log.waiting).toBe(1) // P0's fsync under way
+  let ran = false
+  const held = driver.betweenReadysAsync(async () => {
+    log.events.push('snapshot work')
+    ran = true
+  })
+  for (let i = 1; i <= 10; i++) {
+    proposals.push(driver.propose(text(`P${i}`), 60_000)) // one proposal arrives during every fsync
+    log.complete()
+    await turn()
+  }
+  expect(ran).toBe(true)
+  // Right after the Ready whose fsync was under way, before the next one's append.
+  expect(log.events.slice(0, 4)).toEqual(['append P0', 'fsync', 'snapshot work', 'append P1'])
+  while (log.waiting > 0) {
+    log.complete()
+    await turn()
+  }
+  await held
+  await Promise.all(proposals)
+  driver.stop()
+})

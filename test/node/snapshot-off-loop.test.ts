@@ -37,6 +37,26 @@ class BlockingSyncs extends DelegatingFilePort {
   }
 }
 
+/** A disk whose fsyncs off the thread take a few ms more (a network or spinning disk). */
+class SlowSyncs extends DelegatingFilePort {
+  override open(path: string, options: OpenOptions): FileHandle {
+    const h = this.inner.open(path, options)
+    return {
+      read: (t, p) => h.read(t, p),
+      write: (b, p) => h.write(b, p),
+      truncate: (n) => h.truncate(n),
+      size: () => h.size(),
+      modifiedAt: () => h.modifiedAt(),
+      close: () => h.close(),
+      sync: () => h.sync(),
+      syncAsync: async () => {
+        await h.syncAsync!()
+        await new Promise((r) => setTimeout(r, 4))
+      },
+    }
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'raftlite-snapshot-off-loop-'))
 const sql = (s: string, ...positional: string[]) => ({ sql: s, positional, named: null })
 let node: RaftliteNode | undefined
@@ -76,3 +96,43 @@ test('a snapshot blocks the thread on no fsync, and what it synced lasts', async
   const [result] = await node.query([sql('SELECT count(*) FROM t')])
   expect(result).toMatchObject({ kind: 'rows', rows: { rows: [[120n]] } })
 })
+
+test('a snapshot asked for under steady writes completes while they go on (its log step runs between two Readys)', async () => {
+  await node?.stop()
+  const slowDir = mkdtempSync(join(tmpdir(), 'raftlite-snapshot-under-load-'))
+  try {
+    const platform = nodePlatform()
+    node = await RaftliteNode.start(
+      { dataDir: slowDir, nodeId: 'sl', raftAddr: '127.0.0.1:1', httpAddr: '127.0.0.1:2', raftSnapEntries: 1_000_000, raftSnapWalBytes: 0 },
+      { ...platform, files: new SlowSyncs(platform.files) },
+    )
+    await node.ready
+    const n = node
+    await n.execute([sql('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')])
+    // Writers that do not wait for their answers: a proposal arrives during every fsync, so
+    // the Ready loop never runs dry until they stop (at the latest after 20 s).
+    let snapshotDone = false
+    const inflight = new Set<Promise<unknown>>()
+    const writers = setInterval(() => {
+      const p = n.execute([sql("INSERT INTO t (v) VALUES ('x')")])
+      inflight.add(p)
+      void p.finally(() => inflight.delete(p))
+    }, 1)
+    const cap = setTimeout(() => clearInterval(writers), 20_000)
+    await new Promise((r) => setTimeout(r, 300))
+    const before = n.lastSnapshotIndex
+    const taken = await n.snapshot(0).finally(() => (snapshotDone = true))
+    const writersStillGoing = inflight.size > 0
+    clearInterval(writers)
+    clearTimeout(cap)
+    await Promise.allSettled([...inflight])
+    expect(snapshotDone).toBe(true)
+    expect(taken).toBe(true)
+    expect(writersStillGoing).toBe(true) // it did not wait for the writes to stop
+    expect(n.lastSnapshotIndex).toBeGreaterThan(before)
+  } finally {
+    await node?.stop()
+    node = undefined
+    rmSync(slowDir, { recursive: true, force: true })
+  }
+}, 40_000)
