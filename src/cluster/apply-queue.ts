@@ -52,6 +52,8 @@ export interface StateMachine {
   holdApply?(entry: Entry): void
   /** Optional: the entry given to `holdApply` may never commit here; undo what was held. */
   dropHeld?(): void
+  /** Optional: whether `entry` is the one given to `holdApply` (it is then applied on its own). */
+  holds?(entry: Entry): boolean
 }
 
 /** What the queue needs of the driver that owns it. */
@@ -64,6 +66,8 @@ export interface ApplyHost {
   applyRun?(run: readonly { entry: Entry; local: boolean }[]): Promise<ApplyOutcome[]>
   /** The state machine answers with promises (see `StateMachine.offThread`). */
   readonly offThread?: boolean
+  /** See `StateMachine.holds`. */
+  holds?(entry: Entry): boolean
   /** The entry is applied (or failed): record it and answer its proposer. */
   settle(entry: Entry, local: boolean, result: unknown, failure: Error | undefined): void
   onError(error: unknown): void
@@ -90,7 +94,8 @@ export class ApplyQueue {
    */
   pushAll(entries: readonly Entry[]): void {
     const host = this.#host
-    if (entries.length >= 2 && host.offThread && !this.#applying) {
+    // A held entry goes on its own, first: it is answered before its commit is done.
+    if (entries.length >= 2 && host.offThread && !this.#applying && !host.holds?.(entries[0])) {
       this.#track(this.#applyRun(entries))
       return
     }

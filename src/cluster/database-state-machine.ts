@@ -127,6 +127,12 @@ export class DatabaseStateMachine implements StateMachine {
     this.#held = { entry: held, batch: command.batch, results }
   }
 
+  /** Whether `entry` is the one held: applied on its own, it is answered before its commit is done. */
+  holds(entry: Entry): boolean {
+    const held = this.#held
+    return held !== null && held.entry.index === entry.index && held.entry.term === entry.term
+  }
+
   /** The held entry may never commit here (leadership lost, a snapshot): undo it. */
   dropHeld(): void {
     if (!this.#held) return

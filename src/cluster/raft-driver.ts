@@ -104,6 +104,7 @@ export class RaftDriver {
       applyEntry: (entry, local) => this.#applyEntry(entry, local),
       applyRun: fsm.applyRun && ((run) => fsm.applyRun!(run)),
       offThread: fsm.offThread === true,
+      holds: fsm.holds && ((entry) => fsm.holds!(entry)),
       settle: (entry, local, result, failure) => this.#settleApplied(entry, local, result, failure),
       onError: (error) => this.#o.onError?.(error),
       fatal: (error) => this.#fail(error),
