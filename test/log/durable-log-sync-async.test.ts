@@ -1,8 +1,8 @@
 // DurableLog.syncAsync: the same durability as sync(), with the thread free while the disk works.
 import { expect, test } from 'vitest'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
-import type { FileHandle, FilePort, OpenOptions } from '../../src/ports/file-port.ts'
-import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
+import type { FilePort } from '../../src/ports/file-port.ts'
+import { BlockingSyncsFilePort } from '../support/blocking-syncs-file-port.ts'
 import { entries, open, segmentNames, view } from './helpers.ts'
 
 const CONF = { voters: ['a'], learners: [] }
@@ -55,32 +55,6 @@ test('a change of term or vote is made durable by syncAsync: the state file is r
   expect(open(files).hardState()).toEqual({ term: 2, vote: 'b', commit: 0 })
 })
 
-/** A disk on which the thread may not block on an fsync once `armed` (every fsync must be async). */
-class NoBlockingSyncs extends DelegatingFilePort {
-  armed = false
-  readonly blocked: string[] = []
-  override open(path: string, options: OpenOptions): FileHandle {
-    const h = this.inner.open(path, options)
-    return {
-      read: (t, p) => h.read(t, p),
-      write: (b, p) => h.write(b, p),
-      truncate: (n) => h.truncate(n),
-      size: () => h.size(),
-      modifiedAt: () => h.modifiedAt(),
-      close: () => h.close(),
-      sync: () => {
-        if (this.armed) this.blocked.push(`sync ${path}`)
-        h.sync()
-      },
-      syncAsync: () => h.syncAsync!(),
-    }
-  }
-  override syncDirectory(path: string): void {
-    if (this.armed) this.blocked.push(`syncDirectory ${path}`)
-    this.inner.syncDirectory(path)
-  }
-}
-
 /** A log of several segments, snapshotted at 52 and compacted through it: the next sync rewrites the state and deletes segments. */
 function compacted(files: FilePort) {
   const log = open(files, { segmentBytes: 1200 })
@@ -96,9 +70,9 @@ function compacted(files: FilePort) {
 }
 
 test('a snapshot and compaction are made durable by syncAsync without one blocking fsync', async () => {
-  const files = new NoBlockingSyncs(new MemoryFilePort({ strictSeed: 7 }))
+  const files = new BlockingSyncsFilePort(new MemoryFilePort({ strictSeed: 7 }))
   const { log, segments } = compacted(files)
-  files.armed = true
+  files.watching = true
   await log.syncAsync()
   expect(files.blocked).toEqual([])
   expect(segmentNames(files).length).toBeLessThan(segments)

@@ -10,50 +10,18 @@ import { nodePlatform } from '../../runtimes/node/platform.ts'
 import { RaftliteNode } from '../../src/node/raftlite-node.ts'
 import type { FileHandle, OpenOptions } from '../../src/ports/file-port.ts'
 import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
-
-/** Notes every fsync that blocks the thread while `watching`. */
-class BlockingSyncs extends DelegatingFilePort {
-  watching = false
-  readonly blocked: string[] = []
-  override open(path: string, options: OpenOptions): FileHandle {
-    const h = this.inner.open(path, options)
-    return {
-      read: (t, p) => h.read(t, p),
-      write: (b, p) => h.write(b, p),
-      truncate: (n) => h.truncate(n),
-      size: () => h.size(),
-      modifiedAt: () => h.modifiedAt(),
-      close: () => h.close(),
-      sync: () => {
-        if (this.watching) this.blocked.push(`fsync ${path}`)
-        h.sync()
-      },
-      syncAsync: () => h.syncAsync!(),
-    }
-  }
-  override syncDirectory(path: string): void {
-    if (this.watching) this.blocked.push(`fsync directory ${path}`)
-    this.inner.syncDirectory(path)
-  }
-}
+import { BlockingSyncsFilePort, forwardHandle } from '../support/blocking-syncs-file-port.ts'
 
 /** A disk whose fsyncs off the thread take a few ms more (a network or spinning disk). */
 class SlowSyncs extends DelegatingFilePort {
   override open(path: string, options: OpenOptions): FileHandle {
     const h = this.inner.open(path, options)
-    return {
-      read: (t, p) => h.read(t, p),
-      write: (b, p) => h.write(b, p),
-      truncate: (n) => h.truncate(n),
-      size: () => h.size(),
-      modifiedAt: () => h.modifiedAt(),
-      close: () => h.close(),
-      sync: () => h.sync(),
+    return forwardHandle(h, {
       syncAsync: async () => {
         await h.syncAsync!()
         await new Promise((r) => setTimeout(r, 4))
       },
-    }
+    })
   }
 }
 
@@ -68,7 +36,7 @@ afterAll(async () => {
 
 test('a snapshot blocks the thread on no fsync, and what it synced lasts', async () => {
   const platform = nodePlatform()
-  const files = new BlockingSyncs(platform.files)
+  const files = new BlockingSyncsFilePort(platform.files)
   node = await RaftliteNode.start(
     // No snapshot but the ones asked for.
     { dataDir: dir, nodeId: 'so', raftAddr: '127.0.0.1:1', httpAddr: '127.0.0.1:2', raftSnapEntries: 1_000_000, raftSnapWalBytes: 0 },
