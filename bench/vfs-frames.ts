@@ -41,8 +41,9 @@ if (process.argv[2] === 'child') {
   const got = new Map<string, number[]>()
   for (let r = 0; r < rounds; r++) {
     for (const set of sets) {
-      const env = { ...process.env, ...Object.fromEntries(set.split(/\s+/).map((kv) => kv.split('='))) }
-      const out = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, 'child'], { env, encoding: 'utf8' })
+      const env = { ...process.env, ...Object.fromEntries(set.split(/\s+/).filter(Boolean).map((kv) => kv.split('='))) }
+      const script = env.ROOT ? join(env.ROOT, 'bench/vfs-frames.ts') : import.meta.filename
+      const out = spawnSync(process.execPath, ['--import', 'tsx', script, 'child'], { env, encoding: 'utf8' })
       const { userUs, systemUs } = JSON.parse(out.stdout.trim().split('\n').at(-1)!)
       console.log(`round ${r + 1} [${set}]: ${userUs.toFixed(1)} µs user + ${systemUs.toFixed(1)} µs system per upsert`)
       got.set(set, [...(got.get(set) ?? []), userUs + systemUs])

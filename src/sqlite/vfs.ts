@@ -83,7 +83,7 @@ export class RaftliteVfs {
   #lastError = ''
   #ioFailures = 0
   #refusal: string | null = null
-  /** WAL frame headers wait for their page, to leave in one call. */
+  /** A WAL commit's frames wait for its last page, to leave in one call. */
   readonly #frames = new WalFrameWriter()
   /** Where each open WAL's frames in use end (see `walBytes`). */
   readonly #walEnds = new WalEnds()
@@ -238,11 +238,11 @@ export class RaftliteVfs {
           const bytes = heap().subarray(pSrc, pSrc + n)
           if (f.wal) this.#walEnds.wrote(f.path, f.handle, at, n)
           if (this.#frames.writePage(f.handle, bytes, at)) return 0
-          if (!this.#flushHeld()) return capi.SQLITE_IOERR_WRITE
           if (f.wal && n === WAL_FRAME_HEADER) {
             this.#frames.hold(f.handle, bytes, at)
             return 0
           }
+          if (!this.#flushHeld()) return capi.SQLITE_IOERR_WRITE
           f.handle.write(bytes, at)
           return 0
         } catch (e) {
@@ -398,8 +398,9 @@ export class RaftliteVfs {
       },
       xGetLastError: (): number => 0,
     }
-    // Any other file or VFS call first writes a held header out: nothing ever sees the WAL
-    // without it. (SQLite writes a frame's page right after its header, so this is rare.)
+    // Any other file or VFS call first writes held frames out: nothing ever sees the WAL without
+    // them. (SQLite writes a commit's frames in a row, so this is rare: a transaction too large
+    // for its page cache reading back what it spilled, say.)
     const flushFirst = (methods: Record<string, (...args: never[]) => unknown>, names: string[]) => {
       for (const name of names) {
         const method = methods[name] as (...args: unknown[]) => unknown
@@ -423,7 +424,7 @@ export class RaftliteVfs {
     })
   }
 
-  /** Writes a held frame header out on its own; false (and counted as a failure) if that fails. */
+  /** Writes held WAL frames out; false (and counted as a failure) if that fails. */
   #flushHeld(): boolean {
     try {
       this.#frames.flush()
