@@ -5,18 +5,22 @@
  * and 1 clients after a warm-up; the medians per set close the run. Beside writes/s, which a
  * loaded machine blurs, it reports the CPU time the three nodes spent per committed write
  * (user + system, all threads, from /proc): a cost that does not depend on what else runs.
+ * `AB_READS=1` adds linearizable point selects of the keys at 32 clients, with CPU per read.
  */
 import { readFileSync } from 'node:fs'
 import { leaderOf, startCluster } from '../test/support/cluster-processes.ts'
 import { runLoad } from './http-load.ts'
-import { measure, okWrite } from './workload.ts'
-import { CREATE_KV, fillKv, kvUpsert } from './write-shapes.ts'
+import { measure, okRead, okWrite } from './workload.ts'
+import { CREATE_KV, fillKv, kvKey, kvUpsert } from './write-shapes.ts'
 
 const sep = process.argv.indexOf('--')
 const rounds = Number(process.argv[2] && sep !== 2 ? process.argv[2] : 3)
 const sets = sep >= 0 ? process.argv.slice(sep + 1) : ['']
 const budget = { seconds: Number(process.env.AB_SECONDS ?? 8), maxOps: 200_000, warmupSeconds: 2 }
-const results = new Map<string, { w32: number[]; p99: number[]; p50one: number[]; cpu: number[] }>()
+const results = new Map<string, { w32: number[]; p99: number[]; p50one: number[]; cpu: number[]; reads: number[]; cpuRead: number[] }>()
+const withReads = process.env.AB_READS === '1'
+/** A linearizable point select of one of the keys `fillKv` wrote. */
+const kvRead = (i: number) => ({ method: 'GET' as const, path: `/db/query?level=linearizable&q=${encodeURIComponent(`SELECT v FROM kv WHERE k = '${kvKey(i * 7919)}'`)}` })
 /** CPU seconds (user + system, every thread) a process has used so far. */
 const cpuSeconds = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
@@ -25,7 +29,8 @@ const cpuSeconds = (pid: number) => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 for (let round = 1; round <= rounds; round++) {
-  for (const set of sets) {
+  // Alternate the order, so that no set always runs first (or right after another's cluster).
+  for (const set of round % 2 === 1 ? sets : [...sets].reverse()) {
     const env = Object.fromEntries(set.split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]))
     // ARGS=-flag,value,… passes daemon flags rather than an environment variable.
     const extraArgs = env.ARGS?.split(',') ?? []
@@ -44,18 +49,27 @@ for (let round = 1; round <= rounds; round++) {
       const many = await measure({ system: 'raftlite 3 nodes', workload: 'kv', url, clients: 32, next: kvUpsert, ok: okWrite }, { ...budget, warmupSeconds: 0 })
       const cpuMsPerWrite = (1000 * pids.reduce((a, pid, i) => a + cpuSeconds(pid) - cpu0[i], 0)) / many.ops
       const one = await measure({ system: 'raftlite 3 nodes', workload: 'kv', url, clients: 1, next: kvUpsert, ok: okWrite }, { ...budget, seconds: 4 })
-      const r = results.get(set) ?? { w32: [], p99: [], p50one: [], cpu: [] }
+      const r = results.get(set) ?? { w32: [], p99: [], p50one: [], cpu: [], reads: [], cpuRead: [] }
+      let readNote = ''
+      if (withReads) {
+        const cpuBefore = pids.map(cpuSeconds)
+        const reads = await measure({ system: 'raftlite 3 nodes', workload: 'kv read', url, clients: 32, next: kvRead, ok: okRead }, { ...budget, warmupSeconds: 1 })
+        const cpuMsPerRead = (1000 * pids.reduce((a, pid, i) => a + cpuSeconds(pid) - cpuBefore[i], 0)) / reads.ops
+        r.reads.push(reads.value)
+        r.cpuRead.push(cpuMsPerRead)
+        readNote = `; linearizable reads ${Math.round(reads.value)}/s errors ${reads.errors}, ${cpuMsPerRead.toFixed(3)} CPU ms/read`
+      }
       r.cpu.push(cpuMsPerWrite)
       r.w32.push(many.value)
       r.p99.push(many.p99Ms ?? 0)
       r.p50one.push(one.p50Ms ?? 0)
       results.set(set, r)
-      console.log(`round ${round} [${set || 'as is'}]: 32 clients ${Math.round(many.value)}/s p99 ${many.p99Ms?.toFixed(1)} ms errors ${many.errors}, ${cpuMsPerWrite.toFixed(3)} CPU ms/write (3 nodes); 1 client ${Math.round(one.value)}/s p50 ${one.p50Ms?.toFixed(2)} ms`)
+      console.log(`round ${round} [${set || 'as is'}]: 32 clients ${Math.round(many.value)}/s p99 ${many.p99Ms?.toFixed(1)} ms errors ${many.errors}, ${cpuMsPerWrite.toFixed(3)} CPU ms/write (3 nodes); 1 client ${Math.round(one.value)}/s p50 ${one.p50Ms?.toFixed(2)} ms${readNote}`)
     } finally {
       for (const p of procs) await p.stop('SIGKILL')
     }
   }
 }
 for (const [set, r] of results) {
-  console.log(`median [${set || 'as is'}]: 32 clients ${Math.round(median(r.w32))}/s, p99 ${median(r.p99).toFixed(1)} ms, ${median(r.cpu).toFixed(3)} CPU ms/write; 1 client p50 ${median(r.p50one).toFixed(2)} ms`)
+  console.log(`median [${set || 'as is'}]: 32 clients ${Math.round(median(r.w32))}/s, p99 ${median(r.p99).toFixed(1)} ms, ${median(r.cpu).toFixed(3)} CPU ms/write; 1 client p50 ${median(r.p50one).toFixed(2)} ms${withReads ? `; reads ${Math.round(median(r.reads))}/s, ${median(r.cpuRead).toFixed(3)} CPU ms/read` : ''}`)
 }

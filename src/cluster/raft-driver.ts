@@ -20,6 +20,7 @@ import { decodeConfChange } from '../raft/conf-change.ts'
 import type { LogStore } from './log-store.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { ReadWaits } from './read-waits.ts'
+import { ReadIndexRounds } from './read-index-rounds.ts'
 import { ApplyQueue, type StateMachine } from './apply-queue.ts'
 import { startTicker } from './ticker.ts'
 
@@ -84,6 +85,7 @@ export class RaftDriver {
   #stopError = new StoreError('store not open')
   #cancelTick: (() => void) | null = null
   #readSeq = 0
+  readonly #readRounds: ReadIndexRounds
   #soft: SoftState = { leader: '', role: 'follower' }
   /** Monotonic ms of the last message from the leader (for `freshness`). */
   #lastLeaderContact = 0
@@ -96,6 +98,7 @@ export class RaftDriver {
   constructor(options: DriverOptions) {
     this.#o = options
     this.#waits = new ReadWaits(options.timers)
+    this.#readRounds = new ReadIndexRounds(options.timers, (timeoutMs, resolve, reject) => this.#readRound(timeoutMs, resolve, reject))
     this.#applied = options.applied
     this.#term = options.raft.status().term
     const fsm = options.fsm
@@ -204,20 +207,32 @@ export class RaftDriver {
   /** Resolves once a linearizable read may be served: leadership confirmed, index applied. */
   readIndex(timeoutMs: number): Promise<void> {
     if (this.#stopped) return Promise.reject(this.#stopError)
+    return this.#readRounds.read(timeoutMs).then((index) => this.#waits.readApplied(index, this.#applied, timeoutMs))
+  }
+
+  /** ReadIndex rounds started; reads share them under load (`read-index-rounds.ts`). */
+  get readIndexRounds(): number {
+    return this.#readRounds.rounds
+  }
+
+  /** One ReadIndex round of the core, for every read that waited for it. */
+  #readRound(timeoutMs: number, resolve: (index: number) => void, reject: (error: Error) => void): void {
+    if (this.#stopped) {
+      reject(this.#stopError)
+      return
+    }
     // Unique cluster-wide: a node that was leader and has not noticed yet forwards its request
     // to the new leader, where a context of the new leader's own must not collide with it.
     const context = `${this.#o.raft.id}:${this.#o.readContextNonce ?? ''}:${++this.#readSeq}`
-    return new Promise<number>((resolve, reject) => {
-      try {
-        this.#o.raft.readIndex(context)
-      } catch (e) {
-        if (!(e instanceof RaftError)) throw e
-        reject(e.code === 'no-leader' ? new LeaderNotFoundError() : new StoreError(`raft: ${e.message}`))
-        return
-      }
-      this.#waits.awaitReadState(context, timeoutMs, resolve, reject)
-      this.#schedule()
-    }).then((index) => this.#waits.readApplied(index, this.#applied, timeoutMs))
+    try {
+      this.#o.raft.readIndex(context)
+    } catch (e) {
+      if (!(e instanceof RaftError)) throw e
+      reject(e.code === 'no-leader' ? new LeaderNotFoundError() : new StoreError(`raft: ${e.message}`))
+      return
+    }
+    this.#waits.awaitReadState(context, timeoutMs, resolve, reject)
+    this.#schedule()
   }
 
   transferLeadership(to: NodeId): void {

@@ -149,3 +149,30 @@ test('a leader that loses its leadership while a weak read waits fails that read
   await c.run(() => c.driver('b').role !== 'leader')
   expect(await waiting).toMatch(/leadership lost/)
 })
+
+test('reads asked together share ReadIndex rounds: a few heartbeat rounds, not one per read, and each sees what was written before it', async () => {
+  cluster = new Cluster(['a', 'b', 'c'])
+  const c = cluster
+  await elect(c, 'a')
+  const leader = c.driver('a')
+  const write = leader.propose(text('before the reads'), 2_000)
+  await c.run(() => c.applied.get('a')!.includes('before the reads'))
+  await write
+  const rounds = leader.readIndexRounds
+  // The read contexts heartbeats carry (a periodic heartbeat carries the pending one, if any).
+  const contexts = new Set<string>()
+  c.drop = (m) => {
+    if (m.type === 'heartbeat' && m.from === 'a' && m.context) contexts.add(m.context)
+    return false
+  }
+  let served = 0
+  const reads = Array.from({ length: 30 }, () => leader.readIndex(2_000).then(() => {
+    served++
+    return [...c.applied.get('a')!]
+  }))
+  await c.run(() => served === 30)
+  for (const seen of await Promise.all(reads)) expect(seen).toContain('before the reads')
+  // The first read's round, then one for the 29 that arrived while it was in flight.
+  expect(leader.readIndexRounds - rounds).toBe(2)
+  expect(contexts.size).toBe(2)
+})
