@@ -30,6 +30,9 @@ const LOCK_RESERVED = 2
 const LOCK_PENDING = 3
 const LOCK_EXCLUSIVE = 4
 const SQLITE_IOERR_SHMMAP = 5386 // SQLITE_IOERR | (21 << 8)
+/** The WAL index lock slot a writer holds for its whole transaction (wal.c). */
+const WAL_WRITE_LOCK = 0
+const SQLITE_SHM_UNLOCK = 1
 /** Julian day number of the Unix epoch, in milliseconds (what xCurrentTimeInt64 adds). */
 const UNIX_EPOCH_JULIAN_MS = 210866760000000
 /** The files SQLite keeps beside a database (the WAL index lives in memory, see above). */
@@ -85,6 +88,8 @@ export class RaftliteVfs {
   #refusal: string | null = null
   /** A WAL commit's frames wait for its last page, to leave in one call. */
   readonly #frames = new WalFrameWriter()
+  /** Held frames could not be written: the transaction that wrote them must not commit (`flushFirst`). */
+  #framesLost = false
   /** Where each open WAL's frames in use end (see `walBytes`). */
   readonly #walEnds = new WalEnds()
   readonly #shared: { path: string; side: SharedWalIndexSide; reader: boolean } | null
@@ -236,9 +241,13 @@ export class RaftliteVfs {
           const f = file(pFile)
           const at = Number(offset)
           const bytes = heap().subarray(pSrc, pSrc + n)
+          if (f.wal && this.#framesLost) return this.#fail(new Error('earlier WAL frames of this transaction could not be written'), capi.SQLITE_IOERR_WRITE)
+          // A header below the frames written so far rewrites an earlier frame's checksums
+          // (walRewriteChecksums): it goes straight out, so that its error reaches SQLite.
+          const appends = f.wal && at >= this.#walEnds.end(f.path, f.handle)
           if (f.wal) this.#walEnds.wrote(f.path, f.handle, at, n)
           if (this.#frames.writePage(f.handle, bytes, at)) return 0
-          if (f.wal && n === WAL_FRAME_HEADER) {
+          if (appends && n === WAL_FRAME_HEADER) {
             this.#frames.hold(f.handle, bytes, at)
             return 0
           }
@@ -300,7 +309,11 @@ export class RaftliteVfs {
       },
       xShmLock: (pFile: Ptr, offset: number, n: number, flags: number): number => {
         const f = file(pFile)
-        return this.#walIndex(f).shmLock(f.id, offset, n, flags)
+        const rc = this.#walIndex(f).shmLock(f.id, offset, n, flags)
+        // The writer let go of the WAL (its transaction committed or rolled back): frames lost
+        // before now belonged to it and can fail nothing more.
+        if (offset === WAL_WRITE_LOCK && (flags & SQLITE_SHM_UNLOCK) !== 0) this.#framesLost = false
+        return rc
       },
       xShmBarrier: (): void => {},
       xShmUnmap: (pFile: Ptr): number => {
@@ -400,18 +413,32 @@ export class RaftliteVfs {
     }
     // Any other file or VFS call first writes held frames out: nothing ever sees the WAL without
     // them. (SQLite writes a commit's frames in a row, so this is rare: a transaction too large
-    // for its page cache reading back what it spilled, say.)
-    const flushFirst = (methods: Record<string, (...args: never[]) => unknown>, names: string[]) => {
+    // for its page cache, spilling frames and reading them back, say.) The call itself always
+    // runs (an unlock skipped would leave a lock held); if the frames could not be written, the
+    // error may have gone to a call whose result SQLite ignores, or to another connection, so
+    // the WAL fails every read, write and sync until the writer releases its write lock: the
+    // transaction that spilled them can never commit.
+    const walErrors: Record<string, number> = {
+      xRead: capi.SQLITE_IOERR_READ,
+      xSync: capi.SQLITE_IOERR_FSYNC,
+      xTruncate: capi.SQLITE_IOERR_TRUNCATE,
+      xFileSize: capi.SQLITE_IOERR_FSTAT,
+    }
+    const flushFirst = (methods: Record<string, (...args: never[]) => unknown>, names: string[], io: boolean) => {
       for (const name of names) {
         const method = methods[name] as (...args: unknown[]) => unknown
+        const walError = io ? walErrors[name] : undefined
         methods[name] = ((...args: unknown[]) => {
-          if (this.#flushHeld() || name === 'xClose') return method(...args)
-          return capi.SQLITE_IOERR_WRITE
+          this.#flushHeld()
+          if (walError !== undefined && this.#framesLost && this.#open.get(args[0] as Ptr)?.wal) {
+            return this.#fail(new Error('earlier WAL frames of this transaction could not be written'), walError)
+          }
+          return method(...args)
         }) as never
       }
     }
-    flushFirst(ioMethods, Object.keys(ioMethods).filter((name) => name !== 'xWrite'))
-    flushFirst(vfsMethods, ['xOpen', 'xDelete', 'xAccess'])
+    flushFirst(ioMethods, Object.keys(ioMethods).filter((name) => name !== 'xWrite'), true)
+    flushFirst(vfsMethods, ['xOpen', 'xDelete', 'xAccess'], false)
     this.#sqlite3.vfs.installVfs({
       io: { struct: io, methods: ioMethods as unknown as Record<string, (...args: never[]) => number> },
       vfs: {
@@ -424,12 +451,13 @@ export class RaftliteVfs {
     })
   }
 
-  /** Writes held WAL frames out; false (and counted as a failure) if that fails. */
+  /** Writes held WAL frames out; false (counted as a failure, and the WAL failed until the writer lets go) if that fails. */
   #flushHeld(): boolean {
     try {
       this.#frames.flush()
       return true
     } catch (e) {
+      this.#framesLost = true
       this.#fail(e, 0)
       return false
     }
