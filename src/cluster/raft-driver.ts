@@ -68,6 +68,9 @@ export class LeadershipLostError extends NotLeaderError {
   }
 }
 
+/** How long a ReadIndex request goes unanswered before it is asked again (etcd: 500 ms). */
+export const READ_RETRY_MS = 500
+
 export class RaftDriver {
   readonly #o: DriverOptions
   readonly #pending = new Map<number, Pending>()
@@ -215,24 +218,35 @@ export class RaftDriver {
     return this.#readRounds.rounds
   }
 
-  /** One ReadIndex round of the core, for every read that waited for it. */
+  /**
+   * One ReadIndex round of the core, for every read that waited for it. A request forwarded to
+   * the leader, or its answer, can be lost, and reads queue behind the round: unanswered, it is
+   * asked again under a new context every `READ_RETRY_MS` (etcd's server does the same) until
+   * the round's deadline.
+   */
   #readRound(timeoutMs: number, resolve: (index: number) => void, reject: (error: Error) => void): void {
-    if (this.#stopped) {
-      reject(this.#stopError)
-      return
+    const deadline = this.#o.clock.monotonic() + timeoutMs
+    const ask = () => {
+      if (this.#stopped) {
+        reject(this.#stopError)
+        return
+      }
+      // Unique cluster-wide: a node that was leader and has not noticed yet forwards its request
+      // to the new leader, where a context of the new leader's own must not collide with it.
+      const context = `${this.#o.raft.id}:${this.#o.readContextNonce ?? ''}:${++this.#readSeq}`
+      try {
+        this.#o.raft.readIndex(context)
+      } catch (e) {
+        if (!(e instanceof RaftError)) throw e
+        reject(e.code === 'no-leader' ? new LeaderNotFoundError() : new StoreError(`raft: ${e.message}`))
+        return
+      }
+      const left = deadline - this.#o.clock.monotonic()
+      const retry = left > READ_RETRY_MS ? ask : undefined
+      this.#waits.awaitReadState(context, Math.max(0, Math.min(left, READ_RETRY_MS)), resolve, reject, retry)
+      this.#schedule()
     }
-    // Unique cluster-wide: a node that was leader and has not noticed yet forwards its request
-    // to the new leader, where a context of the new leader's own must not collide with it.
-    const context = `${this.#o.raft.id}:${this.#o.readContextNonce ?? ''}:${++this.#readSeq}`
-    try {
-      this.#o.raft.readIndex(context)
-    } catch (e) {
-      if (!(e instanceof RaftError)) throw e
-      reject(e.code === 'no-leader' ? new LeaderNotFoundError() : new StoreError(`raft: ${e.message}`))
-      return
-    }
-    this.#waits.awaitReadState(context, timeoutMs, resolve, reject)
-    this.#schedule()
+    ask()
   }
 
   transferLeadership(to: NodeId): void {

@@ -64,6 +64,11 @@ export class ReadIndexRounds {
       if (this.#waiting.length > 0) this.#start()
     }
     const timeoutMs = Math.max(...readers.map((r) => r.timeoutMs))
-    this.startRound(timeoutMs, (index) => settle((r) => r.resolve(index)), (error) => settle((r) => r.reject(error)))
+    try {
+      this.startRound(timeoutMs, (index) => settle((r) => r.resolve(index)), (error) => settle((r) => r.reject(error)))
+    } catch (e) {
+      // A round that could not start fails its reads, not every read after them.
+      settle((r) => r.reject(e instanceof Error ? e : new Error(String(e))))
+    }
   }
 }

@@ -31,11 +31,12 @@ export class ReadWaits {
 
   constructor(private readonly timers: Timers) {}
 
-  /** Waits for the read state of `context`; rejects on timeout. */
-  awaitReadState(context: string, timeoutMs: number, resolve: (index: number) => void, reject: (error: Error) => void): void {
+  /** Waits for the read state of `context`; on timeout calls `timedOut` if given, else rejects. */
+  awaitReadState(context: string, timeoutMs: number, resolve: (index: number) => void, reject: (error: Error) => void, timedOut?: () => void): void {
     const cancel = this.timers.setTimeout(() => {
       this.#readStates.delete(context)
-      reject(new StoreError('timeout waiting for linearizable read'))
+      if (timedOut) timedOut()
+      else reject(new StoreError('timeout waiting for linearizable read'))
     }, timeoutMs)
     this.#readStates.set(context, { resolve, reject, cancel })
   }
@@ -105,23 +106,26 @@ export class ReadWaits {
 
   /** Reads waiting on a read index from this leadership cannot be confirmed any more. */
   leadershipLost(): void {
-    for (const r of [...this.#readStates.values(), ...this.#termWaiters]) {
+    // Emptied first: a rejection may start a new read at once (the next ReadIndex round), whose
+    // wait must survive this.
+    const reads = [...this.#readStates.values(), ...this.#termWaiters]
+    this.#readStates.clear()
+    this.#termWaiters = []
+    for (const r of reads) {
       r.cancel()
       r.reject(new NotLeaderError('leadership lost'))
     }
-    this.#readStates.clear()
-    this.#termWaiters = []
   }
 
   /** The driver stopped: every read fails with `error` (waiters for an applied index stay). */
   stop(error: Error): void {
-    for (const r of this.#readStates.values()) r.reject(error)
+    const waits = [...this.#readStates.values(), ...this.#readWaits, ...this.#termWaiters]
     this.#readStates.clear()
-    for (const w of [...this.#readWaits, ...this.#termWaiters]) {
+    this.#readWaits = []
+    this.#termWaiters = []
+    for (const w of waits) {
       w.cancel()
       w.reject(error)
     }
-    this.#readWaits = []
-    this.#termWaiters = []
   }
 }

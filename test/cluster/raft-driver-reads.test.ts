@@ -3,7 +3,7 @@
 // sees every write the previous leader acknowledged.
 import { afterEach, expect, test } from 'vitest'
 import { MemoryLogStore } from '../../src/cluster/memory-log-store.ts'
-import { RaftDriver } from '../../src/cluster/raft-driver.ts'
+import { READ_RETRY_MS, RaftDriver } from '../../src/cluster/raft-driver.ts'
 import { systemClock } from '../../src/ports/clock.ts'
 import { globalTimers } from '../../src/ports/timers.ts'
 import { bootstrapState } from '../../src/raft/conf-change.ts'
@@ -175,4 +175,44 @@ test('reads asked together share ReadIndex rounds: a few heartbeat rounds, not o
   // The first read's round, then one for the 29 that arrived while it was in flight.
   expect(leader.readIndexRounds - rounds).toBe(2)
   expect(contexts.size).toBe(2)
+})
+
+/** Settles to what became of a read: "served" or its error's message. */
+const outcome = (p: Promise<void>) => p.then(() => 'served', (e: Error) => e.message)
+
+test('reads waiting for the next round when the leader steps down are served through the new leader, not left to time out', async () => {
+  cluster = new Cluster(['a', 'b', 'c'])
+  const c = cluster
+  await elect(c, 'a')
+  c.drop = (m) => m.from === 'a' || m.to === 'a' // a is cut off: its round cannot complete
+  const inFlight = outcome(c.driver('a').readIndex(3_000))
+  await c.run(() => false, 2)
+  let waiting: string | null = null
+  void outcome(c.driver('a').readIndex(3_000)).then((s) => (waiting = s)) // waits for the next round
+  c.driver('b').campaign()
+  await c.run(() => c.driver('b').role === 'leader' && c.driver('b').leaderCaughtUp)
+  // a hears of b and steps down: its round fails; the next starts at once and goes to b.
+  c.drop = () => false
+  await c.run(() => c.driver('a').role !== 'leader')
+  expect(await inFlight).toMatch(/leadership lost/)
+  await c.run(() => waiting !== null, 100) // a few hundred ms, well inside the 3 s deadline
+  expect(waiting).toBe('served')
+})
+
+test('a lost forwarded ReadIndex request is asked again, so the reads behind it do not wait for its deadline', async () => {
+  cluster = new Cluster(['a', 'b', 'c'])
+  const c = cluster
+  await elect(c, 'a')
+  let lost = 0
+  c.drop = (m) => m.type === 'readIndex' && m.from === 'b' && lost++ === 0
+  const started = Date.now()
+  let first: string | null = null
+  let second: string | null = null
+  void outcome(c.driver('b').readIndex(5_000)).then((s) => (first = s))
+  await c.run(() => false, 10)
+  void outcome(c.driver('b').readIndex(5_000)).then((s) => (second = s))
+  await c.run(() => first !== null && second !== null, 1_000)
+  expect({ first, second }).toEqual({ first: 'served', second: 'served' })
+  expect(lost).toBeGreaterThanOrEqual(3) // the lost request, the same round asked again, the next round
+  expect(Date.now() - started).toBeLessThan(READ_RETRY_MS + 1_500) // not the 5 s deadline
 })

@@ -59,3 +59,13 @@ test("a round waits as long as the most patient of its reads", () => {
   expect(started[1].timeoutMs).toBe(4_000)
   started[1].reject(new Error('gone'))
 })
+
+test('a round whose start throws fails its own reads, and the next read gets a round', async () => {
+  let calls = 0
+  const rounds = new ReadIndexRounds(globalTimers, (_timeoutMs, resolve) => {
+    if (calls++ === 0) throw new Error('bug in the core')
+    resolve(5)
+  })
+  await expect(rounds.read(1_000)).rejects.toThrow('bug in the core')
+  await expect(rounds.read(1_000)).resolves.toBe(5)
+})
