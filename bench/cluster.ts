@@ -1,5 +1,6 @@
 /**
- * 3-node cluster workloads: raftlited processes on loopback with default election timeouts.
+ * 3-node cluster workloads: raftlited processes on loopback with default election timeouts, all
+ * three on one runtime (Node by default; `npm run bench -- --cluster-runtimes node,deno,bun`).
  * Clients talk to the leader, as rqlite's clients do once they know it. Peak RSS of every node
  * is sampled throughout. Each workload is bounded in time and count.
  */
@@ -9,15 +10,16 @@ import { leaderOf, startCluster } from '../test/support/cluster-processes.ts'
 import { RssSampler, rssNote } from './process-rss.ts'
 import { fillMiB, sizeLabel } from './restart-time.ts'
 import type { Row } from './row.ts'
+import type { Runtime } from '../test/support/raftlited-process.ts'
 import { type Budget, insert, measure, mixed, okMixed, okQueued, okRead, okWrite, okWriteAll, pointSelect, sleep } from './workload.ts'
 import { CREATE_KV, fillKv, kvTransaction, kvUpsert, TXN_STATEMENTS, updateById } from './write-shapes.ts'
 
 const json = { 'Content-Type': 'application/json' }
 const system = 'raftlite 3 nodes' as const
 
-export async function clusterBench(budget: Budget, snapshotMiB: number): Promise<Row[]> {
+export async function clusterBench(budget: Budget, snapshotMiB: number, runtime: Runtime = 'node'): Promise<Row[]> {
   const rows: Row[] = []
-  const procs = await startCluster({ size: 3, fast: false })
+  const procs = await startCluster({ size: 3, fast: false, runtimes: [runtime, runtime, runtime] })
   const rss = new RssSampler(procs.map((p) => p.child.pid!))
   try {
     // Leadership can move under load on a busy machine: find the leader before each workload.
@@ -54,7 +56,7 @@ export async function clusterBench(budget: Budget, snapshotMiB: number): Promise
     const known = peaks.filter((p): p is number => p !== undefined)
     if (known.length) rows.push({ system, workload: 'peak RSS during the run', clients: 0, value: Math.max(...known), unit: 'MiB', ops: 0, note: rssNote(peaks) })
   }
-  return rows
+  return rows.map((row) => ({ ...row, runtime }))
 }
 
 /** The shapes most writes take: upserts and updates of existing rows, and small transactions. */

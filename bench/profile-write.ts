@@ -5,7 +5,11 @@
  * attached to both for a few seconds, system calls per committed write and bytes written per
  * committed write to each file (Raft log, WAL, database). Profiles are proportions, usable on a
  * loaded machine; strace slows the nodes, so its counts are per write, not per second.
- * Extra node flags: RAFTLITE_PROFILE_ARGS="-raft-snap-wal-size 0".
+ * `perf` mode (third argument): `perf record -e cpu-clock` of the leader and a follower for a few
+ * seconds, every thread, then CPU per committed write by thread (main, engine worker, V8's GC and
+ * JIT helpers, libuv's pool), the share that is garbage collection, and the JS functions it
+ * goes to: CPU actually used, where `--cpu-prof` samples wall time (bench/perf-summary.ts).
+ * Extra node flags: RAFTLITE_PROFILE_ARGS="-raft-snap-wal-size 0"; RAFTLITE_PROFILE_KEEP=1 keeps the recordings.
  */
 import { spawn } from 'node:child_process'
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,16 +21,22 @@ import { runLoad } from './http-load.ts'
 import { CREATE_KV, fillKv, kvUpsert } from './write-shapes.ts'
 import { okWrite } from './workload.ts'
 import { type Profile, selfTimes, topShares } from './cpu-profile.ts'
+import { perfSummary } from './perf-summary.ts'
 
 const seconds = Number(process.argv[2] ?? 15)
 // `cpu`: profiles only; `strace`: syscalls and bytes only (the profiler's sampling signals would
-// be counted as the node's own system calls).
+// be counted as the node's own system calls); `perf`: CPU samples only.
 const mode = process.argv[3] ?? 'cpu'
+if (!['cpu', 'strace', 'perf'].includes(mode)) throw new Error(`mode: expected cpu, strace or perf, got ${mode}`)
+const perfHz = 1999
+/** RAFTLITE_PROFILE_KEEP=1 keeps the raw recordings for a closer look. */
+const keep = process.env.RAFTLITE_PROFILE_KEEP === '1'
 const straceSeconds = 4
 const profDir = mkdtempSync(join(tmpdir(), 'raftlite-prof-'))
 // Node 20 refuses --cpu-prof in NODE_OPTIONS: run the nodes through a wrapper that passes it.
 const wrapper = join(profDir, 'node-cpu-prof.sh')
-writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${mode === 'cpu' ? `--cpu-prof --cpu-prof-dir=${profDir}` : ''} "$@"\n`)
+const profileFlags = { cpu: `--cpu-prof --cpu-prof-dir=${profDir}`, perf: '--perf-basic-prof-only-functions --interpreted-frames-native-stack', strace: '' }[mode]
+writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${profileFlags} "$@"\n`)
 chmodSync(wrapper, 0o755)
 const extra = (process.env.RAFTLITE_PROFILE_ARGS ?? '').split(' ').filter(Boolean)
 const args = (id: number) => ['-node-id', String(id), '-join-interval', '200ms', ...extra]
@@ -121,6 +131,35 @@ try {
       }
     }
   }
+
+  if (mode === 'perf') {
+    let counted = 0
+    let counting = false
+    const ok = (s: number, b: string) => {
+      const good = okWrite(s, b)
+      if (good && counting) counted++
+      return good
+    }
+    const load = runLoad(leader.url, { clients: 32, seconds: straceSeconds + 4, maxOps: 1_000_000, next: kvUpsert, ok })
+    await new Promise((r) => setTimeout(r, 1500))
+    const record = (pid: number, out: string) =>
+      new Promise<void>((resolve, reject) => {
+        const p = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', String(perfHz), '-g', '-o', out, '-p', String(pid), '--', 'sleep', String(straceSeconds)], { stdio: 'ignore' })
+        p.on('error', reject)
+        p.on('exit', () => resolve())
+      })
+    counting = true
+    await Promise.all([record(leaderPid, join(profDir, 'leader.perf')), record(followerPid, join(profDir, 'follower.perf'))])
+    counting = false
+    await load
+    report.push(`\nperf: ${counted} writes committed while recording (${straceSeconds} s)`)
+    for (const [who, pid] of [['leader', leaderPid], ['follower', followerPid]] as const) {
+      report.push(`\n== ${who}: CPU by thread`, perfSummary(join(profDir, `${who}.perf`), String(pid), perfHz, counted))
+    }
+    // Node's symbol maps for perf (written by --perf-basic-prof-only-functions), unless kept.
+    if (keep) report.push(`\nkept: ${profDir}/{leader,follower}.perf (perf report -i …; symbols in /tmp/perf-<pid>.map)`)
+    else for (const p of procs) rmSync(`/tmp/perf-${p.child.pid}.map`, { force: true })
+  }
 } finally {
   for (const p of procs) await p.stop('SIGTERM')
 }
@@ -136,6 +175,6 @@ for (const [who, pid] of [['leader', leaderPid], ['follower', followerPid]] as c
     report.push(`\n== ${who} ${thread}: ${(total / 1e6).toFixed(1)} s sampled\nself time by file:\n${topShares(byFile, total, 15)}\nself time by function:\n${topShares(byFn, total, 25)}`)
   }
 }
-rmSync(profDir, { recursive: true, force: true })
+if (!keep) rmSync(profDir, { recursive: true, force: true })
 for (const p of procs) rmSync(p.dataDir, { recursive: true, force: true })
 console.log(report.join('\n'))

@@ -5,6 +5,7 @@
  *   --runs N             repeat everything N times and report medians with ranges (default 3)
  *   --with-peers         install etcd and dqlite-demo with apt-get when missing (only then)
  *   --runtimes node,deno,bun   single-node workloads on each runtime (default node)
+ *   --cluster-runtimes node,deno,bun   3-node clusters of each runtime (default node)
  *   --no-PART            skip a part (below), e.g. --no-cluster, --no-cdc; --no-peers skips etcd and dqlite
  *   --backup-mib N       size of the backup/restore database (default 1024; 16 with --quick)
  *   --observe-overhead   in a --quick run too: inserts with metrics + default logging on vs off,
@@ -53,6 +54,8 @@ const RUNS = Number(option('--runs') ?? (quick ? 1 : 3))
 if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 9) fail('--runs: expected 1 to 9')
 const RUNTIMES = (option('--runtimes') ?? 'node').split(',').filter(Boolean) as Runtime[]
 if (RUNTIMES.length === 0 || RUNTIMES.some((r) => !['node', 'deno', 'bun'].includes(r))) fail(`--runtimes: expected a list of node, deno, bun`)
+const CLUSTER_RUNTIMES = (option('--cluster-runtimes') ?? 'node').split(',').filter(Boolean) as Runtime[]
+if (CLUSTER_RUNTIMES.length === 0 || CLUSTER_RUNTIMES.some((r) => !['node', 'deno', 'bun'].includes(r))) fail(`--cluster-runtimes: expected a list of node, deno, bun`)
 // Short workloads: 3 runs of everything must fit in a quarter of an hour on two cores.
 const budget: Budget = quick ? { seconds: 1.5, maxOps: 20_000, warmupSeconds: 0.5 } : { seconds: 5, maxOps: 500_000, warmupSeconds: 1 }
 const restartSizesMiB = quick ? [16] : [100, 1024]
@@ -100,7 +103,7 @@ async function oneRun(): Promise<Row[]> {
   if (partRuns('observe')) rows.push(...(await observeOverheadBench(budget)))
   if (partRuns('single')) for (const runtime of RUNTIMES) rows.push(...(await singleNodeBench(runtime, budget)))
   if (partRuns('trivial')) rows.push(...(await trivialServerBench(budget)))
-  if (partRuns('cluster')) rows.push(...(await clusterBench(budget, snapshotMiB)))
+  if (partRuns('cluster')) for (const runtime of CLUSTER_RUNTIMES) rows.push(...(await clusterBench(budget, snapshotMiB, runtime)))
   if (partRuns('cdc')) rows.push(...(await cdcBench(budget)))
   if (partRuns('etcd')) rows.push(...(await etcdBench(budget)))
   if (partRuns('dqlite')) rows.push(...(await dqliteBench(budget)))

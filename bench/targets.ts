@@ -6,7 +6,8 @@ import { median } from './aggregate.ts'
 import type { Row } from './row.ts'
 import { TXN_STATEMENTS } from './write-shapes.ts'
 
-type Sel = Partial<Pick<Row, 'system' | 'workload' | 'clients'>> & { runtime?: 'node' }
+type Runtime = 'node' | 'deno' | 'bun'
+type Sel = Partial<Pick<Row, 'system' | 'workload' | 'clients'>> & { runtime?: Runtime }
 type Field = 'value' | 'p50Ms' | 'p99Ms'
 
 interface RatioDef {
@@ -25,7 +26,7 @@ interface LimitDef {
   unit: string
 }
 
-const three = (workload: string, clients: number): Sel => ({ system: 'raftlite 3 nodes', workload, clients })
+const three = (workload: string, clients: number, runtime: Runtime = 'node'): Sel => ({ system: 'raftlite 3 nodes', runtime, workload, clients })
 const ins = 'insert (1 statement/request)'
 const kv = 'key/value upsert of existing keys'
 const etcdPut = (clients: number): Sel => ({ system: 'etcd 3 members', workload: 'put of existing keys (128-byte values)', clients })
@@ -44,6 +45,13 @@ export const RATIOS: RatioDef[] = [
   { name: '3-node linearizable reads/s ÷ etcd linearizable ranges/s', ours: three('point select, level=linearizable', 32), peer: { system: 'etcd 3 members', workload: 'range, linearizable', clients: 32 }, field: 'value', target: { op: '>=', x: 1.2 } },
   { name: '3-node weak reads/s ÷ etcd serializable ranges/s', ours: three('point select, level=weak', 32), peer: { system: 'etcd 3 members', workload: 'range, serializable', clients: 32 }, field: 'value' },
   { name: '1-node none reads/s ÷ trivial Node HTTP server', ours: { system: 'raftlite 1 node', runtime: 'node', workload: 'point select, level=none', clients: 32 }, peer: { system: 'trivial Node HTTP', clients: 32 }, field: 'value', target: { op: '>=', x: 0.5 } },
+  // Issue 19: the same shapes on a cluster of Deno nodes and of Bun nodes (`--cluster-runtimes`).
+  ...(['deno', 'bun'] as const).flatMap((runtime): RatioDef[] => [
+    { name: `3-node (${runtime}) key/value upserts/s, 32 clients ÷ etcd puts/s (existing keys)`, ours: three(kv, 32, runtime), peer: etcdPut(32), field: 'value' },
+    { name: `3-node (${runtime}) key/value upsert p50, 1 client ÷ etcd put p50`, ours: three(kv, 1, runtime), peer: etcdPut(1), field: 'p50Ms' },
+    { name: `3-node (${runtime}) writes/s, 32 clients ÷ etcd puts/s`, ours: three(ins, 32, runtime), peer: { system: 'etcd 3 members', workload: 'put', clients: 32 }, field: 'value' },
+    { name: `3-node (${runtime}) linearizable reads/s ÷ etcd linearizable ranges/s`, ours: three('point select, level=linearizable', 32, runtime), peer: { system: 'etcd 3 members', workload: 'range, linearizable', clients: 32 }, field: 'value' },
+  ]),
   // dqlite-demo fails most concurrent PUTs ("database is locked"): only its one-client writes compare.
   { name: '3-node writes/s, 1 client ÷ dqlite PUTs/s', ours: three(ins, 1), peer: { system: 'dqlite 3 nodes', workload: 'PUT', clients: 1 }, field: 'value' },
   { name: '3-node linearizable reads/s ÷ dqlite GETs/s', ours: three('point select, level=linearizable', 32), peer: { system: 'dqlite 3 nodes', workload: 'GET (on the leader)', clients: 32 }, field: 'value' },
@@ -55,7 +63,7 @@ export const RATIOS: RatioDef[] = [
 
 export const LIMITS: LimitDef[] = [
   { name: 'restart, 1 GiB database', row: { system: 'raftlite 1 node', workload: 'restart to first query, 1 GiB database' }, max: 1, unit: 's' },
-  { name: 'peak RSS per node, 3 nodes', row: { system: 'raftlite 3 nodes', workload: 'peak RSS during the run' }, max: 150, unit: 'MiB' },
+  { name: 'peak RSS per node, 3 nodes', row: { system: 'raftlite 3 nodes', runtime: 'node', workload: 'peak RSS during the run' }, max: 150, unit: 'MiB' },
   { name: 'peak RSS, 1 node (node runtime)', row: { system: 'raftlite 1 node', runtime: 'node', workload: 'peak RSS during the run' }, max: 150, unit: 'MiB' },
 ]
 
