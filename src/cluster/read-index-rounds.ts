@@ -23,7 +23,7 @@ export class ReadIndexRounds {
   #inFlight = false
   /** Reads waiting for the next round. */
   #waiting: Reader[] = []
-  /** Rounds started, for `/status`. */
+  /** Rounds started so far (the driver reports it; tests count them). */
   rounds = 0
 
   constructor(
