@@ -78,6 +78,8 @@ export class RemoteEngine implements Engine {
   #failed: Error | null = null
   #readMessagesInFlight = 0
   #waitingReads: WaitingRead[] = []
+  /** A send of the waiting reads is queued for the end of this burst of microtasks. */
+  #readsQueued = false
 
   constructor(channel: EngineChannel) {
     this.#channel = channel
@@ -100,7 +102,15 @@ export class RemoteEngine implements Engine {
   query(statements: BoundStatement[], options?: QueryOptions): Promise<StatementResult[]> {
     return new Promise((resolve, reject) => {
       this.#waitingReads.push({ statements, options, resolve, reject })
-      if (this.#readMessagesInFlight < READ_MESSAGES_IN_FLIGHT) this.#sendReads()
+      // Reads asked in the same burst (a ReadIndex round releases its reads together) go in
+      // one message: the send waits for the microtasks queued so far.
+      if (this.#readMessagesInFlight < READ_MESSAGES_IN_FLIGHT && !this.#readsQueued) {
+        this.#readsQueued = true
+        queueMicrotask(() => {
+          this.#readsQueued = false
+          if (this.#readMessagesInFlight < READ_MESSAGES_IN_FLIGHT) this.#sendReads()
+        })
+      }
     })
   }
   queryEach(queries: EngineQuery[]): Promise<EngineQueryOutcome[]> {
