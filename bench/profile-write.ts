@@ -60,6 +60,27 @@ const fdPaths = (pid: number) => {
   return m
 }
 
+/** A load of upserts, started and running for 1.5 s; committed writes count only between `start()` and `stop()`. */
+async function countedLoad(url: string) {
+  let counted = 0
+  let counting = false
+  const ok = (status: number, body: string) => {
+    const good = okWrite(status, body)
+    if (good && counting) counted++
+    return good
+  }
+  const done = runLoad(url, { clients: 32, seconds: straceSeconds + 4, maxOps: 1_000_000, next: kvUpsert, ok })
+  await new Promise((r) => setTimeout(r, 1500))
+  return {
+    done,
+    start: () => void (counting = true),
+    stop: () => {
+      counting = false
+      return counted
+    },
+  }
+}
+
 let leaderPid = 0
 let followerPid = 0
 const report: string[] = []
@@ -75,21 +96,13 @@ try {
 
   // Two strace passes under the same load: syscall counts (-c), then the writes' sizes by file.
   for (const pass of mode === 'strace' ? ['count', 'bytes'] as const : []) {
-    let counted = 0
-    let counting = false
-    const ok = (s: number, b: string) => {
-      const good = okWrite(s, b)
-      if (good && counting) counted++
-      return good
-    }
-    const load = runLoad(leader.url, { clients: 32, seconds: straceSeconds + 4, maxOps: 1_000_000, next: kvUpsert, ok })
-    await new Promise((r) => setTimeout(r, 1500))
+    const load = await countedLoad(leader.url)
     const fds = [fdPaths(leaderPid), fdPaths(followerPid)]
     const opts = pass === 'count' ? ['-c'] : ['-e', 'trace=write,pwrite64,writev,pwritev,pwritev2', '-s', '0']
-    counting = true
+    load.start()
     await Promise.all([strace(leaderPid, join(profDir, `${pass}-leader`), opts), strace(followerPid, join(profDir, `${pass}-follower`), opts)])
-    counting = false
-    await load
+    const counted = load.stop()
+    await load.done
     report.push(`\nstrace ${pass} pass: ${counted} writes committed while attached (${straceSeconds} s)`)
     for (const [i, who] of (['leader', 'follower'] as const).entries()) {
       const text = readFileSync(join(profDir, `${pass}-${who}`), 'utf8')
@@ -133,25 +146,17 @@ try {
   }
 
   if (mode === 'perf') {
-    let counted = 0
-    let counting = false
-    const ok = (s: number, b: string) => {
-      const good = okWrite(s, b)
-      if (good && counting) counted++
-      return good
-    }
-    const load = runLoad(leader.url, { clients: 32, seconds: straceSeconds + 4, maxOps: 1_000_000, next: kvUpsert, ok })
-    await new Promise((r) => setTimeout(r, 1500))
+    const load = await countedLoad(leader.url)
     const record = (pid: number, out: string) =>
       new Promise<void>((resolve, reject) => {
         const p = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', String(perfHz), '-g', '-o', out, '-p', String(pid), '--', 'sleep', String(straceSeconds)], { stdio: 'ignore' })
         p.on('error', reject)
         p.on('exit', () => resolve())
       })
-    counting = true
+    load.start()
     await Promise.all([record(leaderPid, join(profDir, 'leader.perf')), record(followerPid, join(profDir, 'follower.perf'))])
-    counting = false
-    await load
+    const counted = load.stop()
+    await load.done
     report.push(`\nperf: ${counted} writes committed while recording (${straceSeconds} s)`)
     for (const [who, pid] of [['leader', leaderPid], ['follower', followerPid]] as const) {
       report.push(`\n== ${who}: CPU by thread`, perfSummary(join(profDir, `${who}.perf`), String(pid), perfHz, counted))

@@ -9,9 +9,9 @@ import type { WriteBatch } from '../../src/db/write-batch.ts'
 import { loadSqlite, type Sqlite3 } from '../../src/sqlite/sqlite-api.ts'
 import { RaftliteVfs } from '../../src/sqlite/vfs.ts'
 import { Connection } from '../../src/sqlite/connection.ts'
-import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
-import type { FileHandle, OpenOptions } from '../../src/ports/file-port.ts'
+import type { FilePort } from '../../src/ports/file-port.ts'
+import { WalWritesPort } from '../support/wal-writes-port.ts'
 
 const DB = '/d/db.sqlite'
 let sqlite3: Sqlite3
@@ -20,33 +20,20 @@ beforeAll(async () => {
   sqlite3 = await loadSqlite()
 })
 
-/** WAL writes for which `fails` says so throw, as on a full or failing disk. */
-class FlakyWalPort extends DelegatingFilePort {
+/** A disk whose WAL writes throw (as on a full or failing disk) when `fails` says so. */
+class FlakyWalPort extends WalWritesPort {
   failures = 0
   fails: (bytes: Uint8Array) => boolean = () => false
-  override open(path: string, options: OpenOptions): FileHandle {
-    const handle = super.open(path, options)
-    if (!path.endsWith('-wal')) return handle
-    const port = this
-    return new Proxy(handle, {
-      get(target, key) {
-        if (key === 'write') {
-          return (source: Uint8Array, at: number) => {
-            if (port.fails(source)) {
-              port.failures++
-              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
-            }
-            target.write(source, at)
-          }
-        }
-        const value = Reflect.get(target, key)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
+  constructor(inner: FilePort) {
+    super(inner, (bytes) => {
+      if (!this.fails(bytes)) return
+      this.failures++
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
     })
   }
 }
 
-function connect(files: DelegatingFilePort | MemoryFilePort) {
+function connect(files: FilePort) {
   const vfs = new RaftliteVfs(sqlite3, `wal-frame-errors-${++vfsCount}`, { files })
   vfs.own(DB)
   return (readOnly: boolean) => Connection.open(sqlite3, DB, { readOnly, vfs: vfs.name, fileRefusal: () => vfs.takeRefusal() })

@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { loadSqlite, type Sqlite3 } from '../../src/sqlite/sqlite-api.ts'
 import { RaftliteVfs } from '../../src/sqlite/vfs.ts'
 import { Connection } from '../../src/sqlite/connection.ts'
-import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
 import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
-import type { FileHandle, OpenOptions } from '../../src/ports/file-port.ts'
+import type { FilePort } from '../../src/ports/file-port.ts'
+import { WalWritesPort } from '../support/wal-writes-port.ts'
 import { MAX_HELD_BYTES } from '../../src/sqlite/wal-frame-writer.ts'
 
 const DB = '/d/db.sqlite'
@@ -18,29 +18,14 @@ beforeAll(async () => {
   sqlite3 = await loadSqlite()
 })
 
-/** Remembers every write to the WAL: its offset, length and the commit field of each frame header in it. */
-class WalWritesPort extends DelegatingFilePort {
-  readonly walWrites: { at: number; length: number; bytes: Uint8Array }[] = []
-  override open(path: string, options: OpenOptions): FileHandle {
-    const handle = super.open(path, options)
-    if (!path.endsWith('-wal')) return handle
-    const writes = this.walWrites
-    return new Proxy(handle, {
-      get(target, key) {
-        if (key === 'write') {
-          return (source: Uint8Array, at: number) => {
-            writes.push({ at, length: source.length, bytes: source.slice() })
-            target.write(source, at)
-          }
-        }
-        const value = Reflect.get(target, key)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
-  }
+/** A memory disk that remembers every write to the WAL: its offset, length and bytes. */
+function walWritesPort(memory: MemoryFilePort) {
+  const walWrites: { at: number; length: number; bytes: Uint8Array }[] = []
+  const port = new WalWritesPort(memory, (bytes, at) => walWrites.push({ at, length: bytes.length, bytes: bytes.slice() }))
+  return Object.assign(port, { walWrites })
 }
 
-function openOn(files: DelegatingFilePort | MemoryFilePort) {
+function openOn(files: FilePort) {
   const vfs = new RaftliteVfs(sqlite3, `wal-frames-test-${++vfsCount}`, { files })
   vfs.own(DB)
   return Connection.open(sqlite3, DB, { readOnly: false, vfs: vfs.name, fileRefusal: () => vfs.takeRefusal() })
@@ -64,7 +49,7 @@ function commitFields(bytes: Uint8Array, frame: number): number[] {
   return fields
 }
 
-function walDatabase(files: DelegatingFilePort, size: number) {
+function walDatabase(files: FilePort, size: number) {
   const db = openOn(files)
   db.exec(`PRAGMA page_size=${size}`)
   db.exec('PRAGMA journal_mode=WAL')
@@ -87,7 +72,7 @@ describe('WAL frame writes', () => {
   test.each([8192, 65536])('page size %i: one call per commit, its frames in a row ending in the commit frame; a copy of the files (as after a crash) recovers every transaction', (size) => {
     const memory = new MemoryFilePort()
     memory.mkdirp('/d')
-    const files = new WalWritesPort(memory)
+    const files = walWritesPort(memory)
     const db = walDatabase(files, size)
     db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)')
     const pageSize = Number(db.scalar('PRAGMA page_size'))
@@ -119,7 +104,7 @@ describe('WAL frame writes', () => {
   test('a transaction larger than its page cache: spilled frames leave in bounded calls, are read back, and recover', () => {
     const memory = new MemoryFilePort()
     memory.mkdirp('/d')
-    const files = new WalWritesPort(memory)
+    const files = walWritesPort(memory)
     const db = walDatabase(files, 8192)
     db.exec('PRAGMA cache_size=4') // pages: the transaction spills to the WAL long before it commits
     db.exec('CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)')
