@@ -28,6 +28,7 @@ export async function clusterBench(budget: Budget, snapshotMiB: number, runtime:
     await fetch(`${url}/db/execute`, { method: 'POST', headers: json, body: '["CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, value INTEGER)"]' })
     for (const clients of [1, 8, 32]) {
       url = await leaderUrl()
+      rss.phase(`insert, ${clients} clients`)
       rows.push(await measure({ system, workload: 'insert (1 statement/request)', url, clients, next: insert, ok: okWrite }, budget))
     }
     const batch = (i: number) => ({
@@ -36,16 +37,21 @@ export async function clusterBench(budget: Budget, snapshotMiB: number, runtime:
       body: JSON.stringify(Array.from({ length: 100 }, (_, j) => ['INSERT INTO bench(name, value) VALUES(?, ?)', `b-${i}-${j}`, j])),
     })
     url = await leaderUrl()
+    rss.phase('batched inserts')
     rows.push(await measure({ system, workload: 'batched inserts (statements/s, 100/request)', url, clients: 8, next: batch, ok: okWrite, perOp: 100 }, budget))
+    rss.phase('queued writes')
     rows.push(await queuedWrites(await leaderUrl(), budget))
     const count = 1000
-    rows.push(...(await updateShapes(await leaderUrl(), count, budget)))
+    rows.push(...(await updateShapes(await leaderUrl(), count, budget, rss)))
     for (const level of ['none', 'weak', 'linearizable'] as const) {
       url = await leaderUrl()
+      rss.phase(`point select, level=${level}`)
       rows.push(await measure({ system, workload: `point select, level=${level}`, url, clients: 32, next: pointSelect(level, count), ok: okRead }, budget))
     }
     url = await leaderUrl()
+    rss.phase('mixed')
     rows.push(await measure({ system, workload: 'mixed 90% weak select / 10% insert', url, clients: 32, next: mixed(count), ok: okMixed }, budget))
+    rss.phase(`fill and snapshot of ${sizeLabel(snapshotMiB)}`)
     rows.push(...(await snapshotPause(await leaderUrl(), snapshotMiB, budget)))
   } finally {
     const peaks = rss.stop()
@@ -54,18 +60,27 @@ export async function clusterBench(budget: Budget, snapshotMiB: number, runtime:
       rmSync(p.dataDir, { recursive: true, force: true })
     }
     const known = peaks.filter((p): p is number => p !== undefined)
-    if (known.length) rows.push({ system, workload: 'peak RSS during the run', clients: 0, value: Math.max(...known), unit: 'MiB', ops: 0, note: rssNote(peaks) })
+    console.error(`  peak RSS by phase (${runtime}, MiB): ${[...rss.phasePeaks].map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`)
+    const highest = rss.highestPhase()
+    const where = highest ? `; highest during ${highest.phase}` : ''
+    if (known.length) rows.push({ system, workload: 'peak RSS during the run', clients: 0, value: Math.max(...known), unit: 'MiB', ops: 0, note: rssNote(peaks) + where })
   }
   return rows.map((row) => ({ ...row, runtime }))
 }
 
 /** The shapes most writes take: upserts and updates of existing rows, and small transactions. */
-async function updateShapes(url: string, rows: number, budget: Budget): Promise<Row[]> {
+async function updateShapes(url: string, rows: number, budget: Budget, rss: RssSampler): Promise<Row[]> {
+  rss.phase('key/value fill')
   await fetch(`${url}/db/execute`, { method: 'POST', headers: json, body: JSON.stringify([CREATE_KV]) })
   await fillKv(url)
   const out: Row[] = []
-  for (const clients of [1, 32]) out.push(await measure({ system, workload: 'key/value upsert of existing keys', url, clients, next: kvUpsert, ok: okWriteAll }, budget))
+  for (const clients of [1, 32]) {
+    rss.phase(`key/value upserts, ${clients} clients`)
+    out.push(await measure({ system, workload: 'key/value upsert of existing keys', url, clients, next: kvUpsert, ok: okWriteAll }, budget))
+  }
+  rss.phase('update by id')
   out.push(await measure({ system, workload: 'update by id of existing rows', url, clients: 32, next: updateById(rows), ok: okWriteAll }, budget))
+  rss.phase('transactions')
   out.push(await measure({ system, workload: `transaction of ${TXN_STATEMENTS} upserts (transactions/s)`, url, clients: 32, next: kvTransaction, ok: okWriteAll }, budget))
   return out
 }

@@ -12,6 +12,9 @@ export function rssMiB(pid: number): number | undefined {
 
 export class RssSampler {
   readonly #peak = new Map<number, number>()
+  /** The highest RSS of any of the processes during each phase the caller named. */
+  readonly phasePeaks = new Map<string, number>()
+  #phase = 'start'
   readonly #timer: NodeJS.Timeout
 
   constructor(readonly pids: number[], intervalMs = 250) {
@@ -23,8 +26,23 @@ export class RssSampler {
   sample(): void {
     for (const pid of this.pids) {
       const mib = rssMiB(pid)
-      if (mib !== undefined) this.#peak.set(pid, Math.max(mib, this.#peak.get(pid) ?? 0))
+      if (mib === undefined) continue
+      this.#peak.set(pid, Math.max(mib, this.#peak.get(pid) ?? 0))
+      this.phasePeaks.set(this.#phase, Math.max(mib, this.phasePeaks.get(this.#phase) ?? 0))
     }
+  }
+
+  /** Samples the phase that ends, then counts what follows as `name`. */
+  phase(name: string): void {
+    this.sample()
+    this.#phase = name
+  }
+
+  /** The phase in which the highest RSS was seen, with that RSS. */
+  highestPhase(): { phase: string; mib: number } | undefined {
+    let best: { phase: string; mib: number } | undefined
+    for (const [phase, mib] of this.phasePeaks) if (!best || mib > best.mib) best = { phase, mib }
+    return best
   }
 
   /** Stops sampling; the peak RSS of each process, in the order given. */
