@@ -1,8 +1,16 @@
 /** The log's recent tail in memory, within a byte budget, so replication rarely reads the disk. */
 import type { Entry } from '../raft/types.ts'
 
-/** What an entry counts against the budget: its data plus a little for the object. */
-const cost = (e: Entry): number => e.data.byteLength + 16
+/**
+ * What a cached entry costs in resident memory beyond its data: the entry, its typed array and,
+ * when the data has a buffer of its own, the buffer's object and malloc'd store. Measured on
+ * Node 20 for 30,000 entries of 250 bytes: 996 bytes of RSS each with buffers of their own, 218
+ * as views into one buffer. Counting 16 (as before) let an 8 MiB budget hold ~30 MiB.
+ */
+export const ENTRY_OVERHEAD_BYTES = 768
+
+/** What an entry counts against the budget. */
+const cost = (e: Entry): number => e.data.byteLength + ENTRY_OVERHEAD_BYTES
 
 export class EntryCache {
   /** Entries `#first` … `#first + #entries.length - 1`. */
