@@ -1,4 +1,5 @@
 /** `raftlited` on Node.js. */
+import './warm-up-sooner.ts'
 import { runDaemon } from '../../src/daemon/run-daemon.ts'
 import { nodePlatform } from './platform.ts'
 import { serveHttp } from './serve.ts'
