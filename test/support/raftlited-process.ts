@@ -108,7 +108,7 @@ export const NODE_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size
 export const MEMORY_ENV = { MALLOC_ARENA_MAX: '2' }
 
 /** Node flags for the nodes tests and benchmarks start; RAFTLITE_NODE_FLAGS replaces them (experiments). */
-const nodeFlags = process.env.RAFTLITE_NODE_FLAGS !== undefined ? process.env.RAFTLITE_NODE_FLAGS.split(/\s+/).filter(Boolean) : NODE_HEAP_FLAGS
+const nodeFlags = () => (process.env.RAFTLITE_NODE_FLAGS !== undefined ? process.env.RAFTLITE_NODE_FLAGS.split(/\s+/).filter(Boolean) : NODE_HEAP_FLAGS)
 
 /** RAFTLITE_TEST_ENGINE=thread runs the nodes' SQLite on the event loop (`-db-engine`); the default is the worker. */
 const engineArgs = process.env.RAFTLITE_TEST_ENGINE === 'thread' ? ['-db-engine', 'thread'] : []
@@ -118,7 +118,7 @@ function command(runtime: Runtime, nodeBinary = process.execPath): [string, stri
   const root = process.env.RAFTLITE_TEST_ROOT ?? ROOT
   switch (runtime) {
     case 'node':
-      return [nodeBinary, [...nodeFlags, join(root, 'bin/raftlited.mjs')]]
+      return [nodeBinary, [...nodeFlags(), join(root, 'bin/raftlited.mjs')]]
     case 'deno':
       return [join(ROOT, 'node_modules/.bin/deno'), [...DENO_RUN, join(root, 'runtimes/deno/main.ts')]]
     case 'bun':
