@@ -25,7 +25,7 @@ import { LeaderNotFoundError, NotLeaderError, StoreError } from './store-error.t
 /** Tries of work only the leader may do, when leaders change under it. */
 const MAX_LEADER_ATTEMPTS = 3
 
-export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'engine' | 'members' | 'driver' | 'stopping' | 'leader' | 'counters'> {
+export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'platform' | 'db' | 'engine' | 'members' | 'driver' | 'stopping' | 'leader' | 'counters' | 'log'> {
   peers: Pick<PeerRpc, 'call' | 'forward'>
   /** Whether this node votes: `auto` reads are `weak` on voters, `none` on read replicas. */
   isVoter(): boolean
@@ -35,6 +35,8 @@ export interface DataPathContext extends Pick<NodeContext, 'id' | 'options' | 'p
 
 export class DataPath {
   readonly #ctx: DataPathContext
+  /** Whether this node has applied what its log held committed when it started (`#replayed`). */
+  #replayDone = false
 
   constructor(ctx: DataPathContext) {
     this.#ctx = ctx
@@ -232,6 +234,7 @@ export class DataPath {
 
   async #localQuery(statements: BoundStatement[], options: ReadOptions): Promise<StatementResult[]> {
     if (this.#ctx.stopping()) throw new StoreError('store not open')
+    if (!this.#replayDone) await this.#replayed()
     const queryOptions = { transaction: options.transaction, timeoutMs: this.#queryTimeout(options), maxResultBytes: options.maxResultBytes }
     try {
       if (this.#ctx.engine) return await this.#ctx.engine.query(statements, queryOptions)
@@ -240,6 +243,30 @@ export class DataPath {
       if (e instanceof ResultTooLargeError) throw new StoreError(e.message)
       throw e
     }
+  }
+
+  /**
+   * A restarted node applies its log again from its snapshot; until it has applied what was
+   * committed before the stop, its database is older than what it already served (the edge
+   * answered "no such table" for a table it had served a moment before its restart). Reads wait
+   * for that, as `ready` does, bounded by `-raft-apply-timeout`. A commit learned after the
+   * start is a leader's business: a `none` read may lag it, as on any follower.
+   */
+  async #replayed(): Promise<void> {
+    const driver = this.#ctx.driver()
+    const commitAtStart = this.#ctx.log.initialState().hardState.commit
+    if (driver.applied < commitAtStart) {
+      let cancel = () => {}
+      const timeout = new Promise<never>((_, reject) => {
+        cancel = this.#ctx.platform.timers.setTimeout(() => reject(new StoreError('timeout waiting for this node to apply its log after its start')), this.#ctx.options.raftApplyTimeoutMs)
+      })
+      try {
+        await Promise.race([driver.waitApplied(commitAtStart), timeout])
+      } finally {
+        cancel()
+      }
+    }
+    this.#replayDone = true
   }
 
   /** A read's per-statement limit: the request's `db_timeout`, else the node's default. */
