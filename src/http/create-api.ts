@@ -13,6 +13,7 @@ import { LeaderNotFoundError, NotAuthorizedError, NotLeaderError, StoreError } f
 import { basicCredentials } from '../auth/credentials.ts'
 import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { bodySourceOf, readBodyText } from './read-body.ts'
+import { headerReader, readHeader } from './request-headers.ts'
 import { handleChanges } from './change-stream.ts'
 import { changeSocketRoute } from './change-socket.ts'
 import type { UpgradeWebSocket } from 'hono/ws'
@@ -105,9 +106,10 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
       throw e
     }
     counters.add('http', `${name}_requests`)
-    const credentials = basicCredentials(request.headers.get('authorization'))
+    const header = headerReader(request, c.env)
+    const credentials = basicCredentials(header('authorization'))
     try {
-      return await handler({ request, params, node, startedAt, commonHeaders, credentials, bodySource: bodySourceOf(c.env) })
+      return await handler({ request, params, node, startedAt, commonHeaders, credentials, bodySource: bodySourceOf(c.env), header })
     } catch (e) {
       if (e instanceof RequestError) return textError(e.status, e.message)
       // The leader refused forwarded work: rqlite's 401 with its text.
@@ -197,7 +199,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   }
   if (method !== 'POST') return empty(405)
   let target = ''
-  if (/^application\/json\b/i.test(r.request.headers.get('content-type') ?? '')) {
+  if (/^application\/json\b/i.test(readHeader(r, 'content-type') ?? '')) {
     const body = (await r.request.text()).trim()
     if (body !== '') {
       let parsed: unknown
@@ -266,7 +268,7 @@ async function handleRemove(r: DataRequest): Promise<Response> {
   if (r.request.method !== 'DELETE') return empty(405)
   let parsed: unknown
   try {
-    parsed = JSON.parse(await readBodyText(r.request, r.node.options.httpMaxBodyBytes, r.bodySource))
+    parsed = JSON.parse(await readBodyText(r.request, r.node.options.httpMaxBodyBytes, r.bodySource, r.header))
   } catch (e) {
     if (e instanceof RequestError) throw e
     return textError(400, 'invalid JSON body')

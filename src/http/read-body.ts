@@ -1,4 +1,5 @@
 import { RequestError } from '../api/request-error.ts'
+import type { HeaderReader } from './request-headers.ts'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -19,8 +20,8 @@ export function bodySourceOf(env: unknown): BodySource | undefined {
  * Reads a request body as UTF-8 text, refusing more than `limit` bytes (413) without buffering
  * past the limit, and invalid UTF-8 (400). From `source` when given (see `BodySource`).
  */
-export async function readBodyText(request: Request, limit: number, source?: BodySource): Promise<string> {
-  const bytes = await readBodyBytes(request, limit, source)
+export async function readBodyText(request: Request, limit: number, source?: BodySource, header?: HeaderReader): Promise<string> {
+  const bytes = await readBodyBytes(request, limit, source, header)
   try {
     return decoder.decode(bytes)
   } catch {
@@ -28,8 +29,8 @@ export async function readBodyText(request: Request, limit: number, source?: Bod
   }
 }
 
-export async function readBodyBytes(request: Request, limit: number, source?: BodySource): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? NaN)
+export async function readBodyBytes(request: Request, limit: number, source?: BodySource, header?: HeaderReader): Promise<Uint8Array> {
+  const declared = Number((header ? header('content-length') : request.headers.get('content-length')) ?? NaN)
   if (declared > limit) throw tooLarge(limit)
   const body = source ?? (request.body ? chunksOf(request.body) : null)
   const chunks: Uint8Array[] = []

@@ -1,0 +1,50 @@
+/**
+ * A request's headers as `Headers.get` reads them, from the raw list the runtime's server hands
+ * over where it does (Node's `IncomingMessage.rawHeaders`, `c.env.incoming` under
+ * @hono/node-server). There, `request.headers` builds a Web `Headers` from that list for every
+ * request: ~2.5 KiB of the ~43 KiB a key/value write allocated on a Node leader
+ * (`bench/alloc-profile.ts`), for the two or three headers a data request reads.
+ */
+export type HeaderReader = (lowerCaseName: string) => string | null
+
+/** Reads from the server's raw header list when `env` holds one, else from `request.headers`. */
+export function headerReader(request: Request, env: unknown): HeaderReader {
+  const raw = rawHeadersOf(env)
+  return raw ? (name) => fromRawHeaders(raw, name) : (name) => request.headers.get(name)
+}
+
+function rawHeadersOf(env: unknown): readonly string[] | undefined {
+  const incoming = (env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming
+  const raw = incoming?.rawHeaders
+  return Array.isArray(raw) ? (raw as string[]) : undefined
+}
+
+/**
+ * What `new Headers(pairs).get(name)` answers for a list of alternating names and values: every
+ * value of that name, in order, with leading and trailing HTTP whitespace removed, joined by
+ * ", "; null when there is none.
+ */
+export function fromRawHeaders(raw: readonly string[], lowerCaseName: string): string | null {
+  let value: string | null = null
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]
+    if (key.length !== lowerCaseName.length || key.toLowerCase() !== lowerCaseName) continue
+    const v = trimHttpWhitespace(raw[i + 1])
+    value = value === null ? v : `${value}, ${v}`
+  }
+  return value
+}
+
+const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g
+
+function trimHttpWhitespace(value: string): string {
+  const first = value.charCodeAt(0)
+  const last = value.charCodeAt(value.length - 1)
+  const edge = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+  return value.length > 0 && (edge(first) || edge(last)) ? value.replace(HTTP_WHITESPACE, '') : value
+}
+
+/** A header of a request that may carry a `HeaderReader`. */
+export function readHeader(r: { request: Request; header?: HeaderReader }, lowerCaseName: string): string | null {
+  return r.header ? r.header(lowerCaseName) : r.request.headers.get(lowerCaseName)
+}
