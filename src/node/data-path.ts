@@ -37,9 +37,15 @@ export class DataPath {
   readonly #ctx: DataPathContext
   /** Whether this node has applied what its log held committed when it started (`#replayed`). */
   #replayDone = false
+  /**
+   * The commit index the log held at start: read here, before the driver runs (the log's hard
+   * state then follows every commit this node learns).
+   */
+  readonly #commitAtStart: number
 
   constructor(ctx: DataPathContext) {
     this.#ctx = ctx
+    this.#commitAtStart = ctx.log.initialState().hardState.commit
   }
 
   get #isLeader(): boolean {
@@ -253,18 +259,14 @@ export class DataPath {
    * start is a leader's business: a `none` read may lag it, as on any follower.
    */
   async #replayed(): Promise<void> {
-    const driver = this.#ctx.driver()
-    const commitAtStart = this.#ctx.log.initialState().hardState.commit
-    if (driver.applied < commitAtStart) {
-      let cancel = () => {}
-      const timeout = new Promise<never>((_, reject) => {
-        cancel = this.#ctx.platform.timers.setTimeout(() => reject(new StoreError('timeout waiting for this node to apply its log after its start')), this.#ctx.options.raftApplyTimeoutMs)
-      })
-      try {
-        await Promise.race([driver.waitApplied(commitAtStart), timeout])
-      } finally {
-        cancel()
-      }
+    const { platform, options } = this.#ctx
+    const deadline = platform.clock.monotonic() + options.raftApplyTimeoutMs
+    // Polled, as #awaitNewLeader is: a stop or the deadline ends the wait, and nothing is left
+    // waiting on the driver afterwards.
+    while (this.#ctx.driver().applied < this.#commitAtStart) {
+      if (this.#ctx.stopping()) throw new StoreError('store not open')
+      if (platform.clock.monotonic() >= deadline) throw new StoreError('timeout waiting for this node to apply its log after its start')
+      await breathe(platform, 5)
     }
     this.#replayDone = true
   }
