@@ -109,7 +109,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
     const header = headerReader(request, c.env)
     const credentials = basicCredentials(header('authorization'))
     try {
-      return await handler({ request, params, node, startedAt, commonHeaders, credentials, bodySource: bodySourceOf(c.env), header })
+      return await handler({ request, params, node, startedAt, commonHeaders, credentials, bodySource: bodySourceOf(request, c.env), header })
     } catch (e) {
       if (e instanceof RequestError) return textError(e.status, e.message)
       // The leader refused forwarded work: rqlite's 401 with its text.

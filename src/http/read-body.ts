@@ -1,5 +1,6 @@
 import { RequestError } from '../api/request-error.ts'
 import type { HeaderReader } from './request-headers.ts'
+import { serverIncoming } from './server-incoming.ts'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -10,10 +11,13 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
  */
 export type BodySource = AsyncIterable<Uint8Array>
 
-/** The server's own body source in a Hono context's `env`, if it has one. */
-export function bodySourceOf(env: unknown): BodySource | undefined {
-  const incoming = (env as { incoming?: unknown } | undefined)?.incoming
-  return incoming !== null && typeof incoming === 'object' && Symbol.asyncIterator in incoming ? (incoming as BodySource) : undefined
+/**
+ * The server's own body source in a Hono context's `env`, if it has one and the request is still
+ * the server's own for it (server-incoming.ts).
+ */
+export function bodySourceOf(request: Request, env: unknown): BodySource | undefined {
+  const incoming = serverIncoming(request, env)
+  return incoming && Symbol.asyncIterator in incoming ? (incoming as unknown as BodySource) : undefined
 }
 
 /**

@@ -1,3 +1,5 @@
+import { serverIncoming } from './server-incoming.ts'
+
 /**
  * A request's headers as `Headers.get` reads them, from the raw list the runtime's server hands
  * over where it does (Node's `IncomingMessage.rawHeaders`, `c.env.incoming` under
@@ -7,16 +9,13 @@
  */
 export type HeaderReader = (lowerCaseName: string) => string | null
 
-/** Reads from the server's raw header list when `env` holds one, else from `request.headers`. */
+/**
+ * Reads from the server's raw header list when the request is still the server's own for its
+ * message (server-incoming.ts), else from `request.headers`.
+ */
 export function headerReader(request: Request, env: unknown): HeaderReader {
-  const raw = rawHeadersOf(env)
-  return raw ? (name) => fromRawHeaders(raw, name) : (name) => request.headers.get(name)
-}
-
-function rawHeadersOf(env: unknown): readonly string[] | undefined {
-  const incoming = (env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming
-  const raw = incoming?.rawHeaders
-  return Array.isArray(raw) ? (raw as string[]) : undefined
+  const raw = serverIncoming(request, env)?.rawHeaders
+  return Array.isArray(raw) ? (name) => fromRawHeaders(raw as string[], name) : (name) => request.headers.get(name)
 }
 
 /**
