@@ -13,7 +13,8 @@ import { LeaderNotFoundError, NotAuthorizedError, NotLeaderError, StoreError } f
 import { basicCredentials } from '../auth/credentials.ts'
 import { AUTH_HEADERS, requirePermissions } from './require-permissions.ts'
 import { bodySourceOf, readBodyText } from './read-body.ts'
-import { headerReader, readHeader } from './request-headers.ts'
+import { headerReader } from './request-headers.ts'
+import { serverIncoming } from './server-incoming.ts'
 import { handleChanges } from './change-stream.ts'
 import { changeSocketRoute } from './change-socket.ts'
 import type { UpgradeWebSocket } from 'hono/ws'
@@ -106,10 +107,11 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Hono {
       throw e
     }
     counters.add('http', `${name}_requests`)
-    const header = headerReader(request, c.env)
+    const incoming = serverIncoming(request, c.env)
+    const header = headerReader(request, incoming)
     const credentials = basicCredentials(header('authorization'))
     try {
-      return await handler({ request, params, node, startedAt, commonHeaders, credentials, bodySource: bodySourceOf(request, c.env), header })
+      return await handler({ request, params, node, startedAt, commonHeaders, credentials, bodySource: bodySourceOf(incoming), header })
     } catch (e) {
       if (e instanceof RequestError) return textError(e.status, e.message)
       // The leader refused forwarded work: rqlite's 401 with its text.
@@ -199,7 +201,7 @@ async function handleLeader(r: DataRequest): Promise<Response> {
   }
   if (method !== 'POST') return empty(405)
   let target = ''
-  if (/^application\/json\b/i.test(readHeader(r, 'content-type') ?? '')) {
+  if (/^application\/json\b/i.test(r.header('content-type') ?? '')) {
     const body = (await r.request.text()).trim()
     if (body !== '') {
       let parsed: unknown

@@ -8,7 +8,7 @@ import type { Credentials } from '../auth/credentials.ts'
 import { LeaderNotFoundError, NotLeaderError, StoreError } from '../node/store-error.ts'
 import { describeStatement } from './nondeterminism.ts'
 import { type BodySource, readBodyText } from './read-body.ts'
-import { type HeaderReader, readHeader } from './request-headers.ts'
+import type { HeaderReader } from './request-headers.ts'
 import { checkRequestLimits } from './request-limits.ts'
 import { estimateResultBytes } from './result-size.ts'
 import { resultTooLargeMessage } from '../sqlite/result-cap.ts'
@@ -27,7 +27,7 @@ export interface DataRequest {
   /** The body as the server hands it over, where it does (read-body.ts `BodySource`). */
   bodySource?: BodySource
   /** Reads a header without building a Web `Headers`, where the server allows (request-headers.ts). */
-  header?: HeaderReader
+  header: HeaderReader
 }
 
 /** The request's credentials as node options take them (none when it sent none). */
@@ -172,7 +172,7 @@ async function handleQueued(r: DataRequest): Promise<Response> {
 
 async function readStatements(r: DataRequest, textPlainAllowed: boolean): Promise<Statement[]> {
   const body = await readBodyText(r.request, r.node.options.httpMaxBodyBytes, r.bodySource, r.header)
-  const contentType = readHeader(r, 'content-type') ?? ''
+  const contentType = r.header('content-type') ?? ''
   const statements = textPlainAllowed && /^text\/plain\b/i.test(contentType) ? parseTextPlainBody(body) : parseStatements(body)
   checkRequestLimits(statements, r.node.options)
   return statements

@@ -1,6 +1,6 @@
 import { RequestError } from '../api/request-error.ts'
 import type { HeaderReader } from './request-headers.ts'
-import { serverIncoming } from './server-incoming.ts'
+import type { ServerIncoming } from './server-incoming.ts'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -11,12 +11,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
  */
 export type BodySource = AsyncIterable<Uint8Array>
 
-/**
- * The server's own body source in a Hono context's `env`, if it has one and the request is still
- * the server's own for it (server-incoming.ts).
- */
-export function bodySourceOf(request: Request, env: unknown): BodySource | undefined {
-  const incoming = serverIncoming(request, env)
+/** The body of the server's message behind the request (`serverIncoming`), if it iterates. */
+export function bodySourceOf(incoming: ServerIncoming | undefined): BodySource | undefined {
   return incoming && Symbol.asyncIterator in incoming ? (incoming as unknown as BodySource) : undefined
 }
 

@@ -1,4 +1,4 @@
-import { serverIncoming } from './server-incoming.ts'
+import type { ServerIncoming } from './server-incoming.ts'
 
 /**
  * A request's headers as `Headers.get` reads them, from the raw list the runtime's server hands
@@ -10,11 +10,11 @@ import { serverIncoming } from './server-incoming.ts'
 export type HeaderReader = (lowerCaseName: string) => string | null
 
 /**
- * Reads from the server's raw header list when the request is still the server's own for its
- * message (server-incoming.ts), else from `request.headers`.
+ * Reads from the raw header list of the server's message behind the request (`serverIncoming`,
+ * server-incoming.ts), else from `request.headers`.
  */
-export function headerReader(request: Request, env: unknown): HeaderReader {
-  const raw = serverIncoming(request, env)?.rawHeaders
+export function headerReader(request: Request, incoming: ServerIncoming | undefined): HeaderReader {
+  const raw = incoming?.rawHeaders
   return Array.isArray(raw) ? (name) => fromRawHeaders(raw as string[], name) : (name) => request.headers.get(name)
 }
 
@@ -41,9 +41,4 @@ function trimHttpWhitespace(value: string): string {
   const last = value.charCodeAt(value.length - 1)
   const edge = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
   return value.length > 0 && (edge(first) || edge(last)) ? value.replace(HTTP_WHITESPACE, '') : value
-}
-
-/** A header of a request that may carry a `HeaderReader`. */
-export function readHeader(r: { request: Request; header?: HeaderReader }, lowerCaseName: string): string | null {
-  return r.header ? r.header(lowerCaseName) : r.request.headers.get(lowerCaseName)
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fromRawHeaders, headerReader } from '../../src/http/request-headers.ts'
+import { serverIncoming } from '../../src/http/server-incoming.ts'
 
 /** A seeded generator, so a failure names its case. */
 function random(seed: number): () => number {
@@ -31,11 +32,11 @@ describe('reading a header from the raw list', () => {
     // A raw list that disagrees with the Request shows which one was read.
     const own = new Request('http://x/db/execute', { method: 'POST', headers: { 'Content-Type': 'text/plain' } })
     Object.defineProperty(own, Symbol('incoming'), { value: incoming })
-    expect(headerReader(own, { incoming })('content-type')).toBe('application/json')
+    expect(headerReader(own, serverIncoming(own, { incoming }))('content-type')).toBe('application/json')
     // A request that does not hold the message (a middleware's replacement) is read as itself.
     const replaced = new Request('http://x/db/execute', { method: 'POST', headers: { 'Content-Type': 'text/plain' } })
-    expect(headerReader(replaced, { incoming })('content-type')).toBe('text/plain')
-    expect(headerReader(own, undefined)('content-type')).toBe('text/plain')
-    expect(headerReader(own, { incoming: {} })('content-type')).toBe('text/plain')
+    expect(headerReader(replaced, serverIncoming(replaced, { incoming }))('content-type')).toBe('text/plain')
+    expect(headerReader(own, serverIncoming(own, undefined))('content-type')).toBe('text/plain')
+    expect(headerReader(own, serverIncoming(own, { incoming: {} }))('content-type')).toBe('text/plain')
   })
 })

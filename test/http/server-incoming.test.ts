@@ -15,9 +15,10 @@ let base = ''
 beforeAll(async () => {
   const api = new Hono()
   api.post('/echo', async (c) => {
-    const header = headerReader(c.req.raw, c.env)
-    const body = await readBodyText(c.req.raw, 1 << 20, bodySourceOf(c.req.raw, c.env), header)
-    return c.json({ own: serverIncoming(c.req.raw, c.env) !== undefined, authorization: header('authorization'), honoSays: c.req.header('authorization') ?? null, body })
+    const incoming = serverIncoming(c.req.raw, c.env)
+    const header = headerReader(c.req.raw, incoming)
+    const body = await readBodyText(c.req.raw, 1 << 20, bodySourceOf(incoming), header)
+    return c.json({ own: incoming !== undefined, authorization: header('authorization'), honoSays: c.req.header('authorization') ?? null, body })
   })
   const app = new Hono()
   // A gateway that maps the client's credential to another, for the API it mounts.
