@@ -55,6 +55,9 @@ function isMissing(e: unknown): boolean {
 }
 
 export class NodeFilePort implements FilePort {
+  /** The Raft log grows 256 KiB ahead: fdatasync 121 → 83 µs on ext4 here (docs/log-format.md). */
+  readonly preallocateBytes = 256 * 1024
+
   open(path: string, options: { create: boolean; readOnly?: boolean }): FileHandle {
     const flags = options.readOnly ? 'r' : options.create ? fs.constants.O_RDWR | fs.constants.O_CREAT : 'r+'
     try {

@@ -26,6 +26,12 @@ export interface DurableLogOptions {
   readonly cacheBytes?: number
   /** Receives recovery notes: torn tail cut, leftover files removed. */
   readonly logger?: (message: string) => void
+  /**
+   * Grow the active segment this many zero bytes ahead of its records, so that an fsync seldom
+   * has to make a new size durable (docs/log-format.md). Default: the file port's
+   * `preallocateBytes`, else 0.
+   */
+  readonly preallocateBytes?: number
 }
 
 const EMPTY = new Uint8Array(0)
@@ -73,7 +79,7 @@ export class DurableLog implements RaftStorage {
     this.#files = files
     this.#dir = dir
     const { state, segments, terms, commit } = recovered
-    this.#segments = new SegmentSet(files, dir, options.segmentBytes ?? 64 * 1024 * 1024, segments)
+    this.#segments = new SegmentSet(files, dir, options.segmentBytes ?? 64 * 1024 * 1024, segments, options.preallocateBytes ?? files.preallocateBytes ?? 0)
     this.#offset = state.base.index
     this.#offsetTerm = state.base.term
     this.#terms = terms
@@ -297,7 +303,8 @@ export class DurableLog implements RaftStorage {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    this.#segments.close()
+    // Not while an fsync is in flight or after a failure: the file is then left as it is.
+    this.#segments.close(this.#failure === undefined && !this.#syncing)
   }
 
   // --- internals ---

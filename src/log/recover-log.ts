@@ -96,6 +96,7 @@ export function recoverLog(files: FilePort, dir: string, log: (message: string) 
         handle.truncate(scan.end)
         handle.sync()
         segment.size = scan.end
+        segment.allocated = scan.end
       }
     })
     // Segments wholly below the compaction point: the state file moved past them before the

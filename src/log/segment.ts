@@ -14,6 +14,8 @@ export class Segment {
     readonly handle: FileHandle,
     /** Bytes written so far: where the next record goes. */
     public size: number,
+    /** The file's length: `size`, or more where the log grows it ahead with zeros (preallocation). */
+    public allocated: number = size,
   ) {}
 
   get firstIndex(): number {

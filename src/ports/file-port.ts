@@ -29,6 +29,12 @@ export interface OpenOptions {
 }
 
 export interface FilePort {
+  /**
+   * How far ahead of its records an append-only file (the Raft log) is best zero-filled: on a
+   * disk file system, an fsync of writes over existing blocks commits no metadata. Absent where
+   * that buys nothing (memory, Durable Object storage).
+   */
+  readonly preallocateBytes?: number
   /** Throws `FileNotFoundError` when the file is missing and `create` is false. */
   open(path: string, options: OpenOptions): FileHandle
   exists(path: string): boolean

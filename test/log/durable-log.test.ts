@@ -5,7 +5,7 @@ import { MemoryFilePort } from '../../src/storage/memory-file-port.ts'
 import { LogCorruptionError } from '../../src/log/log-corruption-error.ts'
 import { entryRecordBytes, putEntryRecord } from '../../src/log/record.ts'
 import type { Entry } from '../../src/raft/types.ts'
-import { CountingFilePort, DIR, entries, entry, open, readBytes, segmentNames, view, writeBytes } from './helpers.ts'
+import { CountingFilePort, DIR, entries, entry, open, readBytes, segmentNames, segPath, view, writeBytes } from './helpers.ts'
 
 const CONF = { voters: ['a', 'b', 'c'], learners: ['d'] }
 
@@ -290,5 +290,80 @@ describe('DurableLog group commit', () => {
     fail = false
     expect(() => log.append(entries(3, 3, 1))).toThrow(/reopen/)
     expect(open(files).lastIndex()).toBe(2) // the bytes were written, only the fsync failed
+  })
+})
+
+describe('DurableLog preallocation', () => {
+  const AHEAD = 1000
+  const activeBytes = (files: MemoryFilePort) => readBytes(files, segPath(segmentNames(files).at(-1)!))
+  const zeroTail = (bytes: Uint8Array, n: number) => bytes.length >= n && bytes.subarray(bytes.length - n).every((b) => b === 0)
+
+  test('the active segment grows ahead with zeros; a clean close cuts them off', () => {
+    const files = new MemoryFilePort()
+    const log = open(files, { preallocateBytes: AHEAD })
+    log.append(entries(1, 5, 1))
+    log.sync()
+    const grown = activeBytes(files)
+    expect(grown.length % 4096).toBe(0)
+    expect(zeroTail(grown, AHEAD)).toBe(true)
+    log.append(entries(6, 8, 1)) // written over the zeros: the file does not grow
+    log.sync()
+    expect(activeBytes(files).length).toBe(grown.length)
+    log.close()
+
+    const trimmed = activeBytes(files)
+    expect(trimmed.length).toBeLessThan(grown.length)
+    expect(zeroTail(trimmed, 8)).toBe(false)
+    const notes: string[] = []
+    const again = open(files, { preallocateBytes: AHEAD, logger: (m) => notes.push(m) })
+    expect(notes).toEqual([])
+    expect(again.entries(1, 9, Infinity)).toEqual(entries(1, 8, 1))
+  })
+
+  test('after a crash, recovery reads the zeros as the end of the log, and appends go on', () => {
+    const files = new MemoryFilePort()
+    const log = open(files, { preallocateBytes: AHEAD })
+    log.append(entries(1, 5, 1))
+    log.setHardState({ term: 1, vote: 'a', commit: 3 })
+    log.sync()
+    log.append(entries(6, 9, 1)) // never synced: lost
+    files.crash()
+
+    const notes: string[] = []
+    const again = open(files, { preallocateBytes: AHEAD, logger: (m) => notes.push(m) })
+    expect(notes.join('\n')).toMatch(/unwritten record header/)
+    expect(again.lastIndex()).toBe(5)
+    expect(again.hardState().commit).toBe(3)
+    again.append(entries(6, 7, 2))
+    again.sync()
+    files.crash()
+    const third = open(files, { preallocateBytes: AHEAD })
+    expect(third.entries(1, 8, Infinity)).toEqual([...entries(1, 5, 1), ...entries(6, 7, 2)])
+  })
+
+  test('a sealed segment is cut back to its records, durably, before the next one starts', () => {
+    const files = new MemoryFilePort()
+    const log = open(files, { segmentBytes: 600, preallocateBytes: AHEAD })
+    for (let i = 1; i <= 40; i += 4) {
+      log.append(entries(i, i + 3, 1))
+      log.sync()
+    }
+    const names = segmentNames(files)
+    expect(names.length).toBeGreaterThan(3)
+    files.crash() // a cut that was not synced would come back as zeros here
+    for (const name of names.slice(0, -1)) expect(zeroTail(readBytes(files, segPath(name)), 64)).toBe(false)
+    expect(zeroTail(activeBytes(files), AHEAD)).toBe(true)
+    expect(open(files, { segmentBytes: 600 }).entries(1, 41, Infinity)).toEqual(entries(1, 40, 1))
+  })
+
+  test('a conflicting append cuts the zeros with the tail it replaces', () => {
+    const files = new MemoryFilePort()
+    const log = open(files, { preallocateBytes: AHEAD })
+    log.append(entries(1, 10, 1))
+    log.sync()
+    log.append(entries(6, 8, 2))
+    log.sync()
+    files.crash()
+    expect(open(files).entries(1, 9, Infinity)).toEqual([...entries(1, 5, 1), ...entries(6, 8, 2)])
   })
 })

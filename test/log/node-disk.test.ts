@@ -55,3 +55,19 @@ test('a torn tail on disk is cut; a damaged state file is refused', () => {
   truncateSync(join(dir, 'state'), 10)
   expect(() => DurableLog.open(files, dir, options)).toThrow(LogCorruptionError)
 })
+
+test('on disk the active segment grows 256 KiB ahead, and a clean close cuts it back', () => {
+  expect(files.preallocateBytes).toBe(256 * 1024)
+  const log = DurableLog.open(files, dir, {})
+  log.append(entries(1, 20, 1))
+  log.sync()
+  const active = join(dir, readdirSync(dir).filter((n) => n.endsWith('.seg')).at(-1)!)
+  expect(statSync(active).size).toBeGreaterThanOrEqual(256 * 1024)
+  log.close()
+  expect(statSync(active).size).toBeLessThan(20 * 200)
+  const notes: string[] = []
+  const again = DurableLog.open(files, dir, { logger: (m) => notes.push(m) })
+  expect(notes).toEqual([])
+  expect(again.entries(1, 21, Infinity)).toEqual(entries(1, 20, 1))
+  again.close()
+})

@@ -58,13 +58,15 @@ function randomOp(m: Model, rand: () => number, term: { value: number }): Op | '
 
 describe('random operations against MemoryStorage', () => {
   // Strict: names durable only after a directory sync, unsynced writes lost sector by sector.
+  // Even seeds grow the active segment ahead with zeros (preallocation), by a random amount.
   for (const strict of [false, true])
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
-    test(`seed ${seed}${strict ? ' (strict disk)' : ''}`, () => {
+    test(`seed ${seed}${strict ? ' (strict disk)' : ''}${seed % 2 === 0 ? ' (preallocated)' : ''}`, () => {
       const rand = mulberry32(seed)
       const segmentBytes = 300 + Math.floor(rand() * 1500)
+      const preallocateBytes = seed % 2 === 0 ? 1 + Math.floor(rand() * 5000) : 0
       const files = new MemoryFilePort(strict ? { strictSeed: seed } : {})
-      let log: DurableLog = open(files, { segmentBytes, cacheBytes: Math.floor(rand() * 2000) })
+      let log: DurableLog = open(files, { segmentBytes, preallocateBytes, cacheBytes: Math.floor(rand() * 2000) })
       const m = new Model()
       const term = { value: 1 }
       let crashes = 0
@@ -73,7 +75,7 @@ describe('random operations against MemoryStorage', () => {
         if (op === 'crash') {
           crashes++
           files.crash()
-          log = open(files, { segmentBytes })
+          log = open(files, { segmentBytes, preallocateBytes })
           m.checkRecovered(log)
           m.adopt(log)
           continue
@@ -82,7 +84,7 @@ describe('random operations against MemoryStorage', () => {
           log.sync()
           m.applyModel({ kind: 'sync' })
           log.close()
-          log = open(files, { segmentBytes })
+          log = open(files, { segmentBytes, preallocateBytes })
           expect(view(log)).toEqual(view(m.ms))
           continue
         }
@@ -117,8 +119,9 @@ describe('power cut at every file operation', () => {
     { kind: 'sync' },
   ]
   for (const strict of [false, true])
-  for (const segmentBytes of [500, 1500, 1 << 20]) {
-    test(`every crash point recovers without corruption and keeps what was synced (segments of ${segmentBytes} bytes${strict ? ', strict disk' : ''})`, () => {
+  for (const [segmentBytes, preallocateBytes] of [[500, 0], [1500, 0], [1 << 20, 0], [500, 300], [1500, 4096], [1 << 20, 700]]) {
+    test(`every crash point recovers without corruption and keeps what was synced (segments of ${segmentBytes} bytes${preallocateBytes ? `, ${preallocateBytes} preallocated` : ''}${strict ? ', strict disk' : ''})`, () => {
+      const openLog = (files: FilePort, segmentBytes: number) => open(files, { segmentBytes, preallocateBytes })
       const total = new CuttingFilePort(new MemoryFilePort(), Infinity)
       const full = openLog(total, segmentBytes)
       for (const op of script) applyLog(op, full)
@@ -164,10 +167,6 @@ describe('power cut at every file operation', () => {
     const m = new Model()
     for (const op of script.slice(0, n)) m.applyModel(op)
     return m
-  }
-
-  function openLog(files: FilePort, segmentBytes: number): DurableLog {
-    return open(files, { segmentBytes })
   }
 })
 

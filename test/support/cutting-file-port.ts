@@ -10,6 +10,8 @@ import { DelegatingFilePort } from '../../src/storage/delegating-file-port.ts'
  */
 export class PowerCut extends Error {}
 
+const SECTOR_BYTES = 512
+
 export class CuttingFilePort extends DelegatingFilePort {
   count = 0
   /** What the cut operation was ('write', 'sync', 'syncAsync', …), once it happened. */
@@ -71,7 +73,10 @@ export class CuttingFilePort extends DelegatingFilePort {
       modifiedAt: () => h.modifiedAt(),
       write: (s, p) => {
         if (this.#step('write', path)) {
-          h.write(s.subarray(0, s.length >> 1), p)
+          // The write lands in part: its sectors up to about its middle. A disk writes a sector
+          // whole or not at all (the unit every recovery rule assumes), so no write ends inside one.
+          const landed = Math.floor((p + (s.length >> 1)) / SECTOR_BYTES) * SECTOR_BYTES - p
+          if (landed > 0) h.write(s.subarray(0, landed), p)
           throw new PowerCut('power cut')
         }
         h.write(s, p)
