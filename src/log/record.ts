@@ -66,6 +66,24 @@ function seal(buf: Uint8Array, view: DataView, at: number, length: number): void
   view.setUint32(at + 8, bodyCrc(buf, at, length), true)
 }
 
+/**
+ * Where the records end (docs/log-format.md, "End marks"): written right after the last record
+ * of each write to a preallocated segment (the next write goes over it), and at the cut of a
+ * conflicting append. Its first word is no record's length (over `MAX_BODY_BYTES`), all four of
+ * its bytes non-zero; then a zero word.
+ */
+export const END_MARK_BYTES = 8
+export const END_MARK_WORD = 0x444e4521 // bytes "!END"
+
+export function putEndMark(view: DataView, at: number): void {
+  view.setUint32(at, END_MARK_WORD, true)
+  view.setUint32(at + 4, 0, true)
+}
+
+export function isEndMark(view: DataView, at: number): boolean {
+  return view.getUint32(at, true) === END_MARK_WORD && view.getUint32(at + 4, true) === 0
+}
+
 /** Whether the length field at `at` matches its check. */
 export function lengthIntact(buf: Uint8Array, view: DataView, at: number): boolean {
   return view.getUint32(at + 4, true) === crc32c(buf, 0, at, at + 4)

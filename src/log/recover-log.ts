@@ -91,8 +91,9 @@ export function recoverLog(files: FilePort, dir: string, log: (message: string) 
       segment.sizes.push(...scan.sizes)
       terms.push(scan.terms)
       commit = Math.max(commit, scan.commit)
-      if (scan.torn !== undefined) {
-        log(`${path}: truncated a torn tail at byte ${scan.end} of ${buf.length}: ${scan.torn}`)
+      if (scan.torn !== undefined) log(`${path}: truncated a torn tail at byte ${scan.end} of ${buf.length}: ${scan.torn}`)
+      // A torn tail, or an end mark and the zeros preallocated after it: the file ends at the records.
+      if (scan.end < buf.length) {
         handle.truncate(scan.end)
         handle.sync()
         segment.size = scan.end
