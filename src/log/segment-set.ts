@@ -19,6 +19,7 @@ import {
   RECORD_HEADER_BYTES,
   RECORD_MINUS_ENTRY_SIZE,
 } from './record.ts'
+import { SECTOR_BYTES } from './scan-segment.ts'
 import { Segment } from './segment.ts'
 
 /** Entries with at least this much data are written without a copy (see `write`). */
@@ -257,12 +258,18 @@ export class SegmentSet {
     seg.offsets.length = keep
     seg.sizes.length = keep
     // An end mark at the cut first, fsynced with the records before it: a crash can keep a
-    // truncate's new size without the bytes before it, or zero a sector past the new end and
-    // keep the old size. Whatever it leaves, recovery then ends the log at the cut.
-    const mark = new Uint8Array(END_MARK_BYTES)
-    putEndMark(new DataView(mark.buffer), 0)
-    seg.handle.write(mark, seg.size)
-    seg.handle.sync()
+    // truncate's new size without the bytes before it, or zero a sector past the new end and keep
+    // the old size; with the mark, recovery ends the log at the cut either way. Only where the mark
+    // fits in the cut's sector: a mark torn across two would leave a damaged header. There (7
+    // cuts in 512) the cut's own zeros stand in for it, as before marks existed.
+    if (seg.size % SECTOR_BYTES <= SECTOR_BYTES - END_MARK_BYTES) {
+      const mark = new Uint8Array(END_MARK_BYTES)
+      putEndMark(new DataView(mark.buffer), 0)
+      seg.handle.write(mark, seg.size)
+      seg.handle.sync()
+    } else if (this.#dirty.has(seg)) {
+      seg.handle.sync()
+    }
     seg.handle.truncate(seg.size)
     seg.allocated = seg.size
     seg.handle.sync()
