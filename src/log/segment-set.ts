@@ -79,13 +79,14 @@ export class SegmentSet {
 
   /**
    * Writes `bytes` at the segment's end: records, then `room` bytes to hold the end mark (no
-   * record: the next write goes over it). Marks the segment dirty.
+   * record: the next write goes over it). Marks the segment dirty. `growAhead` false: more of
+   * the same record follows at once (a large entry's head), so zeros would only be written over.
    */
-  #append(seg: Segment, bytes: Uint8Array, room: number): void {
+  #append(seg: Segment, bytes: Uint8Array, room: number, growAhead = true): void {
     if (room > 0) putEndMark(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.length - room)
     seg.handle.write(bytes, seg.size)
     seg.size += bytes.length - room
-    if (seg.size + room > seg.allocated) this.#growAhead(seg, seg.size + room)
+    if (growAhead && seg.size + room > seg.allocated) this.#growAhead(seg, seg.size + room)
     this.#dirty.add(seg)
   }
 
@@ -159,8 +160,9 @@ export class SegmentSet {
         pos += size
         if (e.data.byteLength >= IN_PLACE_BYTES) {
           at += putEntryHead(buf, view, at, e)
-          this.#append(seg, buf.subarray(flushed, at), 0)
-          this.#append(seg, e.data, 0)
+          // Preallocated, the write of the rest (or of the lone end mark) grows the file after.
+          this.#append(seg, buf.subarray(flushed, at), 0, false)
+          this.#append(seg, e.data, 0, room === 0)
           flushed = at
         } else {
           at += putEntryRecord(buf, view, at, e)
