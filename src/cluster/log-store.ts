@@ -17,4 +17,6 @@ export interface LogStore extends RaftStorage {
   /** As `sync`, leaving the thread free while the disk works; no write until it settles. */
   syncAsync?(): Promise<void>
   close(): void
+  /** Bytes its records take in its files; zeros a file holds ahead of them are not counted. */
+  bytesInUse?(): number
 }

@@ -299,6 +299,11 @@ export class DurableLog implements RaftStorage {
     this.#stateDirty = true
   }
 
+  /** Bytes of the segment files up to their last record (headers included, preallocated zeros not). */
+  bytesInUse(): number {
+    return this.#segments.bytesInUse()
+  }
+
   /** Closes the files. Does not sync: call `sync` first for anything that must survive. */
   close(): void {
     if (this.#closed) return

@@ -202,6 +202,14 @@ export class SegmentSet {
     this.files.syncDirectory(this.dir)
   }
 
+  /** Bytes of the segments up to their last record (compacted ones awaiting deletion included). */
+  bytesInUse(): number {
+    let bytes = 0
+    for (const seg of this.#segments) bytes += seg.size
+    for (const seg of this.#condemned) bytes += seg.size
+    return bytes
+  }
+
   /** The segments written since the last call (oldest first), now counted clean. */
   takeDirty(): Segment[] {
     const dirty = [...this.#dirty].sort((a, b) => a.firstIndex - b.firstIndex)

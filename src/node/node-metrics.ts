@@ -17,6 +17,8 @@ export interface NodeMetricsSource {
   files: FilePort
   /** Directory of the Raft log's segment files. */
   logDir: string
+  /** Bytes the log's records take, where the log can tell (preallocated zeros not counted). */
+  logBytes?(): number | undefined
   /** The snapshot store's copy of the database. */
   snapshotPath: string
   db: Database
@@ -61,7 +63,7 @@ export class NodeMetrics {
     r.gauge('raftlite_raft_first_log_index', 'Index of the oldest entry still in the log (older ones are in the snapshot).', () => status().firstIndex)
     r.gauge('raftlite_raft_is_leader', '1 on the leader, else 0.', () => (status().role === 'leader' ? 1 : 0))
     r.gauge('raftlite_raft_follower_lag_entries', 'On the leader: log entries each follower is behind the leader\'s last index.', () => followerLag(source.driver()))
-    r.gauge('raftlite_raft_log_size_bytes', 'Size of the Raft log files on disk.', () => directoryBytes(source.files, source.logDir), 'By')
+    r.gauge('raftlite_raft_log_size_bytes', 'Bytes of the Raft log files in use (the zeros a segment is grown ahead with are not counted).', () => source.logBytes?.() ?? directoryBytes(source.files, source.logDir), 'By')
     r.gauge('raftlite_snapshot_size_bytes', 'Size of the newest snapshot on disk.', () => fileBytes(source.files, source.snapshotPath), 'By')
     r.gauge('raftlite_snapshot_last_index', 'Log index of the newest snapshot.', () => source.lastSnapshotIndex())
     r.gauge('raftlite_db_size_bytes', 'Size of the SQLite database file.', () => source.db.fileSize(), 'By')

@@ -169,6 +169,7 @@ export class NodeParts {
       driver: () => this.#driver,
       files: platform.files,
       logDir: joinPath(options.dataDir, 'raft'),
+      logBytes: () => storage.log.bytesInUse?.(),
       snapshotPath: storage.snapshots.dataPath,
       db: storage.db,
       queueDepth: () => this.queue.depth,

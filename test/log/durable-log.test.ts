@@ -320,6 +320,21 @@ describe('DurableLog preallocation', () => {
     expect(again.entries(1, 9, Infinity)).toEqual(entries(1, 8, 1))
   })
 
+  test('bytes in use count the records, not the zeros ahead of them', () => {
+    const files = new MemoryFilePort()
+    const log = open(files, { preallocateBytes: AHEAD })
+    log.append(entries(1, 2, 1))
+    log.sync()
+    const first = log.bytesInUse()
+    const fileLength = activeBytes(files).length
+    log.append(entries(3, 4, 1))
+    log.sync()
+    expect(activeBytes(files).length).toBe(fileLength)
+    expect(log.bytesInUse() - first).toBe(2 * entryRecordBytes(entry(3, 1)))
+    log.close()
+    expect(activeBytes(files).length).toBe(log.bytesInUse())
+  })
+
   test('after a crash, recovery reads the zeros as the end of the log, and appends go on', () => {
     const files = new MemoryFilePort()
     const log = open(files, { preallocateBytes: AHEAD })
