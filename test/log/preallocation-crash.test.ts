@@ -23,7 +23,7 @@ test(`power loss in the rollover's fsync (prealloc ${preallocateBytes})`, () => 
     const log = open(port, o)
     log.append(entries(1, 9, 1, 700))
     log.sync() // entries 1..9 durable
-    port.cutAtOperation('sync /data/log/00000000000000000001.seg', 1) // the roll's fsync
+    port.cutAtOperation('sync /data/log/00000000000000000001.seg', 1) // the roll's first fsync
     expect(() => log.append(entries(10, 20, 1, 700))).toThrow(PowerCut) // writes entry 10, then rolls
     inner.crash()
     try {
@@ -46,7 +46,7 @@ test('power loss in the fsync of close() (prealloc 700)', () => {
     log.append(entries(1, 9, 1, 700))
     log.sync()
     log.append(entries(10, 10, 1, 700)) // not synced
-    port.cutAtOperation('sync /data/log/00000000000000000001.seg', 1) // close()'s fsync after its cut
+    port.cutAtOperation('sync /data/log/00000000000000000001.seg', 1) // close()'s first fsync (the records, before its cut)
     log.close()
     inner.crash()
     try {
