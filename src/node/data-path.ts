@@ -120,7 +120,9 @@ export class DataPath {
       try {
         if (!leaderless) return await (here ? local() : remote())
       } catch (e) {
-        if (!(e instanceof NotLeaderError) || this.#ctx.stopping()) throw e
+        // "leader not found" from the leader asked (it lost leadership and knows no successor
+        // yet, or the election moved on) did nothing either: ask again once a leader is known.
+        if (!(e instanceof NotLeaderError || e instanceof LeaderNotFoundError) || this.#ctx.stopping()) throw e
       }
       if (attempt >= MAX_LEADER_ATTEMPTS) throw new LeaderNotFoundError()
       await this.#awaitNewLeader(asked, term)
