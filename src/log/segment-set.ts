@@ -66,10 +66,11 @@ export class SegmentSet {
 
   /** Appends records to a segment (not synced); an end mark follows them where it preallocates. */
   writeTo(seg: Segment, bytes: Uint8Array): void {
-    if (this.preallocateBytes <= 0) return this.#append(seg, bytes, 0)
-    const marked = new Uint8Array(bytes.length + END_MARK_BYTES)
+    const room = this.#markBytes
+    if (room === 0) return this.#append(seg, bytes, 0)
+    const marked = new Uint8Array(bytes.length + room)
     marked.set(bytes)
-    this.#append(seg, marked, END_MARK_BYTES)
+    this.#append(seg, marked, room)
   }
 
   /** The bytes needed after a write's records: room for the end mark where it preallocates. */

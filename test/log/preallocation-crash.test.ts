@@ -12,10 +12,11 @@ import { CONF } from './model.ts'
 
 const FIRST = segPath('00000000000000000001.seg')
 
-// Power is lost during the fsync of a rollover (strict MemoryFilePort, its default crash model).
-for (const preallocateBytes of [0, 700])
-test(`power loss in the rollover's fsync (prealloc ${preallocateBytes})`, () => {
-  const o = { segmentBytes: 8000, preallocateBytes }
+/**
+ * For 100 seeds of the strict disk: entries 1..9 are synced, then `cut` runs until the power goes
+ * at the first fsync of segment 1 from then on; the log must open afterwards, with 1..9 kept.
+ */
+function survivesCutAfterNine(o: { segmentBytes?: number; preallocateBytes: number }, cut: (log: DurableLog, port: CuttingFilePort) => void): void {
   const failed: string[] = []
   for (let seed = 1; seed <= 100; seed++) {
     const inner = new MemoryFilePort({ strictSeed: seed })
@@ -23,8 +24,7 @@ test(`power loss in the rollover's fsync (prealloc ${preallocateBytes})`, () => 
     const log = open(port, o)
     log.append(entries(1, 9, 1, 700))
     log.sync() // entries 1..9 durable
-    port.cutAtOperation('sync /data/log/00000000000000000001.seg', 1) // the roll's first fsync
-    expect(() => log.append(entries(10, 20, 1, 700))).toThrow(PowerCut) // writes entry 10, then rolls
+    cut(log, port)
     inner.crash()
     try {
       expect(open(inner, o).lastIndex()).toBeGreaterThanOrEqual(9)
@@ -33,29 +33,24 @@ test(`power loss in the rollover's fsync (prealloc ${preallocateBytes})`, () => 
     }
   }
   expect(failed).toEqual([])
+}
+
+// Power is lost during the fsync of a rollover (strict MemoryFilePort, its default crash model).
+for (const preallocateBytes of [0, 700])
+test(`power loss in the rollover's fsync (prealloc ${preallocateBytes})`, () => {
+  survivesCutAfterNine({ segmentBytes: 8000, preallocateBytes }, (log, port) => {
+    port.cutAtOperation('sync /data/log/00000000000000000001.seg', 1) // the roll's first fsync
+    expect(() => log.append(entries(10, 20, 1, 700))).toThrow(PowerCut) // writes entry 10, then rolls
+  })
 })
 
 // The same at a clean close that follows an unsynced append (close() is documented not to sync).
 test('power loss in the fsync of close() (prealloc 700)', () => {
-  const o = { preallocateBytes: 700 }
-  const failed: string[] = []
-  for (let seed = 1; seed <= 100; seed++) {
-    const inner = new MemoryFilePort({ strictSeed: seed })
-    const port = new CuttingFilePort(inner)
-    const log = open(port, o)
-    log.append(entries(1, 9, 1, 700))
-    log.sync()
+  survivesCutAfterNine({ preallocateBytes: 700 }, (log, port) => {
     log.append(entries(10, 10, 1, 700)) // not synced
     port.cutAtOperation('sync /data/log/00000000000000000001.seg', 1) // close()'s first fsync (the records, before its cut)
     log.close()
-    inner.crash()
-    try {
-      expect(open(inner, o).lastIndex()).toBeGreaterThanOrEqual(9)
-    } catch (e) {
-      failed.push(`seed ${seed}: ${String(e).slice(0, 240)}`)
-    }
-  }
-  expect(failed).toEqual([])
+  })
 })
 
 /** Entry data ending in `zeros` zero bytes (every CBOR write command ends in at least one). */
